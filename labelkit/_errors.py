@@ -1,0 +1,256 @@
+"""The exception tree of labelkit.
+
+    LabelkitError
+    ├── ValidationError            bad input, caught before anything is sent
+    ├── APIError                   something went wrong talking to the API
+    │   ├── APIConnectionError     no HTTP response (DNS, refused, reset, ...)
+    │   │   └── APITimeoutError    connect / read / write / pool / overall deadline
+    │   └── APIStatusError         the server answered with a non-2xx status
+    │       ├── BadRequestError            400
+    │       ├── AuthenticationError        401
+    │       ├── PermissionDeniedError      403
+    │       ├── NotFoundError              404
+    │       ├── ConflictError              409
+    │       ├── UnprocessableEntityError   422
+    │       ├── RateLimitError             429 (``retry_after``)
+    │       └── InternalServerError        5xx
+    ├── AmbiguousResultError       a create may or may not have happened
+    ├── PollTimeoutError           a wait reached its deadline (``last_state``)
+    └── JobFailedError             a job reached a terminal failure state (``job``)
+
+No exception message or repr ever contains a credential: messages are built from
+the status, the provider's code and message, and the request's method and URL
+(query strings are redacted by :mod:`labelkit._logging` before they get here).
+"""
+
+from __future__ import annotations
+
+import typing
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AmbiguousResultError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "JobFailedError",
+    "LabelkitError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PollTimeoutError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "ValidationError",
+]
+
+
+class LabelkitError(Exception):
+    """Root of every error raised by labelkit."""
+
+
+class ValidationError(LabelkitError, ValueError):
+    """Input rejected before anything was sent.
+
+    ``field`` names the offending argument (dotted for nested values) and
+    ``limit`` the documented constraint, when there is one.
+    """
+
+    def __init__(self, field: str, message: str, *, limit: str | None = None) -> None:
+        self.field = field
+        self.limit = limit
+        text = f"{field}: {message}"
+        if limit is not None:
+            text += f" (limit: {limit})"
+        super().__init__(text)
+
+
+class APIError(LabelkitError):
+    """A request did not produce a usable response.
+
+    ``method`` and ``url`` describe the request (secrets redacted);
+    ``retries_taken`` counts the retries made before giving up.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.retries_taken = retries_taken
+
+
+class APIConnectionError(APIError):
+    """No HTTP response was received (connection refused, reset, DNS, TLS ...).
+
+    ``sent`` is False only when the request provably never left this process
+    (the connection was never established), which makes a retry safe even for
+    a create.
+    """
+
+    def __init__(
+        self,
+        message: str = "Connection error.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        retries_taken: int = 0,
+        sent: bool = True,
+    ) -> None:
+        super().__init__(message, method=method, url=url, retries_taken=retries_taken)
+        self.sent = sent
+
+
+class APITimeoutError(APIConnectionError):
+    """A timeout fired: connect, read, write, pool, or the call's overall deadline."""
+
+    def __init__(
+        self,
+        message: str = "Request timed out.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        retries_taken: int = 0,
+        sent: bool = True,
+    ) -> None:
+        super().__init__(message, method=method, url=url, retries_taken=retries_taken, sent=sent)
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status.
+
+    Attributes: ``status`` (HTTP status), ``code`` (the provider's error code,
+    if it sent one), ``message`` (the provider's message or the reason phrase),
+    ``request_id`` (from the response headers, if any) and ``body`` (the parsed
+    JSON body, or the raw text when it was not JSON).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        body: object = None,
+        method: str | None = None,
+        url: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        super().__init__(message, method=method, url=url, retries_taken=retries_taken)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.body = body
+
+    def __str__(self) -> str:
+        parts = [f"HTTP {self.status}"]
+        if self.code:
+            parts.append(f"[{self.code}]")
+        parts.append(self.message)
+        if self.method and self.url:
+            parts.append(f"({self.method} {self.url})")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return " ".join(parts)
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the credential is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429. ``retry_after`` is the server's requested wait in seconds, if given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: typing.Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The most specific :class:`APIStatusError` subclass for ``status``."""
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_ERRORS.get(status, APIStatusError)
+
+
+class AmbiguousResultError(LabelkitError):
+    """A non-idempotent request (a create) may or may not have taken effect.
+
+    Raised instead of re-sending blindly: the request reached the server (or
+    may have), and then the connection broke, timed out, or the server
+    answered 5xx. ``error`` is the underlying failure. Look the object up
+    before creating it again.
+    """
+
+    def __init__(self, message: str, *, error: BaseException, method: str, url: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.method = method
+        self.url = url
+        self.retries_taken = getattr(error, "retries_taken", 0)
+
+
+class PollTimeoutError(LabelkitError, TimeoutError):
+    """A wait reached its deadline before the job reached a terminal state.
+
+    ``last_state`` is the last object seen (``None`` if no poll completed).
+    The remote job is not cancelled.
+    """
+
+    def __init__(self, message: str, *, last_state: object = None) -> None:
+        super().__init__(message)
+        self.last_state = last_state
+
+
+class JobFailedError(LabelkitError):
+    """A job reached a terminal failure state. ``job`` is its final object."""
+
+    def __init__(self, message: str, *, job: object) -> None:
+        super().__init__(message)
+        self.job = job
