@@ -1,0 +1,87 @@
+"""labelkit: one async-first client for FastLabel, Scale, CloudSight, Datawow and RedFlag.
+
+The async clients (``AsyncRedFlag``, ...) are the implementation; the sync
+clients (``RedFlag``, ...) are generated twins that run the same code on a
+shared background event loop.
+"""
+
+from ._bulk import BulkRun, BulkSummary, Outcome, OutcomeStatus, Progress, bulk
+from ._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ._errors import (
+    AmbiguousResultError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    JobFailedError,
+    LabelkitError,
+    NotFoundError,
+    PermissionDeniedError,
+    PollTimeoutError,
+    RateLimitError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+from ._logging import CallRecord, record_calls
+from ._models import ResponseValidationError
+from ._pagination import Page
+from ._poll import JobState, wait_for, wait_many
+from ._providers.redflag import AsyncRedFlag, RedFlag
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AmbiguousResultError",
+    "AsyncRedFlag",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkRun",
+    "BulkSummary",
+    "CallRecord",
+    "ConflictError",
+    "InternalServerError",
+    "JobFailedError",
+    "JobState",
+    "LabelkitError",
+    "NotFoundError",
+    "NotGiven",
+    "Outcome",
+    "OutcomeStatus",
+    "Page",
+    "PermissionDeniedError",
+    "PollPolicy",
+    "PollTimeoutError",
+    "Progress",
+    "RateLimit",
+    "RateLimitError",
+    "RedFlag",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "Timeout",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "__version__",
+    "bulk",
+    "record_calls",
+    "wait_for",
+    "wait_many",
+]
+
+# Show the public path in reprs and tracebacks (as httpx does).
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("labelkit._"):
+        try:
+            _obj.__module__ = "labelkit"
+        except (AttributeError, TypeError):  # pragma: no cover
+            pass
+del _name, _obj

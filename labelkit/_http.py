@@ -1,0 +1,242 @@
+"""The HTTP boundary: the only module that imports httpx.
+
+Everything above it sees :class:`HttpRequest`, :class:`HttpResponse` and the
+:class:`TransportError` family, so switching the HTTP library (for example to
+the httpx2 fork) is a change to this file alone.
+"""
+
+from __future__ import annotations
+
+import ssl
+import typing
+from collections.abc import AsyncIterator, Mapping
+
+import attrs
+import httpx
+
+from ._config import Timeout
+from ._version import __version__
+
+__all__ = [
+    "USER_AGENT",
+    "AsyncTransport",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpSession",
+    "TransportError",
+]
+
+USER_AGENT = f"labelkit/{__version__}"
+
+#: A custom transport accepted by every client (``transport=``); an
+#: ``httpx.AsyncBaseTransport``, e.g. ``httpx.AsyncHTTPTransport(retries=0, local_address=...)``.
+AsyncTransport = httpx.AsyncBaseTransport
+
+QueryValue = typing.Union[str, int, float, bool, None]
+QueryParams = typing.Union[
+    Mapping[str, typing.Union[QueryValue, typing.Sequence[QueryValue]]],
+    typing.Sequence[tuple[str, QueryValue]],
+]
+
+
+@attrs.frozen
+class HttpRequest:
+    """One request, ready to send. ``content`` is bytes or a factory of a fresh
+    async byte stream (so the request can be re-sent after a failure)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.Factory(dict)
+    params: QueryParams | None = None
+    content: bytes | typing.Callable[[], AsyncIterator[bytes]] | None = None
+
+
+@attrs.frozen
+class HttpResponse:
+    """A fully read response."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+    elapsed: float
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def reason(self) -> str:
+        return httpx.codes.get_reason_phrase(self.status) or "Unknown Status"
+
+
+class TransportError(Exception):
+    """No response was received.
+
+    ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``,
+    ``read_timeout``, ``write_timeout``, ``read``, ``write``, ``protocol``,
+    ``other``. ``sent`` is False only when the request provably never left.
+    """
+
+    def __init__(self, message: str, *, kind: str, sent: bool) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.sent = sent
+
+    @property
+    def is_timeout(self) -> bool:
+        return self.kind.endswith("timeout")
+
+
+def _classify(exc: httpx.TransportError) -> TransportError:
+    table: list[tuple[type[httpx.TransportError], str, bool]] = [
+        (httpx.ConnectTimeout, "connect_timeout", False),
+        (httpx.PoolTimeout, "pool_timeout", False),
+        (httpx.ReadTimeout, "read_timeout", True),
+        (httpx.WriteTimeout, "write_timeout", True),
+        (httpx.ConnectError, "connect", False),
+        (httpx.ReadError, "read", True),
+        (httpx.WriteError, "write", True),
+        (httpx.RemoteProtocolError, "protocol", True),
+    ]
+    for cls, kind, sent in table:
+        if isinstance(exc, cls):
+            return TransportError(str(exc) or cls.__name__, kind=kind, sent=sent)
+    return TransportError(str(exc) or type(exc).__name__, kind="other", sent=True)
+
+
+class _DroppedByApp(httpx.AsyncBaseTransport):
+    """In-process ASGI transport; an app exception before the response started
+    becomes a dropped connection, as it would over a socket."""
+
+    def __init__(self, app: typing.Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx.HTTPError:
+            raise
+        except Exception as exc:
+            raise httpx.RemoteProtocolError(
+                f"Server disconnected without sending a response ({type(exc).__name__}).",
+                request=request,
+            ) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class HttpSession:
+    """One pooled ``httpx.AsyncClient``.
+
+    ``app`` runs an ASGI application in-process instead of opening sockets
+    (this is how the emulators are used without a server). ``proxy``,
+    ``verify`` and ``cert`` are passed to httpx; environment proxies and
+    ``SSL_CERT_FILE`` are honoured as httpx does.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        max_connections: int = 100,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
+    ) -> None:
+        if app is not None and transport is not None:
+            raise ValueError("pass either app= or transport=, not both")
+        if app is not None:
+            transport = _DroppedByApp(app)
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"User-Agent": USER_AGENT, **headers},
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            transport=transport,
+            follow_redirects=False,
+            trust_env=True,
+        )
+        self.base_url = str(self._client.base_url)
+
+    async def send(
+        self, request: HttpRequest, timeout: Timeout, *, budget: float | None
+    ) -> HttpResponse:
+        """Send one attempt and read the whole body.
+
+        ``budget`` (seconds left of the call's overall deadline) caps every
+        per-phase timeout.
+        """
+
+        def cap(value: float | None) -> float | None:
+            if budget is None:
+                return value
+            return budget if value is None else min(value, budget)
+
+        content: typing.Any = request.content
+        if callable(content):
+            content = content()
+        try:
+            response = await self._client.request(
+                request.method,
+                request.url,
+                params=_query(request.params),
+                headers=dict(request.headers),
+                content=content,
+                timeout=httpx.Timeout(
+                    connect=cap(timeout.connect),
+                    read=cap(timeout.read),
+                    write=cap(timeout.write),
+                    pool=cap(timeout.pool),
+                ),
+            )
+        except httpx.TransportError as exc:
+            raise _classify(exc) from exc
+        return HttpResponse(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            content=response.content,
+            url=str(response.request.url),
+            elapsed=response.elapsed.total_seconds(),
+        )
+
+    def absolute_url(self, path: str, params: QueryParams | None = None) -> str:
+        """The URL a request would go to (used for logs and errors)."""
+        return str(self._client.build_request("GET", path, params=_query(params)).url)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._client.is_closed
+
+
+def _query(params: QueryParams | None) -> list[tuple[str, str]] | None:
+    """Encode query parameters: ``None`` dropped, sequences as repeated keys,
+    booleans as lowercase ``true``/``false``."""
+    if params is None:
+        return None
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if v is None:
+                continue
+            out.append((key, _scalar(v)))
+    return out
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,220 @@
+"""Typed models: attrs classes and the one cattrs converter.
+
+Every response model derives from :class:`Model`. Structuring is strict
+(a string where an int belongs is an error, not a silent ``int("3")``), maps
+wire names to snake_case attribute names (``camelCase`` when the class says
+``__wire_case__ = "camel"``, or a per-field ``wire(name)``), and keeps every
+field the server sent that the model does not know in ``extra``, so nothing
+is lost and :func:`unstructure` gives it back.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+
+import attrs
+import cattrs
+from cattrs.errors import AttributeValidationNote, IterableValidationNote
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import LabelkitError
+
+__all__ = [
+    "Model",
+    "ResponseValidationError",
+    "WireEnum",
+    "converter",
+    "structure",
+    "unstructure",
+    "wire",
+]
+
+T = typing.TypeVar("T")
+
+
+class ResponseValidationError(LabelkitError):
+    """A response did not have the shape the API documents.
+
+    ``path`` locates the offending value (``Operation.data.contents[0].type``).
+    """
+
+    def __init__(self, message: str, *, path: str, body: object = None) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.body = body
+
+
+class WireEnum(str, enum.Enum):
+    """A string enum whose values are the exact wire strings.
+
+    A value the server sends that the enum does not know yet becomes a
+    pseudo-member carrying that value (never an error, never lost).
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> typing.Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper().replace("-", "_")
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def wire(name: str, **kwargs: typing.Any) -> typing.Any:
+    """An attrs field whose wire name is ``name``."""
+    metadata = dict(kwargs.pop("metadata", {}))
+    metadata["wire"] = name
+    return attrs.field(metadata=metadata, **kwargs)
+
+
+@attrs.define
+class Model:
+    """Base of every response model; ``extra`` holds unknown wire fields."""
+
+    __wire_case__: typing.ClassVar[str] = "snake"
+
+    extra: dict[str, typing.Any] = attrs.field(
+        factory=dict, kw_only=True, repr=False, eq=False, metadata={"extra": True}
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _wire_name(cls: type[Model], field: attrs.Attribute[typing.Any]) -> str:
+    if "wire" in field.metadata:
+        return str(field.metadata["wire"])
+    return _camel(field.name) if cls.__wire_case__ == "camel" else field.name
+
+
+converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+def _strict(kind: type[T], accepted: tuple[type, ...]) -> typing.Callable[[object, type], T]:
+    def hook(value: object, _: type) -> T:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(f"expected {kind.__name__}, got bool")
+        if not isinstance(value, accepted):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return typing.cast(T, kind(value) if kind is float else value)
+
+    return hook
+
+
+converter.register_structure_hook(int, _strict(int, (int,)))
+converter.register_structure_hook(float, _strict(float, (int, float)))
+converter.register_structure_hook(str, _strict(str, (str,)))
+converter.register_structure_hook(bool, _strict(bool, (bool,)))
+converter.register_structure_hook(typing.Any, lambda v, _: v)
+
+
+_PRIMITIVES = (str, int, float, bool, type(None))
+
+
+def _is_primitive_union(tp: object) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    return all(arg in _PRIMITIVES for arg in typing.get_args(tp))
+
+
+def _structure_primitive_union(value: object, tp: object) -> object:
+    args = typing.get_args(tp)
+    kind = type(value)
+    if kind in args or (kind is int and float in args):
+        return value
+    names = " or ".join("null" if a is type(None) else a.__name__ for a in args)
+    raise TypeError(f"expected {names}, got {kind.__name__}")
+
+
+converter.register_structure_hook_func(_is_primitive_union, _structure_primitive_union)
+
+
+def _structure_wire_enum(value: object, cls: type[WireEnum]) -> WireEnum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a {cls.__name__} string, got {type(value).__name__}")
+    return cls(value)
+
+
+# Registered by class (not by predicate) so it beats the ``str`` hook for subclasses.
+converter.register_structure_hook(WireEnum, _structure_wire_enum)
+converter.register_unstructure_hook(WireEnum, lambda member: member.value)
+
+
+def _is_model(cls: type) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Model)
+
+
+def _structure_factory(cls: type[Model]) -> typing.Callable[[typing.Any, type], Model]:
+    fields = [f for f in attrs.fields(cls) if not f.metadata.get("extra")]
+    names = {f.name: _wire_name(cls, f) for f in fields}
+    inner = make_dict_structure_fn(
+        cls,
+        converter,
+        _cattrs_forbid_extra_keys=False,
+        **{f.name: override(rename=names[f.name]) for f in fields},  # type: ignore[arg-type]
+    )
+    known = set(names.values())
+
+    def structure_model(value: typing.Any, _: type) -> Model:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {type(value).__name__}")
+        obj = inner(value, cls)
+        obj.extra = {k: v for k, v in value.items() if k not in known}
+        return obj
+
+    return structure_model
+
+
+def _unstructure_factory(cls: type[Model]) -> typing.Callable[[Model], dict[str, typing.Any]]:
+    fields = [f for f in attrs.fields(cls) if not f.metadata.get("extra")]
+    inner = make_dict_unstructure_fn(
+        cls,
+        converter,
+        extra=override(omit=True),  # type: ignore[arg-type]
+        **{f.name: override(rename=_wire_name(cls, f)) for f in fields},  # type: ignore[arg-type]
+    )
+
+    def unstructure_model(obj: Model) -> dict[str, typing.Any]:
+        return {**obj.extra, **inner(obj)}
+
+    return unstructure_model
+
+
+converter.register_structure_hook_factory(_is_model, _structure_factory)
+converter.register_unstructure_hook_factory(_is_model, _unstructure_factory)
+
+
+def _describe(exc: BaseException, path: str) -> tuple[str, str]:
+    """The first leaf error inside cattrs' exception groups, and where it happened."""
+    if isinstance(exc, cattrs.BaseValidationError) and exc.exceptions:
+        sub = exc.exceptions[0]
+        where = path
+        for note in getattr(sub, "__notes__", []):
+            if isinstance(note, AttributeValidationNote):
+                where += f".{note.name}"
+            elif isinstance(note, IterableValidationNote):
+                where += f"[{note.index!r}]"
+        return _describe(sub, where)
+    return str(exc), path
+
+
+def structure(value: object, cls: type[T]) -> T:
+    """Turn parsed JSON into ``cls``, raising :class:`ResponseValidationError` on a mismatch."""
+    try:
+        return converter.structure(value, cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        message, path = _describe(exc, getattr(cls, "__name__", str(cls)))
+        raise ResponseValidationError(message, path=path, body=value) from exc
+
+
+def unstructure(obj: object) -> typing.Any:
+    """The wire form of a model (unknown fields included)."""
+    return converter.unstructure(obj)

@@ -1,0 +1,336 @@
+"""The RedFlag "Product API for Social Understanding" operations client."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+
+from ..._bulk import BulkRun, Progress
+from ..._client import AsyncAPIClient
+from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ..._errors import ValidationError
+from ..._files import FileInput, multipart_body, prepare_upload
+from ..._http import AsyncTransport
+from ..._models import ResponseValidationError, structure
+from ..._poll import JobState, wait_for, wait_many
+from ..._types import NOT_GIVEN, NotGiven
+from ._models import ANALYSIS_TYPES, AnalysisType, ContentType, Operation, OperationStatus
+
+__all__ = ["UPLOAD_TYPES", "AsyncRedFlag"]
+
+#: Accepted upload extensions and the content type sent for each (the API
+#: allows PNG, JPG, MP3 and MP4 only).
+UPLOAD_TYPES: Mapping[str, str] = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "mp3": "audio/mpeg",
+    "mp4": "video/mp4",
+}
+
+_FAILED = (OperationStatus.FAILED, OperationStatus.INVALID)
+
+
+def _classify(operation: Operation) -> JobState:
+    if operation.status is OperationStatus.DONE:
+        return JobState.SUCCEEDED
+    if operation.status in _FAILED:
+        return JobState.FAILED
+    return JobState.PENDING
+
+
+class AsyncRedFlag(AsyncAPIClient):
+    """Async client for RedFlag operations: upload files, create and wait for analyses.
+
+    ``token`` is the JWT sent as ``Authorization: Bearer <token>`` (default:
+    the ``REDFLAG_TOKEN`` environment variable). ``base_url`` overrides the
+    API root (default ``REDFLAG_BASE_URL``, else the production URL);
+    ``app=`` runs against an in-process ASGI app such as
+    :class:`labelkit.emulators.RedFlagEmulator`. RedFlag documents no rate
+    limit, so none is applied unless ``rate_limit=`` is given.
+
+    Usage::
+
+        async with AsyncRedFlag(token) as redflag:
+            op = await redflag.analyze("text", ["sentiment-real", "topic"], ["I love it"])
+            for content in op.data.contents: ...
+    """
+
+    provider = "redflag"
+    default_base_url = "https://product-api.redflagai.co/api/v2/products/api"
+    base_url_env = "REDFLAG_BASE_URL"
+    default_rate_limit = None
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = Timeout(),
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None | NotGiven = NOT_GIVEN,
+        poll: PollPolicy = PollPolicy(),
+        max_connections: int = 64,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        token = token or os.environ.get("REDFLAG_TOKEN")
+        if not token:
+            raise ValidationError("token", "missing: pass token= or set REDFLAG_TOKEN")
+        self._poll = poll
+        super().__init__(
+            credential=token,
+            auth_headers={"Authorization": f"Bearer {token}"},
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            max_connections=max_connections,
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            transport=transport,
+            app=app,
+            default_headers=default_headers,
+        )
+
+    async def create_operation(
+        self,
+        type: ContentType | str,
+        analyses: Sequence[AnalysisType | str],
+        contents: Sequence[str] | Sequence[int],
+        contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> int:
+        """Create an operation and queue it; returns the operation id.
+
+        ``type`` is ``"text"`` (``contents`` are text entries) or ``"file"``
+        (``contents`` are file ids from :meth:`upload_file`, or public S3 URLs,
+        never mixed). ``contents_groups`` groups content indexes for the
+        ``personality-mb`` analysis, e.g. ``[[1, 2, 3], [0, 4, 5]]`` (sent as
+        ``["1,2,3", "0,4,5"]``). Everything is validated before sending.
+
+        A create is not idempotent: if the connection breaks after the
+        request was sent, :class:`~labelkit.AmbiguousResultError` is raised
+        instead of creating a second operation.
+        """
+        payload: dict[str, object] = {
+            "type": _content_type(type),
+            "analyses": _analyses(analyses),
+            "contents": _contents(_content_type(type), contents),
+        }
+        if contents_groups is not None:
+            if AnalysisType.PERSONALITY_MB.value not in payload["analyses"]:  # type: ignore[operator]
+                raise ValidationError(
+                    "contents_groups", "only has an effect with the 'personality-mb' analysis"
+                )
+            payload["contents_groups"] = _groups(contents_groups, len(contents))
+        body = await self._request_json(
+            "POST", "operations", json=payload, timeout=timeout, max_retries=max_retries
+        )
+        return _id_of(body)
+
+    async def get_operation(
+        self,
+        id: int,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Operation:
+        """Retrieve an operation (status, query echo, and ``data`` once done)."""
+        body = await self._request_json(
+            "GET", f"operations/{_operation_id(id)}", timeout=timeout, max_retries=max_retries
+        )
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            for content in body["data"].get("contents") or []:
+                # The seed's attribute table says analysis_type, its example analysis_types.
+                if isinstance(content, dict) and "analysis_types" not in content:
+                    if "analysis_type" in content:
+                        content["analysis_types"] = content.pop("analysis_type")
+        operation = structure(body, Operation)
+        operation.id = id
+        return operation
+
+    async def upload_file(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> int:
+        """Upload a PNG, JPG, MP3 or MP4 file; returns the file id for ``contents``.
+
+        ``file`` is a path, an open binary file or bytes (bytes need
+        ``filename=``). The file is streamed, never read whole into memory,
+        and its type is checked before anything is sent.
+        """
+        upload = await prepare_upload(file, field="file", filename=filename, allowed=UPLOAD_TYPES)
+        body = await self._request_json(
+            "POST",
+            "operations/upload",
+            multipart=multipart_body(files=[("file", upload)]),
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        return _id_of(body)
+
+    async def wait_operation(
+        self,
+        id: int,
+        *,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> Operation:
+        """Poll until the operation is final and return it.
+
+        ``done`` returns the operation; ``failed`` and ``invalid`` raise
+        :class:`~labelkit.JobFailedError` (its ``job`` is the operation).
+        ``timeout`` (seconds, default from the client's ``poll`` policy,
+        ``None`` waits forever) raises :class:`~labelkit.PollTimeoutError`
+        carrying the last state seen; the operation itself keeps running.
+        """
+        operation_id = _operation_id(id)
+        return await wait_for(
+            lambda: self.get_operation(operation_id),
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            describe=f"RedFlag operation {operation_id}",
+        )
+
+    async def analyze(
+        self,
+        type: ContentType | str,
+        analyses: Sequence[AnalysisType | str],
+        contents: Sequence[str] | Sequence[int],
+        contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
+        *,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> Operation:
+        """Create an operation and wait for its result (see :meth:`create_operation`
+        and :meth:`wait_operation`); ``timeout`` bounds the wait."""
+        operation_id = await self.create_operation(type, analyses, contents, contents_groups)
+        return await self.wait_operation(operation_id, timeout=timeout)
+
+    def upload_files(
+        self,
+        files: Iterable[FileInput],
+        *,
+        concurrency: int = 8,
+        on_progress: typing.Callable[[Progress], object] | None = None,
+    ) -> BulkRun[FileInput, int]:
+        """Upload many files with at most ``concurrency`` in flight.
+
+        Yields one :class:`~labelkit.Outcome` per file in completion order,
+        whose ``value`` is the file id; a rejected file is a failed outcome
+        and never stops the others.
+        """
+        return self.bulk(self.upload_file, files, concurrency=concurrency, on_progress=on_progress)
+
+    def wait_operations(
+        self,
+        ids: Iterable[int],
+        *,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        concurrency: int = 256,
+        poll: PollPolicy | None = None,
+    ) -> BulkRun[int, Operation]:
+        """Wait for many operations; yields an Outcome per id as each one finishes."""
+        return wait_many(
+            ids,
+            self.get_operation,
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            concurrency=concurrency,
+            describe="RedFlag operation",
+        )
+
+
+def _content_type(value: ContentType | str) -> str:
+    if not isinstance(value, str) or value not in (ContentType.TEXT, ContentType.FILE):
+        raise ValidationError("type", f"must be 'text' or 'file', got {value!r}")
+    return str(ContentType(value).value)
+
+
+def _analyses(values: Sequence[AnalysisType | str]) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise ValidationError("analyses", "must be a non-empty list of analysis types")
+    out: list[str] = []
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or value not in ANALYSIS_TYPES:
+            allowed = ", ".join(sorted(ANALYSIS_TYPES))
+            raise ValidationError(f"analyses[{i}]", f"unknown analysis {value!r}", limit=allowed)
+        out.append(str(AnalysisType(value).value))
+    return out
+
+
+def _contents(kind: str, values: Sequence[str] | Sequence[int]) -> list[str | int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise ValidationError("contents", "must be a non-empty list")
+    items: list[str | int] = list(values)
+    if kind == "text":
+        for i, value in enumerate(items):
+            if not isinstance(value, str):
+                raise ValidationError(
+                    f"contents[{i}]", f"type 'text' needs strings, got {type(value).__name__}"
+                )
+        return items
+    ids = [isinstance(v, int) and not isinstance(v, bool) for v in items]
+    urls = [isinstance(v, str) and v.startswith(("https://", "http://")) for v in items]
+    if not (all(ids) or all(urls)):
+        raise ValidationError(
+            "contents",
+            "type 'file' needs either all file ids (int, from upload_file) or all public URLs, "
+            "never mixed",
+        )
+    return items
+
+
+def _groups(groups: Sequence[Sequence[int]] | Sequence[str], count: int) -> list[str]:
+    if isinstance(groups, str) or not isinstance(groups, Sequence) or not groups:
+        raise ValidationError("contents_groups", "must be a non-empty list of index groups")
+    out: list[str] = []
+    for g, group in enumerate(groups):
+        field = f"contents_groups[{g}]"
+        if isinstance(group, str):
+            try:
+                indexes = [int(part) for part in group.split(",")]
+            except ValueError:
+                raise ValidationError(field, f"{group!r} is not a comma-separated index list") from None
+        elif isinstance(group, Sequence) and group:
+            indexes = list(group)
+        else:
+            raise ValidationError(field, "must be a non-empty list of content indexes")
+        for index in indexes:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+                raise ValidationError(
+                    field, f"index {index!r} is out of range", limit=f"0 to {count - 1}"
+                )
+        out.append(",".join(str(i) for i in indexes))
+    return out
+
+
+def _operation_id(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError("id", f"must be a non-negative int, got {value!r}")
+    return value
+
+
+def _id_of(body: object) -> int:
+    if isinstance(body, dict):
+        value = body.get("id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    raise ResponseValidationError('expected {"id": <integer>}', path="response", body=body)

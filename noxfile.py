@@ -1,0 +1,54 @@
+"""Developer tasks: ``nox -s tests lint typecheck``, ``nox -s codegen -- --check``, ``nox -s bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck", "codegen"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite, every async test on asyncio and trio."""
+    session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package (generated sync classes included)."""
+    session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("mypy", "--strict", "labelkit")
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate the sync facade; ``nox -s codegen -- --check`` fails on drift."""
+    session.install("-e", ".")
+    session.run("python", "-m", "labelkit._sync._codegen", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the emulators; results in benchmarks/README.md."""
+    session.install("-e", ".[all]", "trio")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The README demo: bulk upload and analysis on the local emulator."""
+    session.install("-e", ".[all]")
+    session.run("labelkit", "demo", *session.posargs)
