@@ -1,0 +1,257 @@
+"""An exact sliding-window-log rate limiter shared across event loops and threads.
+
+A :class:`Limiter` admits at most ``calls`` request starts in any window of
+``period`` seconds, for every window of its :class:`~labelkit.RateLimit`. It is
+not a token bucket: a bucket of size N refilling N per W admits 2N inside one
+window, which is exactly what a server counting a sliding window rejects.
+
+The state lives in a :class:`LimiterStore` guarded by a ``threading.Lock``, not
+by loop-bound primitives, so one limiter serves async callers on the user's
+loop, the sync facade's portal thread and threads running their own
+``anyio.run`` at the same time. Each caller *reserves* its grant time under the
+lock (FIFO: grants never decrease in arrival order), then sleeps on its own
+loop until that time.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+import anyio
+
+from ._config import RateLimit
+from ._errors import ValidationError
+
+__all__ = [
+    "AnyioClock",
+    "Clock",
+    "InMemoryStore",
+    "Limiter",
+    "LimiterStore",
+    "MonotonicClock",
+    "shared_limiter",
+]
+
+
+class Clock(Protocol):
+    """A monotonic time source in seconds and a way to sleep until a time on it."""
+
+    def now(self) -> float:
+        """The current time."""
+        ...
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Return no earlier than ``deadline``; always a checkpoint."""
+        ...
+
+
+class MonotonicClock:
+    """``time.monotonic()``: one timeline for every loop and thread of the process."""
+
+    def now(self) -> float:
+        """The current ``time.monotonic()``."""
+        return time.monotonic()
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Sleep on the current loop (any anyio backend) until ``deadline``."""
+        # asyncio may fire a timer up to one clock tick (15 ms on Windows) early;
+        # never start before the grant.
+        while True:
+            await anyio.sleep(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return
+
+
+class AnyioClock:
+    """The running loop's clock (``anyio.current_time()``).
+
+    Only valid when every user of the limiter runs on the same loop; meant for
+    tests with a virtual clock such as ``trio.testing.MockClock``.
+    """
+
+    def now(self) -> float:
+        """The current loop time."""
+        return anyio.current_time()
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Sleep until the loop time reaches ``deadline``."""
+        while True:
+            await anyio.sleep_until(deadline)
+            if anyio.current_time() >= deadline:
+                return
+
+
+class LimiterStore(Protocol):
+    """Where a limiter's reservations and cooldown live; every method is atomic.
+
+    The in-process default is :class:`InMemoryStore`; a multi-process store
+    (Redis, SQLite) implements the same four methods.
+    """
+
+    def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
+        """Book ``cost`` starts at the earliest time allowed and return that time.
+
+        The time is at least ``now``, the cooldown end and every earlier grant,
+        and leaves at most ``calls`` starts in any ``period`` for each window.
+        """
+        ...
+
+    def release(self, grant: float, cost: int) -> None:
+        """Give back a reservation made by :meth:`reserve` that will not be used."""
+        ...
+
+    def pause_until(self, t: float) -> None:
+        """Grant nothing before ``t``; a cooldown never moves backwards."""
+        ...
+
+    def cooldown_until(self) -> float:
+        """The end of the current cooldown (``-inf`` if there never was one)."""
+        ...
+
+
+class InMemoryStore:
+    """A :class:`LimiterStore` for one process: a sorted log of grant times under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # Grant times, non-decreasing; may lie in the future (booked by sleeping waiters).
+        self._log: collections.deque[float] = collections.deque()
+        self._cooldown = -math.inf
+
+    def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
+        """See :meth:`LimiterStore.reserve`."""
+        log = self._log
+        with self._lock:
+            longest = max(period for _, period in windows)
+            while log and log[0] + longest <= now:
+                log.popleft()
+            grant = max(now, self._cooldown, log[-1] if log else now)
+            for calls, period in windows:
+                # Room for `cost` more starts in (grant - period, grant]: the
+                # (calls - cost + 1)-th latest start must be a full period back.
+                back = calls - cost + 1
+                if len(log) >= back:
+                    grant = max(grant, log[-back] + period)
+            log.extend([grant] * cost)
+            return grant
+
+    def release(self, grant: float, cost: int) -> None:
+        """See :meth:`LimiterStore.release`."""
+        with self._lock:
+            for _ in range(cost):
+                try:
+                    self._log.remove(grant)
+                except ValueError:  # already purged as too old to matter
+                    break
+
+    def pause_until(self, t: float) -> None:
+        """See :meth:`LimiterStore.pause_until`."""
+        with self._lock:
+            self._cooldown = max(self._cooldown, t)
+
+    def cooldown_until(self) -> float:
+        """See :meth:`LimiterStore.cooldown_until`."""
+        with self._lock:
+            return self._cooldown
+
+
+class Limiter:
+    """At most ``rate.calls`` starts per ``rate.period`` (and per every extra window).
+
+    Usage::
+
+        limiter = Limiter(RateLimit(10_000, 600))
+        await limiter.acquire()        # sleeps until a slot is free, FIFO
+        limiter.pause_for(30)          # a 429 said Retry-After: 30; everyone waits
+
+    Safe to share between tasks, event loops and threads. A cancelled
+    ``acquire`` gives its reservation back. Grants are exact for the clock;
+    ``RateLimit.margin`` absorbs the lag between a grant and the actual send.
+    """
+
+    def __init__(
+        self, rate: RateLimit, *, clock: Clock | None = None, store: LimiterStore | None = None
+    ) -> None:
+        self._rate = rate
+        self._windows = rate.windows()
+        self._max_cost = min(calls for calls, _ in self._windows)
+        self._clock: Clock = clock if clock is not None else MonotonicClock()
+        self._store: LimiterStore = store if store is not None else InMemoryStore()
+
+    @property
+    def rate(self) -> RateLimit:
+        """The limit this limiter enforces."""
+        return self._rate
+
+    @property
+    def clock(self) -> Clock:
+        """The clock grants and cooldowns are measured on."""
+        return self._clock
+
+    async def acquire(self, cost: int = 1) -> float:
+        """Wait for ``cost`` slots (1 to the smallest ``calls``); return the grant time."""
+        if isinstance(cost, bool) or not isinstance(cost, int):
+            raise ValidationError("cost", f"must be an int, got {cost!r}")
+        if not 1 <= cost <= self._max_cost:
+            raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
+        store = self._store
+        while True:
+            grant = store.reserve(self._clock.now(), self._windows, cost)
+            try:
+                await self._clock.sleep_until(grant)
+            except BaseException:
+                store.release(grant, cost)
+                raise
+            if grant >= store.cooldown_until():
+                return grant
+            # A cooldown began while we slept: give the slot back and queue behind it.
+            store.release(grant, cost)
+
+    def pause_until(self, t: float) -> None:
+        """Grant nothing before clock time ``t`` (never shortens a cooldown)."""
+        if not math.isfinite(t):
+            raise ValueError(f"t must be finite, got {t!r}")
+        self._store.pause_until(t)
+
+    def pause_for(self, seconds: float) -> None:
+        """Grant nothing for the next ``seconds`` (never shortens a cooldown)."""
+        self.pause_until(self._clock.now() + seconds)
+
+    def __repr__(self) -> str:
+        return f"Limiter(calls={self._rate.calls}, period={self._rate.period})"
+
+
+_shared: dict[tuple[str, str, str | None, RateLimit], Limiter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(
+    provider: str, origin: str, credential: str | None, rate: RateLimit | None
+) -> Limiter | None:
+    """The process-wide limiter for one provider, origin, credential and rate.
+
+    Every client using the same API key against the same server shares one
+    budget, whichever loop or thread it runs on. Returns ``None`` when ``rate``
+    is ``None`` (no client-side limit). Only a SHA-256 of the credential is kept.
+    """
+    if rate is None:
+        return None
+    digest = None if credential is None else hashlib.sha256(credential.encode()).hexdigest()
+    key = (provider, origin, digest, rate)
+    with _shared_lock:
+        limiter = _shared.get(key)
+        if limiter is None:
+            limiter = _shared[key] = Limiter(rate)
+        return limiter
+
+
+def _reset_shared_limiters() -> None:
+    """Forget every shared limiter (for tests)."""
+    with _shared_lock:
+        _shared.clear()

@@ -1,0 +1,392 @@
+from __future__ import annotations
+
+import collections
+import math
+import random
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+import anyio
+import pytest
+from trio.testing import MockClock
+
+from labelkit import _ratelimit
+from labelkit._config import RateLimit
+from labelkit._ratelimit import (
+    AnyioClock,
+    InMemoryStore,
+    Limiter,
+    MonotonicClock,
+    _reset_shared_limiters,
+    shared_limiter,
+)
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> object:
+    """Real asyncio and trio, or trio on virtual time for tests marked ``virtual_time``."""
+    if request.param == "virtual":
+        return ("trio", {"clock": MockClock(autojump_threshold=0)})
+    return request.param
+
+
+virtual_time = pytest.mark.parametrize("anyio_backend", ["virtual"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    _reset_shared_limiters()
+    yield
+    _reset_shared_limiters()
+
+
+def max_in_window(times: Sequence[float], period: float) -> int:
+    """The most entries of ``times`` inside any half-open window ``[t, t + period)``."""
+    ordered = sorted(times)
+    best = end = 0
+    for start, t in enumerate(ordered):
+        end = max(end, start)
+        while end < len(ordered) and ordered[end] < t + period:
+            end += 1
+        best = max(best, end - start)
+    return best
+
+
+def test_window_checker_detects_overshoot() -> None:
+    assert max_in_window([0.0, 0.5, 0.99, 1.0], 1.0) == 3
+    # A token bucket (burst 3, refill 3/s) admits 6 inside one second.
+    assert max_in_window([0.0, 0.0, 0.0, 1 / 3, 2 / 3, 0.999], 1.0) == 6
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_exact_and_fully_utilised_on_virtual_time() -> None:
+    limiter = Limiter(RateLimit(10, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    grants: list[float] = []
+    starts: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(3):
+            grants.append(await limiter.acquire())
+            starts.append(anyio.current_time())
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(200):
+            tg.start_soon(worker)
+
+    assert len(starts) == 600
+    assert all(start >= grant for grant, start in zip(grants, starts, strict=True))
+    assert max_in_window(starts, 1.0) == 10
+    # Full utilisation: the k-th batch of 10 starts exactly k windows in.
+    assert [s - t0 for s in sorted(starts)] == [float(i // 10) for i in range(600)]
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_several_windows_at_once() -> None:
+    rate = RateLimit(5, 1.0, margin=0, extra=(RateLimit(20, 10.0, margin=0),))
+    limiter = Limiter(rate, clock=AnyioClock())
+    t0 = anyio.current_time()
+    starts: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(5):
+            await limiter.acquire()
+            starts.append(anyio.current_time() - t0)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(10):
+            tg.start_soon(worker)
+
+    assert max_in_window(starts, 1.0) == 5
+    assert max_in_window(starts, 10.0) == 20
+    # 5 per second for 4 seconds, then the 10 s window is full until t=10.
+    batches = [float(b // 4 * 10 + b % 4) for b in range(10)]
+    assert sorted(starts) == [t for t in batches for _ in range(5)]
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_margin_lengthens_the_window() -> None:
+    t0 = anyio.current_time()
+    wide = Limiter(RateLimit(2, 1.0, margin=0.5), clock=AnyioClock())
+    assert [await wide.acquire() - t0 for _ in range(4)] == [0.0, 0.0, 1.5, 1.5]
+    default = Limiter(RateLimit(1, 1.0), clock=AnyioClock())
+    first = await default.acquire()
+    assert await default.acquire() - first == pytest.approx(1.02)
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_fifo_a_small_request_does_not_overtake_a_big_one() -> None:
+    limiter = Limiter(RateLimit(4, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    grants: dict[str, float] = {}
+
+    async def worker(name: str, cost: int, delay: float) -> None:
+        await anyio.sleep(delay)
+        grants[name] = await limiter.acquire(cost) - t0
+
+    async with anyio.create_task_group() as tg:
+        for i, (name, cost) in enumerate([("a", 3), ("b", 3), ("c", 1), ("d", 1)]):
+            tg.start_soon(worker, name, cost, i * 0.001)
+
+    # c would fit at t=0.002 (3 starts so far) but must queue behind b.
+    assert grants == {"a": 0.0, "b": 1.0, "c": 1.0, "d": 2.0}
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_fifo_with_mixed_costs() -> None:
+    calls, period = 7, 1.0
+    limiter = Limiter(RateLimit(calls, period, margin=0), clock=AnyioClock())
+    rng = random.Random(1234)
+    costs = [rng.randint(1, calls) for _ in range(60)]
+    grants: list[float] = [math.nan] * len(costs)
+
+    async def worker(i: int) -> None:
+        await anyio.sleep(i * 0.01)
+        grants[i] = await limiter.acquire(costs[i])
+
+    async with anyio.create_task_group() as tg:
+        for i in range(len(costs)):
+            tg.start_soon(worker, i)
+
+    assert grants == sorted(grants)
+    starts = [g for g, cost in zip(grants, costs, strict=True) for _ in range(cost)]
+    assert max_in_window(starts, period) <= calls
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_newcomer_does_not_overtake_after_a_cancellation() -> None:
+    limiter = Limiter(RateLimit(3, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    for _ in range(3):
+        await limiter.acquire()
+    grants: dict[str, float] = {}
+
+    async def cancelled() -> None:
+        with anyio.move_on_after(0.5):
+            await limiter.acquire()  # reserves t0 + 1
+            pytest.fail("should have been cancelled")
+
+    async def waiter(name: str, delay: float) -> None:
+        await anyio.sleep(delay)
+        grants[name] = await limiter.acquire() - t0
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(cancelled)
+        tg.start_soon(waiter, "g", 0.1)  # reserves t0 + 2, behind the three
+        tg.start_soon(waiter, "j", 0.6)  # the window has room at t0 + 1, but g came first
+
+    assert grants == {"g": 2.0, "j": 2.0}
+
+
+def test_store_is_thread_safe() -> None:
+    store = InMemoryStore()
+    grants: list[float] = []
+    barrier = threading.Barrier(8)
+
+    def run() -> None:
+        barrier.wait()
+        mine = [store.reserve(0.0, [(10, 1.0)], 1) for _ in range(200)]
+        grants.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # preempt often, so a missing lock shows up every run
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert collections.Counter(grants) == {float(k): 10 for k in range(160)}
+
+
+@pytest.mark.anyio
+async def test_shared_across_threads_and_event_loops() -> None:
+    calls, period = 20, 0.25
+    limiter = Limiter(RateLimit(calls, period, margin=0))
+    records: list[tuple[float, float]] = []
+    lock = threading.Lock()
+
+    async def worker() -> None:
+        for _ in range(3):
+            grant = await limiter.acquire()
+            started = time.monotonic()
+            with lock:
+                records.append((grant, started))
+
+    async def many(count: int) -> None:
+        async with anyio.create_task_group() as tg:
+            for _ in range(count):
+                tg.start_soon(worker)
+
+    errors: list[BaseException] = []
+
+    def thread_main(backend: str) -> None:
+        try:
+            anyio.run(many, 5, backend=backend)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=thread_main, args=(b,))
+        for b in ("asyncio", "asyncio", "trio", "trio")
+    ]
+    for t in threads:
+        t.start()
+    await many(5)
+    for t in threads:
+        await anyio.to_thread.run_sync(t.join)
+
+    assert errors == []
+    assert len(records) == 75
+    grants = sorted(g for g, _ in records)
+    assert all(started >= grant for grant, started in records)
+    assert max_in_window(grants, period) == calls
+    # 75 starts at 20 per window need at least three full windows after the first grant.
+    assert grants[-1] - grants[0] >= 3 * period - 1e-9
+
+
+@pytest.mark.anyio
+async def test_monotonic_clock_never_wakes_early() -> None:
+    clock = MonotonicClock()
+    for _ in range(5):
+        deadline = clock.now() + 0.01
+        await clock.sleep_until(deadline)
+        assert time.monotonic() >= deadline
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_cooldown_moves_sleeping_waiters_and_releases_their_slot() -> None:
+    limiter = Limiter(RateLimit(1, 10.0, margin=0), clock=AnyioClock())
+    t0 = await limiter.acquire()
+    late: dict[str, float] = {}
+
+    async def waiter(name: str, delay: float) -> None:
+        await anyio.sleep(delay)
+        await limiter.acquire()
+        late[name] = anyio.current_time() - t0
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter, "b", 0.0)  # reserves t0 + 10
+        await anyio.sleep(1)
+        limiter.pause_until(t0 + 12)
+        tg.start_soon(waiter, "c", 10.0)  # arrives at t0 + 11
+
+    # b gave its t0 + 10 slot back, so it starts right at the cooldown end,
+    # not a window after its stale reservation.
+    assert late == {"b": 12.0, "c": 22.0}
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_cooldown_holds_every_waiter_together() -> None:
+    limiter = Limiter(RateLimit(2, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    starts: list[float] = []
+
+    async def worker() -> None:
+        await limiter.acquire()
+        starts.append(anyio.current_time() - t0)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(6):
+            tg.start_soon(worker)
+        await anyio.sleep(0.5)
+        limiter.pause_until(t0 + 5)
+
+    assert sorted(starts) == [0.0, 0.0, 5.0, 5.0, 6.0, 6.0]
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_new_acquires_wait_and_cooldown_never_shrinks() -> None:
+    limiter = Limiter(RateLimit(100, 1.0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    limiter.pause_for(3)
+    limiter.pause_until(t0 + 1)
+    limiter.pause_for(-10)
+    assert await limiter.acquire() == t0 + 3
+    assert anyio.current_time() == t0 + 3
+    with pytest.raises(ValueError):
+        limiter.pause_until(math.nan)
+
+
+@pytest.mark.anyio
+async def test_cancelled_waiter_gives_its_slot_back() -> None:
+    limiter = Limiter(RateLimit(1, 0.2, margin=0))
+    first = await limiter.acquire()
+    with anyio.move_on_after(0.05) as scope:
+        await limiter.acquire()  # reserved first + 0.2, then cancelled
+    assert scope.cancelled_caught
+    assert await limiter.acquire() == first + 0.2
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_cost_validation_and_no_leak() -> None:
+    limiter = Limiter(RateLimit(10, 1.0, extra=(RateLimit(3, 0.1),)), clock=AnyioClock())
+    for bad in [0, -1, 4, 11, 1.5, math.nan, math.inf, True, "1"]:
+        with pytest.raises(ValueError, match="cost"):
+            await limiter.acquire(bad)  # type: ignore[arg-type]
+    t0 = anyio.current_time()
+    assert await limiter.acquire(3) == t0
+
+
+@pytest.mark.anyio
+async def test_rejected_costs_reserve_nothing() -> None:
+    limiter = Limiter(RateLimit(2, 60.0))
+    with pytest.raises(ValueError):
+        await limiter.acquire(3)
+    with anyio.fail_after(1):
+        await limiter.acquire(2)
+
+
+def test_registry_shares_per_key() -> None:
+    rate = RateLimit(10, 1.0)
+    a = shared_limiter("scale", "https://api.scale.com", "sk-secret-1", rate)
+    assert a is not None
+    assert a.rate is rate
+    assert a is shared_limiter("scale", "https://api.scale.com", "sk-secret-1", RateLimit(10, 1.0))
+    others = [
+        shared_limiter("scale", "https://api.scale.com", "sk-secret-2", rate),
+        shared_limiter("scale", "https://eu.scale.com", "sk-secret-1", rate),
+        shared_limiter("scale", "https://api.scale.com", "sk-secret-1", RateLimit(10, 2.0)),
+        shared_limiter("fastlabel", "https://api.scale.com", "sk-secret-1", rate),
+        shared_limiter("scale", "https://api.scale.com", None, rate),
+    ]
+    assert len({id(x) for x in [a, *others]}) == 6
+    assert shared_limiter("scale", "https://api.scale.com", "sk-secret-1", None) is None
+
+
+def test_registry_never_keeps_the_credential() -> None:
+    limiter = shared_limiter("scale", "https://api.scale.com", "sk-secret-1", RateLimit(10, 1.0))
+    assert repr(limiter) == "Limiter(calls=10, period=1.0)"
+    assert "sk-secret-1" not in repr(_ratelimit._shared)
+
+
+def test_registry_creation_is_thread_safe() -> None:
+    found: list[Limiter | None] = []
+    barrier = threading.Barrier(16)
+
+    def run() -> None:
+        barrier.wait()
+        found.append(shared_limiter("p", "o", "k", RateLimit(5, 1.0)))
+
+    threads = [threading.Thread(target=run) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(found) == 16
+    assert len({id(x) for x in found}) == 1
