@@ -220,13 +220,13 @@ class HttpSession:
         return self._client.is_closed
 
 
-def _query(params: QueryParams | None) -> list[tuple[str, str]] | None:
+def _query(params: QueryParams | None) -> list[tuple[str, QueryValue]] | None:
     """Encode query parameters: ``None`` dropped, sequences as repeated keys,
     booleans as lowercase ``true``/``false``."""
     if params is None:
         return None
     items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, QueryValue]] = []
     for key, value in items:
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:

@@ -104,7 +104,7 @@ def _strict(kind: type[T], accepted: tuple[type, ...]) -> typing.Callable[[objec
             raise TypeError(f"expected {kind.__name__}, got bool")
         if not isinstance(value, accepted):
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return typing.cast(T, kind(value) if kind is float else value)
+        return typing.cast(T, float(value) if kind is float else value)  # type: ignore[arg-type]
 
     return hook
 
@@ -178,7 +178,7 @@ def _unstructure_factory(cls: type[Model]) -> typing.Callable[[Model], dict[str,
     inner = make_dict_unstructure_fn(
         cls,
         converter,
-        extra=override(omit=True),  # type: ignore[arg-type]
+        extra=override(omit=True),
         **{f.name: override(rename=_wire_name(cls, f)) for f in fields},  # type: ignore[arg-type]
     )
 

@@ -310,7 +310,7 @@ def _groups(groups: Sequence[Sequence[int]] | Sequence[str], count: int) -> list
             except ValueError:
                 raise ValidationError(field, f"{group!r} is not a comma-separated index list") from None
         elif isinstance(group, Sequence) and group:
-            indexes = list(group)
+            indexes = [typing.cast(int, i) for i in group]
         else:
             raise ValidationError(field, "must be a non-empty list of content indexes")
         for index in indexes:
