@@ -1,0 +1,53 @@
+"""Stateful fake servers ("emulators") of the provider APIs, for tests, benchmarks and demos.
+
+An emulator is an ASGI app (:class:`EmulatorApp` subclass) that serves
+in-process through ``httpx.ASGITransport`` or over a real loopback socket
+(:class:`EmulatorServer`, :func:`serving`, :func:`serve`). Faults and timing
+are set through :class:`EmulatorConfig`; :class:`EmulatorStats` counts what
+happened.
+"""
+
+from __future__ import annotations
+
+from ._app import EmulatorApp, Handler, Route, compile_path
+from ._messages import (
+    ClientDisconnect,
+    DropConnection,
+    HTTPError,
+    Request,
+    Response,
+    empty_response,
+    json_response,
+    text_response,
+)
+from ._multipart import FormData, MultipartError, UploadFile
+from ._registry import available_emulators, create_emulator, register_emulator
+from ._server import EmulatorServer, serve, serving
+from ._state import EmulatorConfig, EmulatorStats, SimClock
+
+__all__ = [
+    "ClientDisconnect",
+    "DropConnection",
+    "EmulatorApp",
+    "EmulatorConfig",
+    "EmulatorServer",
+    "EmulatorStats",
+    "FormData",
+    "HTTPError",
+    "Handler",
+    "MultipartError",
+    "Request",
+    "Response",
+    "Route",
+    "SimClock",
+    "UploadFile",
+    "available_emulators",
+    "compile_path",
+    "create_emulator",
+    "empty_response",
+    "json_response",
+    "register_emulator",
+    "serve",
+    "serving",
+    "text_response",
+]
