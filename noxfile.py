@@ -1,4 +1,7 @@
-"""Developer tasks: ``nox -s tests lint typecheck``, ``nox -s codegen -- --check``, ``nox -s bench``."""
+"""Developer tasks: ``nox -s tests lint typecheck``, ``nox -s codegen -- --check``.
+
+``nox -s bench`` runs the benchmarks and ``nox -s demo`` the quickstart demo.
+"""
 
 from __future__ import annotations
 

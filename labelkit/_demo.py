@@ -124,11 +124,11 @@ async def _run(
         )
         text_result = None
         async with redflag.wait_operations(operation_ids, timeout=60) as waits:
-            async for outcome in waits:
-                if not outcome.ok:
-                    say(f"   operation {outcome.item}: {outcome.error}\n")
+            async for waited in waits:
+                if not waited.ok:
+                    say(f"   operation {waited.item}: {waited.error}\n")
                     continue
-                op = outcome.unwrap()
+                op = waited.unwrap()
                 count = op.data.contents_count if op.data else 0
                 say(f"   operation {op.id}: {op.status.value}, {count} contents analysed\n")
                 if op.query is not None and op.query.type.value == "text":
@@ -141,8 +141,8 @@ async def _run(
     stats = emulator.stats
     say("\n3. The same API from sync code (generated facade, shared background loop)\n")
     with RedFlag(DEFAULT_TOKEN, base_url=base_url) as sync_client:
-        op = sync_client.get_operation(operation_ids[0])
-        say(f"   RedFlag(...).get_operation({operation_ids[0]}) -> {op.status.value}\n")
+        looked_up = sync_client.get_operation(operation_ids[0])
+        say(f"   RedFlag(...).get_operation({operation_ids[0]}) -> {looked_up.status.value}\n")
 
     sent = summary.ok + summary.ambiguous
     say(
@@ -162,7 +162,11 @@ def run_demo(out: typing.TextIO = sys.stdout, *, drop_rate: float = 0.02) -> int
     rate = RateLimit(60, 1.0, margin=0.2)
     emulator = RedFlagEmulator(
         config=EmulatorConfig(
-            latency=0.02, rate_limit=RateLimit(60, 1.0), drop_rate=drop_rate, seed=7, processing_time=1.5
+            latency=0.02,
+            rate_limit=RateLimit(60, 1.0),
+            drop_rate=drop_rate,
+            seed=7,
+            processing_time=1.5,
         )
     )
     with EmulatorServer(emulator) as server:

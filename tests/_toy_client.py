@@ -25,7 +25,7 @@ class Toy(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = FAST_RETRY,
-        rate_limit: RateLimit | None | NotGiven = None,
+        rate_limit: RateLimit | NotGiven | None = None,
         transport: typing.Any = None,
         app: typing.Any = None,
     ) -> None:

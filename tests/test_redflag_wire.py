@@ -151,7 +151,7 @@ async def test_get_operation_keeps_unknown_fields_and_statuses(client: AsyncRedF
 async def test_get_operation_rejects_a_malformed_body(client: AsyncRedFlag) -> None:
     with respx.mock:
         respx.get(f"{BASE}/operations/9").mock(return_value=httpx.Response(200, json={"status": 3}))
-        with pytest.raises(labelkit.ResponseValidationError, match="Operation.status"):
+        with pytest.raises(labelkit.ResponseValidationError, match=r"Operation\.status"):
             await client.get_operation(9)
 
 

@@ -71,7 +71,7 @@ class AsyncRedFlag(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None | NotGiven = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = PollPolicy(),
         max_connections: int = 64,
         proxy: str | None = None,
@@ -109,7 +109,7 @@ class AsyncRedFlag(AsyncAPIClient):
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
         *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> int:
         """Create an operation and queue it; returns the operation id.
@@ -144,7 +144,7 @@ class AsyncRedFlag(AsyncAPIClient):
         self,
         id: int,
         *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Operation:
         """Retrieve an operation (status, query echo, and ``data`` once done)."""
@@ -166,7 +166,7 @@ class AsyncRedFlag(AsyncAPIClient):
         file: FileInput,
         *,
         filename: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> int:
         """Upload a PNG, JPG, MP3 or MP4 file; returns the file id for ``contents``.
@@ -189,7 +189,7 @@ class AsyncRedFlag(AsyncAPIClient):
         self,
         id: int,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
     ) -> Operation:
         """Poll until the operation is final and return it.
@@ -216,7 +216,7 @@ class AsyncRedFlag(AsyncAPIClient):
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Operation:
         """Create an operation and wait for its result (see :meth:`create_operation`
         and :meth:`wait_operation`); ``timeout`` bounds the wait."""
@@ -242,7 +242,7 @@ class AsyncRedFlag(AsyncAPIClient):
         self,
         ids: Iterable[int],
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 256,
         poll: PollPolicy | None = None,
     ) -> BulkRun[int, Operation]:
@@ -308,7 +308,9 @@ def _groups(groups: Sequence[Sequence[int]] | Sequence[str], count: int) -> list
             try:
                 indexes = [int(part) for part in group.split(",")]
             except ValueError:
-                raise ValidationError(field, f"{group!r} is not a comma-separated index list") from None
+                raise ValidationError(
+                    field, f"{group!r} is not a comma-separated index list"
+                ) from None
         elif isinstance(group, Sequence) and group:
             indexes = [typing.cast(int, i) for i in group]
         else:

@@ -46,7 +46,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None | NotGiven = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = PollPolicy(),
         max_connections: int = 64,
         proxy: str | None = None,
@@ -81,7 +81,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
         *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> int:
         """Create an operation and queue it; returns the operation id.
@@ -110,7 +110,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         self,
         id: int,
         *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Operation:
         """Retrieve an operation (status, query echo, and ``data`` once done)."""
@@ -123,7 +123,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         file: FileInput,
         *,
         filename: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> int:
         """Upload a PNG, JPG, MP3 or MP4 file; returns the file id for ``contents``.
@@ -144,7 +144,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         self,
         id: int,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
     ) -> Operation:
         """Poll until the operation is final and return it.
@@ -164,7 +164,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Operation:
         """Create an operation and wait for its result (see :meth:`create_operation`
         and :meth:`wait_operation`); ``timeout`` bounds the wait."""
@@ -198,7 +198,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         self,
         ids: Iterable[int],
         *,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 256,
         poll: PollPolicy | None = None,
     ) -> Iterator[Outcome[int, Operation]]:

@@ -1,0 +1,404 @@
+"""The Datawow k-sequencing (image moderation) client."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import typing
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from ..._bulk import BulkRun
+from ..._client import AsyncAPIClient
+from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ..._errors import ValidationError, status_error_class
+from ..._http import AsyncTransport
+from ..._logging import redact_text, redact_url
+from ..._models import ResponseValidationError, structure
+from ..._poll import JobState, wait_for, wait_many
+from ..._types import NOT_GIVEN, NotGiven
+from ._models import Image, ImagePage, PageMeta
+from ._resources import (
+    AsyncChoices,
+    AsyncClosedQuestions,
+    AsyncMessages,
+    AsyncPhotoTags,
+    AsyncPredictions,
+    _segment,
+)
+
+if typing.TYPE_CHECKING:
+    from ._postback import Postback
+
+__all__ = ["DEFAULT_POLL", "AsyncDatawow"]
+
+T = typing.TypeVar("T", bound=Image)
+
+#: Human moderation takes minutes (about 5 for closed questions, 30 for
+#: choices), so waits poll slowly: first after 5 s, then every 5 s growing
+#: x1.5 up to once a minute, for at most two hours by default.
+DEFAULT_POLL = PollPolicy(
+    initial_delay=5.0, interval=5.0, backoff=1.5, max_interval=60.0, timeout=7200.0
+)
+
+
+def _classify(image: Image) -> JobState:
+    return JobState.SUCCEEDED if image.status.is_terminal else JobState.PENDING
+
+
+class AsyncDatawow(AsyncAPIClient):
+    """Async client for Datawow's k-sequencing image moderation API.
+
+    The products of the official ``k_sequencing`` SDK are attributes:
+    :attr:`choice`, :attr:`closed_question`, :attr:`message`,
+    :attr:`photo_tag` and :attr:`prediction`, each with ``create``, ``list``
+    and ``find_id`` (by ``id`` or ``custom_id``), plus ``iter_images`` and
+    ``wait``.
+
+    ``project_key`` is sent raw as ``Authorization: <key>`` (default: the
+    ``DATAWOW_PROJECT_KEY`` environment variable; the SDK's generic
+    ``PROJECT_KEY`` is deliberately not read). Every Datawow project has its
+    own key and one product, so a client is bound to one project: use the
+    resource of that project's product. ``base_url`` overrides the API root
+    (default ``DATAWOW_BASE_URL``, else the production URL); ``app=`` runs
+    against an in-process ASGI app such as the Datawow emulator. Datawow
+    documents no rate limit, so none is applied unless ``rate_limit=`` is
+    given. ``poll`` is the default policy of the waits (see
+    :data:`DEFAULT_POLL`). ``list_params_as_body=True`` sends ``page`` and
+    ``per_page`` of list calls as a form-encoded GET body as the official SDK
+    did, instead of the query string.
+
+    Usage::
+
+        async with AsyncDatawow(key) as datawow:
+            image = await datawow.choice.create(
+                "https://example.com/cat.jpg",
+                instruction="Which animal?",
+                categories=["cat", "dog"],
+            )
+            image = await datawow.choice.wait(image.id)
+            print(image.answer)
+    """
+
+    provider = "datawow"
+    default_base_url = "https://k-sequencing.datawow.io/api"
+    base_url_env = "DATAWOW_BASE_URL"
+    default_rate_limit = None
+
+    choice: AsyncChoices
+    """Choice: multiple-choice questions about an image."""
+    closed_question: AsyncClosedQuestions
+    """ClosedQuestion: approve / decline / ban."""
+    message: AsyncMessages
+    """Message: free-text answers."""
+    photo_tag: AsyncPhotoTags
+    """PhotoTag: tagged areas of an image."""
+    prediction: AsyncPredictions
+    """Prediction: AI moderation ("Images (AI Beta)")."""
+
+    def __init__(
+        self,
+        project_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = Timeout(),
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy = DEFAULT_POLL,
+        list_params_as_body: bool = False,
+        max_connections: int = 64,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        project_key = project_key or os.environ.get("DATAWOW_PROJECT_KEY")
+        if not project_key:
+            raise ValidationError(
+                "project_key", "missing: pass project_key= or set DATAWOW_PROJECT_KEY"
+            )
+        self._poll = poll
+        self._list_params_as_body = list_params_as_body
+        super().__init__(
+            credential=project_key,
+            auth_headers={"Authorization": project_key},
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            max_connections=max_connections,
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            transport=transport,
+            app=app,
+            default_headers=default_headers,
+        )
+        self.choice = AsyncChoices(self)
+        self.closed_question = AsyncClosedQuestions(self)
+        self.message = AsyncMessages(self)
+        self.photo_tag = AsyncPhotoTags(self)
+        self.prediction = AsyncPredictions(self)
+
+    async def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Image:
+        """Retrieve one image of this project by ``id`` or ``custom_id``, whatever its product.
+
+        ``answer`` is kept as sent; the product resources (``client.choice.find_id``
+        ...) return typed records instead. See :meth:`AsyncChoices.find_id`.
+        """
+        return await self._find(id, custom_id, Image, timeout=timeout, max_retries=max_retries)
+
+    async def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> Image:
+        """Poll until the image is ``processed`` and return it.
+
+        Polls ``find_id`` on the client's ``poll`` policy (default: first after
+        5 s, then 5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default
+        the policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return await self._wait(id, custom_id, Image, timeout=timeout, poll=poll)
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> BulkRun[str, Image]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return self._wait_many(ids, Image, timeout=timeout, concurrency=concurrency, poll=poll)
+
+    async def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Image:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        custom_id = postback.custom_id if postback.id is None else None
+        return await self._find(
+            postback.id, custom_id, Image, timeout=timeout, max_retries=max_retries
+        )
+
+    # -- shared by the product resources ------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, int] | None = None,
+        form: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None,
+        max_retries: int | NotGiven,
+    ) -> tuple[object, dict[str, typing.Any]]:
+        """Send a request and split the ``{data, meta}`` envelope."""
+        body = await self._request_json(
+            method, path, params=params, form=form, timeout=timeout, max_retries=max_retries
+        )
+        if not isinstance(body, dict) or not ("data" in body or "meta" in body):
+            raise ResponseValidationError(
+                'expected {"data": ..., "meta": ...}', path=f"{method} {path}", body=body
+            )
+        meta = body.get("meta")
+        meta = meta if isinstance(meta, dict) else {}
+        code = meta.get("code")
+        if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+            # An error inside a 2xx response: raise what the same status would.
+            _, message = self._error_details(body)
+            raise status_error_class(code)(
+                redact_text(message or f"meta.code {code}", self._secrets),
+                status=code,
+                body=body,
+                method=method,
+                url=redact_url(self._session.absolute_url(path, params)),
+            )
+        return body.get("data"), meta
+
+    async def _create(
+        self,
+        path: str,
+        form: Mapping[str, object],
+        model: type[T],
+        *,
+        timeout: float | Timeout | NotGiven | None,
+        max_retries: int | NotGiven,
+    ) -> T:
+        data, _ = await self._call(
+            "POST", path, form=form, timeout=timeout, max_retries=max_retries
+        )
+        return _record(_single(data, None, None), model)
+
+    async def _list(
+        self,
+        path: str,
+        model: type[T],
+        *,
+        page: int,
+        per_page: int,
+        timeout: float | Timeout | NotGiven | None,
+        max_retries: int | NotGiven,
+    ) -> ImagePage[T]:
+        query = {"page": page, "per_page": per_page}
+        data, meta = await self._call(
+            "GET",
+            path,
+            params=None if self._list_params_as_body else query,
+            form=query if self._list_params_as_body else None,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        images = [_record(raw, model) for raw in _many(data)]
+        return ImagePage(images=images, meta=structure(meta, PageMeta))
+
+    async def _find(
+        self,
+        id: str | None,
+        custom_id: str | None,
+        model: type[T],
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> T:
+        segment = _segment(id, custom_id)
+        data, _ = await self._call(
+            "GET", f"projects/images/{segment}", timeout=timeout, max_retries=max_retries
+        )
+        return _record(_single(data, id, custom_id), model)
+
+    async def _wait(
+        self,
+        id: str | None,
+        custom_id: str | None,
+        model: type[T],
+        *,
+        timeout: float | NotGiven | None,
+        poll: PollPolicy | None,
+    ) -> T:
+        _segment(id, custom_id)
+        return await wait_for(
+            lambda: self._find(id, custom_id, model),
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            describe=f"Datawow image {id if id is not None else custom_id!r}",
+        )
+
+    def _wait_many(
+        self,
+        ids: Iterable[str],
+        model: type[T],
+        *,
+        timeout: float | NotGiven | None,
+        concurrency: int,
+        poll: PollPolicy | None,
+    ) -> BulkRun[str, T]:
+        return wait_many(
+            ids,
+            lambda id: self._find(id, None, model),
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            concurrency=concurrency,
+            describe="Datawow image",
+        )
+
+    def _error_details(self, body: object) -> tuple[str | None, str | None]:
+        # Datawow reports errors as {"meta": {"code": 401, "message": "Not authenticated"}}.
+        # meta.code echoes the HTTP status; only a textual code says more than the status.
+        meta = body.get("meta") if isinstance(body, Mapping) else None
+        if isinstance(meta, Mapping) and meta.get("message") is not None:
+            message, code = meta["message"], meta.get("code")
+            return (
+                code if isinstance(code, str) else None,
+                message if isinstance(message, str) else json.dumps(message),
+            )
+        return super()._error_details(body)
+
+
+# -- the envelope's data: the seed shows several shapes, all are accepted ---------------
+
+
+def _single(data: object, id: str | None, custom_id: str | None) -> dict[str, typing.Any]:
+    """The one record in ``data``, ``data.image`` or ``data.images``."""
+    if isinstance(data, dict):
+        if isinstance(data.get("image"), dict):
+            return typing.cast(dict[str, typing.Any], data["image"])
+        images = data.get("images")
+        if isinstance(images, list):
+            records = [r for r in images if isinstance(r, dict)]
+            matches = [
+                r
+                for r in records
+                if (id is not None and r.get("id") == id)
+                or (custom_id is not None and r.get("custom_id") == custom_id)
+            ]
+            if len(matches) == 1 or len(records) == 1:
+                return (matches or records)[0]
+        elif "id" in data:
+            return data
+    raise ResponseValidationError("expected one image record", path="data", body=data)
+
+
+def _many(data: object) -> list[typing.Any]:
+    """The records of a list call: ``data.images`` (or ``data.image``)."""
+    if data is None or data == {}:
+        return []
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("images", "image"):
+            value = data.get(key)
+            if isinstance(value, list):
+                return value
+            if isinstance(value, dict):
+                return [value]
+    raise ResponseValidationError("expected a list of image records", path="data", body=data)
+
+
+def _record(raw: object, model: type[T]) -> T:
+    if isinstance(raw, dict):
+        lists = [f.name for f in attrs.fields(model) if _is_list_field(f)]
+        for name in lists:
+            # cattrs would turn "face" into ["f", "a", "c", "e"].
+            if isinstance(raw.get(name), (str, bytes, dict)):
+                kind = type(raw[name]).__name__
+                raise ResponseValidationError(
+                    f"expected a list, got {kind}", path=f"{model.__name__}.{name}", body=raw
+                )
+        # "answer": null before processing where the answer is a list.
+        raw = {k: v for k, v in raw.items() if not (v is None and k in lists)}
+    return structure(raw, model)
+
+
+def _is_list_field(field: attrs.Attribute[typing.Any]) -> bool:
+    default: object = field.default
+    return getattr(default, "factory", None) is list

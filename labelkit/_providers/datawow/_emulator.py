@@ -1,0 +1,451 @@
+"""A stateful emulator of Datawow's k-sequencing image moderation API (all 11 endpoints).
+
+Routes, under ``/api``: ``POST`` and ``GET`` (list) on ``images/choices``,
+``images/closed_questions``, ``images/messages``, ``images/photo_tags`` and
+``prime/predictions``, and ``GET projects/images/{id}`` (an image id, else a
+``custom_id``). Every request needs ``Authorization: <project key>``; each key
+is one project of one product. The default projects (:data:`DEFAULT_PROJECTS`)
+have the keys ``test-choice``, ``test-closed-question``, ``test-message``,
+``test-photo-tag`` and ``test-prediction``; creating or listing on another
+product's path answers 422.
+
+Bodies are form-encoded (JSON is accepted too); list parameters are read from
+the query string, else from a form-encoded GET body as the official SDK sent
+them. Responses use the ``{"data": ..., "meta": {"code", "message"}}``
+envelope; errors are ``{"meta": {"code": <status>, "message": <text>}}``
+(401 "Not authenticated", 400 for a missing or malformed field, 404, 422).
+
+Images move on the simulated clock (``emulator.clock``): human products are
+``unprocess`` for the first third of ``config.processing_time`` and
+``processing`` for the rest, Prediction is ``processing`` throughout; then
+``processed`` with an answer derived from a SHA-256 of the image URL, so runs
+are repeatable. When an image with a ``postback_url`` is processed, a
+background thread calls that URL with ``postback_method`` (JSON record body;
+query ``id``, ``custom_id``, ``status`` for GET and DELETE), up to three times
+until a 2xx, and only when the URL's host is a loopback address.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import ipaddress
+import itertools
+import logging
+import math
+import random
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import httpx
+
+from ..._emulator import (
+    EmulatorApp,
+    EmulatorConfig,
+    HTTPError,
+    Request,
+    Response,
+    json_response,
+    register_emulator,
+)
+from ._models import POSTBACK_METHODS
+
+__all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]
+
+logger = logging.getLogger("labelkit.emulator")
+
+PREFIX = "/api"
+PRODUCTS = {
+    "choice": "images/choices",
+    "closed_question": "images/closed_questions",
+    "message": "images/messages",
+    "photo_tag": "images/photo_tags",
+    "prediction": "prime/predictions",
+}
+#: Project key -> product of the projects an emulator has unless told otherwise.
+DEFAULT_PROJECTS: Mapping[str, str] = {f"test-{p.replace('_', '-')}": p for p in PRODUCTS}
+PREDICTION_TYPES = ("standard_criteria", "nudity", "demographic")
+STATUSES = ("unprocess", "processing", "processed")
+_EPOCH = datetime.datetime(2018, 1, 11, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
+_VERDICTS = ("approved", "declined", "ban")
+_MESSAGES = ("a face, clearly visible", "no face in this picture", "two people smiling")
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@attrs.define
+class StoredProject:
+    """A project: its key, product and (Prediction only) AI project type."""
+
+    id: int
+    key: str
+    product: str
+    prediction_type: str = "standard_criteria"
+
+
+@attrs.define
+class StoredImage:
+    """An image as submitted; its status is computed from the simulated clock."""
+
+    id: str
+    project: StoredProject
+    fields: dict[str, Any]
+    created_at: float
+    durations: tuple[float, float]
+    forced: str | None = None
+    postback_delivered: bool = False
+
+
+class DatawowEmulator(EmulatorApp):
+    """The k-sequencing API in memory.
+
+    ``projects`` maps project keys to products (``choice``, ``closed_question``,
+    ``message``, ``photo_tag``, ``prediction``); ``prediction_type`` sets the
+    answer shape of Prediction projects (``standard_criteria``, ``nudity`` or
+    ``demographic``). ``images`` (by id) is the server state; ``postbacks``
+    records every delivery attempt as ``(image_id, method, url, status or
+    None)``. ``durations`` fixes the simulated seconds of the two waiting
+    states instead of splitting ``config.processing_time``.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: EmulatorConfig | None = None,
+        projects: Mapping[str, str] = DEFAULT_PROJECTS,
+        prediction_type: str = "standard_criteria",
+        durations: tuple[float, float] | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(config=config, name="datawow", timer=timer)
+        if prediction_type not in PREDICTION_TYPES:
+            raise ValueError(f"prediction_type must be one of {', '.join(PREDICTION_TYPES)}")
+        self.projects: dict[str, StoredProject] = {}
+        for number, (key, product) in enumerate(projects.items(), start=80):
+            if product not in PRODUCTS:
+                raise ValueError(f"unknown product {product!r}; one of {', '.join(PRODUCTS)}")
+            self.projects[key] = StoredProject(number, key, product, prediction_type)
+        self.durations = durations
+        self.images: dict[str, StoredImage] = {}
+        self.postbacks: list[tuple[str, str, str, int | None]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._pending: list[StoredImage] = []
+        self._deliverer: threading.Thread | None = None
+        for product, path in PRODUCTS.items():
+            self.add_route("POST", f"{PREFIX}/{path}", self._creator(product))
+            self.add_route("GET", f"{PREFIX}/{path}", self._lister(product))
+        self.add_route("GET", PREFIX + "/projects/images/{id:path}", self._find)
+
+    def check_auth(self, request: Request) -> str | None:
+        """The raw project key, if it belongs to a project."""
+        key = request.headers.get("authorization", "").strip()
+        return key if key in self.projects else None
+
+    def error_body(self, status: int, code: str, message: str) -> object:
+        return {"meta": {"code": status, "message": message}}
+
+    def error_response(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        if status == 401:
+            message = "Not authenticated"
+        return super().error_response(status, message, code=code, headers=headers)
+
+    # -- state access for tests ---------------------------------------------------------
+
+    def status(self, image_id: str) -> str:
+        """The current status of an image."""
+        image = self.images[image_id]
+        if image.forced is not None:
+            return image.forced
+        elapsed = self.clock.now() - image.created_at
+        if elapsed < image.durations[0]:
+            return "unprocess"
+        return "processing" if elapsed < sum(image.durations) else "processed"
+
+    def force_status(self, image_id: str, status: str | None) -> None:
+        """Pin an image's status (``None`` returns it to the clock)."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        self.images[image_id].forced = status
+
+    def image_object(self, image_id: str) -> dict[str, Any]:
+        """The image record as the API returns it."""
+        image = self.images[image_id]
+        status = self.status(image_id)
+        record = dict(image.fields)
+        record["status"] = status
+        if status == "processed":
+            record["answer"] = _answer(image)
+            record["credit_charged"] = 1
+            finished = image.created_at + sum(image.durations)
+            record["processed_at"] = (_EPOCH + datetime.timedelta(seconds=finished)).isoformat(
+                timespec="milliseconds"
+            )
+        record["postback"] = image.postback_delivered
+        return record
+
+    def close(self) -> None:
+        """Forget undelivered postbacks (the delivery thread then ends)."""
+        with self._lock:
+            self._pending.clear()
+
+    # -- handlers -----------------------------------------------------------------------
+
+    def _creator(self, product: str) -> Callable[[Request], Any]:
+        async def create(request: Request) -> Response:
+            project = self._project(request, product)
+            fields = _create_fields(product, await _body_fields(request))
+            fields.update(id=f"5a5{next(self._ids):021x}", project_id=project.id)
+            durations = self._durations(product)
+            image = StoredImage(fields["id"], project, fields, self.clock.now(), durations)
+            self.images[image.id] = image
+            if fields["postback_url"]:
+                with self._lock:
+                    self._pending.append(image)
+                self._start_deliverer()
+            return _envelope(self.image_object(image.id))
+
+        return create
+
+    def _lister(self, product: str) -> Callable[[Request], Any]:
+        async def list_images(request: Request) -> Response:
+            project = self._project(request, product)
+            params: Mapping[str, str] = request.query
+            if not request.query_string and request.content_type:
+                params = dict((await request.form()).fields)
+            page = max(_int(params, "page", 1), 1)
+            per_page = min(max(_int(params, "per_page", 20), 1), 100)
+            ids = [i.id for i in self.images.values() if i.project is project][::-1]
+            pages = math.ceil(len(ids) / per_page)
+            chosen = ids[(page - 1) * per_page : page * per_page]
+            meta = {
+                "current_page": page,
+                "next_page": page + 1 if page < pages else -1,
+                "prev_page": page - 1 if 1 < page <= pages + 1 else -1,
+                "total_count": len(ids),
+                "total_pages": pages,
+            }
+            return _envelope({"images": [self.image_object(i) for i in chosen]}, **meta)
+
+        return list_images
+
+    async def _find(self, request: Request) -> Response:
+        assert request.credential is not None
+        project = self.projects[request.credential]
+        raw = request.raw_path.partition(b"?")[0].split(b"/projects/images/", 1)[1]
+        wanted = urllib.parse.unquote(raw.decode("latin-1"))
+        image = self.images.get(wanted)
+        if image is None or image.project is not project:
+            by_custom = [
+                i
+                for i in self.images.values()
+                if i.project is project and i.fields.get("custom_id") == wanted
+            ]
+            image = by_custom[-1] if by_custom else None
+        if image is None:
+            raise HTTPError(404, f"image {wanted!r} not found")
+        return _envelope({"image": self.image_object(image.id)})
+
+    def _project(self, request: Request, product: str) -> StoredProject:
+        assert request.credential is not None
+        project = self.projects[request.credential]
+        if project.product != product:
+            raise HTTPError(422, f"this project key belongs to a {project.product} project")
+        return project
+
+    def _durations(self, product: str) -> tuple[float, float]:
+        if self.durations is not None:
+            return self.durations
+        total = self.config.processing_time
+        return (0.0, total) if product == "prediction" else (total / 3, total * 2 / 3)
+
+    # -- postbacks ----------------------------------------------------------------------
+
+    def _start_deliverer(self) -> None:
+        with self._lock:
+            if self._deliverer is None or not self._deliverer.is_alive():
+                self._deliverer = threading.Thread(
+                    target=self._deliver_loop, name="datawow-emulator-postbacks", daemon=True
+                )
+                self._deliverer.start()
+
+    def _deliver_loop(self) -> None:
+        # A thread, not a task: the app has no task group of its own, and postbacks
+        # must leave on time even when no request arrives.
+        with httpx.Client(timeout=5.0, trust_env=False, follow_redirects=False) as client:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        self._deliverer = None
+                        return
+                    due = [i for i in self._pending if self.status(i.id) == "processed"]
+                    self._pending = [i for i in self._pending if i not in due]
+                for image in due:
+                    self._deliver(client, image)
+                time.sleep(0.02)
+
+    def _deliver(self, client: httpx.Client, image: StoredImage) -> None:
+        url, method = image.fields["postback_url"], image.fields["postback_method"] or "POST"
+        if not _is_loopback(url):
+            logger.warning("datawow emulator: not delivering a postback to %s (not loopback)", url)
+            return
+        record = self.image_object(image.id)
+        for attempt in range(3):
+            status: int | None = None
+            try:
+                if method in ("GET", "DELETE"):
+                    query = {k: record[k] for k in ("id", "custom_id", "status") if record[k]}
+                    response = client.request(method, url, params=query)
+                else:
+                    response = client.request(method, url, json=record)
+                status = response.status_code
+            except httpx.HTTPError:
+                pass
+            self.postbacks.append((image.id, method, url, status))
+            if status is not None and 200 <= status < 300:
+                image.postback_delivered = True
+                return
+            time.sleep(0.1 * (attempt + 1))
+
+
+def _envelope(data: object, **meta: object) -> Response:
+    return json_response({"data": data, "meta": {"code": 200, "message": "success", **meta}})
+
+
+async def _body_fields(request: Request) -> dict[str, Any]:
+    if request.content_type.startswith("application/json"):
+        payload = await request.json()
+        if not isinstance(payload, dict):
+            raise HTTPError(400, "the body must be an object")
+        return payload
+    form = await request.form()
+    fields: dict[str, Any] = dict(form.fields)
+    if form.getlist("categories[]"):
+        fields["categories"] = form.getlist("categories[]")
+    return fields
+
+
+def _create_fields(product: str, body: dict[str, Any]) -> dict[str, Any]:
+    required = {"data"}
+    if product in ("choice", "message", "photo_tag"):
+        required.add("instruction")
+    if product == "choice":
+        required.add("categories")
+    for name in sorted(required):
+        if not body.get(name):
+            raise HTTPError(400, f"{name} is required")
+    method = str(body.get("postback_method") or "").upper() or None
+    if method is not None and method not in POSTBACK_METHODS:
+        raise HTTPError(400, f"postback_method {method!r} is not supported")
+    fields: dict[str, Any] = {
+        "custom_id": body.get("custom_id") or None,
+        "data": str(body["data"]),
+        "postback_url": str(body.get("postback_url") or ""),
+        "postback_method": method,
+        "processed_at": None,
+        "credit_charged": 0,
+        "answer": [] if product in ("choice", "photo_tag") else None,
+    }
+    if body.get("instruction") or product in ("choice", "message", "photo_tag"):
+        fields["instruction"] = str(body.get("instruction"))
+    if product == "choice":
+        categories = body["categories"]
+        fields["categories"] = categories.split() if isinstance(categories, str) else categories
+        fields["multiple"] = _flag(body, "multiple")
+        fields["allow_empty"] = _flag(body, "allow_empty")
+    if body.get("staff_id") not in (None, "") and product != "prediction":
+        fields["staff_id"] = _int(body, "staff_id", 0)
+    return fields
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if isinstance(value, bool):
+        return value
+    flag = _FLAGS.get(str(value).lower())
+    if flag is None:
+        raise HTTPError(400, f"{name} must be true or false, got {value!r}")
+    return flag
+
+
+def _int(params: Mapping[str, Any], name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise HTTPError(400, f"{name} must be an integer, got {value!r}") from None
+
+
+def _answer(image: StoredImage) -> Any:
+    fields, product = image.fields, image.project.product
+    rng = random.Random(hashlib.sha256(f"{product}\x1f{fields['data']}".encode()).digest())
+    if product == "choice":
+        categories = list(fields["categories"])
+        if fields["allow_empty"] and rng.random() < 0.2:
+            return []
+        count = rng.randint(1, len(categories)) if fields["multiple"] else 1
+        return sorted(rng.sample(categories, count), key=categories.index)
+    if product == "closed_question":
+        return rng.choice(_VERDICTS)
+    if product == "message":
+        return rng.choice(_MESSAGES)
+    if product == "photo_tag":
+        return [
+            {
+                "x": rng.randint(0, 400),
+                "y": rng.randint(0, 400),
+                "w": rng.randint(20, 200),
+                "h": rng.randint(20, 200),
+                "tag": fields["instruction"],
+            }
+            for _ in range(rng.randint(1, 3))
+        ]
+    kind = image.project.prediction_type
+    if kind == "nudity":
+        return {"sexual": rng.uniform(0.0001, 0.999)}
+    if kind == "demographic":
+        return {
+            "result": [
+                {
+                    "age": rng.randint(18, 70),
+                    "age_prob": rng.random(),
+                    "gender": rng.choice(("male", "female")),
+                    "gender_prob": rng.random(),
+                    "positions": {
+                        "x": rng.uniform(0, 300),
+                        "y": rng.uniform(0, 300),
+                        "w": rng.uniform(50, 250),
+                        "h": rng.uniform(50, 250),
+                    },
+                }
+            ]
+        }
+    return rng.choice(("approved", "declined"))
+
+
+def _is_loopback(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https"):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+register_emulator("datawow", DatawowEmulator)

@@ -1,0 +1,650 @@
+"""Datawow k-sequencing on the wire: one respx test per operation, plus validation and waits."""
+
+from __future__ import annotations
+
+import typing
+from urllib.parse import parse_qsl
+
+import anyio
+import httpx
+import pytest
+import respx
+from trio.testing import MockClock
+
+import labelkit
+from labelkit.datawow import (
+    DEFAULT_POLL,
+    AsyncDatawow,
+    ChoiceImage,
+    ClosedQuestionAnswer,
+    ClosedQuestionImage,
+    Demographic,
+    Image,
+    ImageStatus,
+    MessageImage,
+    PhotoTagImage,
+    Postback,
+    PredictionImage,
+)
+
+BASE = "https://k-sequencing.datawow.io/api"
+KEY = "c2VjcmV0LXByb2plY3Qta2V5LTQy"
+IMAGE_URL = "https://cdn.example.com/cat.jpg"
+
+virtual_time = pytest.mark.parametrize(
+    "anyio_backend",
+    [pytest.param(("trio", {"clock": MockClock(autojump_threshold=0)}), id="trio-virtual")],
+)
+
+
+def record(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "5a56c56f60f4f17a353d3113",
+        "custom_id": None,
+        "data": IMAGE_URL,
+        "answer": None,
+        "credit_charged": 0,
+        "postback_url": "",
+        "processed_at": None,
+        "project_id": 82,
+        "status": "unprocess",
+    }
+    return {**base, **fields}
+
+
+def envelope(data: object, **meta: object) -> httpx.Response:
+    return httpx.Response(
+        200, json={"data": data, "meta": {"code": 200, "message": "success", **meta}}
+    )
+
+
+def form_of(request: httpx.Request) -> list[tuple[str, str]]:
+    return parse_qsl(request.content.decode(), keep_blank_values=True)
+
+
+@pytest.fixture
+def client() -> AsyncDatawow:
+    return AsyncDatawow(KEY, max_retries=0)
+
+
+def assert_common_headers(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == KEY  # raw, no scheme
+    assert request.headers["accept"] == "application/json"
+
+
+# -- create -------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_choice_create_request(client: AsyncDatawow) -> None:
+    created = record(categories=["cat", "dog"], multiple=True, allow_empty=False, answer=[])
+    with respx.mock:
+        route = respx.post(f"{BASE}/images/choices").mock(return_value=envelope(created))
+        image = await client.choice.create(
+            IMAGE_URL,
+            instruction="Which animal?",
+            categories=["cat", "dog"],
+            multiple=True,
+            allow_empty=False,
+            postback_url="https://hooks.example.com/dw?x=1",
+            postback_method="put",
+            custom_id="order-42",
+            staff_id=7,
+        )
+    request = route.calls.last.request
+    assert_common_headers(request)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.url.query == b""
+    assert request.content == (
+        b"data=https%3A%2F%2Fcdn.example.com%2Fcat.jpg&instruction=Which+animal%3F"
+        b"&categories=cat+dog&multiple=true&allow_empty=false"
+        b"&postback_url=https%3A%2F%2Fhooks.example.com%2Fdw%3Fx%3D1&postback_method=PUT"
+        b"&custom_id=order-42&staff_id=7"
+    )
+    assert isinstance(image, ChoiceImage)
+    assert image.status is ImageStatus.UNPROCESS and not image.processed
+    assert image.categories == ["cat", "dog"] and image.answer == []
+
+
+@pytest.mark.anyio
+async def test_choice_categories_string_and_omitted_options(client: AsyncDatawow) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/images/choices").mock(return_value=envelope(record()))
+        await client.choice.create(IMAGE_URL, instruction="face", categories="  cat1 cat2\tcat3 ")
+    assert form_of(route.calls.last.request) == [
+        ("data", IMAGE_URL),
+        ("instruction", "face"),
+        ("categories", "cat1 cat2 cat3"),
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("resource", "path", "kwargs", "expected"),
+    [
+        (
+            "closed_question",
+            "images/closed_questions",
+            {"custom_id": "c1"},
+            [("data", IMAGE_URL), ("custom_id", "c1")],
+        ),
+        (
+            "closed_question",
+            "images/closed_questions",
+            {"instruction": "nudity?", "staff_id": 0},
+            [("data", IMAGE_URL), ("instruction", "nudity?"), ("staff_id", "0")],
+        ),
+        (
+            "message",
+            "images/messages",
+            {"instruction": "Describe it", "postback_url": "http://127.0.0.1:9/cb"},
+            [
+                ("data", IMAGE_URL),
+                ("instruction", "Describe it"),
+                ("postback_url", "http://127.0.0.1:9/cb"),
+            ],
+        ),
+        (
+            "photo_tag",
+            "images/photo_tags",
+            {"instruction": "faces", "staff_id": 3},
+            [("data", IMAGE_URL), ("instruction", "faces"), ("staff_id", "3")],
+        ),
+        (
+            "prediction",
+            "prime/predictions",
+            {"postback_url": "https://h.example/p", "postback_method": "GET"},
+            [
+                ("data", IMAGE_URL),
+                ("postback_url", "https://h.example/p"),
+                ("postback_method", "GET"),
+            ],
+        ),
+    ],
+)
+async def test_create_request_per_product(
+    client: AsyncDatawow,
+    resource: str,
+    path: str,
+    kwargs: dict[str, object],
+    expected: list[tuple[str, str]],
+) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/{path}").mock(return_value=envelope(record()))
+        await getattr(client, resource).create(IMAGE_URL, **kwargs)
+    request = route.calls.last.request
+    assert request.method == "POST"
+    assert_common_headers(request)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert form_of(request) == expected
+
+
+@pytest.mark.anyio
+async def test_create_returns_typed_records(client: AsyncDatawow) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/images/closed_questions").mock(return_value=envelope(record()))
+        respx.post(f"{BASE}/images/messages").mock(
+            return_value=envelope(record(instruction="x", staff_id=4))
+        )
+        respx.post(f"{BASE}/images/photo_tags").mock(
+            return_value=envelope({"image": record(answer=None)})  # answer null -> []
+        )
+        respx.post(f"{BASE}/prime/predictions").mock(
+            return_value=envelope(record(status="processing", deadline_at="2018-01-12"))
+        )
+        closed = await client.closed_question.create(IMAGE_URL)
+        message = await client.message.create(IMAGE_URL, instruction="x")
+        tag = await client.photo_tag.create(IMAGE_URL, instruction="x")
+        prediction = await client.prediction.create(IMAGE_URL)
+    assert isinstance(closed, ClosedQuestionImage) and closed.answer is None
+    assert isinstance(message, MessageImage) and message.staff_id == 4
+    assert isinstance(tag, PhotoTagImage) and tag.answer == []
+    assert isinstance(prediction, PredictionImage)
+    assert prediction.status is ImageStatus.PROCESSING
+    assert prediction.extra == {"deadline_at": "2018-01-12"}
+
+
+@pytest.mark.anyio
+async def test_create_that_fails_ambiguously_is_not_resent() -> None:
+    client = AsyncDatawow(KEY)  # default max_retries=2
+    with respx.mock:
+        route = respx.post(f"{BASE}/images/messages").mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(labelkit.AmbiguousResultError):
+            await client.message.create(IMAGE_URL, instruction="x", custom_id="m-1")
+    assert route.call_count == 1
+
+
+# -- list ---------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("resource", "path"),
+    [
+        ("choice", "images/choices"),
+        ("closed_question", "images/closed_questions"),
+        ("message", "images/messages"),
+        ("photo_tag", "images/photo_tags"),
+        ("prediction", "prime/predictions"),
+    ],
+)
+async def test_list_request_per_product(client: AsyncDatawow, resource: str, path: str) -> None:
+    meta = {"current_page": 2, "next_page": -1, "prev_page": 1, "total_count": 3, "total_pages": 2}
+    with respx.mock:
+        route = respx.get(f"{BASE}/{path}").mock(
+            return_value=envelope({"images": [record(id="a"), record(id="b")]}, **meta)
+        )
+        page = await getattr(client, resource).list(page=2, per_page=2)
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert_common_headers(request)
+    assert request.url.path == f"/api/{path}"
+    assert request.url.query == b"page=2&per_page=2"
+    assert request.content == b"" and "content-type" not in request.headers
+    assert [image.id for image in page] == ["a", "b"] and len(page) == 2
+    assert page.meta.current_page == 2 and page.meta.total_count == 3
+    assert page.meta.next_page == -1 and page.meta.has_next is False
+
+
+@pytest.mark.anyio
+async def test_list_accepts_the_seed_shapes(client: AsyncDatawow) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/images/choices").mock(
+            side_effect=[
+                envelope({"image": record(id="only")}),  # the seed's Choice list example
+                envelope({"images": []}, current_page=1, next_page=-1),
+                envelope({}),
+            ]
+        )
+        assert [i.id for i in await client.choice.list()] == ["only"]
+        assert (await client.choice.list()).images == []
+        assert (await client.choice.list()).meta.has_next is None
+
+
+@pytest.mark.anyio
+async def test_list_params_as_body_compatibility_switch() -> None:
+    client = AsyncDatawow(KEY, list_params_as_body=True)
+    with respx.mock:
+        route = respx.get(f"{BASE}/images/choices").mock(return_value=envelope({"images": []}))
+        await client.choice.list()
+    request = route.calls.last.request
+    assert request.url.query == b""
+    assert request.content == b"page=1&per_page=20"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.anyio
+async def test_iter_images_walks_every_page_once(client: AsyncDatawow) -> None:
+    pages = {
+        "1": ({"images": [record(id="a"), record(id="b")]}, 2),
+        "2": ({"images": [record(id="b"), record(id="c")]}, 3),  # "b" shifted: not repeated
+        "3": ({"images": [record(id="d")]}, -1),
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        data, next_page = pages[request.url.params["page"]]
+        return envelope(data, current_page=int(request.url.params["page"]), next_page=next_page)
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/prime/predictions").mock(side_effect=answer)
+        ids = [image.id async for image in client.prediction.iter_images(per_page=2)]
+    assert ids == ["a", "b", "c", "d"]
+    assert [c.request.url.query for c in route.calls] == [
+        b"page=1&per_page=2",
+        b"page=2&per_page=2",
+        b"page=3&per_page=2",
+    ]
+
+
+@pytest.mark.anyio
+async def test_iter_images_stops_on_total_count_without_an_extra_request(
+    client: AsyncDatawow,
+) -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/images/messages").mock(
+            return_value=envelope({"images": [record(id="a"), record(id="b")]}, total_count=2)
+        )
+        assert [i.id async for i in client.message.iter_images(per_page=2)] == ["a", "b"]
+    assert route.call_count == 1
+
+
+# -- find_id ------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_find_id_request_and_escaping(client: AsyncDatawow) -> None:
+    with respx.mock:
+        route = respx.get(url__startswith=f"{BASE}/projects/images/").mock(
+            return_value=envelope({"image": record()})
+        )
+        await client.find_id("5a56c56f60f4f17a353d3113")
+        await client.choice.find_id("a/b c?d#e")
+        await client.photo_tag.find_id(custom_id="..")
+        await client.message.find_id(custom_id="ü-1")
+    paths = [c.request.url.raw_path for c in route.calls]
+    assert paths == [
+        b"/api/projects/images/5a56c56f60f4f17a353d3113",
+        b"/api/projects/images/a%2Fb%20c%3Fd%23e",
+        b"/api/projects/images/%2E%2E",
+        b"/api/projects/images/%C3%BC-1",
+    ]
+    for call in route.calls:
+        assert call.request.method == "GET"
+        assert_common_headers(call.request)
+        assert call.request.content == b""
+
+
+@pytest.mark.anyio
+async def test_find_id_accepts_the_seed_shapes(client: AsyncDatawow) -> None:
+    wanted = "5a546e4160f4f17a353d3106"
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/{wanted}").mock(
+            side_effect=[
+                envelope({"images": [record(id="other"), record(id=wanted), record(id="x")]}),
+                envelope(record(id=wanted)),  # record directly in data
+                envelope({"images": [record(id="a"), record(id="b")]}),  # ambiguous
+            ]
+        )
+        assert (await client.find_id(wanted)).id == wanted
+        assert (await client.find_id(wanted)).id == wanted
+        with pytest.raises(labelkit.ResponseValidationError, match="one image record"):
+            await client.find_id(wanted)
+
+
+@pytest.mark.anyio
+async def test_find_id_answer_shapes_per_product(client: AsyncDatawow) -> None:
+    demographic = {
+        "result": [
+            {
+                "age": 25,
+                "age_prob": 0.0868,
+                "gender": "male",
+                "gender_prob": 0.9268,
+                "positions": {"h": 268.2, "w": 248.8, "x": 0, "y": 11.6},
+            }
+        ]
+    }
+    done = {"status": "processed", "processed_at": "2018-01-11T11:53:15.197+07:00"}
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/1").mock(
+            return_value=envelope({"image": record(answer=["face"], **done)})
+        )
+        respx.get(f"{BASE}/projects/images/2").mock(
+            return_value=envelope({"image": record(answer="ban", **done)})
+        )
+        respx.get(f"{BASE}/projects/images/3").mock(
+            return_value=envelope({"image": record(answer={"sexual": 0.00035}, **done)})
+        )
+        respx.get(f"{BASE}/projects/images/4").mock(
+            return_value=envelope(record(answer=demographic, **done))
+        )
+        respx.get(f"{BASE}/projects/images/5").mock(
+            return_value=envelope({"image": record(answer=[{"x": 1, "y": 2}], **done)})
+        )
+        choice = await client.choice.find_id("1")
+        closed = await client.closed_question.find_id("2")
+        nudity = await client.prediction.find_id("3")
+        faces = await client.prediction.find_id("4")
+        tags = await client.photo_tag.find_id("5")
+        generic = await client.find_id("2")
+    assert choice.answer == ["face"] and choice.processed
+    assert closed.answer is ClosedQuestionAnswer.BAN
+    assert nudity.sexual == pytest.approx(0.00035) and nudity.label is None
+    assert faces.demographics == [
+        Demographic(
+            age=25,
+            age_prob=0.0868,
+            gender="male",
+            gender_prob=0.9268,
+            positions={"h": 268.2, "w": 248.8, "x": 0.0, "y": 11.6},
+        )
+    ]
+    assert tags.answer == [{"x": 1, "y": 2}]
+    assert type(generic) is Image and generic.answer == "ban"
+    assert generic.processed_at == "2018-01-11T11:53:15.197+07:00"
+
+
+@pytest.mark.anyio
+async def test_unknown_status_and_answer_values_are_kept(client: AsyncDatawow) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/9").mock(
+            return_value=envelope({"image": record(status="nanameue", answer="escalated")})
+        )
+        image = await client.closed_question.find_id("9")
+    assert image.status.value == "nanameue" and not image.status.is_terminal
+    assert image.answer is not None and image.answer.value == "escalated"
+
+
+@pytest.mark.anyio
+async def test_malformed_record_is_rejected(client: AsyncDatawow) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/9").mock(
+            return_value=envelope({"image": record(answer="face")})
+        )
+        with pytest.raises(labelkit.ResponseValidationError, match=r"ChoiceImage\.answer"):
+            await client.choice.find_id("9")
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_error_envelope_becomes_typed_errors(client: AsyncDatawow) -> None:
+    unauthorized = {"meta": {"code": 401, "message": "Not authenticated"}}
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/1").mock(
+            return_value=httpx.Response(401, json=unauthorized)
+        )
+        respx.get(f"{BASE}/projects/images/2").mock(
+            return_value=httpx.Response(200, json={"meta": {"code": 404, "message": "not found"}})
+        )
+        respx.get(f"{BASE}/projects/images/3").mock(return_value=httpx.Response(200, json=[1, 2]))
+        with pytest.raises(labelkit.AuthenticationError) as auth:
+            await client.find_id("1")
+        with pytest.raises(labelkit.NotFoundError) as missing:
+            await client.find_id("2")
+        with pytest.raises(labelkit.ResponseValidationError):
+            await client.find_id("3")
+    assert auth.value.status == 401 and auth.value.message == "Not authenticated"
+    assert auth.value.body == unauthorized
+    assert missing.value.status == 404 and missing.value.message == "not found"
+    assert missing.value.url == f"{BASE}/projects/images/2"
+    for error in (auth.value, missing.value):
+        assert KEY not in str(error) and KEY not in repr(error)
+
+
+@pytest.mark.anyio
+async def test_reads_are_retried_on_server_errors() -> None:
+    client = AsyncDatawow(KEY, retry=labelkit.RetryPolicy(wait_initial=0.001, wait_max=0.002))
+    with respx.mock:
+        route = respx.get(f"{BASE}/images/choices").mock(
+            side_effect=[httpx.Response(503), envelope({"images": []})]
+        )
+        await client.choice.list()
+    assert route.call_count == 2
+
+
+# -- validation ---------------------------------------------------------------------------
+
+Call = typing.Callable[[AsyncDatawow], typing.Awaitable[object]]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda c: c.choice.create("", instruction="q", categories=["a"]), "data"),
+        (lambda c: c.choice.create(None, instruction="q", categories=["a"]), "data"),
+        (lambda c: c.choice.create(IMAGE_URL, instruction=" ", categories=["a"]), "instruction"),
+        (lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=[]), "categories"),
+        (lambda c: c.choice.create(IMAGE_URL, instruction="q", categories="  "), "categories"),
+        (lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=None), "categories"),
+        (
+            lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=["a", "red car"]),
+            "categories[1]",
+        ),
+        (
+            lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=["a", 3]),
+            "categories[1]",
+        ),
+        (
+            lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=["a"], multiple="yes"),
+            "multiple",
+        ),
+        (
+            lambda c: c.choice.create(IMAGE_URL, instruction="q", categories=["a"], allow_empty=1),
+            "allow_empty",
+        ),
+        (lambda c: c.message.create(IMAGE_URL, instruction=""), "instruction"),
+        (lambda c: c.photo_tag.create("  ", instruction="x"), "data"),
+        (lambda c: c.prediction.create(IMAGE_URL, postback_url="ftp://x/y"), "postback_url"),
+        (lambda c: c.prediction.create(IMAGE_URL, postback_url="/relative"), "postback_url"),
+        (
+            lambda c: c.closed_question.create(
+                IMAGE_URL, postback_url="https://h.example", postback_method="FETCH"
+            ),
+            "postback_method",
+        ),
+        (lambda c: c.closed_question.create(IMAGE_URL, postback_method="POST"), "postback_method"),
+        (lambda c: c.closed_question.create(IMAGE_URL, custom_id=""), "custom_id"),
+        (lambda c: c.closed_question.create(IMAGE_URL, staff_id=-1), "staff_id"),
+        (lambda c: c.message.create(IMAGE_URL, instruction="x", staff_id=True), "staff_id"),
+        (lambda c: c.choice.list(page=0), "page"),
+        (lambda c: c.choice.list(per_page=True), "per_page"),
+        (lambda c: c.find_id(), "id"),
+        (lambda c: c.find_id("a", custom_id="b"), "id"),
+        (lambda c: c.find_id(""), "id"),
+        (lambda c: c.choice.find_id(custom_id=" "), "custom_id"),
+        (lambda c: c.wait(), "id"),
+    ],
+)
+async def test_bad_input_is_rejected_before_sending(
+    client: AsyncDatawow, call: Call, field: str
+) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        catch_all = mock.route().mock(return_value=envelope(record()))
+        with pytest.raises(labelkit.ValidationError) as info:
+            await call(client)
+    assert info.value.field == field
+    assert catch_all.call_count == 0
+
+
+def test_iter_images_rejects_a_bad_page_size(client: AsyncDatawow) -> None:
+    with pytest.raises(labelkit.ValidationError, match="per_page"):
+        client.choice.iter_images(per_page=0)
+
+
+def test_postback_method_error_names_the_allowed_methods() -> None:
+    with pytest.raises(labelkit.ValidationError) as info:
+        anyio.run(
+            lambda: AsyncDatawow(KEY).message.create(
+                IMAGE_URL, instruction="x", postback_url="http://h.example", postback_method="x"
+            )
+        )
+    assert info.value.limit == "DELETE, GET, PATCH, POST, PUT"
+
+
+# -- waiting ------------------------------------------------------------------------------
+
+
+def test_default_poll_policy_is_slow_and_capped() -> None:
+    assert (DEFAULT_POLL.initial_delay, DEFAULT_POLL.interval) == (5.0, 5.0)
+    assert (DEFAULT_POLL.backoff, DEFAULT_POLL.max_interval) == (1.5, 60.0)
+    assert DEFAULT_POLL.timeout is not None and DEFAULT_POLL.timeout >= 3600
+
+
+@pytest.mark.anyio
+@virtual_time
+async def test_wait_polls_with_a_long_capped_backoff() -> None:
+    client = AsyncDatawow(KEY)
+    start = anyio.current_time()
+    times: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        times.append(anyio.current_time() - start)
+        status = (
+            "processed" if len(times) == 12 else "processing" if times[-1] > 60 else "unprocess"
+        )
+        return envelope(
+            {"image": record(status=status, answer=["cat"] if status == "processed" else [])}
+        )
+
+    with respx.mock:
+        respx.get(f"{BASE}/projects/images/abc").mock(side_effect=answer)
+        image = await client.choice.wait("abc")
+    assert image.status is ImageStatus.PROCESSED and image.answer == ["cat"]
+    assert len(times) == 12
+    gaps = [b - a for a, b in zip([0.0, *times], times, strict=False)]
+    expected = [5.0, 5.0, 7.5, 11.25, 16.875, 25.3125, 37.96875, 56.953125, 60, 60, 60, 60]
+    for gap, want in zip(gaps, expected, strict=True):
+        assert want * 0.9 - 0.01 <= gap <= want * 1.1 + 0.01
+
+
+@pytest.mark.anyio
+@virtual_time
+async def test_wait_by_custom_id_and_timeout_with_last_state() -> None:
+    client = AsyncDatawow(KEY)
+    with respx.mock:
+        route = respx.get(f"{BASE}/projects/images/order-1").mock(
+            side_effect=lambda request: envelope({"image": record(custom_id="order-1")})
+        )
+        with pytest.raises(labelkit.PollTimeoutError) as info:
+            await client.wait(custom_id="order-1", timeout=120)
+    last = info.value.last_state
+    assert isinstance(last, Image) and last.status is ImageStatus.UNPROCESS
+    assert 3 <= route.call_count <= 8
+
+
+@pytest.mark.anyio
+@virtual_time
+async def test_wait_many_yields_each_image_when_processed() -> None:
+    client = AsyncDatawow(KEY)
+    polls: dict[str, int] = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        image_id = request.url.path.rsplit("/", 1)[1]
+        polls[image_id] = polls.get(image_id, 0) + 1
+        done = polls[image_id] >= (2 if image_id == "a" else 4)
+        status = "processed" if done else "processing"
+        return envelope(
+            {"image": record(id=image_id, status=status, answer="ok" if done else None)}
+        )
+
+    with respx.mock:
+        respx.get(url__startswith=f"{BASE}/projects/images/").mock(side_effect=answer)
+        outcomes = [o async for o in client.message.wait_many(["a", "b"])]
+    assert [o.item for o in outcomes] == ["a", "b"]
+    assert all(o.ok and isinstance(o.value, MessageImage) for o in outcomes)
+    assert outcomes[1].unwrap().answer == "ok"
+
+
+# -- postback verification, construction ---------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_verify_postback_refetches_by_id_then_custom_id(client: AsyncDatawow) -> None:
+    with respx.mock:
+        route = respx.get(url__startswith=f"{BASE}/projects/images/").mock(
+            return_value=envelope({"image": record(id="real", status="processed", answer=["a"])})
+        )
+        forged = Postback(method="POST", id="real", custom_id="c", payload={"answer": ["b"]})
+        image = await client.choice.verify_postback(forged)
+        await client.verify_postback(Postback(method="GET", id=None, custom_id="c"))
+    assert image.answer == ["a"]  # what the API says, not what the postback claimed
+    assert [c.request.url.path for c in route.calls] == [
+        "/api/projects/images/real",
+        "/api/projects/images/c",
+    ]
+
+
+def test_project_key_from_environment_and_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATAWOW_PROJECT_KEY", raising=False)
+    monkeypatch.setenv("PROJECT_KEY", "the-sdk-variable-is-not-read")
+    with pytest.raises(labelkit.ValidationError, match="project_key"):
+        AsyncDatawow()
+    monkeypatch.setenv("DATAWOW_PROJECT_KEY", KEY)
+    monkeypatch.setenv("DATAWOW_BASE_URL", "http://127.0.0.1:9999/api")
+    client = AsyncDatawow()
+    assert client.base_url == "http://127.0.0.1:9999/api/"
+    assert KEY not in repr(client)
+    assert repr(client.choice) == "AsyncChoices(path='images/choices')"
