@@ -30,6 +30,8 @@ from ._logging import CallRecord, record_calls
 from ._models import ResponseValidationError
 from ._pagination import Page
 from ._poll import JobState, wait_for, wait_many
+from ._providers.cloudsight import AsyncCloudSight, CloudSight
+from ._providers.datawow import AsyncDatawow, Datawow
 from ._providers.redflag import AsyncRedFlag, RedFlag
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -41,13 +43,17 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AmbiguousResultError",
+    "AsyncCloudSight",
+    "AsyncDatawow",
     "AsyncRedFlag",
     "AuthenticationError",
     "BadRequestError",
     "BulkRun",
     "BulkSummary",
     "CallRecord",
+    "CloudSight",
     "ConflictError",
+    "Datawow",
     "InternalServerError",
     "JobFailedError",
     "JobState",

@@ -16,9 +16,13 @@ from ._emulator import (
     create_emulator,
     serving,
 )
+from ._providers.cloudsight._emulator import CloudSightEmulator
+from ._providers.datawow._emulator import DatawowEmulator
 from ._providers.redflag._emulator import RedFlagEmulator
 
 __all__ = [
+    "CloudSightEmulator",
+    "DatawowEmulator",
     "EmulatorApp",
     "EmulatorConfig",
     "EmulatorServer",
