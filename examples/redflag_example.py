@@ -17,10 +17,9 @@ from labelkit.emulators import EmulatorConfig, EmulatorServer, RedFlagEmulator
 QUICK_POLL = PollPolicy(initial_delay=0.2, interval=0.2, timeout=30)
 
 
-async def async_part(base_url: str, folder: Path) -> int:
+async def async_part(base_url: str, files: list[Path]) -> int:
     async with AsyncRedFlag("test-token", base_url=base_url, poll=QUICK_POLL) as redflag:
         # Upload a folder with at most 4 uploads in flight; one outcome per file.
-        files = sorted(folder.iterdir())
         ids = []
         async with redflag.upload_files(files, concurrency=4) as run:
             async for outcome in run:
@@ -59,7 +58,7 @@ def main() -> None:
     emulator = RedFlagEmulator(config=EmulatorConfig(processing_time=0.5))
     with EmulatorServer(emulator) as server:
         base_url = server.url + "/api/v2/products/api"
-        uploaded = anyio.run(async_part, base_url, folder)
+        uploaded = anyio.run(async_part, base_url, sorted(folder.iterdir()))
         sync_part(base_url)
     print(f"done: {uploaded} files uploaded, {emulator.stats.requests} requests served")
 
