@@ -1,0 +1,272 @@
+"""Benchmark 2: how much of a server's rate limit labelkit's limiter uses, without 429s.
+
+The RedFlag emulator (a separate process, ``labelkit emulate redflag
+--rate-limit 300/5``) enforces ``calls`` requests per ``period`` seconds per
+credential: an exact sliding window over arrival times, 429 with
+``Retry-After`` beyond it. labelkit, configured with the same
+``RateLimit(calls, period)`` (default 2 % margin), sends ``requests`` GETs
+with 64 in flight through ``client.bulk``.
+
+Counting. The client is given a transport (``transport=``, an
+``httpx.AsyncHTTPTransport`` subclass) that notes the start time and the
+status of every HTTP attempt, so every response the server sends, 429s and
+retried attempts included, is counted exactly once; nothing else goes through
+that connection pool. ``labelkit.record_calls()`` gives the retries per call
+as a cross-check.
+
+Utilisation. The window allows a burst, so the first ``calls`` requests are
+free and say nothing about the limiter. After them, each further request has
+to wait for the window to slide, so::
+
+    utilisation = (n - calls) / (t_last_start - t_first_start) / (calls / period)
+
+is at most 1 for any schedule the server accepts, and reaches 1 only if the
+first burst took no time. The first burst does take time (``calls`` requests,
+64 in flight), so the same figure timed from the start of the ``calls``-th
+request ("steady") is reported too. With the 2 % margin the limiter's ceiling
+is ``1 / 1.02 = 0.980`` for both.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import anyio
+import httpx
+
+import labelkit
+
+from ._common import API_PREFIX, TOKEN, create_operation
+from ._server import emulator_process
+
+__all__ = ["GOAL_UTILISATION", "RateLimitResult", "max_in_window", "run", "utilisation"]
+
+GOAL_UTILISATION = 0.97
+CONCURRENCY = 64
+MAX_CONNECTIONS = 64
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP attempt as the client's transport saw it."""
+
+    start: float
+    end: float
+    status: int | None  # None: no response (transport error)
+
+
+class _RecordingTransport(httpx.AsyncHTTPTransport):
+    """Notes start time, end time and status of every attempt."""
+
+    def __init__(self, attempts: list[Attempt], *, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._attempts = attempts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        start = time.monotonic()
+        status: int | None = None
+        try:
+            response = await super().handle_async_request(request)
+            status = response.status_code
+            return response
+        finally:
+            self._attempts.append(Attempt(start, time.monotonic(), status))
+
+
+@dataclass(frozen=True)
+class RateLimitResult:
+    """What the rate-limit benchmark measured (times are ``time.monotonic()``)."""
+
+    requests: int
+    concurrency: int
+    calls: int
+    period: float
+    margin: float
+    backend: str
+    attempts: list[Attempt]
+    finished: float
+    ok: int
+    failed: int
+    calls_retried: int
+    retries: int
+
+    @property
+    def starts(self) -> list[float]:
+        """Start time of every attempt, sorted."""
+        return sorted(a.start for a in self.attempts)
+
+    @property
+    def count_429(self) -> int:
+        """429 responses the server sent (every one reaches the transport)."""
+        return sum(1 for a in self.attempts if a.status == 429)
+
+    @property
+    def allowed_rate(self) -> float:
+        """The server's limit in requests per second."""
+        return self.calls / self.period
+
+    @property
+    def ceiling(self) -> float:
+        """The best utilisation the client limiter allows: ``1 / (1 + margin)``."""
+        return 1.0 / (1.0 + self.margin)
+
+    @property
+    def utilisation(self) -> float:
+        """``(n - calls) / (t_last_start - t_first_start)`` over the allowed rate."""
+        return utilisation(self.starts, self.calls, self.period)
+
+    @property
+    def steady_utilisation(self) -> float:
+        """The same, timed from the ``calls``-th start instead of the first."""
+        return utilisation(self.starts, self.calls, self.period, steady=True)
+
+    @property
+    def first_burst(self) -> float:
+        """Seconds from the first start to the ``calls``-th start."""
+        starts = self.starts
+        return starts[min(self.calls, len(starts)) - 1] - starts[0]
+
+    @property
+    def first_burst_latency(self) -> tuple[float, float]:
+        """Median and maximum response time of the first ``calls`` attempts."""
+        first = sorted(self.attempts, key=lambda a: a.start)[: self.calls]
+        latencies = sorted(a.end - a.start for a in first)
+        return latencies[len(latencies) // 2], latencies[-1]
+
+    @property
+    def first_429_at(self) -> float | None:
+        """Seconds after the first start at which the first 429 was sent for."""
+        starts = [a.start for a in self.attempts if a.status == 429]
+        return min(starts) - self.starts[0] if starts else None
+
+    @property
+    def elapsed(self) -> float:
+        """From the first attempt's start to the last response."""
+        return self.finished - self.starts[0]
+
+    @property
+    def plain_rate(self) -> float:
+        """``n / elapsed``, successful requests per second (the free first window included)."""
+        return self.ok / self.elapsed
+
+    @property
+    def max_in_window(self) -> int:
+        """The most attempt starts in any ``period`` window (429'd attempts excluded)."""
+        return max_in_window([a.start for a in self.attempts if a.status != 429], self.period)
+
+    @property
+    def meets_goal(self) -> bool:
+        """Utilisation at least the goal and not a single 429."""
+        return self.utilisation >= GOAL_UTILISATION and self.count_429 == 0
+
+
+def utilisation(
+    starts: Sequence[float], calls: int, period: float, *, steady: bool = False
+) -> float:
+    """``(n - calls) / (t_n - t_1)`` (``t_calls`` instead of ``t_1`` if ``steady``)
+    divided by ``calls / period``; ``nan`` when ``n <= calls``."""
+    times = sorted(starts)
+    n = len(times)
+    if n <= calls:
+        return float("nan")
+    first = times[calls - 1] if steady else times[0]
+    return (n - calls) / (times[-1] - first) / (calls / period)
+
+
+def max_in_window(times: Sequence[float], period: float) -> int:
+    """The most of ``times`` inside any window ``(t - period, t]``."""
+    ordered = sorted(times)
+    return max(
+        (i + 1 - bisect.bisect_right(ordered, t - period) for i, t in enumerate(ordered)),
+        default=0,
+    )
+
+
+async def _client_run(
+    api_root: str,
+    operation_id: int,
+    requests: int,
+    concurrency: int,
+    limit: labelkit.RateLimit,
+    attempts: list[Attempt],
+) -> tuple[float, int, int, int, int]:
+    transport = _RecordingTransport(
+        attempts,
+        limits=httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        ),
+    )
+    ok = failed = 0
+    async with labelkit.AsyncRedFlag(
+        TOKEN, base_url=api_root, rate_limit=limit, transport=transport
+    ) as client:
+        with labelkit.record_calls() as records:
+            ids = [operation_id] * requests
+            async with client.bulk(client.get_operation, ids, concurrency=concurrency) as run:
+                async for outcome in run:
+                    if outcome.ok:
+                        ok += 1
+                    else:
+                        failed += 1
+            finished = time.monotonic()
+    retried = sum(1 for record in records if record.retries_taken)
+    retries = sum(record.retries_taken for record in records)
+    return finished, ok, failed, retried, retries
+
+
+def run(
+    *,
+    requests: int = 1200,
+    calls: int = 300,
+    period: float = 5.0,
+    concurrency: int = CONCURRENCY,
+    backend: str = "asyncio",
+    progress: Callable[[str], object] = print,
+) -> RateLimitResult:
+    """Send ``requests`` GETs through ``RateLimit(calls, period)`` to an emulator
+    process enforcing ``calls`` per ``period``; see the module docstring."""
+    limit = labelkit.RateLimit(calls, period)
+    with emulator_process("redflag", rate_limit=f"{calls}/{period:g}") as url:
+        api_root = url + API_PREFIX
+        operation_id, _ = create_operation(api_root)
+        # The setup requests count in the server's window: let it empty first.
+        progress(f"  ratelimit: waiting {period:g}s for the setup requests to leave the window")
+        time.sleep(period * (1 + limit.margin) + 0.2)
+        progress(
+            f"  ratelimit: {requests} GETs, {concurrency} in flight, "
+            f"server limit {calls}/{period:g}s ({backend}) ..."
+        )
+        attempts: list[Attempt] = []
+        finished, ok, failed, retried, retries = anyio.run(
+            _client_run,
+            api_root,
+            operation_id,
+            requests,
+            concurrency,
+            limit,
+            attempts,
+            backend=backend,
+        )
+    result = RateLimitResult(
+        requests=requests,
+        concurrency=concurrency,
+        calls=calls,
+        period=period,
+        margin=limit.margin,
+        backend=backend,
+        attempts=attempts,
+        finished=finished,
+        ok=ok,
+        failed=failed,
+        calls_retried=retried,
+        retries=retries,
+    )
+    progress(
+        f"  ratelimit: utilisation {result.utilisation:.3f} "
+        f"(steady {result.steady_utilisation:.3f}), 429s {result.count_429}, "
+        f"elapsed {result.elapsed:.1f}s"
+    )
+    return result
