@@ -174,6 +174,7 @@ def _overhead_section(result: overhead.OverheadResult) -> list[str]:
 
 def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[str]:
     median_latency, max_latency = result.first_burst_latency
+    median_queued, max_queued = result.first_burst_queued
     first_429 = result.first_429_at
     rows = [
         ["GETs (ok / failed)", f"{result.ok} / {result.failed}"],
@@ -193,6 +194,10 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
             f"{median_latency:.3f} s / {max_latency:.3f} s",
         ],
         [
+            "first burst: queued in httpx's pool (or connecting), median / max",
+            f"{median_queued:.3f} s / {max_queued:.3f} s",
+        ],
+        [
             f"most accepted starts in any {result.period:g} s window",
             f"{result.max_in_window} (limit {result.calls})",
         ],
@@ -209,15 +214,17 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
     margin_s = result.margin * result.period
     if result.count_429 and max_latency > margin_s:
         out += [
-            "Observation: the first burst's response times (median "
-            f"{median_latency:.2f} s, max {max_latency:.2f} s) exceed the margin "
-            f"({result.margin:.0%} of {result.period:g} s = {margin_s:.2f} s). "
-            "The client dates each slot from the moment its limiter granted it, the server "
-            "from the moment it got to the request; requests granted during the busy burst "
-            "reached the server late, so the slots they free come back early by up to that "
-            "lag, and the server rejects the requests sent into them. Each 429 then pauses "
-            "every caller for its "
-            "`Retry-After` (whole seconds), which is what pulls utilisation down.",
+            "Observation: during the first burst, requests spent up to "
+            f"{max_latency:.2f} s (median {median_latency:.2f} s) between labelkit's transport "
+            f"call and their response, {max_queued:.2f} s (median {median_queued:.2f} s) of it "
+            "waiting in httpx's connection pool (or connecting) before being written, as "
+            "httpcore's trace shows; the margin is "
+            f"{result.margin:.0%} of {result.period:g} s = {margin_s:.2f} s. The limiter "
+            "dates a slot from its grant, the server from the request's arrival: requests "
+            "that left late during the burst free their slots late in the server's window "
+            "but on time in the limiter's, so requests granted one window later are "
+            "rejected. Each 429 also pauses every caller for its `Retry-After` (whole "
+            "seconds), which is what pulls utilisation down.",
             "",
         ]
     return out
@@ -246,7 +253,8 @@ def render_readme(
         f"Run on {started:%Y-%m-%d %H:%M} UTC, took {duration:.0f} s. "
         "Benchmarks report numbers; they never fail on a time.",
         "",
-        "Command (what `nox -s bench` runs, from the repository root):",
+        "Command, from the repository root (`nox -s bench` runs `python -m benchmarks`, "
+        "plus any arguments given after `--`):",
         "",
         "```",
         command,
@@ -318,9 +326,11 @@ requests only; client construction, warm-up and teardown are outside, and
 arrival times; a request beyond it is answered 429 with `Retry-After` (whole
 seconds) and does not use up the window. After the setup requests have left the
 window, `AsyncRedFlag(rate_limit=RateLimit(300, 5))` (default margin 2 %: its
-window is 5.1 s) sends 1,200 GETs through `client.bulk(..., concurrency=64)`.
+window is 5.1 s) sends 1,200 GETs (`--ratelimit-requests`) through
+`client.bulk(..., concurrency=64)`.
 A transport passed with `transport=` records the start, end and status of every
-HTTP attempt, so every response the server sent, each 429 and each retried
+HTTP attempt (and, through httpcore's `trace` extension, when the request began
+to be written), so every response the server sent, each 429 and each retried
 attempt, is counted exactly once at the client; `labelkit.record_calls()`
 (retries per call) is a cross-check.
 
@@ -334,7 +344,11 @@ leave the window, so
 cannot exceed 1 for any schedule the server accepts, and reaches 1 only when
 the first burst takes no time at all. Because the first 300 requests take a
 while at 64 in flight, the same formula timed from the 300th start ("steady")
-is shown next to it. The client's margin caps both at 1 / 1.02 = 0.980.
+is shown next to it; it has the same bound when n is a multiple of the limit
+(the default 1,200 is). The client's margin caps both at 1 / 1.02 = 0.980.
+
+`--extended` adds labelkit's `client.bulk` as the async driver, the async pair
+on trio, and a second rate-limit run with 8 requests in flight instead of 64.
 """.splitlines()
 
 
@@ -353,7 +367,7 @@ def _parser() -> argparse.ArgumentParser:
         "--requests", type=int, default=2000, metavar="N", help="GETs per overhead run (2000)"
     )
     parser.add_argument(
-        "--repeat", type=int, default=3, metavar="N", help="overhead repetitions (3)"
+        "--repeat", type=int, default=5, metavar="N", help="overhead repetitions (5)"
     )
     parser.add_argument(
         "--ratelimit-requests",

@@ -327,7 +327,7 @@ def trio_available() -> bool:
 def run(
     *,
     requests: int = 2000,
-    repeat: int = 3,
+    repeat: int = 5,
     warmup: int | None = None,
     concurrency: int = CONCURRENCY,
     extended: bool = False,

@@ -56,10 +56,19 @@ class Attempt:
     start: float
     end: float
     status: int | None  # None: no response (transport error)
+    written: float | None = None  # when httpcore began writing the request
+
+    @property
+    def queued(self) -> float:
+        """Seconds from entering the transport to the request being written."""
+        return (self.end if self.written is None else self.written) - self.start
+
+
+_WRITE_STARTED = "http11.send_request_headers.started"
 
 
 class _RecordingTransport(httpx.AsyncHTTPTransport):
-    """Notes start time, end time and status of every attempt."""
+    """Notes start, end, status and write time (httpcore trace) of every attempt."""
 
     def __init__(self, attempts: list[Attempt], *, limits: httpx.Limits) -> None:
         super().__init__(limits=limits)
@@ -68,12 +77,23 @@ class _RecordingTransport(httpx.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         start = time.monotonic()
         status: int | None = None
+        written: list[float] = []
+        inner = request.extensions.get("trace")
+
+        async def trace(name: str, info: dict[str, object]) -> None:
+            if name == _WRITE_STARTED:
+                written.append(time.monotonic())
+            if inner is not None:
+                await inner(name, info)
+
+        request.extensions["trace"] = trace
         try:
             response = await super().handle_async_request(request)
             status = response.status_code
             return response
         finally:
-            self._attempts.append(Attempt(start, time.monotonic(), status))
+            when = written[0] if written else None
+            self._attempts.append(Attempt(start, time.monotonic(), status, when))
 
 
 @dataclass(frozen=True)
@@ -133,8 +153,13 @@ class RateLimitResult:
     def first_burst_latency(self) -> tuple[float, float]:
         """Median and maximum response time of the first ``calls`` attempts."""
         first = sorted(self.attempts, key=lambda a: a.start)[: self.calls]
-        latencies = sorted(a.end - a.start for a in first)
-        return latencies[len(latencies) // 2], latencies[-1]
+        return _median_max([a.end - a.start for a in first])
+
+    @property
+    def first_burst_queued(self) -> tuple[float, float]:
+        """Median and maximum of :attr:`Attempt.queued` over the first ``calls`` attempts."""
+        first = sorted(self.attempts, key=lambda a: a.start)[: self.calls]
+        return _median_max([a.queued for a in first])
 
     @property
     def first_429_at(self) -> float | None:
@@ -161,6 +186,11 @@ class RateLimitResult:
     def meets_goal(self) -> bool:
         """Utilisation at least the goal and not a single 429."""
         return self.utilisation >= GOAL_UTILISATION and self.count_429 == 0
+
+
+def _median_max(values: Sequence[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[-1]
 
 
 def utilisation(
