@@ -26,6 +26,8 @@ __all__ = [
     "DEFAULT_NAME",
     "TOY_RETURNS",
     "TOY_TARGET",
+    "TOY_TARGETS",
+    "AsyncNotes",
     "AsyncToy",
     "ToyOutcome",
     "ToyRun",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R")
 DEFAULT_NAME = "toy"
 request_tag: contextvars.ContextVar[str] = contextvars.ContextVar("request_tag", default="-")
 
@@ -112,6 +115,33 @@ class _ToyBase:
         self._is_closed = True
 
 
+class _AsyncShelf(Generic[R]):
+    """A generic base class of a resource: ``R`` becomes the subclass's argument."""
+
+    def __init__(self, items: list[R]) -> None:
+        self._items = items
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self._items)})"
+
+    async def first(self) -> R:
+        """The first item."""
+        return self._items[0]
+
+    async def every(self, *, limit: int | None = None) -> list[R]:
+        """All items, or the first ``limit``."""
+        return self._items[:limit]
+
+
+class AsyncNotes(_AsyncShelf[str]):
+    """The notes of a toy: a resource (it has no ``aclose``)."""
+
+    async def add(self, text: str) -> int:
+        """Add a note; returns how many there are."""
+        self._items.append(text)
+        return len(self._items)
+
+
 class AsyncToy(_ToyBase):
     """Async toy client (AsyncToy): every kind of method the generator handles.
 
@@ -120,6 +150,9 @@ class AsyncToy(_ToyBase):
         async with AsyncToy() as toy:
             await toy.add(1)
     """
+
+    notes: AsyncNotes
+    """The toy's notes."""
 
     def __init__(self, name: str = DEFAULT_NAME, *, delay: float = 0.0) -> None:
         """Make a toy; nothing starts."""
@@ -130,6 +163,7 @@ class AsyncToy(_ToyBase):
         self.events: list[str] = []
         self.lock = anyio.Lock()
         self.built_in = threading.get_ident()
+        self.notes = AsyncNotes([])
 
     def __repr__(self) -> str:
         return f"AsyncToy(name={self._name!r})"
@@ -244,6 +278,7 @@ class AsyncToy(_ToyBase):
 
 
 TOY_TARGET = _codegen.Target("tests._toy_async", "AsyncToy", "Toy", "_toy_sync")
+TOY_TARGETS = [TOY_TARGET, _codegen.Target("tests._toy_async", "AsyncNotes", "Notes", "_toy_sync")]
 TOY_RETURNS = {
     **_codegen.ITERATOR_RETURNS,
     "ToyRun": _codegen.IteratorReturn(
@@ -254,7 +289,7 @@ TOY_RETURNS = {
 
 def load_toy_sync(directory: Path) -> ModuleType:
     """Generate ``_toy_sync.py`` into ``directory`` and import it."""
-    _codegen.write([TOY_TARGET], root=directory, iterator_returns=TOY_RETURNS)
+    _codegen.write(TOY_TARGETS, root=directory, iterator_returns=TOY_RETURNS)
     sys.modules.pop("_toy_sync", None)
     sys.path.insert(0, str(directory))
     try:

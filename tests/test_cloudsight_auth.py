@@ -61,8 +61,8 @@ def fresh_limiters() -> None:
 @pytest.fixture
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin the timestamp and nonce to the test vector's."""
-    monkeypatch.setattr(_auth.time, "time", lambda: STAMP + 0.75)
-    monkeypatch.setattr(_auth.secrets, "token_hex", lambda n: NONCE)
+    monkeypatch.setattr(f"{_auth.__name__}.time.time", lambda: STAMP + 0.75)
+    monkeypatch.setattr(f"{_auth.__name__}.secrets.token_hex", lambda n: NONCE)
 
 
 # -- the signer ------------------------------------------------------------------------

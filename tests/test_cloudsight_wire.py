@@ -58,6 +58,9 @@ def multipart_parts(request: httpx.Request) -> list[tuple[bytes, bytes]]:
     return parts
 
 
+Call = typing.Callable[[AsyncCloudSight], typing.Awaitable[object]]
+
+
 @pytest.fixture(autouse=True)
 def fresh_limiters() -> None:
     _reset_shared_limiters()
@@ -241,7 +244,7 @@ async def test_skipped_reason_and_unknown_values(client: AsyncCloudSight) -> Non
         skipped = await client.image_response("s")
         odd = await client.image_response("s")
     assert skipped.status is JobStatus.SKIPPED and skipped.reason is SkipReason.BLURRY
-    assert skipped.reason == "blurry" and not skipped.completed
+    assert not skipped.completed
     assert odd.status.value == "archived" and not odd.status.is_terminal
     assert odd.reason is not None and odd.reason.value == "too-small"
 
@@ -263,7 +266,7 @@ async def test_repost_request(client: AsyncCloudSight) -> None:
         route = respx.post(f"{BASE}/image_requests/tok123/repost").mock(
             return_value=httpx.Response(200)
         )
-        assert await client.repost("tok123") is None
+        await client.repost("tok123")
     request = route.calls.last.request
     assert request.method == "POST" and request.content == b""
     assert request.headers["authorization"] == f"CloudSight {KEY}"
@@ -402,8 +405,8 @@ async def test_submit_that_fails_ambiguously_is_not_resent() -> None:
     ],
 )
 async def test_bad_input_is_rejected_before_sending(
-    client: AsyncCloudSight, call, field: str
-) -> None:  # type: ignore[no-untyped-def]
+    client: AsyncCloudSight, call: Call, field: str
+) -> None:
     with respx.mock(assert_all_called=False) as mock:
         catch_all = mock.route().mock(return_value=httpx.Response(200, json=SUBMITTED))
         with pytest.raises(labelkit.ValidationError) as info:

@@ -70,14 +70,14 @@ def test_the_async_client_is_built_on_the_loop_thread(toy: Any) -> None:
 
 def test_inside_a_running_asyncio_loop(toy: Any) -> None:
     async def main() -> int:  # what a Jupyter cell does
-        return toy.add(2) + toy.add(3)
+        return int(toy.add(2) + toy.add(3))
 
     assert asyncio.run(main()) == 3 + 7
 
 
 def test_inside_a_running_trio_loop(toy: Any) -> None:
     async def main() -> int:
-        return toy.add(2)
+        return int(toy.add(2))
 
     assert trio.run(main) == 3
 
@@ -94,6 +94,15 @@ def test_methods_properties_and_twins(toy: Any, toy_sync: ModuleType) -> None:
         assert isinstance(other, toy_sync.Toy) and other.name == "other"
         assert isinstance(made, toy_sync.Toy) and made.name == "made"
     assert other._async.closed
+
+
+def test_resources(toy: Any, toy_sync: ModuleType) -> None:
+    notes = toy.notes
+    assert isinstance(notes, toy_sync.Notes) and toy.notes is notes
+    assert notes.add("first") == 1 and notes.add("second") == 2
+    assert notes.first() == "first" and notes.every(limit=1) == ["first"]
+    assert repr(notes) == "Notes(2)"
+    assert toy._async.notes.first is not None  # the same async resource underneath
 
 
 def test_context_variables_reach_the_coroutine(toy: Any) -> None:
@@ -129,8 +138,12 @@ def test_breaking_out_closes_the_async_generator(toy: Any) -> None:
     assert toy._async.events == ["count closed"]  # closed before the loop moved on
     iterator = toy.count(100)
     assert next(iterator) == 0
-    iterator.close()  # type: ignore[attr-defined]
+    iterator.close()
     assert toy._async.events == ["count closed", "count closed"]
+
+
+def test_an_iterator_outlives_its_dropped_client(toy_sync: ModuleType) -> None:
+    assert list(toy_sync.Toy().count(3)) == [0, 1, 2]  # the client is garbage already
 
 
 def test_errors_from_the_async_iterator_propagate(toy: Any) -> None:

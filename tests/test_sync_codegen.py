@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import io
@@ -17,20 +18,21 @@ from labelkit._sync import _codegen
 from labelkit._sync._codegen import CodegenError, Target
 
 from ._parity import assert_sync_parity
-from ._toy_async import TOY_RETURNS, TOY_TARGET, AsyncToy, load_toy_sync
+from ._toy_async import TOY_RETURNS, TOY_TARGET, TOY_TARGETS, AsyncNotes, AsyncToy, load_toy_sync
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
-def toy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("toy_sync")
+def toy_sync(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return load_toy_sync(tmp_path_factory.mktemp("toy_sync"))
 
 
 @pytest.fixture(scope="module")
-def toy_sync(toy_dir: Path) -> ModuleType:
-    return load_toy_sync(toy_dir)
+def toy_dir(toy_sync: ModuleType) -> Path:
+    assert toy_sync.__file__ is not None
+    return Path(toy_sync.__file__).parent
 
 
 def _ruff(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
@@ -48,7 +50,19 @@ def _ruff(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_parity(toy_sync: ModuleType) -> None:
-    assert_sync_parity(AsyncToy, toy_sync.Toy)
+    assert_sync_parity(AsyncToy, toy_sync.Toy, renames={"AsyncNotes": "Notes"})
+    assert_sync_parity(AsyncNotes, toy_sync.Notes)
+
+
+def test_resources_and_generic_bases(toy_sync: ModuleType) -> None:
+    notes = toy_sync.Toy.notes
+    assert isinstance(notes, functools.cached_property) and notes.__doc__ == "The toy's notes."
+    assert inspect.signature(notes.func).return_annotation == "Notes"
+    assert toy_sync.Notes.__bases__[0].__name__ == "SyncResource"
+    # R of the generic base _AsyncShelf[R] is str in AsyncNotes(_AsyncShelf[str]).
+    assert inspect.signature(toy_sync.Notes.first).return_annotation == "str"
+    assert inspect.signature(toy_sync.Notes.every).return_annotation == "list[str]"
+    assert toy_sync.__all__ == ["Notes", "Toy"]
 
 
 def test_signatures_and_docstrings_are_copied(toy_sync: ModuleType) -> None:
@@ -85,7 +99,7 @@ def test_output_shape(toy_dir: Path) -> None:
     assert (
         "        _portal.call(self._async.sleep, seconds=seconds)\n" in text
     )  # -> None: no return
-    rendered = _codegen.render(TOY_TARGET, targets=[TOY_TARGET], iterator_returns=TOY_RETURNS)
+    rendered = _codegen.render(TOY_TARGET, targets=TOY_TARGETS, iterator_returns=TOY_RETURNS)
     assert rendered == text  # deterministic
 
 
@@ -113,21 +127,23 @@ def test_output_passes_mypy_strict(toy_dir: Path) -> None:
 
 
 def test_check_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    kwargs = {"targets": [TOY_TARGET], "root": tmp_path, "iterator_returns": TOY_RETURNS}
-    assert _codegen.main(["--check"], **kwargs) == 1  # missing file
-    assert _codegen.main([], **kwargs) == 0
+    main = functools.partial(
+        _codegen.main, targets=TOY_TARGETS, root=tmp_path, iterator_returns=TOY_RETURNS
+    )
+    assert main(["--check"]) == 1  # missing file
+    assert main([]) == 0
     path = tmp_path / "_toy_sync.py"
     assert path.exists()
-    assert _codegen.main(["--check"], **kwargs) == 0
+    assert main(["--check"]) == 0
     path.write_text(path.read_text().replace("Add ``a + b + c``", "Add"))
     capsys.readouterr()
-    assert _codegen.main(["--check"], **kwargs) == 1
+    assert main(["--check"]) == 1
     out = capsys.readouterr()
     assert "-        " + '"""Add to the running total' in out.out
     assert "python -m labelkit._sync._codegen" in out.err
-    assert _codegen.write([TOY_TARGET], root=tmp_path, iterator_returns=TOY_RETURNS) == [path]
+    assert _codegen.write(TOY_TARGETS, root=tmp_path, iterator_returns=TOY_RETURNS) == [path]
     assert _codegen.check(
-        [TOY_TARGET], root=tmp_path, iterator_returns=TOY_RETURNS, out=io.StringIO()
+        TOY_TARGETS, root=tmp_path, iterator_returns=TOY_RETURNS, out=io.StringIO()
     )
 
 
@@ -148,6 +164,7 @@ def _module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: 
         ("async def f(self, _portal: int) -> int:\n        return 1", "clashes with the generated"),
         ("async def f(self) -> list[int]:\n        yield 1", "annotate an async generator"),
     ],
+    ids=["no-return", "twin-param", "unbound", "close", "reserved-name", "generator"],
 )
 def test_unsupported_code_is_rejected(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
@@ -224,8 +241,11 @@ def test_twins_from_targets_are_imported(tmp_path: Path, monkeypatch: pytest.Mon
     )
 
 
-@pytest.mark.parametrize("target", _codegen.TARGETS, ids=lambda t: t.sync_class)
-def test_targets_are_up_to_date(target: Target) -> None:
+_MODULES = list({t.output_module: t for t in reversed(_codegen.TARGETS)}.values())[::-1]
+
+
+@pytest.mark.parametrize("target", _MODULES, ids=lambda t: t.output_module.split(".")[-2])
+def test_checked_in_modules_are_up_to_date(target: Target) -> None:
     """Each checked-in sync module matches the generator (run it after changing a client)."""
     path = _codegen.output_path(target)
     text = path.read_text() if path.exists() else ""

@@ -1,4 +1,4 @@
-"""The hand-written base class of every generated synchronous client."""
+"""The hand-written base classes of the generated sync clients and resources."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from . import _portal
 
-__all__ = ["SyncClient"]
+__all__ = ["SyncClient", "SyncResource"]
 
 P = ParamSpec("P")
 
@@ -19,6 +19,7 @@ class _AsyncClosable(Protocol):
 
 
 AsyncT = TypeVar("AsyncT", bound=_AsyncClosable)
+ResourceT = TypeVar("ResourceT")
 _SyncT = TypeVar("_SyncT", bound="SyncClient[Any]")
 
 
@@ -104,3 +105,19 @@ class SyncClient(Generic[AsyncT]):
                 _portal.release(wait=False)
             except Exception:
                 pass
+
+
+class SyncResource(Generic[ResourceT]):
+    """A blocking facade over an object an async client owns, such as ``client.images``.
+
+    The sync client creates it (once, on first access); its methods run on the
+    loop thread like the client's. It keeps the client alive, and works only
+    while the client is open.
+    """
+
+    def __init__(self, async_resource: ResourceT, owner: object) -> None:
+        self._async = async_resource
+        self._owner = owner
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace(type(self._async).__name__, type(self).__name__, 1)

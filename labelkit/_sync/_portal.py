@@ -3,9 +3,9 @@
 Every sync call runs as a task on one process-wide event loop that lives in a
 daemon thread and is reached through an :class:`anyio.from_thread.BlockingPortal`.
 Because the loop lives in its own thread, the sync API works inside a running
-loop (Jupyter, an ``async def`` that calls sync code), and every sync client in
-the process shares one loop, hence one connection pool and rate limiter per
-client and the process-wide limiter with async callers.
+loop (Jupyter, an ``async def`` that calls sync code). Because there is one
+loop, a sync client's connection pool serves every thread that uses it, and
+the process-wide rate limiter is shared with async callers.
 
 Guarantees:
 
@@ -270,8 +270,15 @@ def iterate_call(
     loop = _loop_thread()
     if loop.in_loop_thread():
         raise RuntimeError(_REENTRANT_MESSAGE)
-    pump: _Pump[T]
-    future, pump = loop.portal.start_task(_Pump.run, functools.partial(fn, *args, **kwargs))
+    # The iterator keeps the loop running even if its client is dropped, as in
+    # ``for x in Client().pages(): ...``.
+    acquire()
+    try:
+        pump: _Pump[T]
+        future, pump = loop.portal.start_task(_Pump.run, functools.partial(fn, *args, **kwargs))
+    except BaseException:
+        release()
+        raise
     return _SyncIterator(loop, pump, future)
 
 
@@ -352,7 +359,7 @@ class _SyncIterator(Iterator[T]):
         self._loop = loop
         self._pump = pump
         self._future = future
-        self._open = True
+        self._open = True  # and holding a reference to the loop thread
 
     def __next__(self) -> T:
         if not self._open:
@@ -363,7 +370,7 @@ class _SyncIterator(Iterator[T]):
             self._close(cancel=True)
             raise
         if step.end or step.error is not None:
-            self._open = False
+            self._release()
             if step.error is not None:
                 raise step.error
             raise StopIteration
@@ -373,22 +380,29 @@ class _SyncIterator(Iterator[T]):
         """Stop iterating early and close the async iterator."""
         self._close(cancel=False)
 
-    def _close(self, *, cancel: bool) -> None:
+    def _close(self, *, cancel: bool, wait: bool = True) -> None:
         if not self._open:
             return
-        self._open = False
-        if self._loop.stopped or self._future.done():
-            return
-        if self._loop.in_loop_thread():
-            self._pump.scope.cancel()  # cannot wait here; the task cleans up alone
-            return
-        _run(self._loop, functools.partial(self._pump.stop, cancel))
-        if not cancel and (error := self._future.exception()) is not None:
-            raise error  # from aclose(), as ``async for`` + ``aclose()`` would raise it
+        try:
+            if self._loop.stopped or self._future.done():
+                return
+            if self._loop.in_loop_thread():
+                self._pump.scope.cancel()  # cannot wait here; the task cleans up alone
+                return
+            _run(self._loop, functools.partial(self._pump.stop, cancel))
+            if not cancel and (error := self._future.exception()) is not None:
+                raise error  # from aclose(), as ``async for`` + ``aclose()`` would raise it
+        finally:
+            self._release(wait)
+
+    def _release(self, wait: bool = True) -> None:
+        if self._open:
+            self._open = False
+            release(wait=wait)
 
     def __del__(self) -> None:
         if getattr(self, "_open", False) and not sys.is_finalizing():
             try:
-                self._close(cancel=False)
+                self._close(cancel=False, wait=False)
             except Exception:
                 pass

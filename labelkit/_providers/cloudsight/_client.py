@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json as jsonlib
-import math
 import mimetypes
 import os
 import ssl
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import quote, urlsplit
 
 import attrs
 
@@ -24,20 +22,23 @@ from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
-from ._models import ImageJob, JobStatus
+from ._models import (
+    IMAGE_FIELD,
+    REMOTE_URL_FIELD,
+    ImageJob,
+    JobStatus,
+    Number,
+    ParamValue,
+    form_fields,
+    image_url_field,
+    path_token,
+)
 
 __all__ = ["DEFAULT_POLL", "AsyncCloudSight", "CloudSightAPIError"]
 
-#: CloudSight's documented cadence: first poll 4 s after waiting starts, then every second.
+#: CloudSight's documented cadence: first poll 4 s after waiting starts, then every second
+#: (each sleep jittered by up to 10 %, so that many waits spread out).
 DEFAULT_POLL = PollPolicy(initial_delay=4.0, interval=1.0, backoff=1.0, max_interval=1.0)
-
-_DEFAULT_LOCALE = "en-US"
-_IMAGE = "image_request[image]"
-_REMOTE_URL = "image_request[remote_image_url]"
-_LOCALE = "image_request[locale]"
-
-Number = typing.Union[int, float]
-ParamValue = typing.Union[str, int, float, None]
 
 
 class CloudSightAPIError(APIStatusError):
@@ -177,10 +178,10 @@ class AsyncCloudSight(AsyncAPIClient):
         idempotent: a failure after the upload may have been received raises
         :class:`~labelkit.AmbiguousResultError` instead of submitting twice.
         """
-        fields = _fields(
+        fields = form_fields(
             params, locale, language, device_id, latitude, longitude, altitude, ttl, focus
         )
-        if _REMOTE_URL in fields or _IMAGE in fields:
+        if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
             raise ValidationError(
                 "params", "send either an image file or a remote_image_url, not both"
             )
@@ -193,7 +194,7 @@ class AsyncCloudSight(AsyncAPIClient):
             "POST",
             "image_requests",
             signed=text if self._sign_multipart else (),
-            multipart=multipart_body(fields=text, files=[(_IMAGE, upload)]),
+            multipart=multipart_body(fields=text, files=[(IMAGE_FIELD, upload)]),
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -220,12 +221,12 @@ class AsyncCloudSight(AsyncAPIClient):
         Same parameters and semantics as :meth:`image_request`; the fields are
         sent form-encoded and CloudSight downloads the image itself.
         """
-        fields = _fields(
+        fields = form_fields(
             params, locale, language, device_id, latitude, longitude, altitude, ttl, focus
         )
-        if _REMOTE_URL in fields or _IMAGE in fields:
+        if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
             raise ValidationError("params", "pass the image URL as image_url only")
-        fields[_REMOTE_URL] = _image_url(image_url)
+        fields[REMOTE_URL_FIELD] = image_url_field(image_url)
         form = list(fields.items())
         response = await self._call(
             "POST",
@@ -250,7 +251,7 @@ class AsyncCloudSight(AsyncAPIClient):
         official SDK returned it), whether the server says so with a 200 or
         with a 404 carrying ``{"status": "not found"}``.
         """
-        path = f"image_responses/{_token(token)}"
+        path = f"image_responses/{path_token(token)}"
         try:
             response = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
         except NotFoundError as exc:
@@ -275,7 +276,7 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         response = await self._call(
             "POST",
-            f"image_requests/{_token(token)}/repost",
+            f"image_requests/{path_token(token)}/repost",
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -305,7 +306,7 @@ class AsyncCloudSight(AsyncAPIClient):
         ``last_state`` is the last job seen) instead of returning an
         unfinished job; at least one poll is always made.
         """
-        _token(token)
+        path_token(token)
         return await wait_for(
             lambda: self.image_response(token),
             _classify,
@@ -347,6 +348,7 @@ class AsyncCloudSight(AsyncAPIClient):
     ) -> HttpResponse:
         headers = None
         if self._signer is not None:
+            # The signature covers this call's method, URL and fields: built per call.
             url = self._session.absolute_url(path)
             headers = {"Authorization": self._signer.authorization(method, url, signed)}
         return await self._request(method, path, headers=headers, **kw)
@@ -394,115 +396,13 @@ class AsyncCloudSight(AsyncAPIClient):
 
 
 def _job(body: object, token: str) -> ImageJob:
-    job = structure(body, ImageJob)
-    if job.token is None:
-        job.token = token
-    return job
+    if isinstance(body, dict) and body.get("token") is None:
+        body = {**body, "token": token}
+    return structure(body, ImageJob)
 
 
 def _submitted(body: object) -> ImageJob:
     job = structure(body, ImageJob)
     if not job.token:
-        raise ResponseValidationError("expected a job token", path="ImageJob.token", body=body)
+        raise ResponseValidationError("empty job token", path="ImageJob.token", body=body)
     return job
-
-
-def _fields(
-    params: Mapping[str, ParamValue] | None,
-    locale: str | None,
-    language: str | None,
-    device_id: str | None,
-    latitude: Number | None,
-    longitude: Number | None,
-    altitude: Number | None,
-    ttl: Number | str | None,
-    focus: tuple[Number, Number] | None,
-) -> dict[str, str]:
-    """The request's form fields, locale first, every value a string."""
-    given: dict[str, str] = {}
-    if params is not None:
-        if not isinstance(params, Mapping):
-            raise ValidationError("params", "must be a mapping of form field names to values")
-        for key, value in params.items():
-            if not isinstance(key, str) or not key:
-                raise ValidationError("params", f"field names must be strings, got {key!r}")
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise ValidationError(
-                    f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
-                )
-            given[key] = value if isinstance(value, str) else _format(value)
-    typed: dict[str, tuple[str, str]] = {}
-    for name, wire, value in (
-        ("locale", _LOCALE, locale),
-        ("language", "image_request[language]", language),
-        ("device_id", "image_request[device_id]", device_id),
-    ):
-        if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(name, f"must be a non-empty string, got {value!r}")
-            typed[wire] = (name, value)
-    for name, wire, number, bound in (
-        ("latitude", "image_request[latitude]", latitude, 90.0),
-        ("longitude", "image_request[longitude]", longitude, 180.0),
-        ("altitude", "image_request[altitude]", altitude, math.inf),
-    ):
-        if number is not None:
-            typed[wire] = (name, _format(_number(name, number, -bound, bound)))
-    if ttl is not None:
-        typed["image_request[ttl]"] = ("ttl", "max" if ttl == "max" else _ttl(ttl))
-    if focus is not None:
-        if isinstance(focus, (str, bytes)) or not isinstance(focus, Sequence) or len(focus) != 2:
-            raise ValidationError("focus", f"must be an (x, y) pair, got {focus!r}")
-        typed["focus[x]"] = ("focus", _format(_number("focus", focus[0], 0.0, math.inf)))
-        typed["focus[y]"] = ("focus", _format(_number("focus", focus[1], 0.0, math.inf)))
-    for wire, (name, value) in typed.items():
-        if wire in given and given[wire] != value:
-            raise ValidationError(
-                name, f"{value!r} conflicts with params[{wire!r}] = {given[wire]!r}"
-            )
-    fields = {_LOCALE: _DEFAULT_LOCALE}
-    fields.update(given)
-    fields.update({wire: value for wire, (_, value) in typed.items()})
-    if not fields[_LOCALE].strip():
-        raise ValidationError("locale", "must be a non-empty string")
-    return fields
-
-
-def _number(field: str, value: object, low: float, high: float) -> Number:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(field, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or not low <= value <= high:
-        limit = f"{low:g} to {high:g}" if math.isfinite(high) else f">= {low:g}"
-        raise ValidationError(field, f"{value!r} is out of range", limit=limit)
-    return value
-
-
-def _ttl(value: object) -> str:
-    if isinstance(value, str):
-        raise ValidationError("ttl", f"must be seconds or 'max', got {value!r}")
-    number = _number("ttl", value, 0.0, math.inf)
-    if number <= 0:
-        raise ValidationError("ttl", f"{number!r} is out of range", limit="> 0 seconds or 'max'")
-    return _format(number)
-
-
-def _format(value: Number) -> str:
-    # Stringified before signing: the official SDK's signer crashed on floats.
-    return str(value)
-
-
-def _image_url(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("image_url", f"must be a string, got {type(value).__name__}")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("image_url", f"must be an http(s) URL, got {value!r}")
-    return value
-
-
-def _token(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("token", f"must be a non-empty string, got {value!r}")
-    return quote(value, safe="")

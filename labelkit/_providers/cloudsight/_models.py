@@ -1,11 +1,15 @@
-"""CloudSight models: the job structure, its statuses and skip reasons (exact wire strings)."""
+"""CloudSight wire shapes: the job, its statuses and skip reasons, and the request's form fields."""
 
 from __future__ import annotations
 
+import math
 import typing
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote, urlsplit
 
 import attrs
 
+from ..._errors import ValidationError
 from ..._models import Model, WireEnum, unstructure
 
 __all__ = [
@@ -24,6 +28,14 @@ __all__ = [
     "JobStatus",
     "SkipReason",
 ]
+
+Number = typing.Union[int, float]
+ParamValue = typing.Union[str, int, float, None]
+
+DEFAULT_LOCALE = "en-US"
+IMAGE_FIELD = "image_request[image]"
+REMOTE_URL_FIELD = "image_request[remote_image_url]"
+LOCALE_FIELD = "image_request[locale]"
 
 
 class JobStatus(WireEnum):
@@ -89,8 +101,8 @@ class ImageJob(Model):
     ``job["status"]`` and ``job.get("name")`` read the wire fields.
     """
 
+    token: str
     status: JobStatus
-    token: typing.Optional[str] = None
     name: typing.Optional[str] = None
     reason: typing.Optional[SkipReason] = None
     categories: typing.Optional[list[typing.Any]] = None
@@ -108,3 +120,109 @@ class ImageJob(Model):
         """The wire field ``key``, or ``default`` when absent or null."""
         value = unstructure(self).get(key)
         return default if value is None else value
+
+
+# -- request fields ------------------------------------------------------------------
+
+
+def form_fields(
+    params: Mapping[str, ParamValue] | None,
+    locale: str | None,
+    language: str | None,
+    device_id: str | None,
+    latitude: Number | None,
+    longitude: Number | None,
+    altitude: Number | None,
+    ttl: Number | str | None,
+    focus: tuple[Number, Number] | None,
+) -> dict[str, str]:
+    """The request's form fields, locale first, every value a string."""
+    given: dict[str, str] = {}
+    if params is not None:
+        if not isinstance(params, Mapping):
+            raise ValidationError("params", "must be a mapping of form field names to values")
+        for key, value in params.items():
+            if not isinstance(key, str) or not key:
+                raise ValidationError("params", f"field names must be strings, got {key!r}")
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ValidationError(
+                    f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
+                )
+            given[key] = value if isinstance(value, str) else _format(value)
+    typed: dict[str, tuple[str, str]] = {}
+    for name, wire, value in (
+        ("locale", LOCALE_FIELD, locale),
+        ("language", "image_request[language]", language),
+        ("device_id", "image_request[device_id]", device_id),
+    ):
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(name, f"must be a non-empty string, got {value!r}")
+            typed[wire] = (name, value)
+    for name, wire, number, bound in (
+        ("latitude", "image_request[latitude]", latitude, 90.0),
+        ("longitude", "image_request[longitude]", longitude, 180.0),
+        ("altitude", "image_request[altitude]", altitude, math.inf),
+    ):
+        if number is not None:
+            typed[wire] = (name, _format(_number(name, number, -bound, bound)))
+    if ttl is not None:
+        typed["image_request[ttl]"] = ("ttl", "max" if ttl == "max" else _ttl(ttl))
+    if focus is not None:
+        if isinstance(focus, (str, bytes)) or not isinstance(focus, Sequence) or len(focus) != 2:
+            raise ValidationError("focus", f"must be an (x, y) pair, got {focus!r}")
+        typed["focus[x]"] = ("focus", _format(_number("focus", focus[0], 0.0, math.inf)))
+        typed["focus[y]"] = ("focus", _format(_number("focus", focus[1], 0.0, math.inf)))
+    for wire, (name, value) in typed.items():
+        if wire in given and given[wire] != value:
+            raise ValidationError(
+                name, f"{value!r} conflicts with params[{wire!r}] = {given[wire]!r}"
+            )
+    fields = {LOCALE_FIELD: DEFAULT_LOCALE}
+    fields.update(given)
+    fields.update({wire: value for wire, (_, value) in typed.items()})
+    if not fields[LOCALE_FIELD].strip():
+        raise ValidationError("locale", "must be a non-empty string")
+    return fields
+
+
+def _number(field: str, value: object, low: float, high: float) -> Number:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"must be a number, got {type(value).__name__}")
+    if not math.isfinite(value) or not low <= value <= high:
+        limit = f"{low:g} to {high:g}" if math.isfinite(high) else f">= {low:g}"
+        raise ValidationError(field, f"{value!r} is out of range", limit=limit)
+    return value
+
+
+def _ttl(value: object) -> str:
+    if isinstance(value, str):
+        raise ValidationError("ttl", f"must be seconds or 'max', got {value!r}")
+    number = _number("ttl", value, 0.0, math.inf)
+    if number <= 0:
+        raise ValidationError("ttl", f"{number!r} is out of range", limit="> 0 seconds or 'max'")
+    return _format(number)
+
+
+def _format(value: Number) -> str:
+    # Stringified before signing: the official SDK's signer crashed on floats.
+    return str(value)
+
+
+def image_url_field(value: object) -> str:
+    """``value``, checked to be an http(s) URL."""
+    if not isinstance(value, str):
+        raise ValidationError("image_url", f"must be a string, got {type(value).__name__}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("image_url", f"must be an http(s) URL, got {value!r}")
+    return value
+
+
+def path_token(value: object) -> str:
+    """A job token, checked and percent-encoded for use as one path segment."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("token", f"must be a non-empty string, got {value!r}")
+    return quote(value, safe="")

@@ -12,8 +12,8 @@ from labelkit._client import ItemT, ResultT
 from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._http import AsyncTransport
-from labelkit._providers.cloudsight._client import DEFAULT_POLL, AsyncCloudSight, Number, ParamValue
-from labelkit._providers.cloudsight._models import ImageJob
+from labelkit._providers.cloudsight._client import DEFAULT_POLL, AsyncCloudSight
+from labelkit._providers.cloudsight._models import ImageJob, Number, ParamValue
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven

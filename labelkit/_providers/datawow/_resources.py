@@ -38,7 +38,6 @@ __all__ = [
     "AsyncPredictions",
 ]
 
-T = typing.TypeVar("T", bound=Image)
 R = typing.TypeVar("R", bound=Image)
 _Form = dict[str, object]
 
@@ -154,14 +153,10 @@ class _AsyncImages(typing.Generic[R]):
         )
 
     async def _send(
-        self,
-        model: type[T],
-        form: _Form,
-        timeout: float | Timeout | NotGiven | None,
-        max_retries: int | NotGiven,
-    ) -> T:
+        self, form: _Form, timeout: float | Timeout | NotGiven | None, max_retries: int | NotGiven
+    ) -> R:
         return await self._client._create(
-            self._path, form, model, timeout=timeout, max_retries=max_retries
+            self._path, form, self._model, timeout=timeout, max_retries=max_retries
         )
 
 
@@ -208,7 +203,7 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
             "allow_empty": _flag("allow_empty", allow_empty),
         }
         form.update(_common(postback_url, postback_method, custom_id, staff_id))
-        return await self._send(ChoiceImage, form, timeout, max_retries)
+        return await self._send(form, timeout, max_retries)
 
 
 class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
@@ -238,25 +233,24 @@ class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
         if instruction is not None:
             form["instruction"] = _text("instruction", instruction)
         form.update(_common(postback_url, postback_method, custom_id, staff_id))
-        return await self._send(ClosedQuestionImage, form, timeout, max_retries)
+        return await self._send(form, timeout, max_retries)
 
 
 class _AsyncInstructed(_AsyncImages[R]):
     async def _create_instructed(
         self,
-        model: type[T],
         data: str,
         instruction: str,
         common: _Form,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
-    ) -> T:
+    ) -> R:
         form: _Form = {
             "data": _text("data", data),
             "instruction": _text("instruction", instruction),
         }
         form.update(common)
-        return await self._send(model, form, timeout, max_retries)
+        return await self._send(form, timeout, max_retries)
 
 
 class AsyncMessages(_AsyncInstructed[MessageImage]):
@@ -282,9 +276,7 @@ class AsyncMessages(_AsyncInstructed[MessageImage]):
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         common = _common(postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(
-            MessageImage, data, instruction, common, timeout, max_retries
-        )
+        return await self._create_instructed(data, instruction, common, timeout, max_retries)
 
 
 class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
@@ -310,9 +302,7 @@ class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         common = _common(postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(
-            PhotoTagImage, data, instruction, common, timeout, max_retries
-        )
+        return await self._create_instructed(data, instruction, common, timeout, max_retries)
 
 
 class AsyncPredictions(_AsyncImages[PredictionImage]):
@@ -342,7 +332,7 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         if instruction is not None:
             form["instruction"] = _text("instruction", instruction)
         form.update(_common(postback_url, postback_method, custom_id, None))
-        return await self._send(PredictionImage, form, timeout, max_retries)
+        return await self._send(form, timeout, max_retries)
 
 
 # -- validation (everything is checked before a request is sent) ----------------------
@@ -350,7 +340,7 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
 
 def _text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"required: a non-empty string, got {value!r}")
+        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
     return value
 
 
