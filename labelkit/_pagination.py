@@ -17,6 +17,7 @@ error propagates and iterating again re-requests the same page.
 
 from __future__ import annotations
 
+import abc
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
@@ -59,7 +60,7 @@ def _is_last(page: Page[T], size: int, position: int) -> bool:
     return count < size
 
 
-class _Pager(Generic[T]):
+class _Pager(abc.ABC, Generic[T]):
     """Yields the items of successive pages, fetching the next page only when needed."""
 
     def __init__(self, key: Callable[[T], Hashable] | None) -> None:
@@ -93,9 +94,9 @@ class _Pager(Generic[T]):
                 self._fetching = False
             self._buffer.extend(page.items)
 
+    @abc.abstractmethod
     async def _fetch_next(self) -> Page[T]:
         """Request the next page, advance the position and set ``_done`` on the last page."""
-        raise NotImplementedError
 
 
 class _OffsetPager(_Pager[T]):
