@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -37,6 +38,8 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._errors import AmbiguousResultError, ValidationError
+from ._journal import Journal
+from ._journal_bulk import JournaledCall
 
 __all__ = ["BulkRun", "BulkSummary", "Outcome", "OutcomeStatus", "Progress", "bulk"]
 
@@ -66,6 +69,11 @@ class Outcome(Generic[ItemT, ResultT]):
     status: OutcomeStatus
     value: ResultT | None = None
     error: BaseException | None = None
+    remote_id: str | None = None
+    """With ``journal=``: the id of the remote object, when known."""
+    resumed: bool = False
+    """With ``journal=``: done by an earlier run (``value`` is then ``None``) or found
+    by ``resolve``, and not sent again by this run."""
 
     @property
     def ok(self) -> bool:
@@ -109,6 +117,8 @@ class BulkSummary:
     total: int | None = None
     elapsed: float = 0.0
     stopped: bool = False
+    resumed: int = 0
+    """OK items not sent by this run (see :attr:`Outcome.resumed`); counted in ``ok`` too."""
 
     @property
     def done(self) -> int:
@@ -146,10 +156,20 @@ class BulkRun(Generic[ItemT, ResultT]):
         on_progress: Callable[[Progress], object] | None = None,
         total: int | None = None,
         fail_fast: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        key: Callable[[ItemT], str | Awaitable[str]] | None = None,
+        resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None = None,
+        remote_id: Callable[[ResultT], object] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
         self._fn = fn
+        self._journaled: JournaledCall[ItemT, ResultT] | None = None
+        self._owns_journal = journal is not None and not isinstance(journal, Journal)
+        if journal is not None:
+            if not isinstance(journal, Journal):
+                journal = Journal(journal)
+            self._journaled = JournaledCall(fn, journal, key, resolve, remote_id)
         self._items = items
         self._concurrency = concurrency
         self._on_progress = on_progress
@@ -286,6 +306,9 @@ class BulkRun(Generic[ItemT, ResultT]):
                     for _ in range(self._concurrency):
                         tg.start_soon(self._work)
             finally:
+                if self._owns_journal and self._journaled is not None:
+                    with anyio.CancelScope(shield=True):
+                        await self._journaled.journal.aclose()
                 if self._async_iter is not None and hasattr(self._async_iter, "aclose"):
                     # Run an async generator's cleanup here, not at garbage collection.
                     try:
@@ -312,15 +335,7 @@ class BulkRun(Generic[ItemT, ResultT]):
                 if pulled is None:
                     return
                 index, item = pulled
-                outcome: Outcome[ItemT, ResultT]
-                try:
-                    value = await self._fn(item)
-                except AmbiguousResultError as exc:
-                    outcome = Outcome(index, item, OutcomeStatus.AMBIGUOUS, error=exc)
-                except Exception as exc:
-                    outcome = Outcome(index, item, OutcomeStatus.FAILED, error=exc)
-                else:
-                    outcome = Outcome(index, item, OutcomeStatus.OK, value=value)
+                outcome = await self._call(index, item)
                 if self._fail_fast and not outcome.ok:
                     self._stopping = True
                     self.summary.stopped = True
@@ -330,6 +345,19 @@ class BulkRun(Generic[ItemT, ResultT]):
             raise
         except BaseException as exc:
             self._abort(exc)
+
+    async def _call(self, index: int, item: ItemT) -> Outcome[ItemT, ResultT]:
+        if self._journaled is not None:
+            j = await self._journaled(item)
+            status = OutcomeStatus(j.status)
+            return Outcome(index, item, status, j.value, j.error, j.remote_id, j.resumed)
+        try:
+            value = await self._fn(item)
+        except AmbiguousResultError as exc:
+            return Outcome(index, item, OutcomeStatus.AMBIGUOUS, error=exc)
+        except Exception as exc:
+            return Outcome(index, item, OutcomeStatus.FAILED, error=exc)
+        return Outcome(index, item, OutcomeStatus.OK, value=value)
 
     async def _pull(self) -> tuple[int, ItemT] | None:
         lock = self._lock
@@ -364,6 +392,7 @@ class BulkRun(Generic[ItemT, ResultT]):
         summary = self.summary
         if outcome.status is OutcomeStatus.OK:
             summary.ok += 1
+            summary.resumed += outcome.resumed
         elif outcome.status is OutcomeStatus.FAILED:
             summary.failed += 1
         else:
@@ -403,6 +432,10 @@ def bulk(
     on_progress: Callable[[Progress], object] | None = None,
     total: int | None = None,
     fail_fast: bool = False,
+    journal: Journal | str | os.PathLike[str] | None = None,
+    key: Callable[[ItemT], str | Awaitable[str]] | None = None,
+    resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None = None,
+    remote_id: Callable[[ResultT], object] | None = None,
 ) -> BulkRun[ItemT, ResultT]:
     """Call ``fn(item)`` for every item, at most ``concurrency`` at a time.
 
@@ -421,6 +454,19 @@ def bulk(
     ``len(items)`` when ``items`` is sized. ``on_progress`` receives a
     :class:`Progress` after finished items, at most 10 times a second, and
     always once more when the run ends.
+
+    ``journal`` (a :class:`~labelkit.Journal` or a file path) makes the run
+    resumable: re-running with the same journal sends only the items not yet
+    ok. ``key(item)`` (may be async, e.g. :meth:`Journal.file_key`) names each
+    item in it; str and path items are their own key by default. An item is
+    marked ``sent`` before ``fn`` and ok / failed / ambiguous after, with
+    ``remote_id(value)`` (default ``value.id``) as its remote id. Items done by
+    an earlier run are reported OK with ``resumed=True`` and ``value=None``.
+    Items an earlier run left ``sent`` (it crashed mid-call) or ``ambiguous``
+    are first passed to ``resolve(item)``, which looks the object up remotely:
+    a result is recorded OK (``resumed=True``), ``None`` sends the item again.
+    Without ``resolve`` such items are reported AMBIGUOUS and not sent, so a
+    resumed run never creates a duplicate. Items that failed are sent again.
     """
     return BulkRun(
         fn,
@@ -429,4 +475,8 @@ def bulk(
         on_progress=on_progress,
         total=total,
         fail_fast=fail_fast,
+        journal=journal,
+        key=key,
+        resolve=resolve,
+        remote_id=remote_id,
     )

@@ -31,6 +31,7 @@ from ._http import (
     QueryParams,
     TransportError,
 )
+from ._journal import Journal
 from ._logging import CallRecord, emit, redact_text, redact_url
 from ._models import ResponseValidationError
 from ._ratelimit import Limiter, shared_limiter
@@ -45,6 +46,25 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
+
+
+class StreamedBody(typing.Protocol):
+    """A request body streamed with a known length, e.g. :class:`~labelkit._files.MultipartBody`.
+
+    ``stream()`` gives a fresh byte stream per attempt; a body that is not
+    ``replayable`` is never re-sent.
+    """
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def length(self) -> int: ...
+
+    @property
+    def replayable(self) -> bool: ...
+
+    def stream(self) -> AsyncIterator[bytes]: ...
 
 
 class AsyncAPIClient:
@@ -99,6 +119,8 @@ class AsyncAPIClient:
         rate = self.default_rate_limit if isinstance(rate_limit, NotGiven) else rate_limit
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._session.base_url))
         self._limiter: Limiter | None = shared_limiter(self.provider, origin, credential, rate)
+        self._max_in_flight = max_connections
+        self._in_flight: anyio.CapacityLimiter | None = None
 
     # -- public --------------------------------------------------------------------
 
@@ -127,14 +149,29 @@ class AsyncAPIClient:
         *,
         concurrency: int = 16,
         on_progress: typing.Callable[[typing.Any], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        key: typing.Callable[[ItemT], str | typing.Awaitable[str]] | None = None,
+        resolve: typing.Callable[[ItemT], typing.Awaitable[ResultT | None]] | None = None,
+        remote_id: typing.Callable[[ResultT], object] | None = None,
     ) -> BulkRun[ItemT, ResultT]:
         """Run ``fn`` over ``items`` with at most ``concurrency`` calls in flight.
 
         Yields one :class:`~labelkit.Outcome` per item (ok, failed or
         ambiguous) in completion order; one failure never stops the rest.
         Every call still goes through this client's rate limiter and retries.
+        ``journal``, ``key``, ``resolve`` and ``remote_id`` make the job
+        resumable without duplicates, as in :func:`~labelkit.bulk`.
         """
-        return bulk(fn, items, concurrency=concurrency, on_progress=on_progress)
+        return bulk(
+            fn,
+            items,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+            key=key,
+            resolve=resolve,
+            remote_id=remote_id,
+        )
 
     # -- for providers -------------------------------------------------------------
 
@@ -147,6 +184,7 @@ class AsyncAPIClient:
         json: object = NOT_GIVEN,
         form: Mapping[str, object] | Sequence[tuple[str, object]] | None = None,
         multipart: MultipartBody | None = None,
+        streamed: StreamedBody | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
@@ -175,11 +213,13 @@ class AsyncAPIClient:
         elif form is not None:
             content = _form_encode(form).encode()
             request_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        elif multipart is not None:
-            content = multipart.stream
-            request_headers["Content-Type"] = multipart.content_type
-            request_headers["Content-Length"] = str(multipart.length)
-            if not multipart.replayable:
+        elif multipart is not None or streamed is not None:
+            body = multipart if multipart is not None else streamed
+            assert body is not None
+            content = body.stream
+            request_headers["Content-Type"] = body.content_type
+            request_headers["Content-Length"] = str(body.length)
+            if not body.replayable:
                 retries_allowed = 0
         request = HttpRequest(method, path, request_headers, params, content)
         url = redact_url(self._session.absolute_url(path, params))
@@ -202,33 +242,50 @@ class AsyncAPIClient:
             )
             return exc
 
+        if self._in_flight is None:
+            self._in_flight = anyio.CapacityLimiter(self._max_in_flight)
         while True:
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            now = anyio.current_time()
-            if deadline is None and limits.total is not None:
-                deadline = now + limits.total
-            budget = None if deadline is None else deadline - now
             response: HttpResponse | None = None
             transport_error: TransportError | None = None
-            if budget is not None and budget <= 0:
-                transport_error = TransportError(
-                    "overall deadline exceeded", kind="deadline_timeout", sent=False
-                )
-            else:
-                with anyio.CancelScope(
-                    deadline=deadline if deadline is not None else float("inf")
-                ) as scope:
-                    try:
-                        response = await self._session.send(request, limits, budget=budget)
-                    except TransportError as exc:
-                        transport_error = exc
-                if scope.cancelled_caught:
+            # A rate-limit slot is taken only once a connection can be had:
+            # a slot granted to a request that then queues in the pool is
+            # spent at the wrong time, and the server counts arrivals.
+            async with self._in_flight:
+                slot = await self._limiter.hold() if self._limiter is not None else None
+                now = anyio.current_time()
+                if deadline is None and limits.total is not None:
+                    deadline = now + limits.total
+                budget = None if deadline is None else deadline - now
+                if budget is not None and budget <= 0:
                     transport_error = TransportError(
-                        f"overall deadline of {limits.total}s exceeded",
-                        kind="deadline_timeout",
-                        sent=True,
+                        "overall deadline exceeded", kind="deadline_timeout", sent=False
                     )
+                else:
+                    with anyio.CancelScope(
+                        deadline=deadline if deadline is not None else float("inf")
+                    ) as scope:
+                        try:
+                            response = await self._session.send(
+                                request,
+                                limits,
+                                budget=budget,
+                                on_write=None if slot is None else slot.commit,
+                            )
+                        except TransportError as exc:
+                            transport_error = exc
+                    if scope.cancelled_caught:
+                        transport_error = TransportError(
+                            f"overall deadline of {limits.total}s exceeded",
+                            kind="deadline_timeout",
+                            sent=True,
+                        )
+                if slot is not None:
+                    # Transports without httpcore's trace (in-process, mocks) never
+                    # reported the write: date the start now, or free it if unsent.
+                    if transport_error is not None and not transport_error.sent:
+                        slot.release()
+                    else:
+                        slot.commit()
 
             if transport_error is not None:
                 error = self._connection_error(transport_error, method, url, retries)

@@ -7,9 +7,10 @@ the httpx2 fork) is a change to this file alone.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import typing
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
 import attrs
 import httpx
@@ -23,6 +24,7 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "HttpSession",
+    "StreamedResponse",
     "TransportError",
 ]
 
@@ -49,6 +51,31 @@ class HttpRequest:
     headers: Mapping[str, str] = attrs.Factory(dict)
     params: QueryParams | None = None
     content: bytes | typing.Callable[[], AsyncIterator[bytes]] | None = None
+
+
+@attrs.frozen
+class StreamedResponse:
+    """A response whose body has not been read yet: iterate :meth:`aiter_bytes` once
+    (inside ``contextlib.aclosing`` when the loop may stop early)."""
+
+    status: int
+    headers: Mapping[str, str]
+    url: str
+    _response: httpx.Response = attrs.field(repr=False, alias="response")
+
+    @property
+    def reason(self) -> str:
+        return httpx.codes.get_reason_phrase(self.status) or "Unknown Status"
+
+    async def aiter_bytes(self, chunk_size: int = 64 * 1024) -> AsyncGenerator[bytes, None]:
+        """The body in chunks; a broken connection raises :class:`TransportError`."""
+        inner = typing.cast("AsyncGenerator[bytes, None]", self._response.aiter_bytes(chunk_size))
+        try:
+            async with contextlib.aclosing(inner) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise _classify(exc) from exc
 
 
 @attrs.frozen
@@ -168,12 +195,18 @@ class HttpSession:
         self.base_url = str(self._client.base_url)
 
     async def send(
-        self, request: HttpRequest, timeout: Timeout, *, budget: float | None
+        self,
+        request: HttpRequest,
+        timeout: Timeout,
+        *,
+        budget: float | None,
+        on_write: typing.Callable[[], None] | None = None,
     ) -> HttpResponse:
         """Send one attempt and read the whole body.
 
         ``budget`` (seconds left of the call's overall deadline) caps every
-        per-phase timeout.
+        per-phase timeout. ``on_write`` is called as the request starts being
+        written to a connection (after any wait for the pool or a connect).
         """
 
         def cap(value: float | None) -> float | None:
@@ -197,6 +230,7 @@ class HttpSession:
                     write=cap(timeout.write),
                     pool=cap(timeout.pool),
                 ),
+                extensions=None if on_write is None else {"trace": _write_trace(on_write)},
             )
         except httpx.TransportError as exc:
             raise _classify(exc) from exc
@@ -208,6 +242,50 @@ class HttpSession:
             elapsed=response.elapsed.total_seconds(),
         )
 
+    @contextlib.asynccontextmanager
+    async def open_stream(
+        self,
+        request: HttpRequest,
+        timeout: Timeout,
+        *,
+        omit_headers: Collection[str] = (),
+    ) -> AsyncIterator[StreamedResponse]:
+        """Send one attempt and hand back the response before its body is read.
+
+        ``omit_headers`` removes session headers from this request only: an
+        absolute URL (a signed storage URL) would otherwise receive the
+        session's ``Authorization`` header. ``timeout.total`` is not applied
+        (a large body may take longer); the per-phase timeouts are.
+        """
+        content: typing.Any = request.content
+        if callable(content):
+            content = content()
+        built = self._client.build_request(
+            request.method,
+            request.url,
+            params=_query(request.params),
+            headers=dict(request.headers),
+            content=content,
+            timeout=httpx.Timeout(
+                connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
+            ),
+        )
+        for name in omit_headers:
+            built.headers.pop(name, None)
+        try:
+            response = await self._client.send(built, stream=True)
+        except httpx.TransportError as exc:
+            raise _classify(exc) from exc
+        try:
+            yield StreamedResponse(
+                status=response.status_code,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                url=str(response.request.url),
+                response=response,
+            )
+        finally:
+            await response.aclose()
+
     def absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The URL a request would go to (used for logs and errors)."""
         return str(self._client.build_request("GET", path, params=_query(params)).url)
@@ -218,6 +296,23 @@ class HttpSession:
     @property
     def is_closed(self) -> bool:
         return self._client.is_closed
+
+
+_WRITE_STARTED = frozenset(
+    {"http11.send_request_headers.started", "http2.send_request_headers.started"}
+)
+
+
+def _write_trace(
+    on_write: typing.Callable[[], None],
+) -> typing.Callable[[str, dict[str, typing.Any]], typing.Awaitable[None]]:
+    """An httpcore ``trace`` extension calling ``on_write`` when the request is written."""
+
+    async def trace(event: str, info: dict[str, typing.Any]) -> None:
+        if event in _WRITE_STARTED:
+            on_write()
+
+    return trace
 
 
 def _query(params: QueryParams | None) -> list[tuple[str, QueryValue]] | None:

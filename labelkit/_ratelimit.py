@@ -15,13 +15,15 @@ loop until that time.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import hashlib
 import math
 import threading
 import time
+import typing
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import anyio
 
@@ -30,11 +32,13 @@ from ._errors import ValidationError
 
 __all__ = [
     "AnyioClock",
+    "AsyncLimiterStore",
     "Clock",
     "InMemoryStore",
     "Limiter",
     "LimiterStore",
     "MonotonicClock",
+    "Slot",
     "shared_limiter",
 ]
 
@@ -115,6 +119,37 @@ class LimiterStore(Protocol):
         ...
 
 
+@runtime_checkable
+class AsyncLimiterStore(Protocol):
+    """A store outside the process (such as Redis), shared by every process using it.
+
+    Reached with I/O, so the booking methods are async. Its times are on the
+    store's own clock, which all its users agree on; the limiter never compares
+    them with its own clock, it only sleeps for the durations returned.
+    """
+
+    async def areserve(
+        self, windows: Sequence[tuple[int, float]], cost: int
+    ) -> tuple[object, float]:
+        """Book ``cost`` starts as :meth:`LimiterStore.reserve` does, at the store's now.
+
+        Returns a token naming the reservation and the seconds until its grant.
+        """
+        ...
+
+    async def aconfirm(self, token: object) -> bool:
+        """At the grant: True if no cooldown began since; else release it and return False."""
+        ...
+
+    async def arelease(self, token: object) -> None:
+        """Give back a reservation that will not be used."""
+        ...
+
+    def pause_for(self, seconds: float) -> None:
+        """Grant nothing for the next ``seconds``; must not block (called on event loops)."""
+        ...
+
+
 class InMemoryStore:
     """A :class:`LimiterStore` for one process: a sorted log of grant times under a lock."""
 
@@ -122,6 +157,8 @@ class InMemoryStore:
         self._lock = threading.Lock()
         # Grant times, non-decreasing; may lie in the future (booked by sleeping waiters).
         self._log: collections.deque[float] = collections.deque()
+        # Grants whose request has not been written yet (see hold / commit).
+        self._held: collections.deque[float] = collections.deque()
         self._cooldown = -math.inf
 
     def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
@@ -150,6 +187,52 @@ class InMemoryStore:
                 except ValueError:  # already purged as too old to matter
                     break
 
+    def hold(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float | None:
+        """Like :meth:`reserve`, but the starts are *held* until :meth:`commit` dates them.
+
+        A held start counts in every window (its request may reach the server
+        at any time until it is committed), so ``None`` is returned while held
+        starts alone leave no room; ask again after a commit.
+        """
+        log, held = self._log, self._held
+        with self._lock:
+            longest = max(period for _, period in windows)
+            while log and log[0] + longest <= now:
+                log.popleft()
+            grant = max(now, self._cooldown, log[-1] if log else now, held[-1] if held else now)
+            for calls, period in windows:
+                back = calls - len(held) - cost + 1
+                if back <= 0:
+                    return None
+                if len(log) >= back:
+                    grant = max(grant, log[-back] + period)
+            held.extend([grant] * cost)
+            return grant
+
+    def commit(self, grant: float, cost: int, at: float) -> None:
+        """Date held starts at ``at`` (when their request was written), not at ``grant``."""
+        log, held = self._log, self._held
+        when = max(at, grant)
+        with self._lock:
+            for _ in range(cost):
+                try:
+                    held.remove(grant)
+                except ValueError:
+                    return
+                if not log or log[-1] <= when:
+                    log.append(when)
+                else:
+                    log.insert(bisect.bisect_right(log, when), when)
+
+    def release_held(self, grant: float, cost: int) -> None:
+        """Give back held starts whose request was never written."""
+        with self._lock:
+            for _ in range(cost):
+                try:
+                    self._held.remove(grant)
+                except ValueError:
+                    return
+
     def pause_until(self, t: float) -> None:
         """See :meth:`LimiterStore.pause_until`."""
         with self._lock:
@@ -176,13 +259,24 @@ class Limiter:
     """
 
     def __init__(
-        self, rate: RateLimit, *, clock: Clock | None = None, store: LimiterStore | None = None
+        self,
+        rate: RateLimit,
+        *,
+        clock: Clock | None = None,
+        store: LimiterStore | AsyncLimiterStore | None = None,
     ) -> None:
         self._rate = rate
         self._windows = rate.windows()
         self._max_cost = min(calls for calls, _ in self._windows)
         self._clock: Clock = clock if clock is not None else MonotonicClock()
-        self._store: LimiterStore = store if store is not None else InMemoryStore()
+        self._remote = store if isinstance(store, AsyncLimiterStore) else None
+        # How late a remote grant may still start: half the tightest margin.
+        self._slack = max(0.002, 0.5 * min(_margins(rate)))
+        self._store: LimiterStore = (
+            store
+            if store is not None and not isinstance(store, AsyncLimiterStore)
+            else InMemoryStore()
+        )
 
     @property
     def rate(self) -> RateLimit:
@@ -200,6 +294,8 @@ class Limiter:
             raise ValidationError("cost", f"must be an int, got {cost!r}")
         if not 1 <= cost <= self._max_cost:
             raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
+        if self._remote is not None:
+            return await self._acquire_remote(self._remote, cost)
         store = self._store
         while True:
             grant = store.reserve(self._clock.now(), self._windows, cost)
@@ -213,10 +309,98 @@ class Limiter:
             # A cooldown began while we slept: give the slot back and queue behind it.
             store.release(grant, cost)
 
+    async def hold(self, cost: int = 1) -> Slot:
+        """Wait for ``cost`` slots dated when the request is written, not when granted.
+
+        The returned :class:`Slot` must be committed (``slot.commit()`` as the
+        request is written) or released (it never was). Until then it counts
+        as a start in every window, so a request that waits for a connection
+        after its grant cannot make the server see more than the limit. Stores
+        without ``hold`` fall back to :meth:`acquire` (dated at the grant).
+        """
+        store = self._store
+        remote = self._remote
+        if remote is not None:
+            if not hasattr(remote, "ahold"):
+                return Slot(self, await self.acquire(cost), cost, held=False)
+            return await self._hold_remote(remote, cost)
+        hold = getattr(store, "hold", None)
+        if hold is None:
+            return Slot(self, await self.acquire(cost), cost, held=False)
+        self._check_cost(cost)
+        recheck = self._recheck()
+        while True:
+            now = self._clock.now()
+            grant = hold(now, self._windows, cost)
+            if grant is None:
+                await self._clock.sleep_until(now + recheck)
+                continue
+            try:
+                await self._clock.sleep_until(grant)
+            except BaseException:
+                store.release_held(grant, cost)  # type: ignore[attr-defined]
+                raise
+            if grant >= store.cooldown_until():
+                return Slot(self, grant, cost, held=True)
+            store.release_held(grant, cost)  # type: ignore[attr-defined]
+
+    def _check_cost(self, cost: int) -> None:
+        if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= self._max_cost:
+            raise ValidationError("cost", f"must be an int 1..{self._max_cost}, got {cost!r}")
+
+    def _recheck(self) -> float:
+        # While held slots alone fill a window, poll for commits at this pace.
+        return min(0.005, min(period / calls for calls, period in self._windows))
+
+    async def _hold_remote(self, store: typing.Any, cost: int) -> Slot:
+        self._check_cost(cost)
+        recheck = self._recheck()
+        while True:
+            booked = await store.ahold(self._windows, cost)
+            if booked is None:
+                await self._clock.sleep_until(self._clock.now() + recheck)
+                continue
+            token, wait = booked
+            grant = self._clock.now() + wait
+            try:
+                await self._clock.sleep_until(grant)
+            except BaseException:
+                store.release_held(token)
+                raise
+            if wait > 0 and not await store.aconfirm_held(token):
+                continue  # a cooldown began: the held start was given back
+            return Slot(self, grant, cost, held=True, token=token)
+
+    async def _acquire_remote(self, store: AsyncLimiterStore, cost: int) -> float:
+        # Returns the grant on this limiter's clock; the store's times stay its own.
+        attempts = 0
+        while True:
+            token, wait = await store.areserve(self._windows, cost)
+            grant = self._clock.now() + wait
+            try:
+                await self._clock.sleep_until(grant)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await store.arelease(token)
+                raise
+            # A grant due at once was checked against the cooldown by areserve itself.
+            if wait > 0 and not await store.aconfirm(token):
+                continue  # a cooldown began: aconfirm gave the slot back
+            attempts += 1
+            if attempts <= 3 and self._clock.now() - grant > self._slack:
+                # Starting this late (a slow reply, a starved thread) would crowd
+                # the window a period on; book a fresh slot instead.
+                await store.arelease(token)
+                continue
+            return grant
+
     def pause_until(self, t: float) -> None:
         """Grant nothing before clock time ``t`` (never shortens a cooldown)."""
         if not math.isfinite(t):
             raise ValueError(f"t must be finite, got {t!r}")
+        if self._remote is not None:
+            self._remote.pause_for(t - self._clock.now())
+            return
         self._store.pause_until(t)
 
     def pause_for(self, seconds: float) -> None:
@@ -225,6 +409,49 @@ class Limiter:
 
     def __repr__(self) -> str:
         return f"Limiter(calls={self._rate.calls}, period={self._rate.period})"
+
+
+class Slot:
+    """Starts granted by :meth:`Limiter.hold`; commit them when the request is written."""
+
+    __slots__ = ("_cost", "_grant", "_limiter", "_open", "_token")
+
+    def __init__(
+        self, limiter: Limiter, grant: float, cost: int, *, held: bool, token: object = None
+    ) -> None:
+        self._limiter = limiter
+        self._grant = grant
+        self._cost = cost
+        self._open = held
+        self._token = token  # a remote store's reservation
+
+    @property
+    def grant(self) -> float:
+        """The clock time the slot was granted."""
+        return self._grant
+
+    def commit(self) -> None:
+        """The request is being written now: date the starts now (idempotent)."""
+        if self._open:
+            self._open = False
+            limiter = self._limiter
+            if self._token is not None:
+                typing.cast(typing.Any, limiter._remote).commit_held(self._token)
+                return
+            limiter._store.commit(self._grant, self._cost, limiter._clock.now())  # type: ignore[attr-defined]
+
+    def release(self) -> None:
+        """The request was never written: give the starts back (idempotent)."""
+        if self._open:
+            self._open = False
+            if self._token is not None:
+                typing.cast(typing.Any, self._limiter._remote).release_held(self._token)
+                return
+            self._limiter._store.release_held(self._grant, self._cost)  # type: ignore[attr-defined]
+
+
+def _margins(rate: RateLimit) -> list[float]:
+    return [rate.period * rate.margin] + [m for extra in rate.extra for m in _margins(extra)]
 
 
 _shared: dict[tuple[str, str, str | None, RateLimit], Limiter] = {}

@@ -390,3 +390,67 @@ def test_registry_creation_is_thread_safe() -> None:
         t.join()
     assert len(found) == 16
     assert len({id(x) for x in found}) == 1
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_held_slot_is_dated_when_written_not_when_granted() -> None:
+    # A request granted at t=0 that only reaches its connection at t=3 must
+    # keep the next window's requests away until t=3 + period.
+    limiter = Limiter(RateLimit(2, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    early = await limiter.hold()
+    late = await limiter.hold()
+    early.commit()
+    await anyio.sleep(3.0)
+    late.commit()
+    third = await limiter.hold()
+    assert third.grant - t0 == 3.0  # the early start left the window at t=1
+    third.commit()
+    fourth = await limiter.hold()
+    assert fourth.grant - t0 == 4.0  # a full period after the late write
+    fourth.commit()
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_unwritten_slots_count_until_committed_or_released() -> None:
+    limiter = Limiter(RateLimit(2, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    first = await limiter.hold()
+    second = await limiter.hold()
+    granted: list[float] = []
+
+    async def third() -> None:
+        slot = await limiter.hold()
+        granted.append(anyio.current_time() - t0)
+        slot.commit()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(third)
+        await anyio.sleep(5.0)  # both still unwritten: nothing is granted
+        assert granted == []
+        second.release()  # never written: its start is given back
+        first.commit()
+        first.commit()  # idempotent
+    assert granted == [pytest.approx(5.0, abs=0.01)]
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_held_starts_never_exceed_the_window_when_writes_lag() -> None:
+    limiter = Limiter(RateLimit(5, 1.0, margin=0), clock=AnyioClock())
+    rng = random.Random(7)
+    written: list[float] = []
+
+    async def request() -> None:
+        slot = await limiter.hold()
+        await anyio.sleep(rng.choice([0.0, 0.0, 0.3, 1.7]))  # pool wait, connect
+        written.append(anyio.current_time())
+        slot.commit()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(60):
+            tg.start_soon(request)
+    assert len(written) == 60
+    assert max_in_window(written, 1.0) <= 5
