@@ -1,0 +1,216 @@
+"""What every part of the Scale client shares: v1 requests, argument checks, task parsing.
+
+The operations live in mixins (``_tasks``, ``_task_types``, ``_batches``,
+``_account``) that :class:`~labelkit.scale.AsyncScale` combines, so that the
+client keeps the official SDK's flat method names (``client.create_task``,
+``client.get_batch`` ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import typing
+import uuid
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+from ..._client import AsyncAPIClient
+from ..._config import PollPolicy
+from ..._errors import APIStatusError, ConflictError, ValidationError
+from ..._http import HttpResponse
+from ..._models import ResponseValidationError
+from ._errors import NotEnabledError
+from ._models import M, Task, Tasklist, TaskType, parse
+
+__all__ = ["DEFAULT_POLL", "QueryValue", "new_unique_id"]
+
+QueryValue = typing.Union[str, int, bool, None, list[str]]
+When = typing.Union[str, dt.datetime, dt.date, None]
+
+#: Humans label Scale tasks in minutes to days, so waits poll slowly: first after
+#: 10 s, then every 10 s growing x1.5 up to every 5 minutes, for at most a day.
+DEFAULT_POLL = PollPolicy(
+    initial_delay=10.0, interval=10.0, backoff=1.5, max_interval=300.0, timeout=86400.0
+)
+
+
+def new_unique_id(prefix: str = "labelkit-") -> str:
+    """A random ``unique_id`` (``prefix`` + 32 hex digits)."""
+    return prefix + uuid.uuid4().hex
+
+
+class _ScaleBase(AsyncAPIClient):
+    """Shared helpers of the Scale mixins (not used directly)."""
+
+    _poll: PollPolicy
+    _auto_unique_id: bool
+
+    async def _v1(self, method: str, path: str, **kwargs: typing.Any) -> typing.Any:
+        """A request to ``/v1/<path>``, its JSON body parsed (an empty body is ``None``)."""
+        return await self._request_json(method, "v1/" + path, **kwargs)
+
+    def _parse(self, raw: object, cls: type[M], where: str) -> M:
+        try:
+            return parse(raw, cls)
+        except ResponseValidationError as exc:
+            raise ResponseValidationError(
+                str(exc).split(": ", 1)[-1], path=f"{where}: {exc.path}", body=raw
+            ) from None
+
+    def _parse_list(self, raw: object, cls: type[M], where: str) -> list[M]:
+        if not isinstance(raw, list):
+            raise ResponseValidationError(
+                f"expected a list, got {type(raw).__name__}", path=where, body=raw
+            )
+        return [self._parse(item, cls, where) for item in raw]
+
+    def _task_page(self, raw: object, where: str) -> Tasklist:
+        if not isinstance(raw, dict) or not isinstance(raw.get("docs"), list):
+            raise ResponseValidationError('expected {"docs": [...], ...}', path=where, body=raw)
+        return Tasklist(
+            self._parse_list(raw["docs"], Task, where),
+            total=_int(raw.get("total")),
+            limit=_int(raw.get("limit")),
+            offset=_int(raw.get("offset")),
+            has_more=raw.get("has_more") is True,
+            next_token=raw.get("next_token") or None,
+        )
+
+    async def _create_task_at(self, path: str, kind: str, params: Mapping[str, object]) -> Task:
+        """POST a task create; with a ``unique_id`` it is retried and a 409 resolved.
+
+        A ``unique_id`` makes the create idempotent on Scale's side, so the
+        core may re-send it after a timeout, a dropped connection or a 5xx. A
+        409 then means the task exists (often created by our own earlier
+        attempt): it is looked up by ``unique_id`` and returned, unless it is
+        of another type or project, which is a real collision (ConflictError).
+        """
+        body = _body("params", params)
+        unique_id = body.get("unique_id")
+        if unique_id is None and self._auto_unique_id:
+            unique_id = body["unique_id"] = new_unique_id()
+        if unique_id is not None:
+            _text("unique_id", unique_id)
+        try:
+            raw = await self._v1("POST", path, json=body, idempotent=True if unique_id else None)
+        except ConflictError as conflict:
+            if not isinstance(unique_id, str):
+                raise
+            project = body.get("project")
+            existing = await self._task_by_unique_id(
+                unique_id, project if isinstance(project, str) else None
+            )
+            if existing is None or not _same_task(existing, kind, project):
+                raise conflict from None
+            return existing
+        return self._parse(raw, Task, f"POST /v1/{path}")
+
+    async def _get_task(self, task_id: str) -> Task:
+        raw = await self._v1("GET", f"task/{_segment('task_id', task_id)}")
+        return self._parse(raw, Task, "GET /v1/task")
+
+    async def _task_by_unique_id(self, unique_id: str, project: str | None) -> Task | None:
+        query: dict[str, QueryValue] = {"unique_id": unique_id, "project": project}
+        page = self._task_page(await self._v1("GET", "tasks", params=query), "GET /v1/tasks")
+        return next((t for t in page if t.unique_id in (unique_id, None)), None)
+
+    def _status_error(
+        self, response: HttpResponse, method: str, url: str, retries: int
+    ) -> APIStatusError:
+        error = super()._status_error(response, method, url, retries)
+        if response.status == 402:
+            return NotEnabledError(
+                error.message,
+                status=402,
+                code=error.code,
+                request_id=error.request_id,
+                body=error.body,
+                method=method,
+                url=url,
+                retries_taken=retries,
+            )
+        return error
+
+
+def _same_task(task: Task, kind: str, project: object) -> bool:
+    if task.type is not None and task.type.value != kind:
+        return False
+    return not (isinstance(project, str) and task.project not in (None, project))
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- argument checks: raise ValidationError before anything is sent ----------------------
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _segment(field: str, value: object) -> str:
+    """A name or id for a URL path, percent-encoded with no safe characters."""
+    return quote(_text(field, value), safe="")
+
+
+def _task_type(value: object) -> str:
+    kind = value.value if isinstance(value, TaskType) else value
+    text = _text("task_type", kind)
+    if not text.replace("_", "").isalnum():
+        raise ValidationError("task_type", f"{text!r} is not a task type", limit="letters, digits")
+    return text
+
+
+def _strings(field: str, value: Iterable[str] | str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = list(value)
+    for i, item in enumerate(items):
+        _text(f"{field}[{i}]", item)
+    return items
+
+
+def _when(field: str, value: When) -> str | None:
+    """A time filter as ISO-8601; naive datetimes are refused (they would be ambiguous)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError(field, "a naive datetime is ambiguous", limit="timezone-aware")
+        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise ValidationError(field, f"expected an ISO-8601 string or a datetime, got {value!r}")
+
+
+def _limit(field: str, value: int | None, maximum: int | None = None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(field, f"must be a positive integer, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValidationError(field, f"{value} is too large", limit=f"1-{maximum}")
+    return value
+
+
+def _body(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
+    """A JSON object body, checked now (not mid-request) to be serialisable."""
+    body = dict(value)
+    _jsonable(field, body)
+    for key in ("metadata",):
+        if key in body and not isinstance(body[key], Mapping):
+            raise ValidationError(key, f"must be an object, got {type(body[key]).__name__}")
+    if "tags" in body and body["tags"] is not None:
+        body["tags"] = _strings("tags", typing.cast("Iterable[str]", body["tags"]))
+    return body
+
+
+def _jsonable(field: str, value: object) -> None:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(field, f"is not JSON-serialisable ({exc})") from None

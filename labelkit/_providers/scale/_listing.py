@@ -1,0 +1,311 @@
+"""Listing, counting, waiting for and bulk-creating Scale tasks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+
+from ..._bulk import BulkRun, Progress
+from ..._config import PollPolicy
+from ..._errors import ValidationError
+from ..._pagination import Page, iter_cursor
+from ..._poll import JobState, wait_for, wait_many
+from ..._types import NOT_GIVEN, NotGiven
+from ._base import (
+    QueryValue,
+    When,
+    _limit,
+    _ScaleBase,
+    _segment,
+    _strings,
+    _task_type,
+    _text,
+    _when,
+    new_unique_id,
+)
+from ._models import Task, Tasklist, TaskReviewStatus, TaskStatus, TaskType
+
+__all__: list[str] = []
+
+Strings = typing.Union[str, Iterable[str]]
+UniqueIds = typing.Union[
+    typing.Literal["random", "content"], Callable[[Mapping[str, typing.Any]], str]
+]
+
+
+def _classify(task: Task) -> JobState:
+    if task.status is None or task.status is TaskStatus.PENDING:
+        return JobState.PENDING
+    return JobState.SUCCEEDED if task.status is TaskStatus.COMPLETED else JobState.FAILED
+
+
+class _ListingMixin(_ScaleBase):
+    """Task listings, waits and bulk creation (part of :class:`~labelkit.scale.AsyncScale`)."""
+
+    async def tasks(
+        self,
+        *,
+        start_time: When = None,
+        end_time: When = None,
+        status: TaskStatus | str | None = None,
+        type: TaskType | str | None = None,
+        project: str | None = None,
+        batch: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        completed_before: When = None,
+        completed_after: When = None,
+        next_token: str | None = None,
+        customer_review_status: TaskReviewStatus | str | None = None,
+        tags: Strings | None = None,
+        updated_before: When = None,
+        updated_after: When = None,
+        unique_id: Strings | None = None,
+        include_attachment_url: bool | None = None,
+        limited_response: bool | None = None,
+    ) -> Tasklist:
+        """One page of tasks (``GET /v1/tasks``), newest first, as a :class:`Tasklist`.
+
+        The result is a list with ``total``, ``limit``, ``offset``,
+        ``has_more`` and ``next_token``; pass ``next_token`` back for the next
+        page (``offset`` is legacy), or let :meth:`get_tasks` page for you.
+        ``start_time``/``end_time`` bound ``created_at``. Times are ISO-8601
+        strings or timezone-aware datetimes; ``limit`` is 1-100; lists
+        (``tags``, ``unique_id``) are sent as repeated keys.
+        """
+        query: dict[str, QueryValue] = {
+            "start_time": _when("start_time", start_time),
+            "end_time": _when("end_time", end_time),
+            "status": status,
+            "type": None if type is None else _task_type(type),
+            "project": project,
+            "batch": batch,
+            "limit": _limit("limit", limit, 100),
+            "offset": offset,
+            "completed_before": _when("completed_before", completed_before),
+            "completed_after": _when("completed_after", completed_after),
+            "next_token": next_token,
+            "customer_review_status": customer_review_status,
+            "tags": None if tags is None else _strings("tags", tags),
+            "updated_before": _when("updated_before", updated_before),
+            "updated_after": _when("updated_after", updated_after),
+            "unique_id": None if unique_id is None else _strings("unique_id", unique_id),
+            "include_attachment_url": include_attachment_url,
+            "limited_response": limited_response,
+        }
+        if offset is not None and (isinstance(offset, bool) or offset < 0):
+            raise ValidationError("offset", f"must be >= 0, got {offset!r}")
+        return self._task_page(await self._v1("GET", "tasks", params=query), "GET /v1/tasks")
+
+    def get_tasks(
+        self,
+        project_name: str | None = None,
+        batch_name: str | None = None,
+        *,
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+        include_attachment_url: bool = True,
+        limited_response: bool | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[Task]:
+        """Every matching task of a project or batch, fetched page by page as you iterate.
+
+        ``async for task in client.get_tasks("My Project", status=TaskStatus.COMPLETED)``.
+        Pages follow ``next_token`` until ``has_more`` is false; each task is
+        yielded exactly once, and a page is requested only when needed.
+        ``project_name`` or ``batch_name`` is required. The arguments map to
+        :meth:`tasks` as in the official SDK (``created_after`` is
+        ``start_time``, several ``review_status`` values are comma-joined, and
+        ``include_attachment_url`` defaults to true); ``limit`` is the page size.
+        """
+        if not project_name and not batch_name:
+            raise ValidationError("project_name", "project_name or batch_name is required")
+        statuses: str | None = None
+        if review_status is not None:
+            values = [review_status] if isinstance(review_status, str) else review_status
+            statuses = ",".join(str(v) for v in _strings("review_status", values))
+        query = {
+            "project": project_name,
+            "batch": batch_name,
+            "type": task_type,
+            "status": status,
+            "customer_review_status": statuses,
+            "unique_id": unique_id,
+            "completed_after": completed_after,
+            "completed_before": completed_before,
+            "updated_after": updated_after,
+            "updated_before": updated_before,
+            "start_time": created_after,
+            "end_time": created_before,
+            "tags": tags,
+            "include_attachment_url": include_attachment_url,
+            "limited_response": limited_response,
+            "limit": limit,
+        }
+        # Checked now, so that bad arguments fail here rather than at the first page.
+        _when("created_after", created_after)
+        _when("created_before", created_before)
+        for name in ("completed_after", "completed_before", "updated_after", "updated_before"):
+            _when(name, typing.cast(When, query[name]))
+        _limit("limit", limit, 100)
+
+        async def fetch(cursor: str | None) -> Page[Task]:
+            page = await self.tasks(next_token=cursor, **query)  # type: ignore[arg-type]
+            return Page(page, has_more=page.has_more, next_cursor=page.next_token)
+
+        return iter_cursor(fetch, key=lambda task: task.task_id)
+
+    async def get_tasks_count(
+        self,
+        project_name: str | None = None,
+        batch_name: str | None = None,
+        *,
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+    ) -> int:
+        """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``)."""
+        if not project_name and not batch_name:
+            raise ValidationError("project_name", "project_name or batch_name is required")
+        statuses = None
+        if review_status is not None:
+            values = [review_status] if isinstance(review_status, str) else review_status
+            statuses = ",".join(str(v) for v in _strings("review_status", values))
+        page = await self.tasks(
+            project=project_name,
+            batch=batch_name,
+            type=task_type,
+            status=status,
+            customer_review_status=statuses,
+            unique_id=unique_id,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            start_time=created_after,
+            end_time=created_before,
+            tags=tags,
+            limit=1,
+        )
+        return page.total if page.total is not None else len(page)
+
+    async def wait_task(
+        self,
+        task_id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> Task:
+        """Poll :meth:`get_task` until the task is no longer pending; return it when completed.
+
+        Uses the client's ``poll`` policy (default :data:`DEFAULT_POLL`: first
+        after 10 s, growing to every 5 minutes, for at most a day).
+        A canceled or errored task raises :class:`~labelkit.JobFailedError`
+        (``job`` is the task); the deadline raises
+        :class:`~labelkit.PollTimeoutError` (the task is left alone). For many
+        tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
+        """
+        _segment("task_id", task_id)
+        return await wait_for(
+            lambda: self._get_task(task_id),
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            describe=f"Scale task {task_id!r}",
+        )
+
+    def wait_tasks(
+        self,
+        task_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> BulkRun[str, Task]:
+        """Wait for many tasks; yields one Outcome per id as each task finishes.
+
+        Each id is waited for as in :meth:`wait_task` (its ``timeout`` counts
+        from the start of that id's wait), ``concurrency`` at a time.
+        """
+        return wait_many(
+            task_ids,
+            self._get_task,
+            _classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            concurrency=concurrency,
+            describe="Scale task",
+        )
+
+    def create_tasks(
+        self,
+        task_type: TaskType | str,
+        items: Iterable[Mapping[str, typing.Any]] | AsyncIterable[Mapping[str, typing.Any]],
+        *,
+        unique_ids: UniqueIds = "random",
+        unique_id_prefix: str = "labelkit-",
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+    ) -> BulkRun[Mapping[str, typing.Any], Task]:
+        """Create one task per item (its parameters), ``concurrency`` at a time.
+
+        Every create carries a ``unique_id``, so each one is retried safely and
+        never duplicated (see :meth:`create_task`). An item's own
+        ``unique_id`` is kept; otherwise one is made from ``unique_ids``:
+
+        * ``"random"`` (default): ``unique_id_prefix`` + a random UUID; safe
+          within this run, but running the same items again creates them again.
+        * ``"content"``: ``unique_id_prefix`` + a hash of the type and the
+          item, so re-running the same input after a crash creates only what is
+          missing (two identical items become one task).
+        * a function ``item -> str`` (e.g. ``lambda item: item["metadata"]["row"]``):
+          your own stable key.
+
+        Returns a :class:`~labelkit.BulkRun` of one Outcome per item.
+        """
+        kind = _task_type(task_type)
+        if not callable(unique_ids) and unique_ids not in ("random", "content"):
+            raise ValidationError("unique_ids", f"unknown strategy {unique_ids!r}")
+
+        async def create(item: Mapping[str, typing.Any]) -> Task:
+            if not isinstance(item, Mapping):
+                raise ValidationError("items", f"expected a mapping, got {type(item).__name__}")
+            params = dict(item)
+            if params.get("unique_id") is None:
+                params["unique_id"] = _make_unique_id(kind, params, unique_ids, unique_id_prefix)
+            return await self._create_task_at(f"task/{kind}", kind, params)
+
+        return self.bulk(create, items, concurrency=concurrency, on_progress=on_progress)
+
+
+def _make_unique_id(
+    kind: str, params: Mapping[str, typing.Any], strategy: UniqueIds, prefix: str
+) -> str:
+    if callable(strategy):
+        return _text("unique_id", strategy(params))
+    if strategy == "random":
+        return new_unique_id(prefix)
+    try:
+        canonical = json.dumps([kind, params], sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("items", f"is not JSON-serialisable ({exc})") from None
+    return prefix + hashlib.sha256(canonical.encode()).hexdigest()[:32]
