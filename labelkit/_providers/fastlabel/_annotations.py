@@ -1,0 +1,166 @@
+"""FastLabel: annotation classes, the label definitions of a project (section 6.4)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+from ..._errors import ValidationError
+from ..._types import NOT_GIVEN, NotGiven
+from ._area_helpers import AreaBase, returned_id, tri_state, truthy
+from ._base import segment
+from ._project_models import AnnotationClass
+
+__all__ = ["MAX_AREA_COUNT", "AnnotationClassesMixin"]
+
+_MAX = 1000
+#: Upper bound of ``max_area_count`` (``None`` means unlimited).
+MAX_AREA_COUNT = 1000
+
+Attributes = Sequence[Mapping[str, object]]
+
+
+def _attributes(attributes: Attributes | None) -> list[dict[str, object]] | None:
+    # A deep copy: the caller's definitions are never touched, even by later edits of ours.
+    if attributes is None:
+        return None
+    if isinstance(attributes, Mapping) or isinstance(attributes, (str, bytes)):
+        raise ValidationError("attributes", "must be a list of attribute definitions")
+    out = []
+    for index, item in enumerate(attributes):
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"attributes[{index}]", "must be a dict")
+        out.append(copy.deepcopy(dict(item)))
+    return out
+
+
+def _max_area_count(value: int | NotGiven | None) -> dict[str, object]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_AREA_COUNT:
+            raise ValidationError(
+                "max_area_count", f"{value} is out of range", limit=f"1-{MAX_AREA_COUNT} or None"
+            )
+    elif value is not None and not isinstance(value, NotGiven):
+        raise ValidationError(
+            "max_area_count", f"must be an int or None, got {type(value).__name__}"
+        )
+    return tri_state("maxAreaCount", value)
+
+
+class AnnotationClassesMixin(AreaBase):
+    """Annotation classes of a project (section 6.4)."""
+
+    async def find_annotation(self, annotation_id: str) -> AnnotationClass:
+        """One annotation class by id."""
+        path = f"annotations/{segment(annotation_id, 'annotation_id')}"
+        return await self._get_model(path, AnnotationClass)
+
+    async def find_annotation_by_value(self, project: str, value: str) -> AnnotationClass | None:
+        """The annotation class of ``project`` with this ``value``, or ``None``.
+
+        Classification projects have one class, whose value is ``"classification"``.
+        An exact match is preferred when the server's filter returns several.
+        """
+        found = await self.get_annotations(project, value=value)
+        exact = [item for item in found if item.value == value]
+        if exact:
+            return exact[0]
+        return found[0] if found else None
+
+    async def get_annotations(
+        self,
+        project: str,
+        value: str | None = None,
+        offset: int | None = None,
+        limit: int = 10,
+    ) -> list[AnnotationClass]:
+        """One page of a project's annotation classes (default 10, at most 1,000).
+
+        See :meth:`iter_annotations` for all of them.
+        """
+        query: dict[str, object] = {"project": project, **truthy(value=value)}
+        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
+        return await self._get_models("annotations", query, AnnotationClass)
+
+    def iter_annotations(
+        self, project: str, value: str | None = None
+    ) -> AsyncIterator[AnnotationClass]:
+        """Every annotation class of ``project``, fetched lazily 1,000 at a time."""
+        query: dict[str, object] = {"project": project, **truthy(value=value)}
+        return self._iterate("annotations", query, AnnotationClass, page_size=_MAX)
+
+    async def create_annotation(
+        self,
+        project: str,
+        type: str,
+        value: str,
+        title: str,
+        color: str | None = None,
+        order: int | None = None,
+        attributes: Attributes | None = None,
+        max_area_count: int | NotGiven | None = NOT_GIVEN,
+    ) -> str:
+        """Create an annotation class and return its id.
+
+        ``color`` is a hex colour (``"#FF0000"``); ``order`` is sent only when
+        non-zero, as the SDK does. ``max_area_count`` limits how many areas of
+        this class a task may hold: leave it out for the server default (1),
+        pass ``None`` for unlimited, or an int from 1 to 1,000.
+        """
+        body = {
+            "project": project,
+            "type": type,
+            "value": value,
+            "title": title,
+            **truthy(color=color, order=order, attributes=_attributes(attributes)),
+            **_max_area_count(max_area_count),
+        }
+        return returned_id(await self._call("POST", "annotations", body=body), "create_annotation")
+
+    async def create_classification_annotation(self, project: str, attributes: Attributes) -> str:
+        """Create the classification class of a classification project; returns its id."""
+        body = {"project": project, "attributes": _attributes(attributes)}
+        data = await self._call("POST", "annotations/classification", body=body)
+        return returned_id(data, "create_classification_annotation")
+
+    async def update_annotation(
+        self,
+        annotation_id: str,
+        value: str | None = None,
+        title: str | None = None,
+        color: str | None = None,
+        order: int | None = None,
+        attributes: Attributes | None = None,
+        max_area_count: int | NotGiven | None = NOT_GIVEN,
+    ) -> str:
+        """Update an annotation class; returns its id.
+
+        Only the given (truthy) fields change. Attributes being kept need their
+        ``id``. ``max_area_count``: left out = unchanged, ``None`` = unlimited,
+        an int from 1 to 1,000 = that limit.
+        """
+        path = f"annotations/{segment(annotation_id, 'annotation_id')}"
+        body = {
+            **truthy(
+                value=value,
+                title=title,
+                color=color,
+                order=order,
+                attributes=_attributes(attributes),
+            ),
+            **_max_area_count(max_area_count),
+        }
+        return returned_id(await self._call("PUT", path, body=body), "update_annotation")
+
+    async def update_classification_annotation(
+        self, annotation_id: str, attributes: Attributes
+    ) -> str:
+        """Replace the attributes of a classification class; returns its id."""
+        path = f"annotations/classification/{segment(annotation_id, 'annotation_id')}"
+        body = {"attributes": _attributes(attributes)}
+        data = await self._call("PUT", path, body=body)
+        return returned_id(data, "update_classification_annotation")
+
+    async def delete_annotation(self, annotation_id: str) -> None:
+        """Delete an annotation class."""
+        await self._call("DELETE", f"annotations/{segment(annotation_id, 'annotation_id')}")

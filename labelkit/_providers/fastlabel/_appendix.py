@@ -1,0 +1,90 @@
+"""FastLabel: appendix data (camera calibration and images of PCD projects, section 6.3).
+
+``import_appendix_file`` (the upload side) lives with the task operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from ._area_helpers import AreaBase, string_list, truthy
+from ._project_models import AppendixData
+
+__all__ = ["AppendixDataMixin"]
+
+_MAX = 10_000
+
+
+class AppendixDataMixin(AreaBase):
+    """Appendix data of tasks (section 6.3)."""
+
+    async def get_appendix_data(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_name: str | None = None,
+        offset: int | None = None,
+        limit: int = 10000,
+    ) -> list[AppendixData]:
+        """One page of calibration data and image URLs of a PCD project's contents.
+
+        Filters by task ``status``, ``external_status``, ``tags`` (any of) and
+        ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
+        """
+        query = self._appendix_query(project, status, external_status, tags, task_name)
+        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
+        return await self._get_models("contents/export/appendix", query, AppendixData)
+
+    def iter_appendix_data(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_name: str | None = None,
+    ) -> AsyncIterator[AppendixData]:
+        """Every item of :meth:`get_appendix_data`, fetched lazily 10,000 at a time."""
+        query = self._appendix_query(project, status, external_status, tags, task_name)
+        return self._iterate("contents/export/appendix", query, AppendixData, page_size=_MAX)
+
+    async def get_task_appendix_data(
+        self,
+        project: str,
+        task_name: str | None = None,
+        offset: int | None = None,
+        limit: int = 10000,
+    ) -> list[AppendixData]:
+        """One page of appendix files of a project's tasks (``name`` is ``task/content/file``).
+
+        ``limit`` is at most 10,000. See :meth:`iter_task_appendix_data`.
+        """
+        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
+        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
+        return await self._get_models("tasks/appendix", query, AppendixData)
+
+    def iter_task_appendix_data(
+        self, project: str, task_name: str | None = None
+    ) -> AsyncIterator[AppendixData]:
+        """Every item of :meth:`get_task_appendix_data`, fetched lazily 10,000 at a time."""
+        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
+        return self._iterate("tasks/appendix", query, AppendixData, page_size=_MAX)
+
+    @staticmethod
+    def _appendix_query(
+        project: str,
+        status: str | None,
+        external_status: str | None,
+        tags: Sequence[str] | None,
+        task_name: str | None,
+    ) -> dict[str, object]:
+        return {
+            "project": project,
+            **truthy(
+                status=status,
+                externalStatus=external_status,
+                tags=string_list(tags, "tags"),
+                taskName=task_name,
+            ),
+        }

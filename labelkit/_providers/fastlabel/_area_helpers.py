@@ -1,0 +1,155 @@
+"""Helpers shared by the non-task FastLabel mixins (projects, datasets, jobs ...).
+
+The official SDK has two rules for optional values and they differ in
+meaning: most keys are sent only when *truthy* (so ``0``, ``""`` and ``[]``
+are dropped), a few *if not None* (so ``0`` and ``[]`` are sent). Each
+method spells out which one applies, with :func:`truthy` for the first and
+plain ``None`` values (dropped by the core query and body builders) for the
+second.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+
+from ..._errors import ValidationError
+from ..._models import ResponseValidationError, structure
+from ..._pagination import Page, iter_offset
+from ..._types import NotGiven
+from ._base import FastLabelBase, check_limit
+
+__all__ = [
+    "AreaBase",
+    "check_choice",
+    "check_choices",
+    "check_count",
+    "models",
+    "not_none",
+    "returned_id",
+    "string_list",
+    "tri_state",
+    "truthy",
+]
+
+M = typing.TypeVar("M")
+
+
+def truthy(**values: object) -> dict[str, object]:
+    """The keyword arguments whose value is truthy (the SDK's ``if value:`` rule)."""
+    return {key: value for key, value in values.items() if value}
+
+
+def not_none(**values: object) -> dict[str, object]:
+    """The keyword arguments that are not ``None`` (``0``, ``""`` and ``[]`` are kept)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def string_list(values: Iterable[str] | None, field: str) -> list[str] | None:
+    """A fresh list of strings (a lone string would otherwise become its characters)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise ValidationError(field, "must be a list of strings, not a single string")
+    out = list(values)
+    for index, value in enumerate(out):
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"{field}[{index}]", f"must be a string, got {type(value).__name__}"
+            )
+    return out
+
+
+def check_choice(value: object, choices: Collection[str], field: str) -> None:
+    """Reject a value outside the documented set (``None`` passes: the key is omitted)."""
+    if value is not None and value not in choices:
+        raise ValidationError(
+            field, f"{value!r} is not one of the accepted values", limit=", ".join(choices)
+        )
+
+
+def check_choices(values: Sequence[str] | None, choices: Collection[str], field: str) -> None:
+    """:func:`check_choice` for every item of a list."""
+    for index, value in enumerate(values or ()):
+        if value not in choices:
+            raise ValidationError(
+                f"{field}[{index}]",
+                f"{value!r} is not one of the accepted values",
+                limit=", ".join(choices),
+            )
+
+
+def check_count(values: Sequence[object] | None, maximum: int, field: str) -> None:
+    """Reject a list longer than the documented maximum."""
+    if values is not None and len(values) > maximum:
+        raise ValidationError(field, f"{len(values)} items is too many", limit=f"<= {maximum}")
+
+
+def returned_id(data: object, what: str) -> str:
+    """The id a create/update call answers with: a JSON string, or an object's ``id``."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, Mapping) and isinstance(data.get("id"), str):
+        return str(data["id"])
+    raise ResponseValidationError(
+        f"expected an id, got {type(data).__name__}", path=what, body=data
+    )
+
+
+def models(data: object, cls: type[M], what: str) -> list[M]:
+    """Structure a bare JSON array of ``cls`` objects."""
+    if not isinstance(data, list):
+        raise ResponseValidationError(
+            f"expected an array, got {type(data).__name__}", path=what, body=data
+        )
+    return [structure(item, cls) for item in data]
+
+
+class AreaBase(FastLabelBase):
+    """List and iteration plumbing for the mixins of this package."""
+
+    async def _get_json(self, path: str, query: Mapping[str, object] | None = None) -> typing.Any:
+        # Values are query scalars or lists of them; the core drops None and repeats lists.
+        return await self._call("GET", path, query=typing.cast(typing.Any, query))
+
+    async def _get_models(self, path: str, query: Mapping[str, object], cls: type[M]) -> list[M]:
+        return models(await self._get_json(path, query), cls, f"GET {path}")
+
+    async def _get_model(self, path: str, cls: type[M]) -> M:
+        return structure(await self._call("GET", path), cls)
+
+    def _iterate(
+        self,
+        path: str,
+        query: Mapping[str, object],
+        cls: type[M],
+        *,
+        page_size: int,
+        send_zero_offset: bool = False,
+    ) -> AsyncIterator[M]:
+        """Every item of an offset/limit listing, one page of ``page_size`` at a time.
+
+        ``send_zero_offset`` follows the endpoint's rule: most endpoints take
+        ``offset`` only when it is non-zero, the "always" and "if not None"
+        ones send ``offset=0`` on the first page too.
+        """
+
+        async def fetch(offset: int, limit: int) -> Page[M]:
+            page_query = {
+                **query,
+                "offset": offset if (offset or send_zero_offset) else None,
+                "limit": limit,
+            }
+            return Page(await self._get_models(path, page_query, cls))
+
+        return iter_offset(fetch, limit=page_size)
+
+    @staticmethod
+    def _limit(limit: int | None, maximum: int | None) -> int | None:
+        check_limit(limit, maximum)
+        return limit
+
+
+def tri_state(key: str, value: object | NotGiven) -> dict[str, object]:
+    """``{key: value}`` unless the argument was not passed (``None`` is sent as ``null``)."""
+    return {} if isinstance(value, NotGiven) else {key: value}

@@ -1,0 +1,188 @@
+"""The FastLabel client base: auth, base URL, error mapping and the request helpers.
+
+Every FastLabel method (task types, projects, datasets, ...) is a thin entry
+on a mixin of :class:`FastLabelBase` that builds a path, a query and a body
+with the helpers here and calls :meth:`FastLabelBase._call`.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import typing
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from ..._client import AsyncAPIClient
+from ..._config import RateLimit, RetryPolicy, Timeout
+from ..._errors import ValidationError
+from ..._http import AsyncTransport, QueryParams
+from ..._types import NOT_GIVEN, NotGiven
+from ._upload import json_body
+
+__all__ = [
+    "DEFAULT_RATE_LIMIT",
+    "FastLabelBase",
+    "check_limit",
+    "segment",
+]
+
+#: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
+DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
+
+
+class FastLabelBase(AsyncAPIClient):
+    """Transport and conventions shared by every FastLabel operation.
+
+    ``access_token`` is sent as ``Authorization: Bearer <token>`` (default:
+    the ``FASTLABEL_ACCESS_TOKEN`` environment variable). ``base_url``
+    (default ``FASTLABEL_API_URL``, else ``https://api.fastlabel.ai/v1/``) is
+    normalised to end with exactly one slash. The default rate limit is the
+    documented 10,000 calls per 600 s, shared by every client of the same
+    token in the process; ``rate_limit=None`` turns it off. ``app=`` runs
+    against an in-process ASGI app such as the FastLabel emulator.
+    """
+
+    provider = "fastlabel"
+    default_base_url = "https://api.fastlabel.ai/v1/"
+    base_url_env = "FASTLABEL_API_URL"
+    default_rate_limit = DEFAULT_RATE_LIMIT
+
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = Timeout(),
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        max_connections: int = 64,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        access_token = access_token or os.environ.get("FASTLABEL_ACCESS_TOKEN")
+        if not access_token:
+            raise ValidationError(
+                "access_token",
+                "missing: pass access_token= or set FASTLABEL_ACCESS_TOKEN",
+            )
+        common: dict[str, typing.Any] = dict(
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            max_connections=max_connections,
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            transport=transport,
+            app=app,
+        )
+        super().__init__(
+            credential=access_token,
+            auth_headers={"Authorization": f"Bearer {access_token}"},
+            base_url=base_url,
+            rate_limit=rate_limit,
+            default_headers={"Content-Type": "application/json", **(default_headers or {})},
+            **common,
+        )
+        self._storage_options = common
+        self._storage: _StorageClient | None = None
+
+    async def aclose(self) -> None:
+        """Close the connection pools. The client cannot be used afterwards."""
+        try:
+            if self._storage is not None:
+                await self._storage.aclose()
+        finally:
+            await super().aclose()
+
+    def _storage_client(self) -> _StorageClient:
+        """The client for signed storage URLs: no Authorization header, no API rate limit."""
+        if self._storage is None:
+            self._storage = _StorageClient(
+                credential=self._secrets[0],
+                auth_headers={},
+                base_url=self.base_url,
+                rate_limit=None,
+                default_headers=None,
+                **self._storage_options,
+            )
+        return self._storage
+
+    def _error_details(self, body: object) -> tuple[str | None, str | None]:
+        # NestJS errors: {"statusCode": 400, "message": "..." | ["..."], "error": "Bad Request"}.
+        if isinstance(body, Mapping):
+            message = body.get("message")
+            error = body.get("error")
+            if isinstance(message, list):
+                message = "; ".join(str(m) for m in message)
+            if message is None and isinstance(error, str):
+                message, error = error, None
+            return (
+                str(error) if error is not None else None,
+                str(message) if message is not None else None,
+            )
+        return None, None
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: QueryParams | None = None,
+        body: object = NOT_GIVEN,
+        idempotent: bool | None = None,
+    ) -> typing.Any:
+        """Send one API call and return its parsed JSON body (``None`` when empty).
+
+        ``path`` is relative to the base URL and already encoded (build it with
+        :func:`segment`); ``query`` drops ``None`` and repeats list keys. A body
+        holding :class:`~._upload.Base64File` values is streamed with an exact
+        ``Content-Length`` (the files are read and encoded chunk by chunk).
+        """
+        if isinstance(body, NotGiven):
+            return await self._request_json(method, path, params=query, idempotent=idempotent)
+        encoded = await json_body(body)
+        if isinstance(encoded, bytes):
+            return await self._request_json(
+                method, path, params=query, json=body, idempotent=idempotent
+            )
+        return await self._request_json(
+            method, path, params=query, streamed=encoded, idempotent=idempotent
+        )
+
+
+class _StorageClient(AsyncAPIClient):
+    """Requests to the storage URLs the API hands out (signed, so unauthenticated)."""
+
+    provider = "fastlabel-storage"
+
+
+def segment(value: object, field: str) -> str:
+    """One percent-encoded path segment (the official SDK does not encode ids; we do)."""
+    if value is None or (isinstance(value, str) and not value):
+        raise ValidationError(field, "must be a non-empty string")
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValidationError(field, f"must be a string, got {type(value).__name__}")
+    encoded = quote(str(value), safe="")
+    # "." and ".." would be resolved away as dot-segments of the path.
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
+
+
+def check_limit(limit: int | None, maximum: int | None, field: str = "limit") -> None:
+    """Reject a page size above the endpoint's documented maximum before sending."""
+    if limit is None:
+        return
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise ValidationError(field, f"must be an int, got {type(limit).__name__}")
+    if limit < 0:
+        raise ValidationError(field, "must be >= 0", limit=">= 0")
+    if maximum is not None and limit > maximum:
+        raise ValidationError(
+            field, f"{limit} is above the maximum page size", limit=f"<= {maximum}"
+        )

@@ -1,0 +1,67 @@
+"""The FastLabel client: every API area as one class."""
+
+from __future__ import annotations
+
+from ._annotations import AnnotationClassesMixin
+from ._appendix import AppendixDataMixin
+from ._comments import CommentsMixin
+from ._converters import ConvertersMixin
+from ._datasets import DatasetsMixin
+from ._jobs import ModelJobsMixin
+from ._projects import ProjectsMixin
+from ._tasks_audio import AudioTasksMixin
+from ._tasks_bulk import BulkTasksMixin
+from ._tasks_common import CommonTasksMixin
+from ._tasks_dicom_robotics import DicomRoboticsTasksMixin
+from ._tasks_image import ImageTasksMixin
+from ._tasks_multi import MultiContentTasksMixin
+from ._tasks_pcd import PcdTasksMixin
+from ._tasks_text import TextTasksMixin
+from ._tasks_video import VideoTasksMixin
+from ._workspace import WorkspaceMixin
+
+__all__ = ["AsyncFastLabel"]
+
+
+class AsyncFastLabel(
+    ConvertersMixin,
+    ImageTasksMixin,
+    MultiContentTasksMixin,
+    VideoTasksMixin,
+    TextTasksMixin,
+    AudioTasksMixin,
+    PcdTasksMixin,
+    DicomRoboticsTasksMixin,
+    CommonTasksMixin,
+    BulkTasksMixin,
+    AppendixDataMixin,
+    AnnotationClassesMixin,
+    CommentsMixin,
+    ProjectsMixin,
+    DatasetsMixin,
+    ModelJobsMixin,
+    WorkspaceMixin,
+):
+    """Async client for the FastLabel API, method for method like the official SDK.
+
+    Every method of ``fastlabel.Client`` that talks to the API is here under
+    the same name and keyword arguments, so migrating is swapping the import
+    and adding ``await``; answers are typed models (``task.id``), which also
+    read like the SDK's dicts (``task["id"]``). On top: ``iter_*`` walks all
+    pages, ``wait_history`` / ``wait_*_job`` poll, ``bulk_create`` creates
+    many tasks concurrently without ever creating one twice.
+
+    ``access_token`` defaults to ``FASTLABEL_ACCESS_TOKEN``, ``base_url`` to
+    ``FASTLABEL_API_URL`` (else ``https://api.fastlabel.ai/v1/``). Requests
+    share the documented limit of 10,000 calls per 600 s (``rate_limit=``),
+    have timeouts, and are retried when that is safe; files are checked
+    before anything is sent and streamed, never held in memory.
+
+    Usage::
+
+        async with AsyncFastLabel() as client:
+            task_id = await client.create_image_task(
+                project="my-project", name="cat.jpg", file_path="./cat.jpg"
+            )
+            task = await client.find_image_task(task_id)
+    """

@@ -1,0 +1,180 @@
+"""FastLabel: metadata definitions and task comments (sections 6.5, 6.6)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Sequence
+
+from ..._errors import ValidationError
+from ..._models import structure
+from ._area_helpers import AreaBase, not_none, string_list, truthy
+from ._base import segment
+from ._project_models import Comment, CommentThread, MetadataDefinition
+
+__all__ = ["CommentsMixin"]
+
+_MAX = 1000
+
+
+def _priority(priority: int | None) -> int | None:
+    # IntEnum members (the SDK's ``Priority``) are sent as their number.
+    if priority is None:
+        return None
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise ValidationError("priority", f"must be an int, got {type(priority).__name__}")
+    return int(priority)
+
+
+class CommentsMixin(AreaBase):
+    """Metadata definitions and task comments (sections 6.5, 6.6)."""
+
+    async def get_metadatas(
+        self, project: str | None = None, offset: int | None = None, limit: int = 100
+    ) -> list[MetadataDefinition]:
+        """One page of task metadata definitions (of ``project``, else the workspace's).
+
+        ``limit`` is at most 1,000; see :meth:`iter_metadatas`.
+        """
+        query = truthy(project=project, offset=offset, limit=self._limit(limit, _MAX))
+        return await self._get_models("metadatas", query, MetadataDefinition)
+
+    def iter_metadatas(self, project: str | None = None) -> AsyncIterator[MetadataDefinition]:
+        """Every metadata definition, fetched lazily 1,000 at a time."""
+        return self._iterate(
+            "metadatas", truthy(project=project), MetadataDefinition, page_size=_MAX
+        )
+
+    async def get_task_comments(
+        self, project: str, task_id: str, offset: int | None = None, limit: int = 100
+    ) -> list[Comment]:
+        """One page of the comments of a task, each with its ``threads``.
+
+        ``offset`` and ``limit`` are sent whenever given (``0`` included);
+        ``limit`` is at most 1,000. See :meth:`iter_task_comments`.
+        """
+        query: dict[str, object] = {"project": project, "taskId": task_id}
+        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
+        return await self._get_models("comments", query, Comment)
+
+    def iter_task_comments(self, project: str, task_id: str) -> AsyncIterator[Comment]:
+        """Every comment of a task, fetched lazily 1,000 at a time."""
+        query: dict[str, object] = {"project": project, "taskId": task_id}
+        return self._iterate("comments", query, Comment, page_size=_MAX, send_zero_offset=True)
+
+    async def get_project_comments(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        issue_category_id: str | None = None,
+        offset: int | None = None,
+        limit: int = 100,
+    ) -> list[CommentThread]:
+        """One page of the comment threads of a project, each with its ``comment``.
+
+        Filters on the commented task's ``status``, ``external_status`` and
+        ``tags``, and on ``issue_category_id``. ``limit`` is at most 1,000;
+        see :meth:`iter_project_comments`.
+        """
+        query = self._project_comments_query(
+            project, status, external_status, tags, issue_category_id
+        )
+        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
+        return await self._get_models("comments/threads", query, CommentThread)
+
+    def iter_project_comments(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        issue_category_id: str | None = None,
+    ) -> AsyncIterator[CommentThread]:
+        """Every comment thread of a project, fetched lazily 1,000 at a time."""
+        query = self._project_comments_query(
+            project, status, external_status, tags, issue_category_id
+        )
+        return self._iterate(
+            "comments/threads", query, CommentThread, page_size=_MAX, send_zero_offset=True
+        )
+
+    async def create_task_comment(
+        self,
+        task_id: str | None = None,
+        points: Sequence[object] | None = None,
+        text: str | None = None,
+        content_name: str | None = None,
+        content_id: str | None = None,
+        type: str = "text",
+        scale: float = 0,
+        frame: int = 0,
+        status: str | None = None,
+        priority: int | None = None,
+        is_resolved: bool = False,
+        task_annotation_id: str | None = None,
+        color: str | None = None,
+        comment_id: str | None = None,
+    ) -> Comment:
+        """Pin a new comment on a task, or reply to one (``comment_id`` and ``text``).
+
+        A new comment needs ``task_id``; ``points`` locates it, and at most one
+        of ``content_name`` / ``content_id`` picks the content of a
+        multi-content task. A reply sends only ``text``.
+        """
+        if comment_id:
+            if text is None:
+                raise ValidationError("text", "a reply needs text")
+            path = f"comments/{segment(comment_id, 'comment_id')}/threads"
+            return structure(await self._call("POST", path, body={"text": text}), Comment)
+        if not task_id:
+            raise ValidationError("task_id", "a new comment needs task_id (or comment_id to reply)")
+        if content_name and content_id:
+            raise ValidationError(
+                "content_name", "give content_name or content_id, not both", limit="one of them"
+            )
+        body = {
+            "taskId": task_id,
+            "points": copy.deepcopy(list(points)) if points is not None else None,
+            "text": text,
+            "type": type,
+            "isResolved": is_resolved,
+            "scale": scale,
+            "frame": frame,
+            **truthy(
+                contentName=content_name,
+                contentId=content_id,
+                status=status,
+                priority=_priority(priority),
+                taskAnnotationId=task_annotation_id,
+                color=color,
+            ),
+        }
+        return structure(await self._call("POST", "comments", body=body), Comment)
+
+    async def update_task_comment(self, thread_id: str, text: str) -> Comment:
+        """Replace the text of one message (thread) of a comment."""
+        path = f"comments/threads/{segment(thread_id, 'thread_id')}"
+        return structure(await self._call("PUT", path, body={"text": text}), Comment)
+
+    async def delete_task_comment(self, thread_id: str) -> None:
+        """Delete one message; deleting the last one removes the comment."""
+        await self._call("DELETE", f"comments/threads/{segment(thread_id, 'thread_id')}")
+
+    @staticmethod
+    def _project_comments_query(
+        project: str,
+        status: str | None,
+        external_status: str | None,
+        tags: Sequence[str] | None,
+        issue_category_id: str | None,
+    ) -> dict[str, object]:
+        return {
+            "project": project,
+            **truthy(
+                taskStatus=status,
+                taskExternalStatus=external_status,
+                taskTags=string_list(tags, "tags"),
+                issueCategoryId=issue_category_id,
+            ),
+        }

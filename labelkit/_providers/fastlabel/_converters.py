@@ -1,0 +1,178 @@
+"""The official SDK's local converters, as client methods.
+
+The work is done by :mod:`labelkit.convert` (no network; numpy, Pillow and
+defusedxml from ``labelkit[convert]``). The methods here only fetch what the
+official ones fetched (the project's type) and run the conversion in a worker
+thread, so a large export never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import anyio.to_thread
+
+from ..._errors import ValidationError
+from ._projects import ProjectsMixin
+
+__all__ = ["ConvertersMixin"]
+
+T = typing.TypeVar("T")
+Annotations = dict[str, list[dict[str, typing.Any]]]
+
+
+async def _off_loop(fn: typing.Callable[..., T], *args: object, **kwargs: object) -> T:
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+
+class ConvertersMixin(ProjectsMixin):
+    """``export_*`` and ``convert_*`` of ``fastlabel.Client`` (see :mod:`labelkit.convert`)."""
+
+    async def _project_type(self, project: str) -> str | None:
+        found = await self.find_project_by_slug(project)
+        if found is None:
+            raise ValidationError("project", f"no project with slug {project!r}")
+        return found.type
+
+    async def export_coco(
+        self,
+        project: str,
+        tasks: Sequence[object],
+        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
+        output_dir: str | Path = "output/coco",
+        output_file_name: str = "annotations.json",
+    ) -> Path:
+        """Write the tasks of ``project`` as COCO (see :func:`labelkit.convert.export_coco`).
+
+        ``annotations`` are the project's annotation classes (categories);
+        rotated boxes are exported rotated. Returns the JSON file's path.
+        """
+        from ... import convert
+
+        project_type = await self._project_type(project)
+        return await _off_loop(
+            convert.export_coco,
+            tasks,
+            annotations,
+            output_dir,
+            output_file_name,
+            project_type=project_type,
+        )
+
+    async def export_yolo(
+        self,
+        project: str,
+        tasks: Sequence[object],
+        classes: Sequence[str] | None = None,
+        output_dir: str | Path = "output/yolo",
+    ) -> Path:
+        """Write YOLO label files and a ``classes.txt`` consistent with the ids used."""
+        from ... import convert
+
+        project_type = await self._project_type(project)
+        return await _off_loop(
+            convert.export_yolo, tasks, classes, output_dir, project_type=project_type
+        )
+
+    async def export_pascalvoc(
+        self, project: str, tasks: Sequence[object], output_dir: str | Path = "output/pascalvoc"
+    ) -> Path:
+        """Write one Pascal VOC XML per task (``project`` is checked to exist)."""
+        from ... import convert
+
+        await self._project_type(project)
+        return await _off_loop(convert.export_pascalvoc, tasks, output_dir)
+
+    async def export_labelme(
+        self, tasks: Sequence[object], output_dir: str | Path = "output/labelme"
+    ) -> Path:
+        """Write one labelme JSON per task."""
+        from ... import convert
+
+        return await _off_loop(convert.export_labelme, tasks, output_dir)
+
+    async def export_instance_segmentation(
+        self,
+        tasks: Sequence[object],
+        output_dir: str | Path = "output/instance_segmentation",
+        pallete: Sequence[typing.Any] | None = None,
+        start_index: int = 1,
+    ) -> Path:
+        """Write index-colour PNGs, one index per annotation (later ones paint over earlier)."""
+        from ... import convert
+
+        palette = convert.COLOR_PALETTE if pallete is None else pallete
+        return await _off_loop(
+            convert.export_instance_segmentation, tasks, output_dir, palette, start_index
+        )
+
+    async def export_semantic_segmentation(
+        self,
+        tasks: Sequence[object],
+        output_dir: str | Path = "output/semantic_segmentation",
+        pallete: Sequence[typing.Any] | None = None,
+        classes: Sequence[str] | None = None,
+        start_index: int = 1,
+    ) -> Path:
+        """Write index-colour PNGs, one index per class."""
+        from ... import convert
+
+        palette = convert.COLOR_PALETTE if pallete is None else pallete
+        return await _off_loop(
+            convert.export_semantic_segmentation, tasks, output_dir, palette, classes, start_index
+        )
+
+    async def export_image_with_annotations(
+        self,
+        tasks: Sequence[object],
+        image_dir: str | Path,
+        output_dir: str | Path = "output/images_with_annotations",
+    ) -> list[Path]:
+        """Draw each task's annotations on its image from ``image_dir``; returns the files."""
+        from ... import convert
+
+        return await _off_loop(convert.export_image_with_annotations, tasks, image_dir, output_dir)
+
+    async def convert_coco_to_fastlabel(
+        self, file_path: str | Path, annotation_type: str = "bbox"
+    ) -> Annotations:
+        """COCO JSON to ``{file name: [annotation, ...]}`` (uses the COCO ``bbox`` for boxes)."""
+        from ... import convert
+
+        return await _off_loop(convert.convert_coco_to_fastlabel, file_path, annotation_type)
+
+    async def convert_yolo_to_fastlabel(
+        self,
+        classes_file_path: str | Path,
+        dataset_folder_path: str | Path,
+        project_type: str = "bbox",
+    ) -> Annotations:
+        """YOLO labels (+ images for their sizes) to ``{file name: [annotation, ...]}``."""
+        from ... import convert
+
+        return await _off_loop(
+            convert.convert_yolo_to_fastlabel, classes_file_path, dataset_folder_path, project_type
+        )
+
+    async def convert_pascalvoc_to_fastlabel(self, folder_path: str | Path) -> Annotations:
+        """Pascal VOC XML files (parsed with defusedxml) to ``{file name: [annotation, ...]}``."""
+        from ... import convert
+
+        return await _off_loop(convert.convert_pascalvoc_to_fastlabel, folder_path)
+
+    async def convert_labelme_to_fastlabel(self, folder_path: str | Path) -> Annotations:
+        """labelme JSON files to ``{file name: [annotation, ...]}``."""
+        from ... import convert
+
+        return await _off_loop(convert.convert_labelme_to_fastlabel, folder_path)
+
+    async def mask_to_fastlabel_segmentation_points(
+        self, mask_image: object
+    ) -> list[list[list[float]]]:
+        """A binary mask (path or 2-D array) to segmentation ``points`` with holes, clockwise."""
+        from ... import convert
+
+        return await _off_loop(convert.mask_to_fastlabel_segmentation_points, mask_image)

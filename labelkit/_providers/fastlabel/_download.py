@@ -1,0 +1,217 @@
+"""Writing dataset objects to disk: safe paths, bounded concurrency, streamed bodies.
+
+The official SDK joins server-supplied object names onto the target folder
+as they are (``../x`` escapes it), keeps whole bodies in memory, never checks
+the status of the storage GET and swallows worker errors. Here every name is
+checked before anything is fetched, each body is streamed to a temporary
+file that replaces the target only once complete, a non-2xx answer or a
+broken connection raises, and the first error cancels the other downloads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import pathlib
+import re
+import secrets
+import typing
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+
+from ..._errors import APIError, status_error_class
+from ..._http import HttpRequest, TransportError
+from ..._logging import redact_text
+from ..._models import ResponseValidationError
+from ._base import FastLabelBase
+from ._dataset_models import DatasetDownload, DatasetObject, SkippedObject
+
+__all__ = ["ANNOTATIONS_FILE", "DEFAULT_CONCURRENCY", "download_objects", "safe_relative_path"]
+
+logger = logging.getLogger("labelkit.fastlabel")
+
+#: Per type folder: ``[{name, annotations, customMetadata, tags, object_type}]``.
+ANNOTATIONS_FILE = "annotations.json"
+#: Downloads in flight at once.
+DEFAULT_CONCURRENCY = 8
+# Headers of the API session that must not reach a storage host.
+_OMIT_HEADERS = ("Authorization", "Content-Type")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def safe_relative_path(name: str) -> pathlib.PurePosixPath | str:
+    """``name`` as a relative path that stays inside its folder, or why it does not.
+
+    Slashes make sub-folders (object names may contain them). Rejected:
+    empty names, absolute paths, drive letters, ``.``/``..``/empty segments,
+    backslashes (separators on Windows), NUL and other control characters.
+    """
+    if not name:
+        return "empty name"
+    if any(ord(ch) < 32 for ch in name):
+        return "control character in name"
+    if "\\" in name:
+        return "backslash in name"
+    if name.startswith("/") or _DRIVE.match(name):
+        return "absolute path"
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "'.', '..' or empty path segment"
+    return pathlib.PurePosixPath(*parts)
+
+
+def _display_url(url: str) -> str:
+    # A signed URL's query is its credential: never show it.
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _plan(
+    objects: Sequence[DatasetObject], root: pathlib.Path, result: DatasetDownload
+) -> list[tuple[DatasetObject, pathlib.Path]]:
+    plan: list[tuple[DatasetObject, pathlib.Path]] = []
+    taken: set[pathlib.Path] = set()
+    for obj in objects:
+        folder_name = obj.type or "none"
+        relative = safe_relative_path(obj.name)
+        folder = safe_relative_path(folder_name)
+        if isinstance(folder, str) or len(folder.parts) != 1:
+            reason = f"unsafe object type {folder_name!r}"
+        elif isinstance(relative, str):
+            reason = relative
+        elif relative == pathlib.PurePosixPath(ANNOTATIONS_FILE):
+            reason = f"{ANNOTATIONS_FILE} is reserved for the annotations of the folder"
+        else:
+            reason = ""
+        if reason:
+            result.skipped.append(SkippedObject(obj.name, reason))
+            logger.warning("not downloading dataset object %r: %s", obj.name, reason)
+            continue
+        assert not isinstance(relative, str) and not isinstance(folder, str)
+        target = root / folder / relative
+        if target in taken:
+            result.skipped.append(SkippedObject(obj.name, "duplicate name"))
+            continue
+        if not obj.signed_url:
+            raise ResponseValidationError(
+                "no signedUrl", path=f"dataset object {obj.name!r}", body=obj.raw
+            )
+        taken.add(target)
+        plan.append((obj, target))
+    return plan
+
+
+def _prepare_dirs(root: pathlib.Path, plan: list[tuple[DatasetObject, pathlib.Path]]) -> None:
+    resolved_root = root.resolve()
+    for _, target in plan:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A symlink already inside the tree must not lead the write elsewhere.
+        if not target.resolve().is_relative_to(resolved_root):
+            raise APIError(f"refusing to write {target}: it resolves outside {root}")
+
+
+async def _fetch(client: FastLabelBase, obj: DatasetObject, target: pathlib.Path) -> None:
+    assert obj.signed_url is not None
+    shown = _display_url(obj.signed_url)
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    done = False
+    try:
+        request = HttpRequest("GET", obj.signed_url)
+        async with client._session.open_stream(
+            request, client._timeout, omit_headers=_OMIT_HEADERS
+        ) as response:
+            if not 200 <= response.status < 300:
+                snippet = b""
+                async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+                    async for chunk in chunks:
+                        snippet += chunk
+                        if len(snippet) >= 500:
+                            break
+                text = snippet[:500].decode("utf-8", "replace").strip()
+                raise status_error_class(response.status)(
+                    f"download of dataset object {obj.name!r} failed: {response.reason}"
+                    + (f": {redact_text(text, (obj.signed_url,))}" if text else ""),
+                    status=response.status,
+                    method="GET",
+                    url=shown,
+                )
+            async with (
+                await anyio.open_file(part, "wb") as handle,
+                contextlib.aclosing(response.aiter_bytes()) as chunks,
+            ):
+                async for chunk in chunks:
+                    await handle.write(chunk)
+        await anyio.to_thread.run_sync(os.replace, part, target)
+        done = True
+    except TransportError as exc:
+        raise client._connection_error(exc, "GET", shown, 0) from exc
+    finally:
+        if not done:
+            with anyio.CancelScope(shield=True):
+                await anyio.Path(part).unlink(missing_ok=True)
+
+
+def _annotations_files(
+    root: pathlib.Path, written: Sequence[DatasetObject]
+) -> Iterator[tuple[pathlib.Path, bytes]]:
+    by_folder: dict[str, list[dict[str, typing.Any]]] = {}
+    for obj in written:
+        by_folder.setdefault(obj.type or "none", []).append(
+            {
+                "name": obj.name,
+                "annotations": obj.annotations,
+                "customMetadata": obj.custom_metadata,
+                "tags": obj.tags,
+                "object_type": obj.type or "none",
+            }
+        )
+    for folder, entries in by_folder.items():
+        text = json.dumps(entries, ensure_ascii=False, indent=4)
+        yield root / folder / ANNOTATIONS_FILE, text.encode()
+
+
+async def download_objects(
+    client: FastLabelBase,
+    objects: Sequence[DatasetObject],
+    root: pathlib.Path,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> DatasetDownload:
+    """Write ``objects`` to ``root/<type>/<name>`` and each folder's ``annotations.json``.
+
+    Unsafe names are skipped and reported in ``result.skipped``; everything
+    else is downloaded ``concurrency`` at a time. The first failure cancels
+    the remaining downloads and is raised; ``annotations.json`` files are
+    (re)written only when every download succeeded.
+    """
+    result = DatasetDownload()
+    plan = _plan(objects, root, result)
+    await anyio.to_thread.run_sync(root.mkdir, 0o777, True, True)
+    await anyio.to_thread.run_sync(_prepare_dirs, root, plan)
+    pending = iter(plan)
+    errors: list[BaseException] = []
+
+    async def worker(group: anyio.abc.TaskGroup) -> None:
+        for obj, target in pending:
+            try:
+                await _fetch(client, obj, target)
+            except Exception as exc:
+                errors.append(exc)
+                group.cancel_scope.cancel()
+                return
+
+    async with anyio.create_task_group() as group:
+        for _ in range(min(concurrency, len(plan))):
+            group.start_soon(worker, group)
+    if errors:
+        raise errors[0]
+    for obj, target in plan:
+        result.append(obj)
+        result.path_of[obj.name] = str(target)
+    for path, content in _annotations_files(root, result):
+        await anyio.Path(path).write_bytes(content)
+    return result

@@ -1,0 +1,180 @@
+"""Tags, metadata definitions and task comments (with their threads) of the FastLabel emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..._emulator import Request, Response, json_response
+from ._emulator_data import (
+    EXTERNAL_STATUSES,
+    STATUSES,
+    Invalid,
+    field_error,
+    opt_bool,
+    opt_list,
+    opt_str,
+    page,
+    req_str,
+    required_query,
+)
+from ._emulator_state import Comment
+
+if TYPE_CHECKING:
+    from ._emulator import FastLabelEmulator, RouteSpec
+
+__all__ = ["CommentRoutes"]
+
+
+class CommentRoutes:
+    """Handlers for ``tags``, ``metadatas`` and ``comments``."""
+
+    def __init__(self, emu: FastLabelEmulator) -> None:
+        self.emu = emu
+        self.store = emu.store
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route, most specific first."""
+        yield "GET", "tags", self.list_tags
+        yield "POST", "tags/delete/multi", self.delete_tags
+        yield "GET", "metadatas", self.list_metadatas
+        yield "GET", "comments/threads", self.project_comments
+        yield "PUT", "comments/threads/{id}", self.update_thread
+        yield "DELETE", "comments/threads/{id}", self.delete_thread
+        yield "GET", "comments", self.task_comments
+        yield "POST", "comments", self.create_comment
+        yield "POST", "comments/{id}/threads", self.reply
+
+    # -- tags and metadata definitions --------------------------------------------------
+
+    async def list_tags(self, request: Request) -> Response:
+        project = self.emu.project(required_query(request, "project"))
+        offset, limit = page(request, 100, 1000)
+        keyword = request.query.get("keyword") or ""
+        chosen = [t for name, t in project.tags.items() if keyword in name]
+        return json_response(chosen[offset : offset + limit])
+
+    async def delete_tags(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        tag_ids = set(opt_list(body, "tagIds", str) or [])
+        if not tag_ids:
+            raise field_error("tagIds should not be empty")
+        for project in self.store.projects.values():
+            doomed = {name for name, tag in project.tags.items() if tag["id"] in tag_ids}
+            if not doomed:
+                continue
+            for name in doomed:
+                del project.tags[name]
+            for task in self.store.tasks_of(project):
+                if not doomed.isdisjoint(task.tags):
+                    task.tags = [t for t in task.tags if t not in doomed]
+        return Response(200)
+
+    async def list_metadatas(self, request: Request) -> Response:
+        offset, limit = page(request, 100, 1000)
+        slug = request.query.get("project")
+        projects = [self.emu.project(slug)] if slug else list(self.store.projects.values())
+        chosen = [m for p in projects for m in p.metadatas.values()]
+        return json_response(chosen[offset : offset + limit])
+
+    # -- comments -----------------------------------------------------------------------
+
+    def render_comment(self, comment: Comment, *, threads: bool = True) -> dict[str, Any]:
+        record = {"id": comment.id, "taskId": comment.task.id, **comment.fields}
+        record["createdAt"] = self.store.iso(comment.created_at)
+        if threads:
+            record["threads"] = [dict(t) for t in comment.threads]
+        return record
+
+    def _thread(self, comment: Comment, text: str) -> dict[str, Any]:
+        now = self.store.iso()
+        thread = {"id": self.store.new_id(), "text": text, "createdAt": now, "updatedAt": now}
+        comment.threads.append(thread)
+        self.store.threads[thread["id"]] = comment
+        return thread
+
+    async def create_comment(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        task = self.emu.store.tasks.get(req_str(body, "taskId"))
+        if task is None:
+            raise Invalid(404, f"Task not found: {body['taskId']}")
+        text = req_str(body, "text")
+        if body.get("contentName") and body.get("contentId"):
+            raise field_error("specify only one of contentName and contentId")
+        fields: dict[str, Any] = {
+            "points": body.get("points"),
+            "type": opt_str(body, "type") or "text",
+            "isResolved": opt_bool(body, "isResolved") or False,
+            "scale": body.get("scale"),
+            "frame": body.get("frame"),
+        }
+        for key in ("contentName", "contentId", "status", "priority", "taskAnnotationId", "color"):
+            fields[key] = body.get(key)
+        fields["issueCategoryId"] = body.get("issueCategoryId")
+        comment = Comment(self.store.new_id(), task, fields, self.emu.clock.now())
+        self._thread(comment, text)
+        self.store.comments[comment.id] = comment
+        return json_response(self.render_comment(comment))
+
+    async def reply(self, request: Request) -> Response:
+        comment = self.store.comments.get(request.path_params["id"])
+        if comment is None:
+            raise Invalid(404, f"Comment not found: {request.path_params['id']}")
+        body = await self.emu.body(request)
+        self._thread(comment, req_str(body, "text"))
+        return json_response(self.render_comment(comment))
+
+    def _comment_of(self, thread_id: str) -> Comment:
+        comment = self.store.threads.get(thread_id)
+        if comment is None:
+            raise Invalid(404, f"Comment thread not found: {thread_id}")
+        return comment
+
+    async def update_thread(self, request: Request) -> Response:
+        thread_id = request.path_params["id"]
+        comment = self._comment_of(thread_id)
+        text = req_str(await self.emu.body(request), "text")
+        for thread in comment.threads:
+            if thread["id"] == thread_id:
+                thread.update(text=text, updatedAt=self.store.iso())
+        return json_response(self.render_comment(comment))
+
+    async def delete_thread(self, request: Request) -> Response:
+        thread_id = request.path_params["id"]
+        comment = self._comment_of(thread_id)
+        comment.threads = [t for t in comment.threads if t["id"] != thread_id]
+        del self.store.threads[thread_id]
+        if not comment.threads:
+            self.store.remove_comment(comment)
+        return Response(200)
+
+    async def task_comments(self, request: Request) -> Response:
+        project = self.emu.project(required_query(request, "project"))
+        task_id = required_query(request, "taskId")
+        offset, limit = page(request, 100, 1000)
+        chosen = [
+            c
+            for c in self.store.comments.values()
+            if c.task.id == task_id and c.task.project is project
+        ]
+        return json_response([self.render_comment(c) for c in chosen[offset : offset + limit]])
+
+    async def project_comments(self, request: Request) -> Response:
+        project = self.emu.project(required_query(request, "project"))
+        offset, limit = page(request, 100, 1000)
+        query = dict(request.query)
+        status = opt_str(query, "taskStatus", STATUSES)
+        external = opt_str(query, "taskExternalStatus", EXTERNAL_STATUSES)
+        tags = set(request.query.get_list("taskTags"))
+        category = query.get("issueCategoryId")
+        threads = [
+            {**thread, "comment": self.render_comment(c, threads=False)}
+            for c in self.store.comments.values()
+            if c.task.project is project
+            and (status is None or c.task.fields["status"] == status)
+            and (external is None or c.task.fields["externalStatus"] == external)
+            and (not tags or not tags.isdisjoint(c.task.tags))
+            and (not category or c.fields.get("issueCategoryId") == category)
+            for thread in c.threads
+        ]
+        return json_response(threads[offset : offset + limit])

@@ -1,0 +1,301 @@
+"""Asynchronous work in the FastLabel emulator: import histories and model jobs.
+
+Import histories (DICOM zip, appendix zip, robotics contents zip, AWS S3) are
+``running`` until ``config.processing_time`` simulated seconds have passed,
+then ``completed`` (or ``failed``); their effect (tasks created, contents or
+calibration attached) happens when they complete. Training, evaluation and
+auto-annotation jobs go ``in_progress`` → ``completed``. A name containing
+``__fail__`` (zip file name, model name) makes the job fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..._emulator import Request, Response, json_response
+from ._emulator_data import (
+    PRIORITIES,
+    STATUSES,
+    Invalid,
+    opt_int,
+    opt_list,
+    opt_str,
+    page,
+    req_str,
+    required_query,
+)
+from ._emulator_state import Blob, Job, Project, Upload
+from ._emulator_tasks import FAMILIES, TaskRoutes, apply_task_fields, new_task, project_media
+
+if TYPE_CHECKING:
+    from ._emulator import FastLabelEmulator, RouteSpec
+
+__all__ = ["FAIL_MARKER", "JobRoutes"]
+
+FAIL_MARKER = "__fail__"
+_CALIBRATION = {".yaml": "yml", ".yml": "yml", ".txt": "kitti"}
+_S3_KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
+
+
+class JobRoutes:
+    """Handlers for histories, zip imports, AWS S3 imports and model jobs."""
+
+    def __init__(self, emu: FastLabelEmulator, tasks: TaskRoutes) -> None:
+        self.emu = emu
+        self.store = emu.store
+        self.tasks = tasks
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route, most specific first."""
+        yield "GET", "tasks/import/histories/{id}", self.find_history
+        yield "GET", "tasks/import/histories", self.list_histories
+        yield "GET", "tasks/import/status/aws-s3/{project}", self.s3_status
+        yield "PUT", "storages/aws-s3/{project}", self.s3_storage
+        yield "POST", "tasks/aws-s3", self.s3_import
+        yield "POST", "tasks/dicom", self.dicom
+        yield "POST", "contents/imports/appendix/batch", self.appendix
+        yield "POST", "contents/imports/robotics-contents/batch", self.robotics
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def render(self, job: Job) -> dict[str, Any]:
+        """The job object with its current status."""
+        status = self.emu.job_status(job)
+        done = status not in ("running", "in_progress")
+        finished = self.store.iso(job.created_at + job.duration) if done else None
+        record = dict(job.fields)
+        record["status"] = status
+        record.update(createdAt=self.store.iso(job.created_at), completedAt=finished)
+        record["updatedAt"] = finished or record["createdAt"]
+        if job.family == "history":
+            record["project"] = job.project.slug if job.project else None
+            record["msgCode"] = "none" if status != "failed" else "import_failed"
+        if job.family == "evaluation" and status == "completed":
+            digest = hashlib.sha256(job.id.encode()).digest()
+            scores = {
+                k: round(b / 255, 3)
+                for k, b in zip(("mAP", "recall", "precision"), digest[:3], strict=True)
+            }
+            record.update(scores, f1=round(digest[3] / 255, 3))
+        return {k: v for k, v in record.items() if not k.startswith("_")}
+
+    def start(
+        self,
+        family: str,
+        fields: dict[str, Any],
+        *,
+        project: Project | None = None,
+        fail: bool = False,
+        on_complete: Callable[[Job], bool] | None = None,
+    ) -> Job:
+        """Create and register a job."""
+        job = Job(
+            self.store.new_id(),
+            family,
+            self.emu.clock.now(),
+            self.emu.config.processing_time,
+            fields,
+            project=project,
+            outcome="failed" if fail else "completed",
+            on_complete=on_complete,
+        )
+        if family == "training":
+            job.fields = {"trainingJobId": job.id, **fields}
+        elif family != "history" or "id" not in fields:
+            job.fields = {"id": job.id, **fields}
+        self.emu.add_job(job)
+        return job
+
+    def job(self, job_id: str, family: str) -> Job:
+        job = self.store.jobs.get(job_id)
+        if job is None or job.family != family:
+            raise Invalid(404, f"Not found: {job_id}")
+        return job
+
+    def lister(self, family: str, default: int) -> Any:
+        async def handler(request: Request) -> Response:
+            offset, limit = page(request, default, 1000)
+            project = None
+            if family in ("history", "auto_annotation"):
+                project = self.emu.project(required_query(request, "project"))
+            chosen = [
+                j
+                for j in self.store.jobs.values()
+                if j.family == family and (project is None or j.project is project)
+            ]
+            return json_response([self.render(j) for j in chosen[offset : offset + limit]])
+
+        return handler
+
+    def finder(self, family: str) -> Any:
+        async def handler(request: Request) -> Response:
+            return json_response(self.render(self.job(request.path_params["id"], family)))
+
+        return handler
+
+    # -- import histories ---------------------------------------------------------------
+
+    async def find_history(self, request: Request) -> Response:
+        return json_response(self.render(self.job(request.path_params["id"], "history")))
+
+    async def list_histories(self, request: Request) -> Response:
+        handler = self.lister("history", 100)
+        response: Response = await handler(request)
+        return response
+
+    def _upload(self, body: dict[str, Any], project: Project) -> Upload:
+        key = req_str(body, "fileKey")
+        upload = self.store.file_keys.get(key)
+        if upload is None or upload.project is not project:
+            raise Invalid(400, f"fileKey not found: {key}")
+        if upload.blob is None:
+            raise Invalid(400, f"nothing was uploaded for fileKey {key}")
+        return upload
+
+    def _history(self, project: Project, upload: Upload, kind: str, effect: Any) -> Response:
+        fields = {"storageType": "zip", "importType": kind, "fileName": upload.file_name}
+        fail = FAIL_MARKER in upload.file_name
+        job = self.start("history", fields, project=project, fail=fail, on_complete=effect)
+        return json_response(self.render(job))
+
+    async def dicom(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        self.tasks.check_media(project, FAMILIES["dicom"])
+        upload = self._upload(body, project)
+        probe = new_task(self.emu, project, "dicom", "\x00probe")
+        apply_task_fields(self.emu, probe, body)  # validate now, apply on completion
+        assert upload.blob is not None
+        blob = upload.blob
+
+        def effect(job: Job) -> bool:
+            if blob.entries is None:
+                return False
+            stem = posixpath.splitext(upload.file_name)[0]
+            groups: dict[str, list[str]] = {}
+            for name, _size, _data in blob.entries:
+                if not name.endswith("/"):
+                    top = name.split("/", 1)[0] if "/" in name else stem
+                    groups.setdefault(top, []).append(name)
+            created = 0
+            for group, names in groups.items():
+                if group in project.task_names:
+                    continue
+                task = new_task(self.emu, project, "dicom", group)
+                task.contents = [(n, None) for n in names]
+                apply_task_fields(self.emu, task, body)
+                self.store.add_task(task)
+                created += 1
+            job.fields["taskCount"] = created
+            return bool(groups)
+
+        return self._history(project, upload, "dicom", effect)
+
+    async def appendix(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        upload = self._upload(body, project)
+        assert upload.blob is not None
+        blob = upload.blob
+
+        def effect(job: Job) -> bool:
+            if blob.entries is None:
+                return False
+            rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+            for name, _size, data in blob.entries:
+                parts = name.split("/")
+                if len(parts) != 3 or not parts[2] or parts[0] not in project.task_names:
+                    continue
+                stem, extension = posixpath.splitext(parts[2])
+                row = rows.setdefault((parts[0], parts[1], stem), {"format": None})
+                if extension.lower() in _CALIBRATION:
+                    row["format"] = _CALIBRATION[extension.lower()]
+                    row["calibrationFileName"] = name
+                    row["calibration"] = (data or b"").decode("utf-8", "replace")
+                else:
+                    image = Blob(_size, hashlib.sha256(data or b"").hexdigest(), data=data)
+                    self.emu.publish(image)
+                    row.update(imageFileName=name, name=name, _blob=image)
+            for (task_name, _content, _stem), row in rows.items():
+                task = self.store.tasks[project.task_names[task_name]]
+                task.appendix.append({"id": self.store.new_id(), **row})
+            job.fields["appendixCount"] = len(rows)
+            return True
+
+        return self._history(project, upload, "appendix", effect)
+
+    async def robotics(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        upload = self._upload(body, project)
+        assert upload.blob is not None
+        blob = upload.blob
+
+        def effect(job: Job) -> bool:
+            if blob.entries is None:
+                return False
+            files = [(n, size) for n, size, _data in blob.entries if not n.endswith("/")]
+            episodes = [posixpath.splitext(n)[0] for n, _size in files if n.endswith(".json")]
+            matched = [e for e in episodes if e in project.task_names]
+            for episode in matched:
+                task = self.store.tasks[project.task_names[episode]]
+                task.contents.extend((name, Blob(size, "")) for name, size in files)
+            return bool(matched)
+
+        return self._history(project, upload, "robotics", effect)
+
+    # -- AWS S3 -------------------------------------------------------------------------
+
+    async def s3_storage(self, request: Request) -> Response:
+        project = self.emu.project(request.path_params["project"])
+        body = await self.emu.body(request)
+        project.s3_storage = {
+            "bucketName": req_str(body, "bucketName"),
+            "bucketRegion": req_str(body, "bucketRegion"),
+            "prefix": opt_str(body, "prefix") or "",
+        }
+        return json_response({**project.s3_storage, "status": "connected"})
+
+    async def s3_import(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        status = opt_str(body, "status", STATUSES) or "registered"
+        tags = opt_list(body, "tags", str) or []
+        priority = opt_int(body, "priority", choices=PRIORITIES) or 0
+        storage = project.s3_storage
+        kind = _S3_KINDS.get(project_media(project.type) or "")
+        if storage is None:
+            raise Invalid(400, "AWS S3 storage is not configured for this project")
+        if kind is None:
+            raise Invalid(400, f"AWS S3 import does not support {project.type} projects")
+        settings = {"status": status, "tags": tags, "priority": priority}
+
+        def effect(job: Job) -> bool:
+            keys = self.emu.s3_objects.get(storage["bucketName"], [])
+            created = 0
+            for key in keys:
+                if key.startswith(storage["prefix"]) and key not in project.task_names:
+                    task = new_task(self.emu, project, kind, key)
+                    apply_task_fields(self.emu, task, settings)
+                    self.store.add_task(task)
+                    created += 1
+            job.fields["taskCount"] = created
+            return True
+
+        fields = {"storageType": "aws-s3", "importType": "aws-s3"}
+        job = self.start("history", fields, project=project, on_complete=effect)
+        return json_response(self.render(job))
+
+    async def s3_status(self, request: Request) -> Response:
+        project = self.emu.project(request.path_params["project"])
+        found = [
+            j
+            for j in self.store.jobs.values()
+            if j.project is project and j.fields.get("storageType") == "aws-s3"
+        ]
+        if not found:
+            raise Invalid(404, "No AWS S3 import found for this project")
+        return json_response(self.render(found[-1]))

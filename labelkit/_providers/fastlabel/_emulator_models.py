@@ -1,0 +1,212 @@
+"""Model features of the FastLabel emulator: training, evaluation and auto-annotation jobs
+(``in_progress`` → ``completed`` on the simulated clock; a model name containing ``__fail__``
+fails), model-endpoint execution and model-monitoring results."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import random
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..._emulator import Request, Response, json_response
+from ._emulator_data import (
+    Invalid,
+    decode_file,
+    field_error,
+    opt_bool,
+    opt_int,
+    opt_list,
+    opt_str,
+    req_str,
+)
+from ._emulator_jobs import FAIL_MARKER, JobRoutes
+from ._emulator_state import Job
+
+if TYPE_CHECKING:
+    from ._emulator import FastLabelEmulator, RouteSpec
+
+__all__ = ["ModelRoutes"]
+
+ENDPOINT_MAX_SIZE = 6 << 20
+_LABELS = ("person", "car", "dog", "cat", "bicycle")
+
+
+class ModelRoutes:
+    """Handlers for ``trainings``, ``evaluations``, ``auto-annotations``, ``model-endpoints``
+    and ``model-monitorings``."""
+
+    def __init__(self, emu: FastLabelEmulator, jobs: JobRoutes) -> None:
+        self.emu = emu
+        self.store = emu.store
+        self.jobs = jobs
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "GET", "trainings", self.jobs.lister("training", 100)
+        yield "GET", "trainings/{id}", self.jobs.finder("training")
+        yield "POST", "trainings", self.training
+        yield "GET", "evaluations", self.jobs.lister("evaluation", 1000)
+        yield "GET", "evaluations/{id}", self.jobs.finder("evaluation")
+        yield "POST", "evaluations", self.evaluation
+        yield "GET", "auto-annotations", self.jobs.lister("auto_annotation", 1000)
+        yield "POST", "auto-annotations", self.auto_annotation
+        yield "POST", "model-endpoints/execute", self.execute_endpoint
+        yield "POST", "model-monitorings/create", self.monitoring
+
+    # -- model jobs ---------------------------------------------------------------------
+
+    async def training(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        dataset = self.emu.dataset_named(req_str(body, "datasetName"))
+        model = req_str(body, "baseModelName")
+        epoch = opt_int(body, "epoch", minimum=1)
+        if epoch is None:
+            raise field_error("epoch should not be empty")
+        if body.get("configFile") is not None:
+            decode_file(body["configFile"], "configFile", max_size=None, keep=0)
+        fields = {
+            "status": "in_progress",
+            "baseModelName": model,
+            "instanceType": opt_str(body, "instanceType") or "ml.p3.2xlarge",
+            "epoch": epoch,
+            "useDatasetTrainVal": opt_bool(body, "useDatasetTrainVal") or False,
+            "datasetRevisionId": opt_str(body, "datasetRevisionId") or dataset.revision_id,
+            "projects": [],
+            "statuses": [],
+            "tags": [],
+            "contentCount": len(dataset.objects),
+            "userName": "Emulator",
+            "userEmail": self.emu.owner_email,
+            "customModel": {"modelId": "", "modelName": "", "modelURL": "", "classes": []},
+        }
+
+        def effect(job: Job) -> bool:
+            job.fields["customModel"] = {
+                "modelId": self.store.new_id(),
+                "modelName": f"{model}-{job.id[-8:]}",
+                "modelURL": "",
+                "classes": sorted(
+                    {a.get("value", "") for o in dataset.objects.values() for a in o.annotations}
+                ),
+            }
+            return True
+
+        job = self.jobs.start("training", fields, fail=FAIL_MARKER in model, on_complete=effect)
+        return json_response(self.jobs.render(job))
+
+    async def evaluation(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        dataset = self.emu.dataset_named(req_str(body, "datasetName"))
+        model = req_str(body, "modelName")
+        fields = {
+            "version": 1,
+            "modelType": "builtin" if model.startswith("fastlabel_") else "custom",
+            "modelName": model,
+            "customModelId": None,
+            "iouThreshold": body.get("iouThreshold", 0.5),
+            "confidenceThreshold": body.get("confidenceThreshold", 0.4),
+            "contentCount": len(dataset.objects),
+            **dict.fromkeys(("gtCount", "predCount", "mAP", "recall", "precision", "f1"), 0),
+            "confusionMatrix": None,
+            "duration": 0,
+            "evaluationSource": "dataset",
+            "projects": [],
+            "statuses": [],
+            "tags": [],
+            "datasetId": dataset.id,
+            "dataset": {"id": dataset.id, "name": dataset.name},
+            "datasetRevisionId": opt_str(body, "datasetRevisionId") or dataset.revision_id,
+            "useDatasetTest": opt_bool(body, "useDatasetTest") or False,
+            "userName": "Emulator",
+        }
+        job = self.jobs.start("evaluation", fields, fail=FAIL_MARKER in model)
+        return json_response(self.jobs.render(job))
+
+    async def auto_annotation(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        model = req_str(body, "modelName")
+        opt_str(body, "processingSpeed", ("low", "medium", "high"))
+        algorithm = ("object_detection", "ocr", "image_classification")
+        opt_str(body, "algorithmType", algorithm)
+        for flag in ("updateExisting", "useTTA", "useFlip", "autoCreation"):
+            opt_bool(body, flag)
+        count = len(project.task_ids)
+        fields = {
+            "modelName": model,
+            "autoAnnotationType": project.type,
+            "contentCount": count,
+            "taskAnnotationCount": 0,
+            "audioSeconds": 0,
+            "duration": 0,
+            "msgCode": "none",
+            "userName": "Emulator",
+            "version": 1,
+        }
+
+        def effect(job: Job) -> bool:
+            job.fields["taskAnnotationCount"] = count
+            job.fields["duration"] = round(job.duration)
+            return True
+
+        job = self.jobs.start(
+            "auto_annotation",
+            fields,
+            project=project,
+            fail=FAIL_MARKER in model,
+            on_complete=effect,
+        )
+        return json_response(self.jobs.render(job))
+
+    # -- models -------------------------------------------------------------------------
+
+    async def execute_endpoint(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        name = req_str(body, "modelEndpointName")
+        known = self.emu.model_endpoints
+        if known is not None and name not in known:
+            raise Invalid(404, f"Model endpoint not found: {name}")
+        blob = decode_file(body.get("file"), "file", max_size=ENDPOINT_MAX_SIZE, keep=0)
+        rng = random.Random(hashlib.sha256(f"{name}\x1f{blob.sha256}".encode()).digest())
+        width, height = blob.width or 640, blob.height or 480
+        detections = []
+        for _ in range(rng.randint(0, 3)):
+            x1, y1 = rng.uniform(0, width / 2), rng.uniform(0, height / 2)
+            x2, y2 = rng.uniform(x1, width), rng.uniform(y1, height)
+            detections.append(
+                {
+                    "type": "bbox",
+                    "value": rng.choice(_LABELS),
+                    "points": [round(v, 2) for v in (x1, y1, x2, y2)],
+                    "confidenceScore": round(rng.uniform(0.3, 1.0), 3),
+                }
+            )
+        # The real endpoint returns a rendered result image; echo the input instead.
+        return json_response(
+            {
+                "json": {"annotations": detections},
+                "file": f"data:{blob.content_type};base64,{body['file']}",
+            }
+        )
+
+    async def monitoring(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        name = req_str(body, "name")
+        results = opt_list(body, "results", dict)
+        if not results:
+            raise field_error("results should not be empty")
+        for index, result in enumerate(results):
+            if result.get("status") not in ("success", "failed"):
+                raise field_error(f"results.{index}.status must be one of: success, failed")
+            for item in result.get("result") or []:
+                score = item.get("confidenceScore") if isinstance(item, dict) else None
+                if not isinstance(score, (int, float)) or not 0 <= score <= 1:
+                    raise field_error(f"results.{index}.result.confidenceScore must be 0..1")
+            try:
+                datetime.datetime.fromisoformat(str(result.get("requestAt")).replace("Z", "+00:00"))
+            except ValueError:
+                raise field_error(f"results.{index}.requestAt must be an ISO 8601 date") from None
+        self.store.monitoring.extend({"name": name, **r} for r in results)
+        return json_response({"name": name, "createdCount": len(results)})

@@ -1,0 +1,296 @@
+"""Project-level routes of the FastLabel emulator: projects, annotation classes, tags,
+metadata definitions and task comments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..._emulator import Request, Response, json_response
+from ._emulator_data import (
+    Invalid,
+    field_error,
+    opt_bool,
+    opt_int,
+    opt_list,
+    opt_str,
+    page,
+    req_str,
+    required_query,
+)
+from ._emulator_state import Project
+
+if TYPE_CHECKING:
+    from ._emulator import FastLabelEmulator, RouteSpec
+
+__all__ = ["ProjectRoutes"]
+
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+PROJECT_ROLES = (
+    "annotator",
+    "reviewer",
+    "owner",
+    "external_annotator",
+    "external_reviewer",
+    "external_approver",
+    "external_sub_owner",
+    "external_owner",
+    "none",
+)
+_CLASS_KEYS = ("type", "value", "title", "color", "order", "attributes", "maxAreaCount")
+
+
+class ProjectRoutes:
+    """Handlers for ``projects``, ``annotations``, ``tags``, ``metadatas`` and ``comments``."""
+
+    def __init__(self, emu: FastLabelEmulator) -> None:
+        self.emu = emu
+        self.store = emu.store
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route, most specific first."""
+        yield "GET", "projects/map/id-slug", self.id_slug_map
+        yield "POST", "projects/copy", self.copy_project
+        yield "GET", "projects", self.list_projects
+        yield "POST", "projects", self.create_project
+        yield "GET", "projects/{id}", self.find_project
+        yield "PUT", "projects/{id}/metadata", self.project_metadata
+        yield "PUT", "projects/{id}", self.update_project
+        yield "DELETE", "projects/{id}", self.delete_project
+        yield "PUT", "projects-users", self.project_user
+        yield "POST", "annotations/classification", self.create_classification
+        yield "PUT", "annotations/classification/{id}", self.update_classification
+        yield "GET", "annotations", self.list_classes
+        yield "POST", "annotations", self.create_class
+        yield "GET", "annotations/{id}", self.find_class
+        yield "PUT", "annotations/{id}", self.update_class
+        yield "DELETE", "annotations/{id}", self.delete_class
+
+    # -- projects -----------------------------------------------------------------------
+
+    def render_project(self, project: Project) -> dict[str, Any]:
+        """A project object as the API returns it."""
+        codes = project.external_codes
+        return {
+            "id": project.id,
+            "type": project.type,
+            "slug": project.slug,
+            "name": project.name,
+            "isPixel": project.is_pixel,
+            "jobSize": project.job_size,
+            "workflow": project.workflow,
+            "externalWorkflow": project.external_workflow,
+            "status": "active",
+            "externalCode1": codes[0],
+            "externalCode2": codes[1],
+            "externalCode3": codes[2],
+            "createdAt": self.store.iso(project.created_at),
+            "updatedAt": self.store.iso(project.updated_at),
+        }
+
+    def project_by_id(self, project_id: str) -> Project:
+        project = self.store.projects.get(project_id)
+        if project is None:
+            raise Invalid(404, f"Project not found: {project_id}")
+        return project
+
+    def check_slug(self, slug: str, project: Project | None = None) -> None:
+        if not _SLUG.fullmatch(slug):
+            raise field_error("slug must contain only letters, digits, hyphens and underscores")
+        owner = self.store.slugs.get(slug)
+        if owner is not None and (project is None or owner != project.id):
+            raise Invalid(409, f"Project slug '{slug}' is already in use")
+
+    async def create_project(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        slug = req_str(body, "slug")
+        kind, name = req_str(body, "type"), req_str(body, "name")
+        workflow = opt_str(body, "workflow") or "two_step"
+        external = opt_str(body, "externalWorkflow") or "two_step"
+        is_pixel = opt_bool(body, "isPixel") or False
+        job_size = opt_int(body, "jobSize", minimum=1, maximum=1000) or 10
+        self.check_slug(slug)
+        project = self.emu.add_project(slug, name=name, type=kind, workflow=workflow)
+        project.external_workflow, project.is_pixel, project.job_size = external, is_pixel, job_size
+        return json_response(project.id)
+
+    async def find_project(self, request: Request) -> Response:
+        return json_response(self.render_project(self.project_by_id(request.path_params["id"])))
+
+    async def list_projects(self, request: Request) -> Response:
+        offset, limit = page(request, 100, 1000)
+        slug = request.query.get("slug")
+        chosen = [p for p in self.store.projects.values() if not slug or p.slug == slug]
+        return json_response([self.render_project(p) for p in chosen[offset : offset + limit]])
+
+    async def id_slug_map(self, request: Request) -> Response:
+        offset, limit = page(request, 1000, 1000)
+        chosen = list(self.store.projects.values())[offset : offset + limit]
+        return json_response({p.id: p.slug for p in chosen})
+
+    async def update_project(self, request: Request) -> Response:
+        project = self.project_by_id(request.path_params["id"])
+        body = await self.emu.body(request)
+        name, slug = opt_str(body, "name"), opt_str(body, "slug")
+        job_size = opt_int(body, "jobSize", minimum=1, maximum=1000)
+        workflow, external = opt_str(body, "workflow"), opt_str(body, "externalWorkflow")
+        if slug is not None:
+            self.check_slug(slug, project)
+            del self.store.slugs[project.slug]
+            project.slug = slug
+            self.store.slugs[slug] = project.id
+        project.name = name or project.name
+        project.job_size = job_size or project.job_size
+        project.workflow = workflow or project.workflow
+        project.external_workflow = external or project.external_workflow
+        project.updated_at = self.emu.clock.now()
+        return json_response(project.id)
+
+    async def delete_project(self, request: Request) -> Response:
+        self.store.remove_project(self.project_by_id(request.path_params["id"]))
+        return Response(200)
+
+    async def copy_project(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        source = self.project_by_id(req_str(body, "id"))
+        slug = opt_str(body, "slug") or self._free_slug(source.slug + "-copy")
+        self.check_slug(slug)
+        name = opt_str(body, "name") or f"{source.name} copy"
+        copy = self.emu.add_project(slug, name=name, type=source.type, workflow=source.workflow)
+        copy.external_workflow, copy.is_pixel = source.external_workflow, source.is_pixel
+        copy.job_size = source.job_size
+        for item in list(self.store.annotation_classes.values()):
+            if item["_project"] is source:
+                new_id = self.store.new_id()
+                self.store.annotation_classes[new_id] = {**item, "id": new_id, "_project": copy}
+        return json_response(copy.id)
+
+    def _free_slug(self, slug: str) -> str:
+        candidate, number = slug, 1
+        while candidate in self.store.slugs:
+            number += 1
+            candidate = f"{slug}-{number}"
+        return candidate
+
+    async def project_metadata(self, request: Request) -> Response:
+        project = self.project_by_id(request.path_params["id"])
+        body = await self.emu.body(request)
+        project.external_codes = [opt_str(body, f"externalCode{n}") for n in (1, 2, 3)]
+        project.updated_at = self.emu.clock.now()
+        return json_response(project.id)
+
+    async def project_user(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        email = req_str(body, "email")
+        role = opt_str(body, "role", PROJECT_ROLES) or req_str(body, "role")
+        if email not in self.store.users:
+            raise Invalid(404, f"User not found: {email}")
+        if role == "none":
+            project.members.pop(email, None)
+        else:
+            project.members[email] = role
+        return json_response({"project": project.slug, "email": email, "role": role})
+
+    # -- annotation classes -------------------------------------------------------------
+
+    def render_class(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if not k.startswith("_")}
+
+    def class_by_id(self, class_id: str) -> dict[str, Any]:
+        item = self.store.annotation_classes.get(class_id)
+        if item is None:
+            raise Invalid(404, f"Annotation not found: {class_id}")
+        return item
+
+    def _class_fields(self, body: dict[str, Any], item: dict[str, Any]) -> None:
+        for key in ("type", "value", "title", "color"):
+            value = opt_str(body, key)
+            if value is not None:
+                item[key] = value
+        order = opt_int(body, "order")
+        if order is not None:
+            item["order"] = order
+        attributes = opt_list(body, "attributes", dict)
+        if attributes is not None:
+            item["attributes"] = [
+                {"id": a.get("id") or self.store.new_id(), **a} for a in attributes
+            ]
+        if "maxAreaCount" in body:
+            item["maxAreaCount"] = opt_int(body, "maxAreaCount", minimum=1, maximum=1000)
+        item["updatedAt"] = self.store.iso()
+
+    def _new_class(self, project: Project, value: str) -> dict[str, Any]:
+        if self.emu.annotation_class(project, value) is not None:
+            raise Invalid(409, f"Annotation value '{value}' already exists in the project")
+        now = self.store.iso()
+        order = 1 + sum(
+            1 for c in self.store.annotation_classes.values() if c["_project"] is project
+        )
+        return {
+            "id": self.store.new_id(),
+            "_project": project,
+            "type": "classification",
+            "value": value,
+            "title": value,
+            "color": "#000000",
+            "order": order,
+            "attributes": [],
+            "maxAreaCount": 1,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+
+    async def create_class(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        req_str(body, "type"), req_str(body, "title")
+        item = self._new_class(project, req_str(body, "value"))
+        self._class_fields(body, item)
+        self.store.annotation_classes[item["id"]] = item
+        return json_response(item["id"])
+
+    async def create_classification(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        item = self._new_class(project, "classification")
+        self._class_fields({"attributes": body.get("attributes") or []}, item)
+        self.store.annotation_classes[item["id"]] = item
+        return json_response(item["id"])
+
+    async def update_class(self, request: Request) -> Response:
+        item = self.class_by_id(request.path_params["id"])
+        body = await self.emu.body(request)
+        value = opt_str(body, "value")
+        if value is not None and value != item["value"]:
+            other = self.emu.annotation_class(item["_project"], value)
+            if other is not None:
+                raise Invalid(409, f"Annotation value '{value}' already exists in the project")
+        self._class_fields({k: v for k, v in body.items() if k in _CLASS_KEYS}, item)
+        return json_response(item["id"])
+
+    async def update_classification(self, request: Request) -> Response:
+        item = self.class_by_id(request.path_params["id"])
+        body = await self.emu.body(request)
+        self._class_fields({"attributes": body.get("attributes") or []}, item)
+        return json_response(item["id"])
+
+    async def find_class(self, request: Request) -> Response:
+        return json_response(self.render_class(self.class_by_id(request.path_params["id"])))
+
+    async def list_classes(self, request: Request) -> Response:
+        project = self.emu.project(required_query(request, "project"))
+        offset, limit = page(request, 10, 1000)
+        value = request.query.get("value")
+        chosen = [
+            c
+            for c in self.store.annotation_classes.values()
+            if c["_project"] is project and (not value or c["value"] == value)
+        ]
+        return json_response([self.render_class(c) for c in chosen[offset : offset + limit]])
+
+    async def delete_class(self, request: Request) -> Response:
+        item = self.class_by_id(request.path_params["id"])
+        del self.store.annotation_classes[item["id"]]
+        return Response(200)

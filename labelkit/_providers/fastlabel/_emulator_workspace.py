@@ -1,0 +1,124 @@
+"""Workspace routes of the FastLabel emulator: users and their module permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..._emulator import Request, Response, json_response
+from ._emulator_data import (
+    Invalid,
+    field_error,
+    opt_str,
+    page,
+    req_str,
+)
+from ._emulator_state import WorkspaceUser
+
+if TYPE_CHECKING:
+    from ._emulator import FastLabelEmulator, RouteSpec
+
+__all__ = ["WorkspaceRoutes"]
+
+MODULES = {"annotation": "annotation", "dataset": "dataset", "model-dev": "modelDev"}
+ENDPOINT_MAX_SIZE = 6 << 20
+_LABELS = ("person", "car", "dog", "cat", "bicycle")
+
+
+class WorkspaceRoutes:
+    """Handlers for ``workspaces-users`` and ``function-resource-permissions``."""
+
+    def __init__(self, emu: FastLabelEmulator) -> None:
+        self.emu = emu
+        self.store = emu.store
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "GET", "workspaces-users", self.list_users
+        yield "POST", "workspaces-users/internal-users", self.create_user
+        yield "PUT", "workspaces-users/internal-users", self.update_user
+        for segment in MODULES:
+            yield "POST", f"function-resource-permissions/{segment}/internal-users", self.grant
+        yield "DELETE", "function-resource-permissions", self.revoke
+
+    # -- users --------------------------------------------------------------------------
+
+    def add_user(
+        self, email: str, name: str, role: str = "member", language: str = "en"
+    ) -> WorkspaceUser:
+        """Create a workspace user (409 if the email is taken)."""
+        if email in self.store.users:
+            raise Invalid(409, f"User '{email}' is already a member of the workspace")
+        now = self.emu.clock.now()
+        slug = email.split("@", 1)[0].lower().replace(".", "-") or "user"
+        user = WorkspaceUser(
+            self.store.new_id(), self.store.new_id(), slug, name, email, role, language, now, now
+        )
+        self.store.users[email] = user
+        return user
+
+    def render_user(self, user: WorkspaceUser) -> dict[str, Any]:
+        return {
+            "id": user.id,
+            "userId": user.user_id,
+            "userSlug": user.slug,
+            "userName": user.name,
+            "userEmail": user.email,
+            "role": user.role,
+            "language": user.language,
+            "isExternal": user.is_external,
+            "functionResourcePermissions": dict(user.permissions),
+            "createdAt": self.store.iso(user.created_at),
+            "updatedAt": self.store.iso(user.updated_at),
+        }
+
+    def user(self, email: str) -> WorkspaceUser:
+        user = self.store.users.get(email)
+        if user is None:
+            raise Invalid(404, f"User not found: {email}")
+        return user
+
+    async def list_users(self, request: Request) -> Response:
+        offset, limit = page(request, 20, None)
+        keyword = (request.query.get("keyword") or "").lower()
+        chosen = [
+            u
+            for u in self.store.users.values()
+            if keyword in u.name.lower() or keyword in u.email.lower()
+        ]
+        return json_response([self.render_user(u) for u in chosen[offset : offset + limit]])
+
+    async def create_user(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        name, email = req_str(body, "name"), req_str(body, "email")
+        language = opt_str(body, "language", ("en", "ja")) or req_str(body, "language")
+        role = opt_str(body, "role", ("member", "owner")) or req_str(body, "role")
+        if "@" not in email:
+            raise field_error("email must be an email")
+        return json_response(self.render_user(self.add_user(email, name, role, language)))
+
+    async def update_user(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        user = self.user(req_str(body, "email"))
+        role = opt_str(body, "role", ("member", "owner", "none")) or req_str(body, "role")
+        user.role = role
+        user.updated_at = self.emu.clock.now()
+        record = self.render_user(user)
+        if role == "none":
+            del self.store.users[user.email]
+            for project in self.store.projects.values():
+                project.members.pop(user.email, None)
+        return json_response(record)
+
+    async def grant(self, request: Request) -> Response:
+        module = MODULES[request.path.split("/")[-2]]
+        user = self.user(req_str(await self.emu.body(request), "email"))
+        user.permissions[module] = True
+        return json_response(self.render_user(user))
+
+    async def revoke(self, request: Request) -> Response:
+        body = await self.emu.body(request)
+        user = self.user(req_str(body, "email"))
+        resource = opt_str(body, "resource", MODULES.values()) or req_str(body, "resource")
+        user.permissions[resource] = False
+        return Response(200)

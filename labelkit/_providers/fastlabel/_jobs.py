@@ -1,0 +1,341 @@
+"""FastLabel: model jobs (training, evaluation, auto-annotation), endpoints, monitoring (6.11)."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import typing
+import warnings
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+from ..._config import PollPolicy
+from ..._errors import APIError, ValidationError
+from ..._models import structure
+from ..._poll import wait_for
+from ..._types import NOT_GIVEN, NotGiven
+from ._area_helpers import AreaBase, check_choice, not_none, truthy
+from ._base import segment
+from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
+from ._upload import MIB, PathInput, inspect_file
+
+__all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
+
+_MAX = 1000
+_ENDPOINT_MAX_BYTES = 6 * MIB
+
+#: How the ``wait_*_job`` methods poll: first after 10 s, then every 10 s
+#: growing x1.5 up to once a minute, for at most six hours (training is slow).
+JOB_POLL = PollPolicy(
+    initial_delay=10.0, interval=10.0, backoff=1.5, max_interval=60.0, timeout=6 * 3600.0
+)
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """An argument kept for compatibility with the official SDK has no effect."""
+
+
+def _check_unit(value: float, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValidationError(field, f"{value!r} is out of range", limit="0 to 1")
+
+
+def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dict[str, typing.Any]]:
+    if isinstance(results, (str, bytes, Mapping)) or not isinstance(results, Sequence):
+        raise ValidationError("results", "must be a list of result dicts")
+    out = []
+    for index, item in enumerate(results):
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"results[{index}]", "must be a dict")
+        entry = copy.deepcopy(dict(item))
+        check_choice(entry.get("status"), ("success", "failed"), f"results[{index}].status")
+        for position, scored in enumerate(entry.get("result") or ()):
+            score = scored.get("confidenceScore") if isinstance(scored, Mapping) else None
+            if score is not None:
+                _check_unit(score, f"results[{index}].result[{position}].confidenceScore")
+        if isinstance(entry.get("requestAt"), datetime.datetime):
+            entry["requestAt"] = entry["requestAt"].isoformat()
+        out.append(entry)
+    return out
+
+
+class ModelJobsMixin(AreaBase):
+    """Model jobs: training, evaluation, auto-annotation, endpoints (section 6.11)."""
+
+    async def get_training_jobs(
+        self, offset: int | None = None, limit: int = 100
+    ) -> list[TrainingJob]:
+        """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
+        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
+        return await self._get_models("trainings", query, TrainingJob)
+
+    def iter_training_jobs(self) -> AsyncIterator[TrainingJob]:
+        """Every training job, fetched lazily 1,000 at a time."""
+        return self._iterate("trainings", {}, TrainingJob, page_size=_MAX)
+
+    async def find_training_job(self, id: str) -> TrainingJob:
+        """One training job by id."""
+        return await self._get_model(f"trainings/{segment(id, 'id')}", TrainingJob)
+
+    async def execute_training_job(
+        self,
+        dataset_name: str,
+        base_model_name: str,
+        epoch: int,
+        dataset_revision_id: str | None = None,
+        use_dataset_train_val: bool = False,
+        instance_type: str = "ml.p3.2xlarge",
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        resize_option: str | None = None,
+        resize_dimension: int | None = None,
+        annotation_value: str = "",
+        config_file_path: PathInput | None = None,
+    ) -> TrainingJob:
+        """Start training ``base_model_name`` on a dataset; returns the job.
+
+        ``resize_option`` is ``fixed`` or ``none``, ``resize_dimension`` 512 or
+        1024; keypoint models need ``annotation_value``. ``config_file_path``
+        is a YAML training config, sent base64-encoded. Wait with
+        :meth:`wait_training_job`.
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+            raise ValidationError("epoch", f"must be an int >= 1, got {epoch!r}")
+        check_choice(resize_option, ("fixed", "none"), "resize_option")
+        if resize_dimension is not None and resize_dimension not in (512, 1024):
+            raise ValidationError("resize_dimension", f"{resize_dimension!r}", limit="512 or 1024")
+        config = None
+        if config_file_path is not None:
+            checked = await inspect_file(
+                config_file_path,
+                field="config_file_path",
+                extensions=(".yaml", ".yml"),
+                max_bytes=None,
+            )
+            config = checked.base64("config_file_path")
+        body = {
+            "datasetName": dataset_name,
+            "baseModelName": base_model_name,
+            "epoch": epoch,
+            "useDatasetTrainVal": use_dataset_train_val,
+            "instanceType": instance_type,
+            **not_none(
+                datasetRevisionId=dataset_revision_id,
+                batchSize=batch_size,
+                learningRate=learning_rate,
+                resizeOption=resize_option,
+                resizeDimension=resize_dimension,
+                configFile=config,
+            ),
+            **truthy(annotationValue=annotation_value),
+        }
+        return structure(await self._call("POST", "trainings", body=body), TrainingJob)
+
+    async def wait_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> TrainingJob:
+        """Poll a training job until it completes; return it (``custom_model`` is then set).
+
+        Raises :class:`~labelkit.JobFailedError` if it fails and
+        :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
+        :data:`JOB_POLL`'s six hours; ``None`` waits forever).
+        """
+        return await wait_for(
+            lambda: self.find_training_job(id),
+            lambda job: job_state(job.status),
+            policy=poll or JOB_POLL,
+            timeout=timeout,
+            describe=f"training job {id}",
+        )
+
+    async def get_evaluation_jobs(
+        self, offset: int | None = None, limit: int = 1000
+    ) -> list[EvaluationJob]:
+        """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
+        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
+        return await self._get_models("evaluations", query, EvaluationJob)
+
+    def iter_evaluation_jobs(self) -> AsyncIterator[EvaluationJob]:
+        """Every evaluation job, fetched lazily 1,000 at a time."""
+        return self._iterate("evaluations", {}, EvaluationJob, page_size=_MAX)
+
+    async def find_evaluation_job(self, id: str) -> EvaluationJob:
+        """One evaluation job by id."""
+        return await self._get_model(f"evaluations/{segment(id, 'id')}", EvaluationJob)
+
+    async def execute_evaluation_job(
+        self,
+        dataset_name: str,
+        model_name: str,
+        iou_threshold: float = 0.5,
+        confidence_threshold: float = 0.4,
+        dataset_revision_id: str | None = None,
+        use_dataset_test: bool = False,
+        instance_type: str | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+    ) -> EvaluationJob:
+        """Evaluate a built-in or custom model on a dataset; returns the job.
+
+        ``instance_type``, ``batch_size`` and ``learning_rate`` exist for
+        compatibility only: the API takes no such evaluation settings (the
+        official SDK accepts and silently drops them). Passing one emits an
+        :class:`IgnoredArgumentWarning` and it is not sent.
+        """
+        _check_unit(iou_threshold, "iou_threshold")
+        _check_unit(confidence_threshold, "confidence_threshold")
+        ignored = not_none(
+            instance_type=instance_type, batch_size=batch_size, learning_rate=learning_rate
+        )
+        if ignored:
+            warnings.warn(
+                f"execute_evaluation_job ignores {', '.join(ignored)}: "
+                "the FastLabel evaluation API has no such setting",
+                IgnoredArgumentWarning,
+                stacklevel=2,
+            )
+        body = {
+            "modelName": model_name,
+            "datasetName": dataset_name,
+            "iouThreshold": iou_threshold,
+            "confidenceThreshold": confidence_threshold,
+            "useDatasetTest": use_dataset_test,
+            **not_none(datasetRevisionId=dataset_revision_id),
+        }
+        return structure(await self._call("POST", "evaluations", body=body), EvaluationJob)
+
+    async def wait_evaluation_job(
+        self,
+        id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> EvaluationJob:
+        """Poll an evaluation job until it completes; return it with its metrics.
+
+        Failure and timeout are raised as in :meth:`wait_training_job`.
+        """
+        return await wait_for(
+            lambda: self.find_evaluation_job(id),
+            lambda job: job_state(job.status),
+            policy=poll or JOB_POLL,
+            timeout=timeout,
+            describe=f"evaluation job {id}",
+        )
+
+    async def get_auto_annotation_jobs(
+        self, project: str, offset: int | None = None, limit: int = 1000
+    ) -> list[AutoAnnotationJob]:
+        """One page of a project's auto-annotation jobs (at most 1,000).
+
+        See :meth:`iter_auto_annotation_jobs`.
+        """
+        self._require_project(project)
+        query: dict[str, object] = {
+            "project": project,
+            **truthy(offset=offset, limit=self._limit(limit, _MAX)),
+        }
+        return await self._get_models("auto-annotations", query, AutoAnnotationJob)
+
+    def iter_auto_annotation_jobs(self, project: str) -> AsyncIterator[AutoAnnotationJob]:
+        """Every auto-annotation job of a project, fetched lazily 1,000 at a time."""
+        self._require_project(project)
+        query: dict[str, object] = {"project": project}
+        return self._iterate("auto-annotations", query, AutoAnnotationJob, page_size=_MAX)
+
+    async def execute_auto_annotation_job(
+        self,
+        project: str,
+        model_name: str,
+        algorithm_type: str | None = None,
+        update_existing: bool = False,
+        confidence_threshold: float = 0.4,
+        use_tta: bool = False,
+        use_flip: bool = False,
+        processing_speed: str = "low",
+        auto_creation: bool = True,
+    ) -> AutoAnnotationJob:
+        """Run a model over a project's tasks to pre-annotate them; returns the job.
+
+        ``algorithm_type`` is ``object_detection``, ``ocr`` or
+        ``image_classification``; ``processing_speed`` ``low``, ``medium`` or
+        ``high``. Wait with :meth:`wait_auto_annotation_job`.
+        """
+        self._require_project(project)
+        algorithms = ("object_detection", "ocr", "image_classification")
+        check_choice(algorithm_type, algorithms, "algorithm_type")
+        check_choice(processing_speed, ("low", "medium", "high"), "processing_speed")
+        _check_unit(confidence_threshold, "confidence_threshold")
+        body = {
+            "project": project,
+            "modelName": model_name,
+            "updateExisting": update_existing,
+            "confidenceThreshold": confidence_threshold,
+            "useTTA": use_tta,
+            "useFlip": use_flip,
+            "processingSpeed": processing_speed,
+            "autoCreation": auto_creation,
+            **not_none(algorithmType=algorithm_type),
+        }
+        data = await self._call("POST", "auto-annotations", body=body)
+        return structure(data, AutoAnnotationJob)
+
+    async def wait_auto_annotation_job(
+        self,
+        project: str,
+        job_id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> AutoAnnotationJob:
+        """Poll an auto-annotation job of ``project`` until it completes; return it.
+
+        The API has no single-job lookup, so each poll walks the project's job
+        list. Failure and timeout are raised as in :meth:`wait_training_job`.
+        """
+
+        async def fetch() -> AutoAnnotationJob:
+            async for job in self.iter_auto_annotation_jobs(project):
+                if job.id == job_id:
+                    return job
+            raise APIError(f"auto-annotation job {job_id!r} not found in project {project!r}")
+
+        return await wait_for(
+            fetch,
+            lambda job: job_state(job.status),
+            policy=poll or JOB_POLL,
+            timeout=timeout,
+            describe=f"auto-annotation job {job_id}",
+        )
+
+    async def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:
+        """Run a deployed model endpoint on an image (png/jpg/jpeg, at most 6 MiB)."""
+        checked = await inspect_file(
+            file_path,
+            field="file_path",
+            extensions=(".png", ".jpg", ".jpeg"),
+            max_bytes=_ENDPOINT_MAX_BYTES,
+        )
+        body = {"modelEndpointName": endpoint_name, "file": checked.base64("file_path")}
+        data = await self._call("POST", "model-endpoints/execute", body=body)
+        return structure(data, EndpointResult)
+
+    async def create_model_monitoring_request_results(
+        self, name: str, results: Sequence[Mapping[str, typing.Any]]
+    ) -> typing.Any:
+        """Record endpoint calls made elsewhere in the model monitoring ``name``.
+
+        Each result: ``{"status": "success"|"failed", "result": [{"value",
+        "confidenceScore" (0-1)}], "requestAt": ISO-8601 string or datetime}``.
+        The response is returned as sent.
+        """
+        body = {"name": name, "results": _monitoring_results(results)}
+        return await self._call("POST", "model-monitorings/create", body=body)
+
+    @staticmethod
+    def _require_project(project: str) -> None:
+        if not project:
+            raise ValidationError("project", "is required")

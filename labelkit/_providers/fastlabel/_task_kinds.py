@@ -1,0 +1,179 @@
+"""The task types of FastLabel, as data: one :class:`TaskKind` per type.
+
+Every per-type method (``create_video_task``, ``get_pcd_tasks``...) is a thin
+entry that hands its arguments and its kind to the one mechanism in
+:mod:`._tasks`; what differs between types (path, page sizes, file rules,
+where annotation ``content`` comes from) is in this table, nowhere else.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ._task_models import (
+    AudioTask,
+    ClassificationTask,
+    DicomTask,
+    ImageTask,
+    MultiImageClassificationTask,
+    MultiModalVideoAudioTask,
+    PcdTask,
+    RoboticsTask,
+    SequentialImageTask,
+    SequentialPcdTask,
+    Task,
+    TextTask,
+    VideoTask,
+)
+from ._upload import MIB
+
+__all__ = ["KINDS", "TaskKind", "kind_of"]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+
+
+@attrs.frozen
+class TaskKind:
+    """How one task type is sent and received.
+
+    ``source`` is how its create sends content: ``"file"`` (``file_path``,
+    base64 in ``file``), ``"contents"`` (``folder_path``, base64 files in
+    ``contents``), ``"zip"`` (signed-URL upload, ``fileKey``), ``"storage"``
+    (``file_path`` inside the project's bucket, sent as ``filePath``) or
+    ``None`` (no content). ``create_content`` / ``update_content`` say what
+    each sent annotation's ``content`` is set to: ``"name"``, ``"file_path"``,
+    a literal string, or ``None`` (left as the caller set it).
+    """
+
+    key: str
+    path: str
+    model: type[Task]
+    page_size: int = 100
+    max_page_size: int = 1000
+    #: robotics sends offset and limit even when 0.
+    always_page: bool = False
+    source: str | None = "file"
+    extensions: tuple[str, ...] | None = None
+    max_bytes: int | None = None
+    max_files: int | None = None
+    video: bool = False
+    create_content: str | None = None
+    update_content: str | None = None
+    #: robotics updates send ``annotations`` when not None, so ``[]`` clears them.
+    annotations_if_not_none: bool = False
+
+    @property
+    def title(self) -> str:
+        """Human name used in messages (``sequential PCD``)."""
+        words = {"pcd": "PCD", "dicom": "DICOM"}
+        return " ".join(words.get(w, w) for w in self.key.split("_"))
+
+
+def _k(key: str, path: str, model: type[Task], **kw: object) -> TaskKind:
+    return TaskKind(key, path, model, **kw)  # type: ignore[arg-type]
+
+
+_IMAGE = dict(extensions=IMAGE_EXTENSIONS, max_bytes=20 * MIB)
+_VIDEO = dict(extensions=(".mp4",), max_bytes=250 * MIB, video=True)
+_TEXT = dict(extensions=(".txt",), max_bytes=2 * MIB)
+_AUDIO = dict(extensions=(".mp3", ".wav", ".m4a"), max_bytes=120 * MIB)
+_PCD = dict(extensions=(".pcd",), max_bytes=100 * MIB)
+_NAMED = dict(create_content="name", update_content="")
+
+KINDS: dict[str, TaskKind] = {
+    kind.key: kind
+    for kind in (
+        _k("image", "tasks/image", ImageTask, **_IMAGE, **_NAMED),
+        _k(
+            "integrated_image",
+            "tasks/integrated-image",
+            ImageTask,
+            source="storage",
+            extensions=IMAGE_EXTENSIONS,
+            create_content="file_path",
+        ),
+        _k("image_classification", "tasks/image/classification", ClassificationTask, **_IMAGE),
+        _k(
+            "integrated_image_classification",
+            "tasks/integrated-image/classification",
+            ClassificationTask,
+            source="storage",
+        ),
+        _k(
+            "multi_image_classification",
+            "tasks/multi-image/classification",
+            MultiImageClassificationTask,
+            source="contents",
+            extensions=(*IMAGE_EXTENSIONS, ".gif"),
+            max_bytes=20 * MIB,
+            max_files=6,
+        ),
+        _k(
+            "sequential_image",
+            "tasks/sequential-image",
+            SequentialImageTask,
+            page_size=10,
+            max_page_size=10,
+            source="contents",
+            max_files=250,
+            **_IMAGE,
+        ),
+        _k("video", "tasks/video", VideoTask, page_size=10, max_page_size=10, **_VIDEO, **_NAMED),
+        _k("video_classification", "tasks/video/classification", ClassificationTask, **_VIDEO),
+        _k("text", "tasks/text", TextTask, **_TEXT, **_NAMED),
+        _k("text_classification", "tasks/text/classification", ClassificationTask, **_TEXT),
+        _k("audio", "tasks/audio", AudioTask, **_AUDIO, **_NAMED),
+        _k("audio_classification", "tasks/audio/classification", ClassificationTask, **_AUDIO),
+        _k(
+            "multi_modal_video_audio",
+            "tasks/multi-modal-video-audio",
+            MultiModalVideoAudioTask,
+            page_size=10,
+            max_page_size=10,
+            source=None,
+        ),
+        _k("pcd", "tasks/pcd", PcdTask, **_PCD, **_NAMED),
+        _k(
+            "sequential_pcd",
+            "tasks/sequential-pcd",
+            SequentialPcdTask,
+            page_size=10,
+            max_page_size=10,
+            source="contents",
+            max_files=250,
+            update_content="",
+            **_PCD,
+        ),
+        _k(
+            "dicom",
+            "tasks/dicom",
+            DicomTask,
+            source="zip",
+            extensions=(".zip",),
+            max_bytes=2000 * MIB,
+        ),
+        _k(
+            "robotics",
+            "tasks/robotics",
+            RoboticsTask,
+            max_page_size=100,
+            always_page=True,
+            source=None,
+            annotations_if_not_none=True,
+        ),
+    )
+}
+
+
+def kind_of(kind: str | TaskKind) -> TaskKind:
+    """The :class:`TaskKind` for a key such as ``"image"`` or ``"sequential_pcd"``."""
+    if isinstance(kind, TaskKind):
+        return kind
+    try:
+        return KINDS[kind]
+    except (KeyError, TypeError):
+        from ..._errors import ValidationError
+
+        raise ValidationError(
+            "kind", f"unknown task kind {kind!r}", limit=f"one of {sorted(KINDS)}"
+        ) from None

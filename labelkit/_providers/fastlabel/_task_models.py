@@ -1,0 +1,295 @@
+"""FastLabel response models: the shared base, tasks per type, annotations and import histories.
+
+Every model keeps the fields it does not know in ``extra``; ``model.raw`` is
+the wire dict (camelCase keys) and ``model["key"]`` reads it, so code written
+against the official SDK's plain dicts keeps working while it migrates.
+"""
+
+from __future__ import annotations
+
+import enum
+import typing
+
+import attrs
+
+from ..._models import Model, WireEnum, _structure_factory, converter, unstructure, wire
+
+__all__ = [
+    "Annotation",
+    "AudioTask",
+    "ClassificationTask",
+    "Content",
+    "DicomTask",
+    "FastLabelModel",
+    "History",
+    "HistoryStatus",
+    "ImageTask",
+    "IntegratedTask",
+    "MultiImageClassificationTask",
+    "MultiModalVideoAudioTask",
+    "PcdTask",
+    "Priority",
+    "RoboticsTask",
+    "SequentialImageTask",
+    "SequentialPcdTask",
+    "Task",
+    "TextTask",
+    "VideoTask",
+]
+
+Number = typing.Union[int, float]
+
+
+@attrs.define(slots=False)
+class FastLabelModel(Model):
+    """Base of every FastLabel model: camelCase wire names, raw dict access.
+
+    ``model["createdAt"]`` and ``model.get("createdAt")`` read the wire dict,
+    as with the official SDK's plain dicts; ``model.raw`` is that dict.
+    """
+
+    __wire_case__: typing.ClassVar[str] = "camel"
+
+    @property
+    def raw(self) -> dict[str, typing.Any]:
+        """The object as the API sent it (wire names, unknown fields included).
+
+        For a model built in code rather than received, its wire form.
+        """
+        received = self.__dict__.get("_received")
+        if received is not None:
+            return typing.cast("dict[str, typing.Any]", received)
+        data: dict[str, typing.Any] = unstructure(self)
+        return data
+
+    def __getitem__(self, key: str) -> typing.Any:
+        return self.raw[key]
+
+    def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        """The wire field ``key``, or ``default`` when absent."""
+        return self.raw.get(key, default)
+
+
+def _is_fastlabel_model(cls: type) -> bool:
+    return isinstance(cls, type) and issubclass(cls, FastLabelModel)
+
+
+def _structure_keeping_raw(
+    cls: type[FastLabelModel],
+) -> typing.Callable[[typing.Any, type], FastLabelModel]:
+    inner = _structure_factory(cls)
+
+    def structure_model(value: typing.Any, tp: type) -> FastLabelModel:
+        obj = typing.cast(FastLabelModel, inner(value, tp))
+        obj.__dict__["_received"] = value
+        return obj
+
+    return structure_model
+
+
+# Registered after the core's Model factory, so it wins for FastLabel models.
+converter.register_structure_hook_factory(_is_fastlabel_model, _structure_keeping_raw)
+
+
+class Priority(enum.IntEnum):
+    """Task priority; plain ints (0, 10, 20, 30) are accepted too."""
+
+    NONE = 0
+    LOW = 10
+    MEDIUM = 20
+    HIGH = 30
+
+
+@attrs.define
+class Annotation(FastLabelModel):
+    """One annotation of a task (bbox, polygon, keypoint, segmentation, cuboid, ...).
+
+    ``points`` keeps its wire shape: a flat list, nested rings for
+    segmentation, or a frame-keyed object for video and sequential PCD.
+    """
+
+    type: str | None = None
+    value: str | None = None
+    title: str | None = None
+    color: str | None = None
+    attributes: list[dict[str, typing.Any]] = attrs.Factory(list)
+    points: typing.Any = None
+    rotation: Number | None = None
+    keypoints: list[dict[str, typing.Any]] = attrs.Factory(list)
+    confidence_score: Number | None = None
+    content: str | None = None
+    id: str | None = None
+
+
+@attrs.define
+class Content(FastLabelModel):
+    """One file of a multi-content task (multi-image, sequential image/PCD, DICOM)."""
+
+    name: str | None = None
+    url: str | None = None
+    width: Number | None = None
+    height: Number | None = None
+
+
+@attrs.define
+class Task(FastLabelModel):
+    """Fields every task type has; the per-type subclasses add the rest."""
+
+    id: str
+    name: str | None = None
+    url: str | None = None
+    status: str | None = None
+    external_status: str | None = None
+    priority: int | None = None
+    tags: list[str] = attrs.Factory(list)
+    metadatas: list[dict[str, typing.Any]] = attrs.Factory(list)
+    assignee: str | None = None
+    reviewer: str | None = None
+    approver: str | None = None
+    external_assignee: str | None = None
+    external_reviewer: str | None = None
+    external_approver: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+@attrs.define
+class ImageTask(Task):
+    """An image task (bbox, polygon, keypoint, line, segmentation, pose, all)."""
+
+    width: Number | None = None
+    height: Number | None = None
+    custom_task_status: str | None = None
+    annotations: list[Annotation] = attrs.Factory(list)
+    relations: list[dict[str, typing.Any]] = attrs.Factory(list)
+
+
+@attrs.define
+class ClassificationTask(Task):
+    """A single-content classification task (image, video, text, audio)."""
+
+    width: Number | None = None
+    height: Number | None = None
+    attributes: list[dict[str, typing.Any]] = attrs.Factory(list)
+
+
+@attrs.define
+class MultiImageClassificationTask(Task):
+    """A classification task over several images."""
+
+    contents: list[Content] = attrs.Factory(list)
+    attributes: list[dict[str, typing.Any]] = attrs.Factory(list)
+
+
+@attrs.define
+class SequentialImageTask(Task):
+    """A task over an ordered series of images."""
+
+    contents: list[Content] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class VideoTask(Task):
+    """A video task; annotation points are keyed by 1-based frame number."""
+
+    width: Number | None = None
+    height: Number | None = None
+    fps: Number | None = None
+    frame_count: int | None = None
+    duration: Number | None = None
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class TextTask(Task):
+    """A text (NER) task; annotations carry ``start``, ``end`` and ``text``."""
+
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class AudioTask(Task):
+    """An audio segmentation task; annotations carry ``start``/``end`` seconds."""
+
+    duration: Number | None = None
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class MultiModalVideoAudioTask(Task):
+    """A video + audio task (read-only through the API)."""
+
+    contents: list[Content] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class PcdTask(Task):
+    """A point-cloud task (cuboids, segmentation)."""
+
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class SequentialPcdTask(Task):
+    """A task over an ordered series of point clouds."""
+
+    contents: list[Content] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class DicomTask(Task):
+    """A DICOM task (created by an asynchronous zip import)."""
+
+    contents: list[Content] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
+class RoboticsTask(Task):
+    """A robotics task (telemetry and camera contents imported separately)."""
+
+    annotations: list[Annotation] = attrs.Factory(list)
+    relations: list[dict[str, typing.Any]] = attrs.Factory(list)
+    robotics_operator: typing.Any = None
+
+
+@attrs.define
+class IntegratedTask(FastLabelModel):
+    """The merged view of the tasks split from one dataset object (alpha API)."""
+
+    name: str | None = None
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+class HistoryStatus(WireEnum):
+    """Status of an import history (unknown values are kept as-is)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the import has ended (successfully or not)."""
+        return self is not HistoryStatus.RUNNING and self.value not in ("waiting", "pending")
+
+    @property
+    def failed(self) -> bool:
+        """Whether the import ended in failure."""
+        return self.value in ("failed", "error", "canceled", "cancelled")
+
+
+@attrs.define
+class History(FastLabelModel):
+    """An import history (DICOM zip import, S3 import): poll it with ``wait_history``."""
+
+    id: str
+    status: HistoryStatus | None = None
+    storage_type: str | None = None
+    project: typing.Any = None
+    msg_code: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = wire("updatedAt", default=None)

@@ -1,0 +1,273 @@
+"""FastLabel: operations on tasks of any type, import histories, S3 and zip imports (6.2, 6.3)."""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+from ..._config import PollPolicy
+from ..._errors import ValidationError
+from ..._models import ResponseValidationError, structure
+from ..._pagination import Page, iter_offset
+from ..._poll import JobState, wait_for
+from ..._types import NOT_GIVEN, NotGiven
+from ._base import check_limit, segment
+from ._task_kinds import KINDS
+from ._task_models import History, Priority
+from ._tasks import TasksBase, priority_value, task_fields
+
+__all__ = ["DEFAULT_HISTORY_POLL", "TAG_BATCH_SIZE", "CommonTasksMixin"]
+
+#: Task ids per ``tasks/tags/add|remove`` request (the SDK's TASK_TAGS_UPDATE_TASK_IDS_LIMIT).
+TAG_BATCH_SIZE = 5000
+#: README: up to 20 tags per request, each at most 140 characters.
+MAX_TAGS, MAX_TAG_LENGTH = 20, 140
+
+#: Imports take seconds to minutes: first poll after 2 s, then every 2 s growing
+#: x1.5 up to every 30 s, for at most an hour by default.
+DEFAULT_HISTORY_POLL = PollPolicy(
+    initial_delay=2.0, interval=2.0, backoff=1.5, max_interval=30.0, timeout=3600.0
+)
+
+
+def _classify(history: History) -> JobState:
+    if history.status is None or not history.status.is_terminal:
+        return JobState.PENDING
+    return JobState.FAILED if history.status.failed else JobState.SUCCEEDED
+
+
+def _maybe_history(data: object) -> typing.Any:
+    if isinstance(data, Mapping) and isinstance(data.get("id"), str) and "status" in data:
+        return structure(data, History)
+    return data
+
+
+class CommonTasksMixin(TasksBase):
+    """Operations on tasks of any type, import histories, AWS S3 and zip imports."""
+
+    async def update_task(
+        self,
+        task_id: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        priority: int | Priority | None = None,
+        tags: Sequence[str] | None = None,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
+        *,
+        assignee: str | NotGiven | None = NOT_GIVEN,
+        reviewer: str | NotGiven | None = NOT_GIVEN,
+        approver: str | NotGiven | None = NOT_GIVEN,
+        external_assignee: str | NotGiven | None = NOT_GIVEN,
+        external_reviewer: str | NotGiven | None = NOT_GIVEN,
+        external_approver: str | NotGiven | None = NOT_GIVEN,
+        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+    ) -> str:
+        """Update a task of any type (``PUT tasks/{task_id}``); returns its id.
+
+        Only the fields given (non-empty) are sent; assignees when given.
+        """
+        body = task_fields(KINDS["image"], locals(), update=True)
+        data = await self._call("PUT", f"tasks/{segment(task_id, 'task_id')}", body=body)
+        return task_id if not isinstance(data, str) else data
+
+    async def delete_task(self, task_id: str) -> None:
+        """Delete a task of any type."""
+        await self._call("DELETE", f"tasks/{segment(task_id, 'task_id')}")
+
+    async def delete_task_annotations(self, task_id: str) -> None:
+        """Delete every annotation of a task."""
+        await self._call("DELETE", f"tasks/{segment(task_id, 'task_id')}/task-annotations")
+
+    async def add_task_tags(
+        self, project: str, task_ids: Sequence[str], tags: Sequence[str]
+    ) -> int:
+        """Add ``tags`` to tasks; returns how many tasks changed.
+
+        Ids are de-duplicated (order kept) and sent 5000 per request; unknown
+        tag names are created. Not atomic: if a later batch fails, the earlier
+        ones stay applied (re-running is safe: tasks already tagged count 0).
+        """
+        return await self._change_tags("add", project, task_ids, tags)
+
+    async def remove_task_tags(
+        self, project: str, task_ids: Sequence[str], tags: Sequence[str]
+    ) -> int:
+        """Remove ``tags`` from tasks; returns how many tasks changed.
+
+        Batches and failure behaviour as :meth:`add_task_tags`.
+        """
+        return await self._change_tags("remove", project, task_ids, tags)
+
+    async def _change_tags(
+        self, action: str, project: str, task_ids: Sequence[str], tags: Sequence[str]
+    ) -> int:
+        if isinstance(task_ids, str) or isinstance(tags, str):
+            raise ValidationError(
+                "task_ids" if isinstance(task_ids, str) else "tags", "must be a list"
+            )
+        ids = list(dict.fromkeys(task_ids))
+        if not ids:
+            raise ValidationError("task_ids", "must not be empty")
+        if not tags:
+            raise ValidationError("tags", "must not be empty")
+        if len(tags) > MAX_TAGS:
+            raise ValidationError("tags", f"{len(tags)} tags given", limit=f"at most {MAX_TAGS}")
+        for tag in tags:
+            if not isinstance(tag, str) or not tag or len(tag) > MAX_TAG_LENGTH:
+                raise ValidationError(
+                    "tags",
+                    f"invalid tag {tag!r}",
+                    limit=f"non-empty, at most {MAX_TAG_LENGTH} chars",
+                )
+        total = 0
+        for start in range(0, len(ids), TAG_BATCH_SIZE):
+            body = {
+                "project": project,
+                "taskIds": ids[start : start + TAG_BATCH_SIZE],
+                "tags": list(tags),
+            }
+            # Setting a tag twice changes nothing, so a re-send is harmless.
+            data = await self._call("POST", f"tasks/tags/{action}", body=body, idempotent=True)
+            count = data.get("updatedTaskCount") if isinstance(data, Mapping) else None
+            if not isinstance(count, int):
+                raise ResponseValidationError(
+                    "expected {updatedTaskCount: int}", path=f"POST tasks/tags/{action}", body=data
+                )
+            total += count
+        return total
+
+    async def get_task_id_name_map(
+        self, project: str, offset: int | None = None, limit: int = 1000
+    ) -> dict[str, str]:
+        """``{task id: task name}`` for one page of a project's tasks (``limit`` at most 1000)."""
+        check_limit(limit, 1000)
+        query = {"project": project, "offset": offset or None, "limit": limit or None}
+        data = await self._call("GET", "tasks/map/id-name", query=query)
+        return structure(data, dict[str, str])
+
+    async def count_tasks(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> int:
+        """How many tasks of the project match the filters."""
+        query = {
+            "project": project,
+            "status": status or None,
+            "externalStatus": external_status or None,
+            "tags": list(tags) if tags else None,
+        }
+        return structure(await self._call("GET", "tasks/count", query=query), int)
+
+    async def find_history(self, history_id: str) -> History:
+        """Find an import history (DICOM, zip and S3 imports)."""
+        data = await self._call(
+            "GET", f"tasks/import/histories/{segment(history_id, 'history_id')}"
+        )
+        return structure(data, History)
+
+    async def get_histories(
+        self, project: str, offset: int | None = None, limit: int = 100
+    ) -> list[History]:
+        """One page of a project's import histories (``limit`` at most 1000)."""
+        check_limit(limit, 1000)
+        query = {"project": project, "offset": offset or None, "limit": limit or None}
+        return structure(
+            await self._call("GET", "tasks/import/histories", query=query), list[History]
+        )
+
+    def iter_histories(self, project: str) -> AsyncIterator[History]:
+        """Every import history of a project, 1000 per request, fetched lazily."""
+
+        async def page(offset: int, limit: int) -> Page[History]:
+            return Page(await self.get_histories(project, offset=offset, limit=limit))
+
+        return iter_offset(page, limit=1000, key=lambda history: history.id)
+
+    async def wait_history(
+        self,
+        history_id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        policy: PollPolicy = DEFAULT_HISTORY_POLL,
+    ) -> History:
+        """Poll :meth:`find_history` until the import has ended; return the final history.
+
+        Raises :class:`~labelkit.JobFailedError` (``.job`` is the history) when
+        the import failed and :class:`~labelkit.PollTimeoutError` when
+        ``timeout`` (default ``policy.timeout``) passes first.
+        """
+        return await wait_for(
+            lambda: self.find_history(history_id),
+            _classify,
+            policy=policy,
+            timeout=timeout,
+            describe=f"import history {history_id}",
+        )
+
+    async def update_aws_s3_storage(
+        self, project: str, bucket_name: str, bucket_region: str, prefix: str | None = None
+    ) -> typing.Any:
+        """Connect the project to an AWS S3 bucket; returns the API's answer as is."""
+        body: dict[str, typing.Any] = {"bucketName": bucket_name, "bucketRegion": bucket_region}
+        if prefix:
+            body["prefix"] = prefix
+        return await self._call("PUT", f"storages/aws-s3/{segment(project, 'project')}", body=body)
+
+    async def create_task_from_aws_s3(
+        self,
+        project: str,
+        status: str = "registered",
+        tags: Sequence[str] | None = None,
+        priority: int | Priority = 0,
+    ) -> History:
+        """Start importing the connected bucket's files as tasks; wait with :meth:`wait_history`."""
+        body = {
+            "project": project,
+            "status": status,
+            "tags": list(tags or []),
+            "priority": priority_value(priority),
+        }
+        return structure(await self._call("POST", "tasks/aws-s3", body=body), History)
+
+    async def get_aws_s3_import_status_by_project(self, project: str) -> History:
+        """The latest AWS S3 import history of the project."""
+        path = f"tasks/import/status/aws-s3/{segment(project, 'project')}"
+        return structure(await self._call("GET", path), History)
+
+    async def import_appendix_file(
+        self, project: str, file_path: str | os.PathLike[str]
+    ) -> typing.Any:
+        """Import calibration data (a .zip) for a PCD project.
+
+        The zip is streamed to a signed URL, the upload's status checked, then
+        registered. Returns the API's answer (a :class:`History` when it is one).
+        """
+        key = await self._upload_zip(project, file_path, max_bytes=None)
+        data = await self._call(
+            "POST", "contents/imports/appendix/batch", body={"project": project, "fileKey": key}
+        )
+        return _maybe_history(data)
+
+    async def import_robotics_contents_file(
+        self, project: str, file_path: str | os.PathLike[str]
+    ) -> typing.Any:
+        """Import robotics contents (a .zip of videos and telemetry) into existing tasks.
+
+        Same flow as :meth:`import_appendix_file`.
+        """
+        key = await self._upload_zip(project, file_path, max_bytes=None)
+        data = await self._call(
+            "POST",
+            "contents/imports/robotics-contents/batch",
+            body={"project": project, "fileKey": key},
+        )
+        return _maybe_history(data)

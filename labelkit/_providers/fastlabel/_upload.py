@@ -1,0 +1,287 @@
+"""FastLabel uploads: files checked before sending, base64-in-JSON bodies streamed.
+
+Most task creates put a whole file, base64-encoded, in a JSON string field
+(section 3.1). Instead of building that string in memory, a body holding
+:class:`Base64File` markers is serialised once with placeholders and sent as
+``prefix + base64(file) + suffix``: the base64 length is known in advance
+(``4 * ceil(n / 3)``), so the request has an exact ``Content-Length``, and the
+file is read and encoded in a worker thread in 3-byte-aligned chunks, so the
+pieces concatenate to exactly the base64 of the whole file. Memory stays at a
+few chunks whatever the file size.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pathlib
+import secrets
+import typing
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from ..._errors import ValidationError
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "MAX_CONTENTS_CHARS",
+    "MIB",
+    "Base64File",
+    "CheckedFile",
+    "JsonStream",
+    "b64_length",
+    "check_contents_total",
+    "check_file",
+    "contents",
+    "dumps",
+    "folder_files",
+    "inspect_file",
+    "json_body",
+]
+
+MIB = 1024 * 1024
+#: The SDK's limit on the summed JSON size of ``contents`` elements (characters).
+MAX_CONTENTS_CHARS = 536_870_000
+#: The server (Node.js) cannot hold a string longer than this: the limit of any JSON body.
+MAX_BODY_CHARS = 536_870_888
+# A multiple of 3, so chunk encodings concatenate to the encoding of the whole file.
+_CHUNK = 3 * 256 * 1024
+
+PathInput = typing.Union[str, "os.PathLike[str]"]
+
+
+def b64_length(size: int) -> int:
+    """Length of the standard (padded) base64 encoding of ``size`` bytes."""
+    return 4 * ((size + 2) // 3)
+
+
+@attrs.frozen
+class Base64File:
+    """A file to send base64-encoded as one JSON string value.
+
+    Put it anywhere inside a body passed to ``FastLabelBase._call(body=...)``;
+    the body is then streamed (see :func:`json_body`). ``size`` is filled in
+    by :func:`check_file`; when omitted it is read with ``stat`` before sending.
+    """
+
+    path: pathlib.Path = attrs.field(converter=pathlib.Path)
+    size: int | None = None
+    field: str = "file_path"
+
+    async def chunks(self, size: int) -> AsyncIterator[bytes]:
+        """The base64 text of the first ``size`` bytes, encoded in a worker thread."""
+        handle = await anyio.to_thread.run_sync(open, self.path, "rb")
+        try:
+            remaining = size
+            while remaining > 0:
+                encoded = await anyio.to_thread.run_sync(
+                    _read_encode, handle, min(_CHUNK, remaining)
+                )
+                if encoded is None:
+                    raise ValidationError(
+                        self.field, f"{self.path} shrank while it was being uploaded"
+                    )
+                remaining -= min(_CHUNK, remaining)
+                yield encoded
+            if await anyio.to_thread.run_sync(handle.read, 1):
+                raise ValidationError(self.field, f"{self.path} grew while it was being uploaded")
+        finally:
+            await anyio.to_thread.run_sync(handle.close)
+
+
+def _read_encode(handle: typing.BinaryIO, count: int) -> bytes | None:
+    data = handle.read(count)
+    while len(data) < count:
+        more = handle.read(count - len(data))
+        if not more:
+            return None
+        data += more
+    return base64.b64encode(data)
+
+
+@attrs.frozen
+class JsonStream:
+    """A JSON body with a known length, streamed afresh on every attempt."""
+
+    length: int
+    parts: tuple[bytes | tuple[Base64File, int], ...] = attrs.field(repr=False)
+    content_type: str = "application/json"
+    replayable: bool = True
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body's bytes: literal JSON pieces and base64 text of the files."""
+        for part in self.parts:
+            if isinstance(part, bytes):
+                yield part
+            else:
+                file, size = part
+                async for chunk in file.chunks(size):
+                    yield chunk
+
+
+def dumps(body: object) -> bytes:
+    """The JSON encoding used for every FastLabel body (same as the core's)."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def json_body(body: object) -> bytes | JsonStream:
+    """Encode ``body``: plain bytes, or a :class:`JsonStream` when it holds :class:`Base64File`\\ s.
+
+    Raises :class:`~labelkit.ValidationError` when the encoded body would be
+    longer than the server can accept (:data:`MAX_BODY_CHARS`).
+    """
+    files: list[Base64File] = []
+    token = secrets.token_hex(12)
+
+    def mark(value: object) -> object:
+        if isinstance(value, Base64File):
+            files.append(value)
+            return f"{token}:{len(files) - 1}"
+        if isinstance(value, Mapping):
+            return {key: mark(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [mark(item) for item in value]
+        return value
+
+    marked = mark(body)
+    if not files:
+        return dumps(body)
+    sizes = [f.size if f.size is not None else await _stat_size(f) for f in files]
+    text = dumps(marked)
+    parts: list[bytes | tuple[Base64File, int]] = []
+    for index, (file, size) in enumerate(zip(files, sizes, strict=True)):
+        head, text = text.split(f'"{token}:{index}"'.encode(), 1)
+        parts += [head + b'"', (file, size), b'"']
+    parts.append(text)
+    length = sum(len(p) if isinstance(p, bytes) else b64_length(p[1]) for p in parts)
+    if length > MAX_BODY_CHARS:
+        raise ValidationError(
+            files[0].field,
+            f"the request body would be {length} bytes",
+            limit=f"at most {MAX_BODY_CHARS} bytes (server limit on a JSON body)",
+        )
+    return JsonStream(length=length, parts=tuple(p for p in parts if p != b""))
+
+
+async def _stat_size(file: Base64File) -> int:
+    checked = await inspect_file(file.path, field=file.field, extensions=None, max_bytes=None)
+    return checked.size
+
+
+@attrs.frozen
+class CheckedFile:
+    """A local file that passed the checks: its path and size."""
+
+    path: pathlib.Path
+    size: int
+
+    def base64(self, field: str) -> Base64File:
+        """A :class:`Base64File` for this file (size already known)."""
+        return Base64File(self.path, self.size, field)
+
+
+async def check_file(
+    path: PathInput,
+    *,
+    field: str,
+    extensions: tuple[str, ...] | None,
+    max_bytes: int | None,
+) -> pathlib.Path:
+    """Check a local file before anything is sent; return its path.
+
+    ``extensions`` are lower-case suffixes with the dot (``(".png", ".jpg")``),
+    compared case-insensitively; ``max_bytes`` is inclusive. Raises
+    :class:`~labelkit.ValidationError` naming ``field``, the file and the limit
+    (missing file, not a regular file, wrong extension, too big).
+    """
+    return (await inspect_file(path, field=field, extensions=extensions, max_bytes=max_bytes)).path
+
+
+async def inspect_file(
+    path: PathInput,
+    *,
+    field: str,
+    extensions: tuple[str, ...] | None,
+    max_bytes: int | None,
+) -> CheckedFile:
+    """:func:`check_file`, returning the size too."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValidationError(field, f"expected a file path, got {type(path).__name__}")
+    file = pathlib.Path(path)
+    if extensions is not None and file.suffix.lower() not in extensions:
+        raise ValidationError(
+            field, f"{file.name!r} has an unsupported extension", limit=f"one of {extensions}"
+        )
+    try:
+        stat = await anyio.Path(file).stat()
+    except FileNotFoundError:
+        raise ValidationError(field, f"file not found: {file}") from None
+    except OSError as exc:
+        raise ValidationError(field, f"cannot read {file}: {exc.strerror}") from None
+    if stat.st_mode & 0o170000 != 0o100000:
+        raise ValidationError(field, f"not a regular file: {file}")
+    if max_bytes is not None and stat.st_size > max_bytes:
+        raise ValidationError(
+            field, f"{file.name!r} is {stat.st_size} bytes", limit=f"at most {max_bytes} bytes"
+        )
+    return CheckedFile(file, stat.st_size)
+
+
+async def folder_files(
+    folder: PathInput,
+    *,
+    field: str,
+    extensions: tuple[str, ...],
+    max_bytes: int | None,
+    max_files: int | None,
+) -> list[CheckedFile]:
+    """The checked direct children of ``folder``, sorted by name (dotfiles skipped)."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ValidationError(field, f"expected a folder path, got {type(folder).__name__}")
+    root = pathlib.Path(folder)
+
+    def listing() -> list[pathlib.Path] | None:
+        if not root.is_dir():
+            return None
+        return sorted((p for p in root.iterdir() if not p.name.startswith(".")), key=_name_key)
+
+    children = await anyio.to_thread.run_sync(listing)
+    if children is None:
+        raise ValidationError(field, f"folder not found: {root}")
+    if not children:
+        raise ValidationError(field, f"folder is empty: {root}")
+    if max_files is not None and len(children) > max_files:
+        raise ValidationError(
+            field, f"{root} holds {len(children)} files", limit=f"at most {max_files} files"
+        )
+    return [
+        await inspect_file(child, field=field, extensions=extensions, max_bytes=max_bytes)
+        for child in children
+    ]
+
+
+def _name_key(path: pathlib.Path) -> str:
+    return path.name
+
+
+def check_contents_total(files: Sequence[CheckedFile], field: str) -> None:
+    """The SDK's check: the JSON of the ``contents`` elements must fit the server's string limit."""
+    total = 0
+    for file in files:
+        # As the SDK measures it: len(json.dumps({"name": ..., "file": <base64>})).
+        total += len(json.dumps({"name": file.path.name, "file": ""})) + b64_length(file.size)
+    if total > MAX_CONTENTS_CHARS:
+        raise ValidationError(
+            field,
+            f"the files would take {total} characters of JSON",
+            limit=f"at most {MAX_CONTENTS_CHARS} characters in total",
+        )
+
+
+def contents(files: Sequence[CheckedFile], field: str) -> list[dict[str, object]]:
+    """``[{"name": <file name>, "file": <base64>}]`` for a multi-content body."""
+    return [{"name": f.path.name, "file": f.base64(field)} for f in files]
