@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from ._config import RateLimit
+from ._convert._command import add_convert_command
 from ._emulator import (
     EmulatorApp,
     EmulatorConfig,
@@ -153,30 +154,46 @@ async def _serve_until_signal(app: EmulatorApp, host: str, port: int) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
-    return run_demo(drop_rate=args.drop_rate)
+    return run_demo(quick=args.quick or None, drop_rate=args.drop_rate)
 
 
 def _add_demo_command(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="bulk-upload a generated dataset to a local RedFlag emulator and analyse it",
+        help="run real bulk jobs against local emulators (no account, no network)",
         description=(
-            "Starts the RedFlag emulator on 127.0.0.1 (rate-limited, dropping a few "
-            "connections), uploads a generated dataset with bounded concurrency, runs "
-            "analyses and waits for them. Needs no account and no network."
+            "Starts the FastLabel, CloudSight and RedFlag emulators on 127.0.0.1, generates "
+            "a sample dataset and runs the upload / recognize / analyze commands on it: a "
+            "rate-limited FastLabel bulk upload (resumed from its journal), CloudSight "
+            "recognition and a RedFlag analysis. About a minute; --quick: a few seconds."
         ),
     )
+    parser.add_argument("--quick", action="store_true", help="a small dataset (seconds)")
     parser.add_argument(
         "--drop-rate",
         type=_fraction,
-        default=0.02,
+        default=0.01,
         metavar="F",
-        help="fraction of uploads whose connection drops after the server stored them",
+        help="fraction of FastLabel creates whose connection drops after the server stored them",
     )
     parser.set_defaults(handler=_run_demo)
 
 
-_COMMANDS: list[Callable[[Any], None]] = [_add_emulate_command, _add_demo_command]
+def _add_job_commands(subparsers: Any) -> None:
+    from ._cli_recognize import add_analyze_command, add_recognize_command
+    from ._cli_upload import add_upload_command
+
+    add_upload_command(subparsers)
+    add_recognize_command(subparsers)
+    add_analyze_command(subparsers)
+
+
+_COMMANDS: list[Callable[[Any], None]] = [
+    _add_emulate_command,
+    _add_demo_command,
+    _add_job_commands,
+    add_convert_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

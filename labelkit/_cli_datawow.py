@@ -1,0 +1,163 @@
+"""``labelkit upload datawow``: submit a list of image URLs to a Datawow product.
+
+Each image gets a ``custom_id`` derived from its URL, so an image whose
+create answer was lost (or that a crash left unknown, with ``--journal``) is
+looked up by that id before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import typing
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import anyio
+
+from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
+from ._errors import AmbiguousResultError, APIError, NotFoundError
+from ._types import NOT_GIVEN
+
+__all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
+
+ENV = "DATAWOW_PROJECT_KEY"
+PRODUCTS = ("choice", "closed_question", "message", "photo_tag", "prediction")
+_NEEDS_INSTRUCTION = ("choice", "message", "photo_tag")
+
+
+def custom_id_for(url: str) -> str:
+    """The ``custom_id`` an image URL is submitted with (stable across runs)."""
+    return "labelkit-" + hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+def add_datawow_parser(subparsers: typing.Any) -> None:
+    """Register ``upload datawow``."""
+    parser = subparsers.add_parser(
+        "datawow",
+        help="submit the image URLs of a text file to a Datawow product",
+        description=(
+            "Submit one image per line of FILE (an http(s) URL; blank lines and # comments "
+            f"are skipped). Credential: the project key, ${ENV} or --token."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="text file of image URLs, one per line")
+    parser.add_argument("--product", required=True, choices=PRODUCTS, help="the project's product")
+    parser.add_argument(
+        "--instruction", metavar="TEXT", help="question (choice, message, photo_tag)"
+    )
+    parser.add_argument(
+        "--categories", metavar="'A B C'", help="answer choices, space separated (choice)"
+    )
+    parser.add_argument("--multiple", action="store_true", help="choice: allow several answers")
+    add_job_options(parser, env=ENV, token_help="project key")
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    return run_command("upload datawow", lambda: upload_datawow(args, sys.stdout))
+
+
+def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Run ``upload datawow`` with parsed ``args``; returns the exit status."""
+    if args.product in _NEEDS_INSTRUCTION and not args.instruction:
+        raise UsageError(f"--instruction is required for {args.product} images")
+    if args.product == "choice" and not (args.categories or "").split():
+        raise UsageError("--categories is required for choice images, e.g. --categories 'cat dog'")
+    source = Path(args.file)
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {source}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {source}: {exc}") from None
+    key = "" if args.dry_run else credential(args.token, ENV, "Datawow project key")
+    ctx = JobContext("upload datawow", args, out, provider="Datawow", rate_limit=args.rate_limit)
+    ctx.open()
+    try:
+        ctx.say(f"upload datawow: {source} -> {args.product} images")
+        items: list[Item[str]] = []
+        seen: set[str] = set()
+        for number, text in enumerate(lines, start=1):
+            url = text.strip()
+            if not url or url.startswith("#"):
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+                ctx.reject(f"line {number}", f"{url[:80]!r} is not an http(s) URL")
+                continue
+            if url in seen:
+                ctx.say(f"  note: line {number} repeats {url}; it is submitted once")
+                continue
+            seen.add(url)
+            items.append(Item(url, custom_id_for(url)))
+        if not items and not ctx.rejected:
+            raise UsageError(f"no image URLs in {source}")
+        if args.dry_run:
+            return ctx.dry_run_list(
+                items, lambda i: f"{args.product} image {i.name} (custom_id {i.payload})"
+            )
+        return anyio.run(_send, ctx, args, items, key)
+    finally:
+        anyio.run(ctx.aclose)
+
+
+async def _send(ctx: JobContext, args: argparse.Namespace, items: list[Item[str]], key: str) -> int:
+    from ._providers.datawow import AsyncDatawow
+
+    product: str = args.product
+    async with AsyncDatawow(
+        key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+    ) as client:
+        resource = getattr(client, product)
+        resolved: list[str] = []
+        options: dict[str, typing.Any] = {}
+        if args.instruction:
+            options["instruction"] = args.instruction
+        if product == "choice":
+            options["categories"] = args.categories.split()
+            if args.multiple:
+                options["multiple"] = True
+
+        async def resolve(item: Item[str]) -> typing.Any:
+            try:
+                return await resource.find_id(custom_id=item.payload)
+            except NotFoundError:
+                return None
+
+        async def call(item: Item[str]) -> typing.Any:
+            try:
+                return await resource.create(item.name, custom_id=item.payload, **options)
+            except AmbiguousResultError as lost:
+                # The answer was lost: the image is there if the server stored it.
+                try:
+                    found = await resolve(item)
+                except APIError:
+                    raise lost from None
+                if found is None:
+                    raise
+                resolved.append(item.name)
+                return found
+
+        phase = await ctx.run_phase(
+            "upload",
+            items,
+            call,
+            key=lambda item: f"datawow:{product}:{item.payload}",
+            resolve=resolve,
+            remote_id=lambda image: image.id,
+            write=lambda o: {
+                "remote_id": o.value.id if o.value is not None else o.remote_id,
+                "custom_id": o.item.payload,
+            },
+        )
+    return ctx.summary(
+        ok=phase.count("ok"),
+        failed=phase.count("failed"),
+        not_run=phase.not_run,
+        ambiguous=phase.count("ambiguous"),
+        resumed=phase.resumed,
+        elapsed=phase.elapsed,
+        extra=[f"{len(resolved)} lost answer(s) resolved by custom_id lookup"] if resolved else (),
+    )

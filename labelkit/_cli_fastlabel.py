@@ -1,0 +1,261 @@
+"""``labelkit upload fastlabel``: one FastLabel task per file of a folder.
+
+The task name is the file's path relative to the folder. Files are checked
+against the task type's documented limits (extension, size) before anything
+is sent; a bad file is reported and skipped, the others still upload. A
+create whose answer was lost is resolved by looking the task up by name
+(names are unique in a project), so no task is ever created twice; with
+``--journal`` a re-run skips what is done and resolves what a crash left
+unknown the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import typing
+from pathlib import Path
+
+import anyio
+import attrs
+
+from ._cli_jobs import (
+    Item,
+    JobContext,
+    UsageError,
+    add_job_options,
+    check_file,
+    credential,
+    human_size,
+    run_command,
+    walk_files,
+)
+from ._errors import AmbiguousResultError, APIError, ConflictError
+from ._journal import Journal
+from ._types import NOT_GIVEN
+
+__all__ = ["TASK_TYPES", "add_fastlabel_parser"]
+
+#: FastLabel task types whose create takes one file.
+TASK_TYPES = (
+    "image",
+    "image_classification",
+    "video",
+    "video_classification",
+    "text",
+    "text_classification",
+    "audio",
+    "audio_classification",
+    "pcd",
+)
+ENV = "FASTLABEL_ACCESS_TOKEN"
+#: Times a create is re-sent after its answer was lost and the lookup found nothing.
+_MAX_RESENDS = 2
+
+
+@attrs.frozen
+class _File:
+    path: Path
+    extras: dict[str, typing.Any]
+
+
+def add_fastlabel_parser(subparsers: typing.Any) -> None:
+    """Register ``upload fastlabel``."""
+    parser = subparsers.add_parser(
+        "fastlabel",
+        help="create one FastLabel task per file of a folder",
+        description=(
+            "Create one task per file of DIR (task name: the path relative to DIR). "
+            f"Credential: ${ENV} or --token."
+        ),
+    )
+    parser.add_argument("dir", metavar="DIR", help="folder of files (searched recursively)")
+    parser.add_argument("--project", required=True, metavar="SLUG", help="project slug")
+    parser.add_argument("--type", required=True, choices=TASK_TYPES, help="task type")
+    parser.add_argument(
+        "--annotations",
+        metavar="JSON",
+        help="pre-labels: a JSON object keyed by file name (relative path or base name), "
+        "each value a list of annotations (attributes for *_classification), or an object "
+        "of create arguments such as {'annotations': [...], 'tags': [...]}",
+    )
+    parser.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="count a file whose task name already exists in the project as done",
+    )
+    add_job_options(parser, env=ENV, token_help="access token")
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    return run_command("upload fastlabel", lambda: upload_fastlabel(args, sys.stdout))
+
+
+def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
+    from ._providers.fastlabel._base import DEFAULT_RATE_LIMIT
+    from ._providers.fastlabel._task_kinds import KINDS
+
+    kind = KINDS[args.type]
+    root = Path(args.dir)
+    files = list(walk_files(root))
+    if not files:
+        raise UsageError(f"no files in {root}")
+    annotations = _load_annotations(args.annotations)
+    token = "" if args.dry_run else credential(args.token, ENV, "FastLabel access token")
+    ctx = JobContext(
+        "upload fastlabel",
+        args,
+        out,
+        provider="FastLabel",
+        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
+    )
+    ctx.open()
+    try:
+        what = f"FastLabel {kind.title} tasks"
+        ctx.say(f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {args.project!r}")
+        items: list[Item[_File]] = []
+        used: set[str] = set()
+        for path in files:
+            name = path.relative_to(root).as_posix()
+            reason = check_file(
+                path, extensions=kind.extensions, max_bytes=kind.max_bytes, what=what
+            )
+            if reason is not None:
+                ctx.reject(name, reason)
+                continue
+            extras, matched = _extras_for(annotations, name, path.name, kind.key)
+            used.update(matched)
+            items.append(Item(name, _File(path, extras)))
+        for unused in sorted(set(annotations) - used):
+            ctx.say(f"  note: --annotations has an entry {unused!r} that matches no file sent")
+        if args.dry_run:
+            return ctx.dry_run_list(
+                items,
+                lambda i: (
+                    f"{kind.title} task {i.name!r} ({human_size(i.payload.path.stat().st_size)})"
+                ),
+            )
+        return anyio.run(_send, ctx, args, kind.key, root, items, token)
+    finally:
+        anyio.run(ctx.aclose)
+
+
+async def _send(
+    ctx: JobContext,
+    args: argparse.Namespace,
+    kind: str,
+    root: Path,
+    items: list[Item[_File]],
+    token: str,
+) -> int:
+    from ._providers.fastlabel import AsyncFastLabel
+
+    project: str = args.project
+    counts = {"resolved": 0, "existing": 0}
+    async with AsyncFastLabel(
+        token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+    ) as client:
+        create = getattr(client, f"create_{kind}_task")
+
+        async def lookup(name: str) -> str | None:
+            found = await client.find_task_by_name(kind, project, name)
+            return None if found is None else found.id
+
+        async def call(item: Item[_File]) -> str:
+            resends = 0
+            lost: AmbiguousResultError | None = None
+            while True:
+                try:
+                    return str(
+                        await create(
+                            project,
+                            name=item.name,
+                            file_path=item.payload.path,
+                            **item.payload.extras,
+                        )
+                    )
+                except AmbiguousResultError as exc:
+                    lost = exc
+                except ConflictError:
+                    if lost is None and not args.skip_existing:
+                        raise
+                try:
+                    found = await lookup(item.name)
+                except APIError as exc:
+                    raise (lost or exc) from exc
+                if found is not None:
+                    counts["resolved" if lost is not None else "existing"] += 1
+                    return found
+                if lost is None or resends >= _MAX_RESENDS:
+                    raise lost or ConflictError("conflict, but no task found", status=409)
+                # Not there: the request never reached the server. Names are unique in a
+                # project, so sending again cannot make a second task.
+                resends += 1
+
+        async def key(item: Item[_File]) -> str:
+            file_key = await Journal.file_key(item.payload.path, root=root)
+            return f"fastlabel:{project}:{kind}:{file_key}"
+
+        phase = await ctx.run_phase(
+            "upload",
+            items,
+            call,
+            key=key,
+            resolve=lambda item: lookup(item.name),
+            remote_id=lambda task_id: task_id,
+            write=lambda o: {"remote_id": o.value if o.value is not None else o.remote_id},
+        )
+    extra = []
+    if counts["resolved"]:
+        extra.append(
+            f"{counts['resolved']} lost answer(s) resolved by looking the task up by name "
+            "(nothing created twice)"
+        )
+    if counts["existing"]:
+        extra.append(f"{counts['existing']} task(s) already existed (--skip-existing)")
+    return ctx.summary(
+        ok=phase.count("ok"),
+        failed=phase.count("failed"),
+        not_run=phase.not_run,
+        ambiguous=phase.count("ambiguous"),
+        resumed=phase.resumed,
+        elapsed=phase.elapsed,
+        extra=extra,
+    )
+
+
+def _load_annotations(path: str | None) -> dict[str, typing.Any]:
+    if path is None:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except FileNotFoundError:
+        raise UsageError(f"--annotations file not found: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read --annotations {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"--annotations {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--annotations {path} must be a JSON object keyed by file name")
+    for name, value in data.items():
+        if not isinstance(value, (list, dict)):
+            raise UsageError(
+                f"--annotations {path}: the entry {name!r} must be a list or an object"
+            )
+    return data
+
+
+def _extras_for(
+    annotations: dict[str, typing.Any], name: str, base: str, kind: str
+) -> tuple[dict[str, typing.Any], list[str]]:
+    entry_name = name if name in annotations else base if base in annotations else None
+    if entry_name is None:
+        return {}, []
+    entry = annotations[entry_name]
+    field = "attributes" if kind.endswith("_classification") else "annotations"
+    extras = {field: entry} if isinstance(entry, list) else dict(entry)
+    return extras, [entry_name]

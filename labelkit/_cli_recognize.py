@@ -1,0 +1,390 @@
+"""``labelkit recognize cloudsight DIR`` and ``labelkit analyze redflag FILES...``.
+
+Both submit files in bulk (journaled with ``--journal``: a re-run does not
+submit again what was already accepted) and then wait for every result
+concurrently; one output line per file carries its final status and result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing
+from pathlib import Path
+
+import anyio
+import attrs
+
+from ._bulk import Outcome
+from ._cli_jobs import (
+    Item,
+    JobContext,
+    UsageError,
+    add_job_options,
+    check_file,
+    credential,
+    human_size,
+    run_command,
+    walk_files,
+)
+from ._journal import Journal
+from ._types import NOT_GIVEN
+
+__all__ = ["add_analyze_command", "add_recognize_command"]
+
+CLOUDSIGHT_ENV = "CLOUDSIGHT_API_KEY"
+REDFLAG_ENV = "REDFLAG_TOKEN"
+#: Image types sent to CloudSight (it documents no size limit).
+CLOUDSIGHT_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+#: What RedFlag accepts (PNG, JPG, MP3, MP4), and the analyses run on each kind by default.
+REDFLAG_KINDS = {".png": "image", ".jpg": "image", ".jpeg": "image", ".mp3": "audio"}
+REDFLAG_KINDS[".mp4"] = "video"
+DEFAULT_ANALYSES = {
+    "image": ("object-id", "caption"),
+    "audio": ("sentiment-simple", "topic"),
+    "video": ("object-id", "activity-id"),
+}
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
+    return value
+
+
+def add_recognize_command(subparsers: typing.Any) -> None:
+    """Register ``recognize cloudsight``."""
+    parser = subparsers.add_parser("recognize", help="image recognition of a folder of images")
+    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    cloudsight = providers.add_parser(
+        "cloudsight",
+        help="submit every image of a folder to CloudSight and wait for the descriptions",
+        description=f"Credential: ${CLOUDSIGHT_ENV} or --token.",
+    )
+    cloudsight.add_argument("dir", metavar="DIR", help="folder of images (searched recursively)")
+    cloudsight.add_argument("--locale", default="en-US", help="answer language (en-US)")
+    cloudsight.add_argument(
+        "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per image (600)"
+    )
+    add_job_options(cloudsight, env=CLOUDSIGHT_ENV, token_help="API key")
+    cloudsight.set_defaults(
+        handler=lambda args: run_command(
+            "recognize cloudsight", lambda: recognize_cloudsight(args, sys.stdout)
+        )
+    )
+
+
+def add_analyze_command(subparsers: typing.Any) -> None:
+    """Register ``analyze redflag``."""
+    parser = subparsers.add_parser("analyze", help="content analysis of files")
+    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    redflag = providers.add_parser(
+        "redflag",
+        help="upload files to RedFlag, analyse them and wait for the results",
+        description=(
+            "Upload PNG/JPG/MP3/MP4 files (folders are searched), create one operation per "
+            f"kind and batch, wait for them. Credential: ${REDFLAG_ENV} or --token."
+        ),
+    )
+    redflag.add_argument("files", nargs="+", metavar="FILE", help="files or folders")
+    redflag.add_argument(
+        "--analyses",
+        metavar="A,B",
+        help="analyses for every file (default: object-id,caption for images, "
+        "sentiment-simple,topic for audio, object-id,activity-id for video)",
+    )
+    redflag.add_argument(
+        "--batch-size", type=int, default=100, metavar="N", help="files per operation (100)"
+    )
+    redflag.add_argument(
+        "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per operation (600)"
+    )
+    add_job_options(redflag, env=REDFLAG_ENV, token_help="JWT")
+    redflag.set_defaults(
+        handler=lambda args: run_command(
+            "analyze redflag", lambda: analyze_redflag(args, sys.stdout)
+        )
+    )
+
+
+# -- CloudSight ----------------------------------------------------------------------------
+
+
+def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Run ``recognize cloudsight`` with parsed ``args``; returns the exit status."""
+    root = Path(args.dir)
+    files = list(walk_files(root))
+    if not files:
+        raise UsageError(f"no files in {root}")
+    key = "" if args.dry_run else credential(args.token, CLOUDSIGHT_ENV, "CloudSight API key")
+    ctx = JobContext(
+        "recognize cloudsight", args, out, provider="CloudSight", rate_limit=args.rate_limit
+    )
+    ctx.open()
+    try:
+        ctx.say(f"recognize cloudsight: {len(files)} file(s) in {root}")
+        items = _checked(ctx, root, files, CLOUDSIGHT_TYPES, "CloudSight image requests")
+        if args.dry_run:
+            return ctx.dry_run_list(items, _describe_file)
+        return anyio.run(_recognize, ctx, args, root, items, key)
+    finally:
+        anyio.run(ctx.aclose)
+
+
+async def _recognize(
+    ctx: JobContext, args: argparse.Namespace, root: Path, items: list[Item[Path]], key: str
+) -> int:
+    from ._providers.cloudsight import AsyncCloudSight, ImageJob
+
+    async with AsyncCloudSight(
+        key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+    ) as client:
+
+        async def submit(item: Item[Path]) -> ImageJob:
+            return await client.image_request(item.payload, locale=args.locale)
+
+        submitted = await ctx.run_phase(
+            "submit",
+            items,
+            submit,
+            key=_file_key("cloudsight", root),
+            remote_id=lambda job: job.token,
+            write=_failures_only,
+        )
+        names: dict[str, str] = {}
+        for outcome in submitted.ok_outcomes():
+            token = outcome.value.token if outcome.value is not None else outcome.remote_id
+            if token is not None:
+                names[token] = outcome.item.name
+
+        def write(outcome: Outcome[str, ImageJob]) -> dict[str, object]:
+            job = outcome.value
+            if job is None:
+                return {"remote_id": outcome.item}
+            reason = None if job.reason is None else str(job.reason.value)
+            return {
+                "remote_id": job.token,
+                "job_status": job.status.value,
+                "result": job.name,
+                "reason": reason,
+            }
+
+        waited = await ctx.consume(
+            "recognize",
+            len(names),
+            lambda: client.wait_many(list(names), timeout=args.timeout),
+            names.__getitem__,
+            write,
+        )
+    statuses: dict[str, int] = {}
+    examples: list[str] = []
+    for outcome in waited.ok_outcomes():
+        job = outcome.value
+        assert job is not None
+        statuses[job.status.value] = statuses.get(job.status.value, 0) + 1
+        if job.name and len(examples) < 3:
+            examples.append(f"e.g. {names[outcome.item]}: {job.name!r}")
+    extra = []
+    if statuses:
+        extra.append("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    extra += examples
+    return ctx.summary(
+        ok=waited.count("ok"),
+        failed=submitted.count("failed") + waited.count("failed"),
+        not_run=submitted.not_run + waited.not_run,
+        ambiguous=submitted.count("ambiguous"),
+        resumed=submitted.resumed,
+        elapsed=submitted.elapsed + waited.elapsed,
+        extra=extra,
+        lookup=False,
+    )
+
+
+# -- RedFlag -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Batch:
+    kind: str
+    files: tuple[tuple[str, int], ...]  # (name, file id)
+    analyses: tuple[str, ...]
+
+
+def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Run ``analyze redflag`` with parsed ``args``; returns the exit status."""
+    from ._providers.redflag._models import ANALYSIS_TYPES
+
+    analyses: tuple[str, ...] | None = None
+    if args.analyses:
+        analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
+        unknown = [a for a in analyses if a not in ANALYSIS_TYPES]
+        if unknown or not analyses:
+            known = ", ".join(sorted(ANALYSIS_TYPES))
+            raise UsageError(f"unknown analysis {', '.join(unknown)!r}; one of: {known}")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    paths: list[Path] = []
+    missing: list[str] = []
+    for arg in args.files:
+        path = Path(arg)
+        if path.is_dir():
+            paths += walk_files(path)
+        elif path.exists():
+            paths.append(path)
+        else:
+            missing.append(arg)
+    if not paths and missing:
+        raise UsageError(f"file not found: {missing[0]}")
+    if not paths:
+        raise UsageError("no files found in " + ", ".join(args.files))
+    token = "" if args.dry_run else credential(args.token, REDFLAG_ENV, "RedFlag token")
+    ctx = JobContext("analyze redflag", args, out, provider="RedFlag", rate_limit=args.rate_limit)
+    ctx.open()
+    try:
+        ctx.say(f"analyze redflag: {len(paths)} file(s)")
+        for name in missing:
+            ctx.reject(name, "file not found")
+        items: list[Item[Path]] = []
+        for path in paths:
+            name = path.as_posix()
+            reason = check_file(
+                path, extensions=tuple(REDFLAG_KINDS), max_bytes=None, what="RedFlag uploads"
+            )
+            if reason is not None:
+                ctx.reject(name, reason)
+            else:
+                items.append(Item(name, path))
+        if args.dry_run:
+            return ctx.dry_run_list(items, _describe_file)
+        return anyio.run(_analyze, ctx, args, items, analyses, token)
+    finally:
+        anyio.run(ctx.aclose)
+
+
+async def _analyze(
+    ctx: JobContext,
+    args: argparse.Namespace,
+    items: list[Item[Path]],
+    analyses: tuple[str, ...] | None,
+    token: str,
+) -> int:
+    from ._providers.redflag import AsyncRedFlag
+    from ._providers.redflag._models import Operation
+
+    async with AsyncRedFlag(
+        token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+    ) as client:
+
+        async def upload(item: Item[Path]) -> int:
+            return await client.upload_file(item.payload)
+
+        async def key(item: Item[Path]) -> str:
+            return "redflag:upload:" + await Journal.file_key(item.payload.resolve())
+
+        uploaded = await ctx.run_phase(
+            "upload", items, upload, key=key, remote_id=lambda i: i, write=_failures_only
+        )
+        by_kind: dict[str, list[tuple[str, int]]] = {}
+        for outcome in uploaded.ok_outcomes():
+            file_id = outcome.value if outcome.value is not None else outcome.remote_id
+            kind = REDFLAG_KINDS[outcome.item.payload.suffix.lower()]
+            by_kind.setdefault(kind, []).append((outcome.item.name, int(str(file_id))))
+        batches: list[Item[_Batch]] = []
+        for kind, files in sorted(by_kind.items()):
+            wanted = analyses or DEFAULT_ANALYSES[kind]
+            for start in range(0, len(files), args.batch_size):
+                chunk = tuple(files[start : start + args.batch_size])
+                label = f"{kind} batch {start // args.batch_size + 1} ({len(chunk)} files)"
+                batches.append(Item(label, _Batch(kind, chunk, wanted)))
+
+        async def run_operation(item: Item[_Batch]) -> Operation:
+            batch = item.payload
+            ids = [file_id for _, file_id in batch.files]
+            op_id = await client.create_operation("file", list(batch.analyses), ids)
+            return await client.wait_operation(op_id, timeout=args.timeout)
+
+        if batches:
+            ctx.say(f"  {len(batches)} operation(s): " + "; ".join(b.name for b in batches))
+        analysed = await ctx.run_phase("analyze", batches, run_operation)
+    ok = failed = ambiguous = 0
+    for batch_item in batches:
+        op_outcome = analysed.outcomes.get(batch_item.name)
+        results = _results(op_outcome.value) if op_outcome is not None and op_outcome.ok else {}
+        for name, file_id in batch_item.payload.files:
+            if op_outcome is not None and op_outcome.ok:
+                ok += 1
+                assert op_outcome.value is not None
+                ctx.write_result(
+                    name,
+                    "ok",
+                    remote_id=file_id,
+                    operation=op_outcome.value.id,
+                    analyses=results.get(file_id, {}),
+                )
+            else:
+                error = "not run" if op_outcome is None else str(op_outcome.error)
+                ambiguous += op_outcome is not None and op_outcome.status.value == "ambiguous"
+                failed += op_outcome is None or op_outcome.status.value == "failed"
+                ctx.write_result(name, "failed", remote_id=file_id, error=error)
+    return ctx.summary(
+        ok=ok,
+        failed=failed + uploaded.count("failed"),
+        not_run=uploaded.not_run,
+        ambiguous=ambiguous + uploaded.count("ambiguous"),
+        resumed=uploaded.resumed,
+        elapsed=uploaded.elapsed + analysed.elapsed,
+        extra=[f"{analysed.count('ok')} of {len(batches)} operation(s) done"],
+        lookup=False,
+    )
+
+
+def _results(operation: typing.Any) -> dict[int, dict[str, object]]:
+    out: dict[int, dict[str, object]] = {}
+    if operation is None or operation.data is None:
+        return out
+    for content in operation.data.contents:
+        labels: dict[str, object] = {}
+        for analysis in content.analyses:
+            labels[analysis.type.value] = analysis.label or analysis.data
+        try:
+            out[int(content.content)] = labels
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+# -- shared --------------------------------------------------------------------------------
+
+
+def _checked(
+    ctx: JobContext, root: Path, files: list[Path], types: tuple[str, ...], what: str
+) -> list[Item[Path]]:
+    items: list[Item[Path]] = []
+    for path in files:
+        name = path.relative_to(root).as_posix()
+        reason = check_file(path, extensions=types, max_bytes=None, what=what)
+        if reason is not None:
+            ctx.reject(name, reason)
+        else:
+            items.append(Item(name, path))
+    return items
+
+
+def _describe_file(item: Item[Path]) -> str:
+    return f"{item.name} ({human_size(item.payload.stat().st_size)})"
+
+
+def _file_key(prefix: str, root: Path) -> typing.Callable[[Item[Path]], typing.Awaitable[str]]:
+    async def key(item: Item[Path]) -> str:
+        return f"{prefix}:" + await Journal.file_key(item.payload, root=root)
+
+    return key
+
+
+def _failures_only(outcome: Outcome[Item[Path], typing.Any]) -> dict[str, object] | None:
+    """Write the line of an item that failed here; a later phase writes the others."""
+    return None if outcome.ok else {}

@@ -1,0 +1,172 @@
+"""``labelkit upload scale``: one Scale task per line of a JSONL file of task parameters.
+
+Every task carries a ``unique_id`` (the line's own, else one derived from a
+hash of the type and the line's content), so a create is retried safely and
+re-running the same file never makes a duplicate; with ``--journal`` the
+items already done are not even sent, and an item a crash left unknown is
+looked up by ``unique_id`` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import typing
+from pathlib import Path
+
+import anyio
+import attrs
+
+from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
+from ._types import NOT_GIVEN
+
+__all__ = ["add_scale_parser"]
+
+ENV = "SCALE_API_KEY"
+
+
+@attrs.frozen
+class _Task:
+    line: int
+    params: dict[str, typing.Any]
+
+
+def add_scale_parser(subparsers: typing.Any) -> None:
+    """Register ``upload scale``."""
+    parser = subparsers.add_parser(
+        "scale",
+        help="create one Scale task per line of a JSONL file",
+        description=(
+            "Create one task per line of FILE, each line a JSON object of the task's "
+            "parameters (project, instruction, attachment, ...). A line without unique_id "
+            f"gets one derived from its content. Credential: ${ENV} or --token."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="JSONL file of task parameters")
+    parser.add_argument(
+        "--type", required=True, metavar="TYPE", help="task type, e.g. categorization"
+    )
+    parser.add_argument("--project", metavar="NAME", help="project of lines that name none")
+    parser.add_argument("--batch", metavar="NAME", help="batch of lines that name none")
+    add_job_options(parser, env=ENV, token_help="API key")
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    return run_command("upload scale", lambda: upload_scale(args, sys.stdout))
+
+
+def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Run ``upload scale`` with parsed ``args``; returns the exit status."""
+    from ._providers.scale import TaskType
+
+    kind = args.type.lower()
+    known = sorted(t.value for t in TaskType)
+    if kind not in known:
+        raise UsageError(f"unknown Scale task type {args.type!r}; one of: {', '.join(known)}")
+    source = Path(args.file)
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {source}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {source}: {exc}") from None
+    api_key = "" if args.dry_run else credential(args.token, ENV, "Scale API key")
+    ctx = JobContext("upload scale", args, out, provider="Scale", rate_limit=args.rate_limit)
+    ctx.open()
+    try:
+        ctx.say(f"upload scale: {source} -> {kind} tasks")
+        items: list[Item[_Task]] = []
+        seen: dict[str, int] = {}
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            params, reason = _parse_line(text, args)
+            if params is None:
+                ctx.reject(f"line {number}", typing.cast(str, reason))
+                continue
+            unique_id = params.setdefault("unique_id", _derived_unique_id(kind, params))
+            if unique_id in seen:
+                ctx.reject(
+                    f"line {number}",
+                    f"same unique_id {unique_id!r} as line {seen[unique_id]}; it would be one task",
+                )
+                continue
+            seen[unique_id] = number
+            items.append(Item(unique_id, _Task(number, params)))
+        if not items and not ctx.rejected:
+            raise UsageError(f"no tasks in {source} (expected one JSON object per line)")
+        if args.dry_run:
+            return ctx.dry_run_list(
+                items, lambda i: f"{kind} task {i.name} (line {i.payload.line})"
+            )
+        return anyio.run(_send, ctx, args, kind, items, api_key)
+    finally:
+        anyio.run(ctx.aclose)
+
+
+def _parse_line(
+    text: str, args: argparse.Namespace
+) -> tuple[dict[str, typing.Any] | None, str | None]:
+    try:
+        params = json.loads(text)
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc})"
+    if not isinstance(params, dict):
+        return None, f"expected a JSON object of task parameters, got {type(params).__name__}"
+    unique_id = params.get("unique_id")
+    if unique_id is not None and (not isinstance(unique_id, str) or not unique_id.strip()):
+        return None, f"unique_id must be a non-empty string, got {unique_id!r}"
+    if args.project and "project" not in params:
+        params["project"] = args.project
+    if args.batch and "batch" not in params:
+        params["batch"] = args.batch
+    return params, None
+
+
+def _derived_unique_id(kind: str, params: dict[str, typing.Any]) -> str:
+    canonical = json.dumps([kind, params], sort_keys=True, separators=(",", ":"))
+    return "labelkit-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+async def _send(
+    ctx: JobContext, args: argparse.Namespace, kind: str, items: list[Item[_Task]], api_key: str
+) -> int:
+    from ._providers.scale import AsyncScale, Task
+
+    async with AsyncScale(
+        api_key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+    ) as client:
+
+        async def call(item: Item[_Task]) -> Task:
+            return await client.create_task(kind, **item.payload.params)
+
+        async def resolve(item: Item[_Task]) -> Task | None:
+            project = item.payload.params.get("project")
+            page = await client.tasks(
+                unique_id=item.name, project=project if isinstance(project, str) else None
+            )
+            return next((task for task in page if task.unique_id == item.name), None)
+
+        phase = await ctx.run_phase(
+            "upload",
+            items,
+            call,
+            key=lambda item: f"scale:{kind}:{item.name}",
+            resolve=resolve,
+            remote_id=lambda task: task.task_id,
+            write=lambda o: {
+                "remote_id": o.value.task_id if o.value is not None else o.remote_id,
+                "line": o.item.payload.line,
+            },
+        )
+    return ctx.summary(
+        ok=phase.count("ok"),
+        failed=phase.count("failed"),
+        not_run=phase.not_run,
+        ambiguous=phase.count("ambiguous"),
+        resumed=phase.resumed,
+        elapsed=phase.elapsed,
+    )
