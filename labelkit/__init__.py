@@ -26,13 +26,16 @@ from ._errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from ._journal import Journal, JournalEntry, JournalState
 from ._logging import CallRecord, record_calls
 from ._models import ResponseValidationError
 from ._pagination import Page
 from ._poll import JobState, wait_for, wait_many
 from ._providers.cloudsight import AsyncCloudSight, CloudSight
 from ._providers.datawow import AsyncDatawow, Datawow
+from ._providers.fastlabel import AsyncFastLabel, FastLabel
 from ._providers.redflag import AsyncRedFlag, RedFlag
+from ._providers.scale import AsyncScale, Scale
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -45,7 +48,9 @@ __all__ = [
     "AmbiguousResultError",
     "AsyncCloudSight",
     "AsyncDatawow",
+    "AsyncFastLabel",
     "AsyncRedFlag",
+    "AsyncScale",
     "AuthenticationError",
     "BadRequestError",
     "BulkRun",
@@ -54,9 +59,13 @@ __all__ = [
     "CloudSight",
     "ConflictError",
     "Datawow",
+    "FastLabel",
     "InternalServerError",
     "JobFailedError",
     "JobState",
+    "Journal",
+    "JournalEntry",
+    "JournalState",
     "LabelkitError",
     "NotFoundError",
     "NotGiven",
@@ -72,6 +81,7 @@ __all__ = [
     "RedFlag",
     "ResponseValidationError",
     "RetryPolicy",
+    "Scale",
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",

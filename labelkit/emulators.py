@@ -18,7 +18,9 @@ from ._emulator import (
 )
 from ._providers.cloudsight._emulator import CloudSightEmulator
 from ._providers.datawow._emulator import DatawowEmulator
+from ._providers.fastlabel._emulator import FastLabelEmulator
 from ._providers.redflag._emulator import RedFlagEmulator
+from ._providers.scale._emulator import ScaleEmulator
 
 __all__ = [
     "CloudSightEmulator",
@@ -27,7 +29,9 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorServer",
     "EmulatorStats",
+    "FastLabelEmulator",
     "RedFlagEmulator",
+    "ScaleEmulator",
     "SimClock",
     "available_emulators",
     "create_emulator",

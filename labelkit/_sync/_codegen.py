@@ -116,6 +116,18 @@ TARGETS: list[Target] = [
         "Predictions",
         "labelkit._providers.datawow._sync",
     ),
+    Target(
+        "labelkit._providers.scale._client",
+        "AsyncScale",
+        "Scale",
+        "labelkit._providers.scale._sync",
+    ),
+    Target(
+        "labelkit._providers.fastlabel._client",
+        "AsyncFastLabel",
+        "FastLabel",
+        "labelkit._providers.fastlabel._sync",
+    ),
 ]
 
 #: Return types bridged to a sync ``Iterator``, by unqualified name.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -12,6 +13,7 @@ from labelkit._client import ItemT, ResultT
 from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._http import AsyncTransport
+from labelkit._journal import Journal
 from labelkit._providers.redflag._client import AsyncRedFlag
 from labelkit._providers.redflag._models import AnalysisType, ContentType, Operation
 from labelkit._sync import _portal
@@ -223,13 +225,27 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         *,
         concurrency: int = 16,
         on_progress: typing.Callable[[typing.Any], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        key: typing.Callable[[ItemT], str | typing.Awaitable[str]] | None = None,
+        resolve: typing.Callable[[ItemT], typing.Awaitable[ResultT | None]] | None = None,
+        remote_id: typing.Callable[[ResultT], object] | None = None,
     ) -> Iterator[Outcome[ItemT, ResultT]]:
         """Run ``fn`` over ``items`` with at most ``concurrency`` calls in flight.
 
         Yields one :class:`~labelkit.Outcome` per item (ok, failed or
         ambiguous) in completion order; one failure never stops the rest.
         Every call still goes through this client's rate limiter and retries.
+        ``journal``, ``key``, ``resolve`` and ``remote_id`` make the job
+        resumable without duplicates, as in :func:`~labelkit.bulk`.
         """
         return _portal.iterate_call(
-            self._async.bulk, fn=fn, items=items, concurrency=concurrency, on_progress=on_progress
+            self._async.bulk,
+            fn=fn,
+            items=items,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+            key=key,
+            resolve=resolve,
+            remote_id=remote_id,
         )
