@@ -80,7 +80,7 @@ async def main(api_url: str, folder: pathlib.Path) -> int:
         # 3. DICOM: a zip import is asynchronous; its history is polled to the end.
         await client.create_project("dicom_segmentation", "CT", "ct")
         history = await client.create_dicom_task("ct", dicom_zip, tags=["2024"])
-        done = await client.wait_history(history.id, policy=QUICK)
+        done = await client.wait_history(history.id, poll=QUICK)
         names = [t.name async for t in client.iter_dicom_tasks("ct")]
         print(f"DICOM import {done.status}: tasks {names}")
 

@@ -48,6 +48,9 @@ ResultT = typing.TypeVar("ResultT")
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 
+_DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
+
+
 class StreamedBody(typing.Protocol):
     """A request body streamed with a known length, e.g. :class:`~labelkit._files.MultipartBody`.
 
@@ -90,7 +93,7 @@ class AsyncAPIClient:
         timeout: float | Timeout | None,
         max_retries: int,
         retry: RetryPolicy | None,
-        rate_limit: RateLimit | NotGiven | None,
+        rate_limit: RateLimit | Limiter | NotGiven | None,
         max_connections: int,
         proxy: str | None,
         verify: bool | str | ssl.SSLContext,
@@ -105,7 +108,11 @@ class AsyncAPIClient:
             resolved = "http://emulator" + urlsplit(resolved).path
         self._secrets: tuple[str, ...] = (credential,)
         self._timeout = Timeout.of(timeout)
-        self._retry = attrs.evolve(retry or RetryPolicy(), max_retries=max_retries)
+        self._retry = retry or RetryPolicy()
+        # max_retries= overrides the policy's count unless it is the default and a
+        # policy was given: RetryPolicy(max_retries=6) alone must not become 2.
+        if retry is None or max_retries != _DEFAULT_MAX_RETRIES:
+            self._retry = attrs.evolve(self._retry, max_retries=max_retries)
         self._session = HttpSession(
             base_url=resolved,
             headers={"Accept": "application/json", **(default_headers or {}), **auth_headers},
@@ -116,9 +123,14 @@ class AsyncAPIClient:
             transport=transport,
             app=app,
         )
-        rate = self.default_rate_limit if isinstance(rate_limit, NotGiven) else rate_limit
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._session.base_url))
-        self._limiter: Limiter | None = shared_limiter(self.provider, origin, credential, rate)
+        self._limiter: Limiter | None
+        if isinstance(rate_limit, Limiter):
+            # A limiter of the caller's: e.g. one on a RedisStore shared by many processes.
+            self._limiter = rate_limit
+        else:
+            rate = self.default_rate_limit if isinstance(rate_limit, NotGiven) else rate_limit
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._session.base_url))
+            self._limiter = shared_limiter(self.provider, origin, credential, rate)
         self._max_in_flight = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None
 

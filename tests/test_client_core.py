@@ -412,3 +412,12 @@ async def test_debug_log_line_has_method_url_status_and_retries(
     line = caplog.records[-1].getMessage()
     assert line.startswith(f"GET {URL} -> 200 in ")
     assert "retries=1" in line
+
+
+def test_a_retry_policy_keeps_its_own_count_unless_max_retries_is_given() -> None:
+    from ._toy_client import Toy
+
+    assert Toy(retry=RetryPolicy(max_retries=6))._retry.max_retries == 6
+    assert Toy(retry=RetryPolicy(max_retries=6), max_retries=4)._retry.max_retries == 4
+    assert Toy(max_retries=5)._retry.max_retries == 5
+    assert Toy(retry=None)._retry.max_retries == 2

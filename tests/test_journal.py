@@ -209,7 +209,7 @@ async def test_key_function_and_duplicates(tmp_path: pathlib.Path) -> None:
     assert isinstance(first.error, labelkit.ValidationError)
     assert "used by two items in flight" in str(first.error)
     assert sorted(o.index for o in rest) == [0, 2]
-    assert calls == [1, 2]
+    assert sorted(calls) == [1, 2]  # workers start in any order
 
 
 async def test_items_need_a_key(tmp_path: pathlib.Path) -> None:

@@ -309,3 +309,30 @@ async def test_limiter_hold_on_redis(store: RedisStore) -> None:
             tg.start_soon(one)
     assert len(starts) == 9
     assert max_in_window(starts, 0.5) <= 3
+
+
+@pytest.mark.anyio
+async def test_a_client_given_a_redis_limiter_books_every_request_in_redis(
+    store: RedisStore, redis_url: str
+) -> None:
+    from labelkit import AsyncRedFlag
+    from labelkit.emulators import RedFlagEmulator
+    from labelkit.ratelimit import Limiter as PublicLimiter
+
+    limiter = PublicLimiter(RateLimit(100, 10.0), store=store)
+    emulator = RedFlagEmulator()
+    async with AsyncRedFlag("test-token", app=emulator, rate_limit=limiter) as client:
+        assert client._limiter is limiter
+        for _ in range(3):
+            with pytest.raises(labelkit.NotFoundError):
+                await client.get_operation(999_999)
+    probe = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 5
+    booked = 0
+    while time.monotonic() < deadline:  # commits travel on a background thread
+        booked = probe.zcard(store._keys[0])
+        if booked == 3:
+            break
+        time.sleep(0.02)
+    assert booked == 3
+    assert probe.zcard(store._held_key) == 0

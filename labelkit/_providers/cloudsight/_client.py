@@ -20,6 +20,7 @@ from ..._http import AsyncTransport, HttpResponse
 from ..._logging import redact_text, redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
+from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
 from ._models import (
@@ -107,7 +108,7 @@ class AsyncCloudSight(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         max_connections: int = 64,
         proxy: str | None = None,

@@ -18,7 +18,8 @@ Error bodies, which CloudSight does not document, are ``{"error": "<text>"}``
 found"}``.
 
 Jobs run on the app's simulated clock (``emulator.clock``): ``not completed``
-for ``config.processing_time`` seconds, then ``completed`` with a ``name``
+for ``config.processing_time`` seconds (plus, with ``processing_time_spread=S``,
+a per-job extra drawn uniformly from ``[0, S)``, seeded by ``config.seed``), then ``completed`` with a ``name``
 and ``categories`` derived from a SHA-256 of the image (the same on every
 run). A numeric ``image_request[ttl]`` shorter than that gives ``timeout``
 when it runs out. A URL or file name containing ``__skip__`` (reason
@@ -34,6 +35,7 @@ import base64
 import hashlib
 import itertools
 import math
+import random
 import re
 import time
 import urllib.parse
@@ -97,6 +99,7 @@ class StoredJob:
     ttl: float | None
     credential: str
     reposts: int = 0
+    extra_time: float = 0.0  # this job's share of ``processing_time_spread``
     forced: str | None = None
     forced_reason: str | None = None
 
@@ -116,9 +119,14 @@ class CloudSightEmulator(EmulatorApp):
         config: EmulatorConfig | None = None,
         credentials: Mapping[str, str] | None = None,
         sign_multipart_fields: bool = True,
+        processing_time_spread: float = 0.0,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(config=config, name="cloudsight", timer=timer)
+        if not processing_time_spread >= 0:
+            raise ValueError("processing_time_spread must be >= 0")
+        self.processing_time_spread = processing_time_spread
+        self._spread_rng = random.Random(self.config.seed)
         self.credentials = dict(credentials or {DEFAULT_KEY: DEFAULT_SECRET})
         self.sign_multipart_fields = sign_multipart_fields
         self.jobs: dict[str, StoredJob] = {}
@@ -150,7 +158,7 @@ class CloudSightEmulator(EmulatorApp):
         if job.forced is not None:
             return job.forced, job.forced_reason
         elapsed = self.clock.now() - job.created_at
-        processing = self.config.processing_time
+        processing = self.config.processing_time + job.extra_time
         if job.ttl is not None and elapsed >= job.ttl and job.ttl < processing:
             return "timeout", None
         if elapsed < processing:
@@ -217,6 +225,7 @@ class CloudSightEmulator(EmulatorApp):
             created_at=self.clock.now(),
             ttl=ttl,
             credential=request.credential,
+            extra_time=self._spread_rng.random() * self.processing_time_spread,
         )
         self.jobs[job.token] = job
         return json_response(self.job_object(job.token))

@@ -16,6 +16,7 @@ from labelkit._http import AsyncTransport
 from labelkit._journal import Journal
 from labelkit._providers.cloudsight._client import DEFAULT_POLL, AsyncCloudSight
 from labelkit._providers.cloudsight._models import ImageJob, Number, ParamValue
+from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -65,7 +66,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         max_connections: int = 64,
         proxy: str | None = None,

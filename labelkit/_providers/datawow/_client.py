@@ -18,6 +18,7 @@ from ..._http import AsyncTransport
 from ..._logging import redact_text, redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
+from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import Image, ImagePage, PageMeta
 from ._resources import (
@@ -106,7 +107,7 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         list_params_as_body: bool = False,
         max_connections: int = 64,

@@ -40,6 +40,7 @@ from labelkit._providers.datawow._resources import (
     AsyncPhotoTags,
     AsyncPredictions,
 )
+from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -92,7 +93,7 @@ class Datawow(SyncClient[AsyncDatawow]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         list_params_as_body: bool = False,
         max_connections: int = 64,

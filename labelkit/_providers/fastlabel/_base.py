@@ -17,6 +17,7 @@ from ..._client import AsyncAPIClient
 from ..._config import RateLimit, RetryPolicy, Timeout
 from ..._errors import ValidationError
 from ..._http import AsyncTransport, QueryParams
+from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._upload import json_body
 
@@ -56,7 +57,7 @@ class FastLabelBase(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         max_connections: int = 64,
         proxy: str | None = None,
         verify: bool | str | ssl.SSLContext = True,

@@ -53,8 +53,8 @@ from labelkit._providers.fastlabel._task_models import (
     TextTask,
     VideoTask,
 )
-from labelkit._providers.fastlabel._tasks_common import DEFAULT_HISTORY_POLL
 from labelkit._providers.fastlabel._upload import PathInput
+from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -95,7 +95,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         max_connections: int = 64,
         proxy: str | None = None,
         verify: bool | str | ssl.SSLContext = True,
@@ -2969,16 +2969,17 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         history_id: str,
         *,
         timeout: float | NotGiven | None = NOT_GIVEN,
-        policy: PollPolicy = DEFAULT_HISTORY_POLL,
+        poll: PollPolicy | None = None,
     ) -> History:
         """Poll :meth:`find_history` until the import has ended; return the final history.
 
         Raises :class:`~labelkit.JobFailedError` (``.job`` is the history) when
         the import failed and :class:`~labelkit.PollTimeoutError` when
-        ``timeout`` (default ``policy.timeout``) passes first.
+        ``timeout`` (default ``poll.timeout``) passes first. ``poll`` defaults
+        to :data:`DEFAULT_HISTORY_POLL`.
         """
         return _portal.call(
-            self._async.wait_history, history_id=history_id, timeout=timeout, policy=policy
+            self._async.wait_history, history_id=history_id, timeout=timeout, poll=poll
         )
 
     def update_aws_s3_storage(

@@ -197,18 +197,19 @@ class CommonTasksMixin(TasksBase):
         history_id: str,
         *,
         timeout: float | NotGiven | None = NOT_GIVEN,
-        policy: PollPolicy = DEFAULT_HISTORY_POLL,
+        poll: PollPolicy | None = None,
     ) -> History:
         """Poll :meth:`find_history` until the import has ended; return the final history.
 
         Raises :class:`~labelkit.JobFailedError` (``.job`` is the history) when
         the import failed and :class:`~labelkit.PollTimeoutError` when
-        ``timeout`` (default ``policy.timeout``) passes first.
+        ``timeout`` (default ``poll.timeout``) passes first. ``poll`` defaults
+        to :data:`DEFAULT_HISTORY_POLL`.
         """
         return await wait_for(
             lambda: self.find_history(history_id),
             _classify,
-            policy=policy,
+            policy=poll or DEFAULT_HISTORY_POLL,
             timeout=timeout,
             describe=f"import history {history_id}",
         )

@@ -15,6 +15,7 @@ from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import AsyncTransport
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
+from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import ANALYSIS_TYPES, AnalysisType, ContentType, Operation, OperationStatus
 
@@ -71,7 +72,7 @@ class AsyncRedFlag(AsyncAPIClient):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = PollPolicy(),
         max_connections: int = 64,
         proxy: str | None = None,

@@ -16,6 +16,7 @@ from labelkit._http import AsyncTransport
 from labelkit._journal import Journal
 from labelkit._providers.redflag._client import AsyncRedFlag
 from labelkit._providers.redflag._models import AnalysisType, ContentType, Operation
+from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -48,7 +49,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = PollPolicy(),
         max_connections: int = 64,
         proxy: str | None = None,

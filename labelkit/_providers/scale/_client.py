@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import ValidationError
 from ..._http import AsyncTransport
+from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._account import _AccountMixin
 from ._base import DEFAULT_POLL
@@ -76,7 +77,7 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
         max_connections: int = 64,

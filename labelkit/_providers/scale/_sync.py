@@ -36,6 +36,7 @@ from labelkit._providers.scale._models import (
     TeamMember,
     TeamRole,
 )
+from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -86,7 +87,7 @@ class Scale(SyncClient[AsyncScale]):
         timeout: float | Timeout | None = Timeout(),
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
         max_connections: int = 64,
