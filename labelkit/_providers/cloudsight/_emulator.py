@@ -19,7 +19,8 @@ found"}``.
 
 Jobs run on the app's simulated clock (``emulator.clock``): ``not completed``
 for ``config.processing_time`` seconds (plus, with ``processing_time_spread=S``,
-a per-job extra drawn uniformly from ``[0, S)``, seeded by ``config.seed``), then ``completed`` with a ``name``
+a per-job extra drawn uniformly from ``[0, S)``, seeded by ``config.seed``),
+then ``completed`` with a ``name``
 and ``categories`` derived from a SHA-256 of the image (the same on every
 run). A numeric ``image_request[ttl]`` shorter than that gives ``timeout``
 when it runs out. A URL or file name containing ``__skip__`` (reason
