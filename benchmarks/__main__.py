@@ -17,7 +17,26 @@ from pathlib import Path
 
 import labelkit
 
-from . import overhead, ratelimit
+from . import (
+    fastlabel_ratelimit,
+    memory,
+    overhead,
+    ratelimit,
+    sdk_overhead,
+    throughput,
+    waiting,
+)
+from ._chart import CHART, draw
+from ._report import (
+    fl_rate_section,
+    memory_section,
+    sdk_overhead_section,
+    summary_rows,
+    table,
+    throughput_section,
+    verdict,
+    waiting_section,
+)
 
 README = Path(__file__).resolve().parent / "README.md"
 
@@ -61,6 +80,7 @@ class Machine:
     python: str = f"{platform.python_implementation()} {platform.python_version()}"
     os: str = platform.platform()
     packages: str = ""
+    official: str = ""
     load_before: str = field(default_factory=_load)
     load_after: str = ""
 
@@ -72,25 +92,17 @@ class Machine:
             f"{name} {_version(name)}"
             for name in ("labelkit", "httpx", "httpcore", "anyio", "h11", "attrs", "cattrs", "trio")
         )
+        self.official = ", ".join(
+            f"{name} {_version(name)}"
+            for name in ("fastlabel", "scaleapi", "cloudsight", "requests", "matplotlib")
+        )
 
 
 # -- formatting -----------------------------------------------------------------------
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """A Markdown table, padded so that it also reads well as plain text."""
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    return [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [
-        line(row) for row in rows
-    ]
-
-
-def _verdict(ok: bool | None) -> str:
-    return "-" if ok is None else ("meets" if ok else "MISSES")
+_table = table
+_verdict = verdict
 
 
 def _num(value: float, digits: int = 2) -> str:
@@ -104,24 +116,31 @@ def _summary_rows(
     if over is not None:
         for c in over.comparisons:
             goal = "-" if c.goal is None else f"<= {c.goal}"
-            rows.append([f"CPU ratio: {c.title}", f"{c.ratio:.2f}", goal, _verdict(c.meets_goal)])
+            rows.append(
+                [f"5 CPU ratio vs httpx: {c.title}", f"{c.ratio:.2f}", goal, _verdict(c.meets_goal)]
+            )
     if rate is not None:
         rows += [
             [
-                "rate limit: utilisation (n - limit) / (t_last - t_first) / allowed",
+                "2b RedFlag rate limit: utilisation (n - limit) / (t_last - t_first) / allowed",
                 f"{rate.utilisation:.3f}",
                 f">= {ratelimit.GOAL_UTILISATION}",
                 _verdict(rate.utilisation >= ratelimit.GOAL_UTILISATION),
             ],
-            ["rate limit: 429 responses", str(rate.count_429), "0", _verdict(rate.count_429 == 0)],
             [
-                "rate limit: steady utilisation, from the limit-th start",
+                "2b RedFlag rate limit: 429 responses",
+                str(rate.count_429),
+                "0",
+                _verdict(rate.count_429 == 0),
+            ],
+            [
+                "2b RedFlag rate limit: steady utilisation, from the limit-th start",
                 f"{rate.steady_utilisation:.3f}",
                 f"- (ceiling {rate.ceiling:.3f})",
                 "-",
             ],
             [
-                "rate limit: plain n / elapsed over allowed rate",
+                "2b RedFlag rate limit: plain n / elapsed over allowed rate",
                 f"{rate.plain_rate / rate.allowed_rate:.3f}",
                 "-",
                 "-",
@@ -219,12 +238,10 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
             f"call and their response, {max_queued:.2f} s (median {median_queued:.2f} s) of it "
             "waiting in httpx's connection pool (or connecting) before being written, as "
             "httpcore's trace shows; the margin is "
-            f"{result.margin:.0%} of {result.period:g} s = {margin_s:.2f} s. The limiter "
-            "dates a slot from its grant, the server from the request's arrival: requests "
-            "that left late during the burst free their slots late in the server's window "
-            "but on time in the limiter's, so requests granted one window later are "
-            "rejected. Each 429 also pauses every caller for its `Retry-After` (whole "
-            "seconds), which is what pulls utilisation down.",
+            f"{result.margin:.0%} of {result.period:g} s = {margin_s:.2f} s. A slot freed "
+            "later in the server's window than in the limiter's lets a request through "
+            "too early; each 429 also pauses every caller for its `Retry-After` (whole "
+            "seconds), which pulls utilisation down.",
             "",
         ]
     return out
@@ -232,6 +249,31 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
 
 def _seconds(value: float | None) -> str:
     return "none" if value is None else f"{value:.2f} s after the first start"
+
+
+@dataclass
+class SideBySide:
+    """Results of the side-by-side benchmarks (1 to 6 of the issue); ``None``: not run."""
+
+    fl: throughput.ThroughputResult | None = None
+    fl_rate: fastlabel_ratelimit.FastLabelRateResult | None = None
+    mem: memory.MemoryResult | None = None
+    wait: waiting.WaitResult | None = None
+    sdk: sdk_overhead.SdkOverheadResult | None = None
+    scale: throughput.ThroughputResult | None = None
+    chart: str | None = None  # file name of the PNG next to the README
+    chart_note: str = ""
+
+    def rows(self) -> list[list[str]]:
+        """Their rows of the results table."""
+        return summary_rows(
+            fl=self.fl,
+            fl_rate=self.fl_rate,
+            mem=self.mem,
+            wait=self.wait,
+            sdk=self.sdk,
+            scale=self.scale,
+        )
 
 
 def render_readme(
@@ -242,8 +284,10 @@ def render_readme(
     duration: float,
     over: overhead.OverheadResult | None,
     rates: Sequence[tuple[str, ratelimit.RateLimitResult]],
+    side: SideBySide | None = None,
 ) -> str:
     """The whole benchmarks/README.md."""
+    side = side or SideBySide()
     rate = rates[0][1] if rates else None
     lines = [
         "# labelkit benchmarks",
@@ -251,7 +295,8 @@ def render_readme(
         "<!-- Generated by `python -m benchmarks`; every run rewrites this file. -->",
         "",
         f"Run on {started:%Y-%m-%d %H:%M} UTC, took {duration:.0f} s. "
-        "Benchmarks report numbers; they never fail on a time.",
+        "Benchmarks report numbers; they never fail on a time. Every figure is a ratio or "
+        "count measured in this run, against the same emulators, over loopback.",
         "",
         "Command, from the repository root (`nox -s bench` runs `python -m benchmarks`, "
         "plus any arguments given after `--`):",
@@ -270,31 +315,83 @@ def render_readme(
                 ["Python", machine.python],
                 ["OS", machine.os],
                 ["packages", machine.packages],
+                ["official SDKs and others", machine.official],
                 ["load average (1/5/15 min) before", machine.load_before],
                 ["load average (1/5/15 min) after", machine.load_after],
             ],
         ),
         "",
         "A load average above the core count means other processes competed for the CPU "
-        "during the run; CPU-time ratios are then noisier (see the per-repetition values).",
+        "during the run; CPU-time ratios are then noisier (see the per-repetition values). "
+        "The emulators run on the same two cores as the clients, so throughput and "
+        "waiting figures are also bounded by how fast the emulator answers.",
         "",
         "## Results",
         "",
-        *_table(["measure", "measured", "goal", "verdict"], _summary_rows(over, rate)),
+        *_table(
+            ["measure", "measured", "goal", "verdict"],
+            side.rows() + _summary_rows(over, rate),
+        ),
         "",
     ]
-    if over is not None:
-        lines += ["## Overhead: labelkit vs raw httpx", "", *_overhead_section(over), ""]
+    if side.chart:
+        alt = "throughput, memory and waiting, labelkit vs the official SDKs"
+        lines += [f"![{alt}]({side.chart})", ""]
+    elif side.chart_note:
+        lines += [f"No chart: {side.chart_note}", ""]
+    if side.fl is not None:
+        lines += ["## 1. Bulk throughput: FastLabel creates", "", *throughput_section(side.fl)]
+    if side.fl_rate is not None:
+        lines += [
+            "## 2. Rate-limit utilisation: FastLabel creates",
+            "",
+            *fl_rate_section(side.fl_rate),
+        ]
     if rates:
-        lines += ["## Rate-limit utilisation", ""]
+        lines += ["## 2b. Rate-limit utilisation: RedFlag reads", ""]
         for title, result in rates:
             lines += _ratelimit_section(result, title)
+    if side.mem is not None:
+        lines += ["## 3. Memory and import cost", "", *memory_section(side.mem)]
+    if side.wait is not None:
+        lines += ["## 4. Waiting for CloudSight jobs", "", *waiting_section(side.wait)]
+    if over is not None or side.sdk is not None:
+        lines += ["## 5. Per-request overhead", ""]
+    if over is not None:
+        lines += ["**labelkit vs raw httpx (RedFlag)**", "", *_overhead_section(over), ""]
+    if side.sdk is not None:
+        lines += [
+            "**The official SDKs, httpx and labelkit, one read each**",
+            "",
+            *sdk_overhead_section(side.sdk),
+        ]
+    if side.scale is not None:
+        lines += ["## 6. Scale creates", "", *throughput_section(side.scale)]
     lines += _METHOD
     return "\n".join(lines).rstrip() + "\n"
 
 
 _METHOD = """
 ## Method
+
+**Side by side with the official SDKs (1 to 6).** The official SDKs
+(`fastlabel`, `scaleapi`, `cloudsight`) are installed only in `nox -s bench`
+and pointed at the same emulators: `FASTLABEL_API_URL=<emulator>/v1/`,
+`ScaleClient(key, api_instance_url=<emulator>/v1)`, and CloudSight's
+module-level `REQUESTS_URL` / `RESPONSES_URL` patched. `fastlabel` calls
+`logging.basicConfig(level=INFO)` on import; the benchmarks undo that, so
+that httpx does not log (and bill) every labelkit request in the same process.
+Every emulator runs in its own process on a free loopback port. Details of
+each benchmark are in the docstring of its module: `benchmarks/throughput.py`
+(1 and 6), `fastlabel_ratelimit.py` (2), `memory.py` with `_child.py` (3: one
+fresh process per contender and call), `waiting.py` (4), `sdk_overhead.py`
+(5). The media files are made by `_media.py`: a 19 MiB PNG (a real 1x1 image
+plus a private chunk of random bytes) and a 200 MiB MP4 (the real one-second
+H.264 clip `data/h264_64x64_1s.mp4`, whose `stsd` says `avc1`, so that both
+OpenCV in the official SDK and labelkit's own check accept it, padded with a
+sparse `free` box). The CloudSight emulator's `processing_time_spread` gives
+each job its own completion time (4 to 12 s here, seeded).
+
 
 **Overhead.** The RedFlag emulator runs as a separate process
 (`python -m labelkit._cli emulate redflag --port <free port> --processing-time 0`,
@@ -355,13 +452,28 @@ on trio, and a second rate-limit run with 8 requests in flight instead of 64.
 # -- main -----------------------------------------------------------------------------
 
 
+BENCHMARKS = (
+    "throughput",
+    "fastlabel-ratelimit",
+    "memory",
+    "waiting",
+    "overhead",
+    "sdk-overhead",
+    "scale",
+    "ratelimit",
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="labelkit benchmarks: print a table and rewrite benchmarks/README.md.",
     )
     parser.add_argument(
-        "--only", choices=("overhead", "ratelimit"), help="run one benchmark (default: both)"
+        "--only",
+        choices=BENCHMARKS,
+        action="append",
+        help="run only this benchmark (repeatable; default: all)",
     )
     parser.add_argument(
         "--requests", type=int, default=2000, metavar="N", help="GETs per overhead run (2000)"
@@ -374,7 +486,37 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1200,
         metavar="N",
-        help="GETs of the rate-limit benchmark (1200)",
+        help="GETs of the RedFlag rate-limit benchmark (1200)",
+    )
+    parser.add_argument(
+        "--creates", type=int, default=1000, metavar="N", help="creates of benchmarks 1 and 6"
+    )
+    parser.add_argument(
+        "--fastlabel-rate-creates",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="labelkit creates of the FastLabel rate-limit benchmark (2000)",
+    )
+    parser.add_argument(
+        "--official-rate-calls",
+        type=int,
+        default=10,
+        metavar="N",
+        help="official creates (1 s apart) of the FastLabel rate-limit benchmark (10)",
+    )
+    parser.add_argument(
+        "--waiting-jobs", type=int, default=1000, metavar="N", help="CloudSight jobs (1000)"
+    )
+    parser.add_argument(
+        "--official-waiting-jobs",
+        type=int,
+        default=8,
+        metavar="N",
+        help="jobs of the official wait() loop (8; it takes about 4 s each)",
+    )
+    parser.add_argument(
+        "--sdk-requests", type=int, default=400, metavar="N", help="reads per SDK overhead run"
     )
     parser.add_argument(
         "--extended",
@@ -385,7 +527,7 @@ def _parser() -> argparse.ArgumentParser:
         "--readme",
         type=Path,
         default=README,
-        help="where to write the report (benchmarks/README.md)",
+        help="where to write the report (benchmarks/README.md); the chart goes next to it",
     )
     return parser
 
@@ -393,9 +535,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; returns the exit status (0 unless something broke)."""
     args = _parser().parse_args(argv)
-    if args.requests < 1 or args.repeat < 1 or args.ratelimit_requests < 1:
-        print("--requests, --repeat and --ratelimit-requests must be at least 1", file=sys.stderr)
+    counts = (
+        args.requests,
+        args.repeat,
+        args.ratelimit_requests,
+        args.creates,
+        args.fastlabel_rate_creates,
+        args.waiting_jobs,
+        args.sdk_requests,
+    )
+    if min(counts) < 1 or args.official_rate_calls < 0 or args.official_waiting_jobs < 0:
+        print("request, repetition, create and job counts must be at least 1", file=sys.stderr)
         return 2
+    selected = set(args.only or BENCHMARKS)
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["python -m benchmarks", *map(shlex.quote, arguments)])
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -403,15 +555,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = Machine()
     print(
         f"{command}\n{machine.cpu}, {machine.cores}, {machine.python}, load {machine.load_before}"
+        f"\n{machine.official}"
     )
 
+    side = SideBySide()
     over: overhead.OverheadResult | None = None
     rates: list[tuple[str, ratelimit.RateLimitResult]] = []
-    if args.only in (None, "overhead"):
-        print("overhead: labelkit vs raw httpx (CPU time of this process)")
+    if "throughput" in selected:
+        print("1. bulk throughput: FastLabel create_image_task")
+        side.fl = throughput.run_fastlabel(calls=args.creates)
+    if "fastlabel-ratelimit" in selected:
+        print("2. rate-limit utilisation: FastLabel creates")
+        side.fl_rate = fastlabel_ratelimit.run(
+            requests=args.fastlabel_rate_creates, official_calls=args.official_rate_calls
+        )
+    if "memory" in selected:
+        print("3. memory and import cost")
+        side.mem = memory.run()
+    if "waiting" in selected:
+        print("4. waiting for CloudSight jobs")
+        side.wait = waiting.run(jobs=args.waiting_jobs, official_jobs=args.official_waiting_jobs)
+    if "overhead" in selected:
+        print("5. overhead: labelkit vs raw httpx (CPU time of this process)")
         over = overhead.run(requests=args.requests, repeat=args.repeat, extended=args.extended)
-    if args.only in (None, "ratelimit"):
-        print("rate-limit utilisation")
+    if "sdk-overhead" in selected:
+        print("5. overhead: the official SDKs")
+        side.sdk = sdk_overhead.run(requests=args.sdk_requests)
+    if "scale" in selected:
+        print("6. Scale creates")
+        side.scale = throughput.run_scale(calls=args.creates)
+    if "ratelimit" in selected:
+        print("2b. rate-limit utilisation: RedFlag reads")
         result = ratelimit.run(requests=args.ratelimit_requests)
         rates.append((f"{result.concurrency} in flight", result))
         if args.extended:
@@ -420,21 +594,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine.load_after = _load()
     duration = time.monotonic() - clock
 
+    chart = args.readme.resolve().parent / CHART.name
+    creates = [r for r in (side.fl, side.scale) if r is not None]
+    if draw(chart, creates=creates, mem=side.mem, wait=side.wait, stamp=f"{started:%Y-%m-%d}"):
+        side.chart = chart.name
+    else:
+        side.chart_note = "matplotlib is not installed, or no chart data was measured."
+
     print()
     print(
         "\n".join(
             _table(
                 ["measure", "measured", "goal", "verdict"],
-                _summary_rows(over, rates[0][1] if rates else None),
+                side.rows() + _summary_rows(over, rates[0][1] if rates else None),
             )
         )
     )
-    if over is not None:
-        print()
-        print("\n".join(_overhead_section(over)))
-    for title, result in rates:
-        print()
-        print("\n".join(_ratelimit_section(result, title)))
     text = render_readme(
         machine=machine,
         command=command,
@@ -442,9 +617,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration=duration,
         over=over,
         rates=rates,
+        side=side,
     )
     args.readme.write_text(text, encoding="utf-8")
-    print(f"took {duration:.0f} s; wrote {args.readme}")
+    print(f"took {duration:.0f} s; wrote {args.readme}" + (f" and {chart}" if side.chart else ""))
     return 0
 
 

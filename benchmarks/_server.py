@@ -8,6 +8,7 @@ in a child process, on a free loopback port, and is stopped with SIGTERM.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 __all__ = ["REPO_ROOT", "EmulatorProcessError", "emulator_process", "free_port"]
@@ -50,15 +51,29 @@ def emulator_process(
     latency: float = 0.0,
     rate_limit: str | None = None,
     processing_time: float = 0.0,
+    seed: int | None = None,
+    options: Mapping[str, object] | None = None,
     startup_timeout: float = 30.0,
 ) -> Iterator[str]:
     """Run ``labelkit emulate <provider>`` in a child process; yields its base URL.
 
     Returns once the server accepts TCP connections. ``rate_limit`` is the
-    CLI's ``CALLS/SECONDS``. The child gets the repository root on
+    CLI's ``CALLS/SECONDS``. ``options`` (constructor keywords of the
+    emulator) runs ``python -m benchmarks._serve`` instead of the CLI, which
+    also serves ``GET /__bench__/jobs``. The child gets the repository root on
     ``PYTHONPATH`` so that it imports the same labelkit as this process.
     """
     port = free_port()
+    if options is not None:
+        calls, _, period = (rate_limit or "").partition("/")
+        config = {
+            "latency": latency,
+            "processing_time": processing_time,
+            "seed": seed,
+            "rate_limit": [int(calls), float(period)] if rate_limit else None,
+        }
+        spec = json.dumps({"config": config, "options": dict(options)})
+        serve_command = [sys.executable, "-m", "benchmarks._serve", provider, str(port), spec]
     command = [
         sys.executable,
         "-m",
@@ -76,6 +91,10 @@ def emulator_process(
     ]
     if rate_limit is not None:
         command += ["--rate-limit", rate_limit]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    if options is not None:
+        command = serve_command
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
