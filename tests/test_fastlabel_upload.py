@@ -72,6 +72,19 @@ async def test_stream_equals_json_dumps(tmp_path: pathlib.Path, size: int) -> No
     assert await streamed(stream) == data  # a fresh stream per attempt (retries)
 
 
+async def test_large_body_is_streamed_in_chunks_with_the_same_bytes(tmp_path: pathlib.Path) -> None:
+    # Above 768 KiB the body is read and encoded chunk by chunk (not in one piece).
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(3 * 256 * 1024 * 2 + 5))
+    body = {"project": "p", "file": Base64File(path), "tail": "é"}
+    stream = await json_body(body)
+    assert isinstance(stream, JsonStream)
+    pieces = [piece async for piece in stream.stream()]
+    assert len(pieces) > 3
+    assert b"".join(pieces) == materialised(body)
+    assert stream.length == sum(len(piece) for piece in pieces)
+
+
 async def test_body_without_files_is_plain_json() -> None:
     assert await json_body({"a": [1, "é"]}) == b'{"a":[1,"\xc3\xa9"]}'
 
