@@ -278,3 +278,24 @@ def test_registered_for_the_cli() -> None:
     assert "cloudsight" in available_emulators()
     emulator = create_emulator("cloudsight", config=EmulatorConfig(processing_time=1))
     assert isinstance(emulator, CloudSightEmulator) and emulator.config.processing_time == 1
+
+
+@pytest.mark.anyio
+async def test_processing_time_spread_gives_each_job_its_own_seeded_delay() -> None:
+    def extras(seed: int) -> list[float]:
+        emulator = CloudSightEmulator(
+            config=EmulatorConfig(seed=seed, processing_time=4.0), processing_time_spread=8.0
+        )
+        return [emulator._spread_rng.random() * emulator.processing_time_spread for _ in range(50)]
+
+    assert extras(3) == extras(3)  # reproducible per seed
+    spread = extras(3)
+    assert all(0.0 <= extra < 8.0 for extra in spread) and max(spread) - min(spread) > 4.0
+    emulator = CloudSightEmulator(
+        config=EmulatorConfig(seed=3, processing_time=0.05), processing_time_spread=0.3
+    )
+    async with running(emulator) as (_, client):
+        tokens = [(await client.remote_image_request(f"{IMAGE_URL}?{i}")).token for i in range(6)]
+        jobs = [emulator.jobs[token] for token in tokens]
+        assert len({job.extra_time for job in jobs}) == 6
+        assert all(0.0 <= job.extra_time < 0.3 for job in jobs)
