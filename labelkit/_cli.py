@@ -70,8 +70,9 @@ def _add_emulate_command(subparsers: Any) -> None:
         help="run a provider emulator as a local HTTP server",
         description=(
             "Run a stateful fake of a provider's API on a local port until Ctrl-C. "
-            "Prints one line with the base URL. The RedFlag emulator accepts "
-            "'Authorization: Bearer test-token'."
+            "Prints one line with the base URL. Test credentials: FastLabel and RedFlag "
+            "'test-token'; Scale 'live_emulator_0000000000000000'; Datawow 'test-choice' "
+            "(and the other test-<product> keys); CloudSight 'test-key'."
         ),
     )
     parser.add_argument("provider", nargs="?", help="provider name (see --list)")
