@@ -32,7 +32,7 @@ from ._http import (
     TransportError,
 )
 from ._journal import Journal
-from ._logging import CallRecord, emit, redact_text, redact_url
+from ._logging import CallRecord, emit, recording, redact_text, redact_url
 from ._models import ResponseValidationError
 from ._ratelimit import Limiter, shared_limiter
 from ._retry import backoff, parse_retry_after, safe_to_resend_status
@@ -234,7 +234,14 @@ class AsyncAPIClient:
             if not body.replayable:
                 retries_allowed = 0
         request = HttpRequest(method, path, request_headers, params, content)
-        url = redact_url(self._session.absolute_url(path, params))
+        known_url: list[str] = []
+
+        def url() -> str:
+            # Built only for errors and logs: httpx builds a whole request for it.
+            if not known_url:
+                known_url.append(redact_url(self._session.absolute_url(path, params)))
+            return known_url[0]
+
         started = time.monotonic()
         deadline: float | None = None
         retries = 0
@@ -244,7 +251,7 @@ class AsyncAPIClient:
             emit(
                 CallRecord(
                     method,
-                    url,
+                    url(),
                     status,
                     retries,
                     time.monotonic() - started,
@@ -300,7 +307,7 @@ class AsyncAPIClient:
                         slot.commit()
 
             if transport_error is not None:
-                error = self._connection_error(transport_error, method, url, retries)
+                error = self._connection_error(transport_error, method, url(), retries)
                 may_resend = safe or not transport_error.sent
                 wait = backoff(self._retry, retries)
                 if may_resend and retries < retries_allowed and _fits(deadline, wait):
@@ -308,24 +315,25 @@ class AsyncAPIClient:
                     retries += 1
                     continue
                 if not may_resend:
-                    raise fail(self._ambiguous(error, method, url)) from error
+                    raise fail(self._ambiguous(error, method, url())) from error
                 raise fail(error) from transport_error
 
             assert response is not None
             if 200 <= response.status < 300:
-                emit(
-                    CallRecord(
-                        method,
-                        url,
-                        response.status,
-                        retries,
-                        time.monotonic() - started,
-                        _request_id(response),
+                if recording():
+                    emit(
+                        CallRecord(
+                            method,
+                            url(),
+                            response.status,
+                            retries,
+                            time.monotonic() - started,
+                            _request_id(response),
+                        )
                     )
-                )
                 return response
 
-            status_error = self._status_error(response, method, url, retries)
+            status_error = self._status_error(response, method, url(), retries)
             retry_after = parse_retry_after(response.headers)
             if response.status == 429 and retry_after is not None and self._limiter is not None:
                 # Everyone sharing this credential backs off together.
@@ -342,7 +350,7 @@ class AsyncAPIClient:
                     continue
             if retryable_status and not may_resend:
                 raise fail(
-                    self._ambiguous(status_error, method, url), response.status
+                    self._ambiguous(status_error, method, url()), response.status
                 ) from status_error
             raise fail(status_error, response.status)
 

@@ -101,6 +101,11 @@ def record_calls() -> Iterator[list[CallRecord]]:
         _records.reset(token)
 
 
+def recording() -> bool:
+    """Whether :func:`emit` has anywhere to go (a :func:`record_calls` block or DEBUG logging)."""
+    return _records.get() is not None or logger.isEnabledFor(logging.DEBUG)
+
+
 def emit(record: CallRecord) -> None:
     """Log one call and hand it to an active :func:`record_calls` block."""
     sink = _records.get()
