@@ -750,8 +750,6 @@ def test_the_table_is_complete() -> None:
 @pytest.mark.parametrize("name", sorted(OFFICIAL))
 @pytest.mark.parametrize("cls", [AsyncFastLabel, FastLabel])
 def test_method_exists_with_official_parameters(cls: type, name: str) -> None:
-    if name == "import_lerobot":
-        pytest.skip("import_lerobot is not implemented (see the README)")
     method = getattr(cls, name, None)
     assert method is not None, f"{cls.__name__}.{name} is missing"
     is_async = inspect.iscoroutinefunction(method)

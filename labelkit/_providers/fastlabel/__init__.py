@@ -8,6 +8,7 @@ from ._dataset_models import (
 )
 from ._job_models import AutoAnnotationJob, CustomModel, EndpointResult, EvaluationJob, TrainingJob
 from ._jobs import JOB_POLL, IgnoredArgumentWarning
+from ._lerobot import LeRobotConverter
 from ._project_models import (
     AnnotationClass,
     AppendixData,
@@ -77,6 +78,7 @@ __all__ = [
     "IgnoredArgumentWarning",
     "ImageTask",
     "IntegratedTask",
+    "LeRobotConverter",
     "MetadataDefinition",
     "MultiImageClassificationTask",
     "MultiModalVideoAudioTask",

@@ -8,6 +8,7 @@ from ._comments import CommentsMixin
 from ._converters import ConvertersMixin
 from ._datasets import DatasetsMixin
 from ._jobs import ModelJobsMixin
+from ._lerobot import LeRobotMixin
 from ._projects import ProjectsMixin
 from ._tasks_audio import AudioTasksMixin
 from ._tasks_bulk import BulkTasksMixin
@@ -24,6 +25,7 @@ __all__ = ["AsyncFastLabel"]
 
 
 class AsyncFastLabel(
+    LeRobotMixin,
     ConvertersMixin,
     ImageTasksMixin,
     MultiContentTasksMixin,

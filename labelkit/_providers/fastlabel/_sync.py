@@ -121,6 +121,45 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             default_headers=default_headers,
         )
 
+    def import_lerobot(
+        self,
+        project: str,
+        lerobot_data_path: str | os.PathLike[str],
+        episode_indices: Sequence[int] | None = None,
+        converter: object | None = None,
+    ) -> list[dict[str, typing.Any]]:
+        """Import episodes of a LeRobot v3 dataset, one robotics task per episode.
+
+        Checks first, before anything is sent: a v3 layout
+        (``data/chunk-XXX/file-YYY.parquet``; v2 is rejected), ``meta/info.json``
+        with ``features["observation.state"].names`` and ``features["action"].names``
+        (and ``fps`` when there are videos), the episode map in ``meta/episodes/``
+        and ``episode_indices`` (default: every episode, sorted, via the converter's
+        ``select_episodes``). Needs ``pip install 'labelkit[robotics]'`` (pyarrow;
+        OpenCV when there are videos).
+
+        Per episode, in a worker thread and a temporary folder: its rows become
+        telemetry JSON, each camera's segment is re-encoded as ``mp4v``, both are
+        zipped as ``<episode>.zip``. Then ``create_robotics_task`` (name
+        ``episode_%06d`` plus the converter's ``build_task_kwargs``) and
+        :meth:`import_robotics_contents_file`.
+
+        ``converter``: a :class:`LeRobotConverter` subclass (or a factory called
+        with the parsed ``info.json``); default :class:`LeRobotConverter`.
+
+        Returns one ``{"episode_index", "episode", "success", "result"}`` per
+        episode: ``result`` is the import's answer, or on an API error (which does
+        not stop the loop, as in the SDK) the exception. Other errors raise. A
+        failed import after the task was created leaves that task empty.
+        """
+        return _portal.call(
+            self._async.import_lerobot,
+            project=project,
+            lerobot_data_path=lerobot_data_path,
+            episode_indices=episode_indices,
+            converter=converter,
+        )
+
     def export_coco(
         self,
         project: str,
