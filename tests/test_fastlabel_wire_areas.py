@@ -371,6 +371,25 @@ CASES = [
     Case(
         "create_task_comment",
         (),
+        dict(task_id="t1", text="none", priority=0),
+        "POST",
+        "/v1/comments",
+        body={
+            "taskId": "t1",
+            "points": None,
+            "text": "none",
+            "type": "text",
+            "isResolved": False,
+            "scale": 0,
+            "frame": 0,
+            "priority": 0,  # sent when not None, as the SDK: 0 is "none"
+        },
+        response=COMMENT,
+        expect=Comment,
+    ),
+    Case(
+        "create_task_comment",
+        (),
         dict(task_id="t1", text=None, is_resolved=True, frame=3),
         "POST",
         "/v1/comments",
@@ -1050,6 +1069,18 @@ async def test_execute_training_job_all_options(client: _Client, config_yaml: pa
         "annotationValue": "person",
     }
     assert job.id == "tj1"
+
+
+@pytest.mark.anyio
+async def test_training_config_may_have_any_file_name(
+    client: _Client, tmp_path: pathlib.Path
+) -> None:
+    config = tmp_path / "train.cfg"  # the SDK and the API take any name
+    config.write_bytes(b"epochs: 3\n")
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("trainings").respond(json=TRAINING)
+        await client.execute_training_job("dogs", "m", 1, config_file_path=config)
+    assert json.loads(route.calls.last.request.content)["configFile"] == b64(config)
 
 
 # -- calls that make several requests ----------------------------------------------------

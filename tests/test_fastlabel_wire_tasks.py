@@ -803,3 +803,18 @@ async def test_find_task_by_name_is_exact(client: AsyncFastLabel, api: respx.Moc
     assert request.url.params["limit"] == "10"
     with pytest.raises(labelkit.ValidationError):
         await client.find_task_by_name("nope", "proj", "a")
+
+
+@pytest.mark.anyio
+async def test_a_lone_string_of_tags_is_rejected_before_sending(tmp_path: pathlib.Path) -> None:
+    # Else "night" would go out as tags=n&tags=i&tags=g... (or as a JSON string).
+    async with labelkit.AsyncFastLabel("tok", base_url="https://api.fastlabel.ai/v1/") as client:
+        with respx.mock(assert_all_called=False) as router:
+            route = router.route()
+            with pytest.raises(labelkit.ValidationError, match="tags"):
+                await client.get_image_tasks("p", tags="night")  # type: ignore[arg-type]
+            with pytest.raises(labelkit.ValidationError, match="tags"):
+                await client.count_tasks("p", tags="night")  # type: ignore[arg-type]
+            with pytest.raises(labelkit.ValidationError, match="tags"):
+                await client.update_task("t", tags="night")  # type: ignore[arg-type]
+            assert route.call_count == 0

@@ -141,7 +141,8 @@ class CommentsMixin(AreaBase):
             "isResolved": is_resolved,
             "scale": scale,
             "frame": frame,
-            **truthy(
+            # As the SDK: each sent when not None (so priority 0, "none", is sent).
+            **not_none(
                 contentName=content_name,
                 contentId=content_id,
                 status=status,

@@ -108,7 +108,7 @@ class ModelJobsMixin(AreaBase):
             checked = await inspect_file(
                 config_file_path,
                 field="config_file_path",
-                extensions=(".yaml", ".yml"),
+                extensions=None,  # the SDK and the API take any file name
                 max_bytes=None,
             )
             config = checked.base64("config_file_path")

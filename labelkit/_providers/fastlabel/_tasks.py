@@ -17,6 +17,7 @@ from ..._files import multipart_body, prepare_upload
 from ..._models import ResponseValidationError, structure
 from ..._pagination import Page, iter_offset
 from ..._types import NotGiven
+from ._area_helpers import string_list
 from ._base import FastLabelBase, check_limit, segment
 from ._mp4 import check_h264
 from ._task_kinds import KINDS, TaskKind
@@ -106,6 +107,8 @@ def task_fields(
     """The optional fields of a create or update body, by the SDK's rules."""
     body: dict[str, typing.Any] = {}
     for name, key in _TRUTHY.items():
+        if name == "tags" and args.get(name) is not None:
+            args = {**args, "tags": string_list(args[name], "tags")}
         if args.get(name):
             body[key] = list(args[name]) if isinstance(args[name], tuple) else args[name]
     if args.get("priority") is not None:
@@ -153,7 +156,7 @@ class TasksBase(FastLabelBase):
         if args.get("external_status"):
             query["externalStatus"] = args["external_status"]
         if args.get("tags"):
-            query["tags"] = list(args["tags"])
+            query["tags"] = string_list(args["tags"], "tags")
         if args.get("task_name"):
             query["taskName"] = args["task_name"]
         if kind.always_page:

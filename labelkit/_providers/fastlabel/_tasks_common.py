@@ -12,6 +12,7 @@ from ..._models import ResponseValidationError, structure
 from ..._pagination import Page, iter_offset
 from ..._poll import JobState, wait_for
 from ..._types import NOT_GIVEN, NotGiven
+from ._area_helpers import string_list
 from ._base import check_limit, segment
 from ._task_kinds import KINDS
 from ._task_models import History, Priority
@@ -163,7 +164,7 @@ class CommonTasksMixin(TasksBase):
             "project": project,
             "status": status or None,
             "externalStatus": external_status or None,
-            "tags": list(tags) if tags else None,
+            "tags": string_list(tags, "tags") if tags else None,
         }
         return structure(await self._call("GET", "tasks/count", query=query), int)
 
