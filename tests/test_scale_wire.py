@@ -1009,3 +1009,47 @@ def test_sync_client_runs_the_same_calls() -> None:
         assert scale.fetch_task(TID).task_id == TID
         assert [t.task_id for t in scale.get_tasks("kittens")] == [TID]
         assert scale.tasks(limit=1).total == 42
+
+
+@pytest.mark.anyio
+async def test_metadata_is_sent_exactly_as_given(client: AsyncScale) -> None:
+    # Keys such as "tags" or "metadata" inside metadata have no meaning to the client.
+    metadata = {"tags": "vip", "metadata": "x", "n": [1, 2]}
+    with respx.mock:
+        on_task = respx.post(f"{BASE}/task/{TID}/setMetadata").mock(
+            return_value=httpx.Response(200, json=task())
+        )
+        on_batch = respx.post(f"{BASE}/batches/b1/setMetadata").mock(
+            return_value=httpx.Response(200, json=BATCH)
+        )
+        await client.set_task_metadata(TID, metadata)
+        await client.set_batch_metadata("b1", metadata)
+    assert json.loads(on_task.calls.last.request.content) == metadata
+    assert json.loads(on_batch.calls.last.request.content) == metadata
+
+
+@pytest.mark.anyio
+async def test_list_batches_is_the_seed_era_name_of_batches(client: AsyncScale) -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/batches").mock(
+            return_value=httpx.Response(
+                200, json={"docs": [BATCH], "totalDocs": 1, "limit": 10, "has_more": False}
+            )
+        )
+        page = await client.list_batches(status="completed", project="p", limit=10)
+    assert dict(query_of(route.calls.last.request)) == {
+        "status": "completed",
+        "project": "p",
+        "limit": "10",
+    }
+    assert page.total == 1 and len(page) == 1
+
+
+@pytest.mark.anyio
+async def test_an_invite_is_not_re_sent_after_a_server_error() -> None:
+    async with AsyncScale(KEY, max_retries=3) as client:
+        with respx.mock:
+            route = respx.post(f"{BASE}/teams/invite").mock(return_value=httpx.Response(503))
+            with pytest.raises(labelkit.AmbiguousResultError):
+                await client.invite_teammates(["a@example.com"], TeamRole.LABELER)
+        assert route.call_count == 1

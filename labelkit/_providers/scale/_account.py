@@ -68,7 +68,8 @@ class _AccountMixin(_ScaleBase):
     ) -> list[TeamMember]:
         """Invite people by e-mail with ``role`` (labeler, member, manager, admin)."""
         body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
-        raw = await self._v1("POST", "teams/invite", json=body, idempotent=True)
+        # Not re-sent after it may have arrived: a second invite e-mails the person again.
+        raw = await self._v1("POST", "teams/invite", json=body)
         return self._parse_list(raw, TeamMember, "POST /v1/teams/invite")
 
     async def update_teammates_role(

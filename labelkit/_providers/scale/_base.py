@@ -197,6 +197,13 @@ def _limit(field: str, value: int | None, maximum: int | None = None) -> int | N
     return value
 
 
+def _object(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
+    """A user-defined JSON object sent as it is (metadata: no key has a meaning to us)."""
+    body = dict(value)
+    _jsonable(field, body)
+    return body
+
+
 def _body(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
     """A JSON object body, checked now (not mid-request) to be serialisable."""
     body = dict(value)

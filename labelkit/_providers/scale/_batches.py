@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator, Mapping
 from ..._errors import ConflictError, ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
-from ._base import QueryValue, When, _body, _limit, _ScaleBase, _segment, _task_type, _text, _when
+from ._base import (
+    QueryValue,
+    When,
+    _body,
+    _limit,
+    _object,
+    _ScaleBase,
+    _segment,
+    _task_type,
+    _text,
+    _when,
+)
 from ._models import (
     Batch,
     Batchlist,
@@ -87,7 +98,7 @@ class _BatchesMixin(_ScaleBase):
         if not isinstance(metadata, Mapping):
             raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
         path = f"batches/{_segment('batch_name', batch_name)}/setMetadata"
-        raw = await self._v1("POST", path, json=_body("metadata", metadata), idempotent=True)
+        raw = await self._v1("POST", path, json=_object("metadata", metadata), idempotent=True)
         return self._parse(raw, Batch, "POST /v1/batches/setMetadata")
 
     async def batches(
@@ -127,6 +138,32 @@ class _BatchesMixin(_ScaleBase):
             limit=raw.get("limit") if isinstance(raw.get("limit"), int) else None,
             offset=raw.get("offset") if isinstance(raw.get("offset"), int) else None,
             has_more=raw.get("has_more") is True,
+        )
+
+    async def list_batches(
+        self,
+        *,
+        start_time: When = None,
+        end_time: When = None,
+        exclude_archived: bool | None = None,
+        status: BatchStatus | str | None = None,
+        project: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Batchlist:
+        """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
+
+        (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
+        each batch's status separately.)
+        """
+        return await self.batches(
+            start_time=start_time,
+            end_time=end_time,
+            exclude_archived=exclude_archived,
+            status=status,
+            project=project,
+            limit=limit,
+            offset=offset,
         )
 
     def get_batches(

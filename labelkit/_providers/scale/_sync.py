@@ -569,6 +569,33 @@ class Scale(SyncClient[AsyncScale]):
             offset=offset,
         )
 
+    def list_batches(
+        self,
+        *,
+        start_time: When = None,
+        end_time: When = None,
+        exclude_archived: bool | None = None,
+        status: BatchStatus | str | None = None,
+        project: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Batchlist:
+        """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
+
+        (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
+        each batch's status separately.)
+        """
+        return _portal.call(
+            self._async.list_batches,
+            start_time=start_time,
+            end_time=end_time,
+            exclude_archived=exclude_archived,
+            status=status,
+            project=project,
+            limit=limit,
+            offset=offset,
+        )
+
     def get_batches(
         self,
         project_name: str | None = None,

@@ -6,7 +6,7 @@ import typing
 from collections.abc import Iterable, Mapping
 
 from ..._errors import ConflictError, ValidationError
-from ._base import _body, _ScaleBase, _segment, _strings, _task_type, _text
+from ._base import _body, _object, _ScaleBase, _segment, _strings, _task_type, _text
 from ._models import QualityTask, Task, TaskStatus, TaskType
 
 __all__: list[str] = []
@@ -103,7 +103,7 @@ class _TasksMixin(_ScaleBase):
         raw = await self._v1(
             "POST",
             f"task/{_segment('task_id', task_id)}/setMetadata",
-            json=_body("metadata", metadata),
+            json=_object("metadata", metadata),
             idempotent=True,
         )
         return self._parse(raw, Task, "POST /v1/task/setMetadata")
