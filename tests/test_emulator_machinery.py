@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import socket
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, MutableMapping
@@ -651,6 +654,30 @@ def test_server_turns_app_exceptions_into_500(caplog: pytest.LogCaptureFixture) 
     assert "app bug" in caplog.text
 
 
+# Run in a fresh interpreter: tracemalloc counts every thread of the process,
+# and threads left by earlier tests must not count against this upload.
+_STREAM_UPLOAD = """
+import sys, tracemalloc
+from pathlib import Path
+import httpx
+from labelkit._emulator import EmulatorServer
+from tests.test_emulator_machinery import AUTH, ItemsApp
+
+path = Path(sys.argv[1])
+with EmulatorServer(ItemsApp()) as server, httpx.Client(base_url=server.url, headers=AUTH) as http:
+    tracemalloc.start()  # both sides: the client streams from disk, the server to disk
+    with path.open("rb") as f:
+        response = http.post(
+            "/upload", files={"file": ("big.bin", f, "application/octet-stream")}, data={"k": "v"}
+        )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+print(response.status_code)
+print(peak)
+print(response.text)
+"""
+
+
 def test_server_streams_a_20_mib_multipart_upload(tmp_path: Path) -> None:
     path = tmp_path / "big.bin"
     block = bytes(range(256)) * 4096  # 1 MiB
@@ -658,24 +685,22 @@ def test_server_streams_a_20_mib_multipart_upload(tmp_path: Path) -> None:
         for _ in range(20):
             f.write(block)
     expected = hashlib.sha256(path.read_bytes()).hexdigest()
-    app = ItemsApp()
-    with EmulatorServer(app) as server, httpx.Client(base_url=server.url, headers=AUTH) as http:
-        tracemalloc.start()  # both sides: the client streams from disk, the server to disk
-        try:
-            with path.open("rb") as f:
-                response = http.post(
-                    "/upload",
-                    files={"file": ("big.bin", f, "application/octet-stream")},
-                    data={"k": "v"},
-                )
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-    assert peak < 8 << 20, f"peak {peak} bytes"
-    assert response.status_code == 200
-    field, filename, _, size, sha256, on_disk = response.json()["files"][0]
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", _STREAM_UPLOAD, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        check=True,
+        timeout=120,
+    )
+    status, peak, body = done.stdout.split("\n", 2)
+    assert int(peak) < 8 << 20, f"peak {peak} bytes"
+    assert status == "200"
+    answer = json.loads(body)
+    field, filename, _, size, sha256, on_disk = answer["files"][0]
     assert (field, filename, size, sha256, on_disk) == ("file", "big.bin", 20 << 20, expected, True)
-    assert response.json()["fields"] == [["k", "v"]]
+    assert answer["fields"] == [["k", "v"]]
 
 
 @pytest.mark.anyio
