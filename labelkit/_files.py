@@ -166,9 +166,16 @@ def _quote(value: str) -> str:
 
 
 def multipart_body(
-    fields: Sequence[tuple[str, str]] = (), files: Sequence[tuple[str, UploadFile]] = ()
+    fields: Sequence[tuple[str, str]] = (),
+    files: Sequence[tuple[str, UploadFile]] = (),
+    *,
+    part_content_types: bool = True,
 ) -> MultipartBody:
-    """Build a streamed multipart body from text fields and files."""
+    """Build a streamed multipart body from text fields and files.
+
+    ``part_content_types=False`` leaves out each file part's ``Content-Type``
+    line (some storage endpoints are written against clients that send none).
+    """
     boundary = secrets.token_hex(16)
     dash = f"--{boundary}\r\n".encode()
     parts: list[bytes | UploadFile] = []
@@ -185,7 +192,8 @@ def multipart_body(
             + (
                 f'Content-Disposition: form-data; name="{_quote(name)}"; '
                 f'filename="{_quote(upload.filename)}"\r\n'
-                f"Content-Type: {upload.content_type}\r\n\r\n"
+                + (f"Content-Type: {upload.content_type}\r\n" if part_content_types else "")
+                + "\r\n"
             ).encode()
         )
         parts.append(upload)

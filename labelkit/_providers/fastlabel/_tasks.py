@@ -287,6 +287,9 @@ class TasksBase(FastLabelBase):
         )
         storage = self._storage_client()
         await storage._request(
-            "PUT", signed["url"], multipart=multipart_body(files=[("file", upload)])
+            "PUT",
+            signed["url"],
+            # Exactly the SDK's form: one part "file", no per-part Content-Type.
+            multipart=multipart_body(files=[("file", upload)], part_content_types=False),
         )
         return typing.cast(str, signed["name"])
