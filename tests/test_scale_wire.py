@@ -1053,3 +1053,11 @@ async def test_an_invite_is_not_re_sent_after_a_server_error() -> None:
             with pytest.raises(labelkit.AmbiguousResultError):
                 await client.invite_teammates(["a@example.com"], TeamRole.LABELER)
         assert route.call_count == 1
+
+
+@pytest.mark.anyio
+async def test_api_instance_url_is_the_official_name_of_base_url() -> None:
+    async with AsyncScale(KEY, api_instance_url="https://proxy.example/scale/v1") as client:
+        assert client.base_url == "https://proxy.example/scale/"
+    with pytest.raises(labelkit.ValidationError, match="api_instance_url"):
+        AsyncScale(KEY, base_url="https://a.example", api_instance_url="https://b.example/v1")

@@ -36,9 +36,9 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
     mode) is sent as HTTP Basic auth username with an empty password. It
     defaults to the ``SCALE_API_KEY`` environment variable (the official SDK
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
-    ``https://api.scale.com``); an SDK-style ``api_instance_url`` ending in
-    ``/v1`` is accepted too. ``app=`` runs against an in-process ASGI app such
-    as the Scale emulator.
+    ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
+    too, as ``base_url=`` or under the official name ``api_instance_url=``.
+    ``app=`` runs against an in-process ASGI app such as the Scale emulator.
 
     Compared with the official SDK: one connection pool, timeouts on every
     call, retries with backoff and ``Retry-After`` for reads and for creates
@@ -87,7 +87,13 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
         transport: AsyncTransport | None = None,
         app: typing.Any = None,
         default_headers: Mapping[str, str] | None = None,
+        api_instance_url: str | None = None,
     ) -> None:
+        if api_instance_url is not None:
+            # The official ScaleClient's name for the same thing (it ends in /v1).
+            if base_url is not None and base_url != api_instance_url:
+                raise ValidationError("api_instance_url", "give base_url or api_instance_url")
+            base_url = api_instance_url
         api_key = api_key or os.environ.get("SCALE_API_KEY")
         if not api_key:
             raise ValidationError("api_key", "missing: pass api_key= or set SCALE_API_KEY")

@@ -51,9 +51,9 @@ class Scale(SyncClient[AsyncScale]):
     mode) is sent as HTTP Basic auth username with an empty password. It
     defaults to the ``SCALE_API_KEY`` environment variable (the official SDK
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
-    ``https://api.scale.com``); an SDK-style ``api_instance_url`` ending in
-    ``/v1`` is accepted too. ``app=`` runs against an in-process ASGI app such
-    as the Scale emulator.
+    ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
+    too, as ``base_url=`` or under the official name ``api_instance_url=``.
+    ``app=`` runs against an in-process ASGI app such as the Scale emulator.
 
     Compared with the official SDK: one connection pool, timeouts on every
     call, retries with backoff and ``Retry-After`` for reads and for creates
@@ -97,6 +97,7 @@ class Scale(SyncClient[AsyncScale]):
         transport: AsyncTransport | None = None,
         app: typing.Any = None,
         default_headers: Mapping[str, str] | None = None,
+        api_instance_url: str | None = None,
     ) -> None:
         super().__init__(
             AsyncScale,
@@ -115,6 +116,7 @@ class Scale(SyncClient[AsyncScale]):
             transport=transport,
             app=app,
             default_headers=default_headers,
+            api_instance_url=api_instance_url,
         )
 
     def create_task(self, task_type: TaskType | str, **params: typing.Any) -> Task:
