@@ -174,7 +174,7 @@ class LeRobotMixin(DicomRoboticsTasksMixin, CommonTasksMixin):
         """Import episodes of a LeRobot v3 dataset, one robotics task per episode.
 
         Checks first, before anything is sent: a v3 layout
-        (``data/chunk-XXX/file-YYY.parquet``; v2 is rejected), ``meta/info.json``
+        (``data/chunk-NNN/file-NNN.parquet``; v2 is rejected), ``meta/info.json``
         with ``features["observation.state"].names`` and ``features["action"].names``
         (and ``fps`` when there are videos), the episode map in ``meta/episodes/``
         and ``episode_indices`` (default: every episode, sorted, via the converter's

@@ -88,12 +88,12 @@ def check_layout(root: Path) -> dict[str, Any]:
         raise ValidationError(
             _FIELD,
             "LeRobot v2 layout (data/chunk-*/episode_*.parquet) is not supported",
-            limit="LeRobot v3: data/chunk-XXX/file-YYY.parquet",
+            limit="LeRobot v3: data/chunk-NNN/file-NNN.parquet",
         )
     if version is None:
         raise ValidationError(
             _FIELD,
-            "no data/chunk-XXX/file-YYY.parquet found",
+            "no data/chunk-NNN/file-NNN.parquet found",
             limit="LeRobot v3 layout",
         )
     info_path = root / "meta" / "info.json"
