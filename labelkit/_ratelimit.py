@@ -268,6 +268,8 @@ class Limiter:
         self._rate = rate
         self._windows = rate.windows()
         self._max_cost = min(calls for calls, _ in self._windows)
+        # While held slots alone fill a window, poll for commits at this pace.
+        self._recheck = min(0.005, min(period / calls for calls, period in self._windows))
         self._clock: Clock = clock if clock is not None else MonotonicClock()
         self._remote = store if isinstance(store, AsyncLimiterStore) else None
         # How late a remote grant may still start: half the tightest margin.
@@ -290,10 +292,7 @@ class Limiter:
 
     async def acquire(self, cost: int = 1) -> float:
         """Wait for ``cost`` slots (1 to the smallest ``calls``); return the grant time."""
-        if isinstance(cost, bool) or not isinstance(cost, int):
-            raise ValidationError("cost", f"must be an int, got {cost!r}")
-        if not 1 <= cost <= self._max_cost:
-            raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
+        self._check_cost(cost)
         if self._remote is not None:
             return await self._acquire_remote(self._remote, cost)
         store = self._store
@@ -328,7 +327,7 @@ class Limiter:
         if hold is None:
             return Slot(self, await self.acquire(cost), cost, held=False)
         self._check_cost(cost)
-        recheck = self._recheck()
+        recheck = self._recheck
         while True:
             now = self._clock.now()
             grant = hold(now, self._windows, cost)
@@ -345,16 +344,14 @@ class Limiter:
             store.release_held(grant, cost)  # type: ignore[attr-defined]
 
     def _check_cost(self, cost: int) -> None:
-        if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= self._max_cost:
-            raise ValidationError("cost", f"must be an int 1..{self._max_cost}, got {cost!r}")
-
-    def _recheck(self) -> float:
-        # While held slots alone fill a window, poll for commits at this pace.
-        return min(0.005, min(period / calls for calls, period in self._windows))
+        if isinstance(cost, bool) or not isinstance(cost, int):
+            raise ValidationError("cost", f"must be an int, got {cost!r}")
+        if not 1 <= cost <= self._max_cost:
+            raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
 
     async def _hold_remote(self, store: typing.Any, cost: int) -> Slot:
         self._check_cost(cost)
-        recheck = self._recheck()
+        recheck = self._recheck
         while True:
             booked = await store.ahold(self._windows, cost)
             if booked is None:

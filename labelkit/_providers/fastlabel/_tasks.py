@@ -106,9 +106,9 @@ def task_fields(
 ) -> dict[str, typing.Any]:
     """The optional fields of a create or update body, by the SDK's rules."""
     body: dict[str, typing.Any] = {}
+    if args.get("tags") is not None:
+        args = {**args, "tags": string_list(args["tags"], "tags")}
     for name, key in _TRUTHY.items():
-        if name == "tags" and args.get(name) is not None:
-            args = {**args, "tags": string_list(args[name], "tags")}
         if args.get(name):
             body[key] = list(args[name]) if isinstance(args[name], tuple) else args[name]
     if args.get("priority") is not None:
