@@ -113,7 +113,8 @@ converter.register_structure_hook(int, _strict(int, (int,)))
 converter.register_structure_hook(float, _strict(float, (int, float)))
 converter.register_structure_hook(str, _strict(str, (str,)))
 converter.register_structure_hook(bool, _strict(bool, (bool,)))
-converter.register_structure_hook(typing.Any, lambda v, _: v)
+# A predicate, not a dispatch on the type: typing.Any is a class only from 3.11.
+converter.register_structure_hook_func(lambda t: t is typing.Any, lambda v, _: v)
 
 
 _PRIMITIVES = (str, int, float, bool, type(None))

@@ -19,6 +19,7 @@ import functools
 import logging
 import sys
 import types
+import typing
 import urllib.parse
 from concurrent.futures import Future
 from http import HTTPStatus
@@ -30,6 +31,7 @@ import anyio.from_thread
 import h11
 
 from ._messages import ASGIApp, DropConnection, Message, Scope
+from ._socket import PulledListener
 
 __all__ = ["EmulatorServer", "serve", "serving"]
 
@@ -38,6 +40,13 @@ logger = logging.getLogger("labelkit.emulator.server")
 _RECEIVE_SIZE = 1 << 16
 _REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
 _CONNECTION_GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
+
+
+class _Stream(typing.Protocol):
+    async def receive(self, max_bytes: int) -> bytes: ...
+    async def send(self, data: bytes) -> None: ...
+    async def __aenter__(self) -> typing.Any: ...
+    async def __aexit__(self, *exc_info: typing.Any) -> typing.Any: ...
 
 
 async def serve(
@@ -53,16 +62,41 @@ async def serve(
     Give an IP address as ``host``: a name such as ``localhost`` may bind
     several sockets, each on its own port.
     """
-    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-    async with listener:
-        task_status.started(int(listener.extra(anyio.abc.SocketAttribute.local_port)))
-        await listener.serve(functools.partial(_handle_connection, app))
+    if sys.platform == "win32":
+        # Proactor loops cannot wait on a raw socket: anyio's streams (no flow control).
+        listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
+        async with listener:
+            task_status.started(int(listener.extra(anyio.abc.SocketAttribute.local_port)))
+            await listener.serve(functools.partial(_handle_anyio_connection, app))
+        return
+    pulled = PulledListener(host, port)
+    try:
+        async with anyio.create_task_group() as group:
+            task_status.started(pulled.port)
+            while True:
+                stream = await pulled.accept()
+                group.start_soon(
+                    _handle_connection, app, stream, stream.remote_address, stream.local_address
+                )
+    finally:
+        pulled.close()
 
 
-async def _handle_connection(app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+async def _handle_anyio_connection(app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+    remote = _address(stream.extra(anyio.abc.SocketAttribute.remote_address, None))
+    local = _address(stream.extra(anyio.abc.SocketAttribute.local_address, None))
+    await _handle_connection(app, stream, remote, local)
+
+
+async def _handle_connection(
+    app: ASGIApp,
+    stream: _Stream,
+    client: tuple[str, int] | None,
+    server: tuple[str, int] | None,
+) -> None:
     async with stream:
         try:
-            await _Connection(app, stream).run()
+            await _Connection(app, stream, client, server).run()
         except _CONNECTION_GONE:
             pass
         except Exception:
@@ -78,12 +112,18 @@ def _address(value: Any) -> tuple[str, int] | None:
 class _Connection:
     """One client connection: a loop of request/response cycles."""
 
-    def __init__(self, app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        stream: _Stream,
+        client: tuple[str, int] | None,
+        server: tuple[str, int] | None,
+    ) -> None:
         self.app = app
         self.stream = stream
         self.conn = h11.Connection(h11.SERVER)
-        self.client = _address(stream.extra(anyio.abc.SocketAttribute.remote_address, None))
-        self.server = _address(stream.extra(anyio.abc.SocketAttribute.local_address, None))
+        self.client = client
+        self.server = server
 
     async def next_event(self) -> Any:
         while True:

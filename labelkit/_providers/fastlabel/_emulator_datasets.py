@@ -324,6 +324,9 @@ class DatasetRoutes:
 
 def _zip_entries(file: typing.IO[bytes], budget: int) -> list[ZipEntry] | None:
     """The members of a zip (bytes of small ones, within ``budget`` in total), else None."""
+    if not hasattr(file, "seekable"):
+        # SpooledTemporaryFile before 3.11 lacks seekable(), which zipfile needs.
+        file = typing.cast("typing.IO[bytes]", getattr(file, "_file", file))
     try:
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
