@@ -12,12 +12,18 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck", "codegen"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# Every interpreter requires-python promises; ``nox -s tests-3.12`` runs one.
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite, every async test on asyncio and trio."""
-    session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    """The test suite, every async test on asyncio and trio.
+
+    The ``robotics`` extra (pyarrow, OpenCV) is installed so that the
+    ``import_lerobot`` end-to-end tests run instead of skipping.
+    """
+    session.install("-e", ".[all,robotics]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
 
 
