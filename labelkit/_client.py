@@ -13,6 +13,7 @@ import os
 import ssl
 import time
 import typing
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from urllib.parse import urlencode, urlsplit
 
@@ -133,6 +134,7 @@ class AsyncAPIClient:
             self._limiter = shared_limiter(self.provider, origin, credential, rate)
         self._max_in_flight = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None
+        _clients.add(self)
 
     # -- public --------------------------------------------------------------------
 
@@ -429,6 +431,20 @@ class AsyncAPIClient:
             method=method,
             url=url,
         )
+
+
+# Live clients: a forked child drops their in-flight limiters, which belong to a
+# loop of the parent (the connection pool is reset by HttpSession itself).
+_clients: weakref.WeakSet[AsyncAPIClient] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for client in list(_clients):
+        client._in_flight = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _fits(deadline: float | None, wait: float) -> bool:

@@ -8,8 +8,10 @@ the httpx2 fork) is a change to this file alone.
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 import typing
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
 import attrs
@@ -161,6 +163,11 @@ class HttpSession:
     (this is how the emulators are used without a server). ``proxy``,
     ``verify`` and ``cert`` are passed to httpx; environment proxies and
     ``SSL_CERT_FILE`` are honoured as httpx does.
+
+    In a forked child the session opens new connections: the pool inherited
+    from the parent is set aside untouched (its sockets are the parent's) and
+    a new one with the same settings is built on first use. A ``transport=``
+    of the caller's is kept as it is.
     """
 
     def __init__(
@@ -177,9 +184,8 @@ class HttpSession:
     ) -> None:
         if app is not None and transport is not None:
             raise ValueError("pass either app= or transport=, not both")
-        if app is not None:
-            transport = _DroppedByApp(app)
-        self._client = httpx.AsyncClient(
+        self._app = app
+        self._options: dict[str, typing.Any] = dict(
             base_url=base_url,
             headers={"User-Agent": USER_AGENT, **headers},
             limits=httpx.Limits(
@@ -192,7 +198,32 @@ class HttpSession:
             follow_redirects=False,
             trust_env=True,
         )
-        self.base_url = str(self._client.base_url)
+        self._client: httpx.AsyncClient | None = self._new_client()
+        self.base_url = str(self._pool().base_url)
+        if transport is None:
+            _sessions.add(self)
+
+    def _new_client(self) -> httpx.AsyncClient:
+        options = self._options
+        if self._app is not None:
+            options = {**options, "transport": _DroppedByApp(self._app)}
+        return httpx.AsyncClient(**options)
+
+    def _pool(self) -> httpx.AsyncClient:
+        client = self._client
+        if client is None:
+            client = self._client = self._new_client()
+        return client
+
+    def _forget_pool(self) -> None:
+        # In a forked child. Closing the inherited pool would do I/O on the
+        # parent's sockets (a TLS close_notify, a shutdown) and touch loop
+        # objects of a loop that does not run here; letting it be collected
+        # would run transport finalizers. Keep it, unused, for the process's life.
+        client = self._client
+        if client is not None and not client.is_closed:
+            _inherited_pools.append(client)
+            self._client = None
 
     async def send(
         self,
@@ -218,7 +249,7 @@ class HttpSession:
         if callable(content):
             content = content()
         try:
-            response = await self._client.request(
+            response = await self._pool().request(
                 request.method,
                 request.url,
                 params=_query(request.params),
@@ -260,7 +291,8 @@ class HttpSession:
         content: typing.Any = request.content
         if callable(content):
             content = content()
-        built = self._client.build_request(
+        client = self._pool()
+        built = client.build_request(
             request.method,
             request.url,
             params=_query(request.params),
@@ -273,7 +305,7 @@ class HttpSession:
         for name in omit_headers:
             built.headers.pop(name, None)
         try:
-            response = await self._client.send(built, stream=True)
+            response = await client.send(built, stream=True)
         except httpx.TransportError as exc:
             raise _classify(exc) from exc
         try:
@@ -288,14 +320,28 @@ class HttpSession:
 
     def absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The URL a request would go to (used for logs and errors)."""
-        return str(self._client.build_request("GET", path, params=_query(params)).url)
+        return str(self._pool().build_request("GET", path, params=_query(params)).url)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._pool().aclose()
 
     @property
     def is_closed(self) -> bool:
-        return self._client.is_closed
+        return self._client is not None and self._client.is_closed
+
+
+# Sessions whose pool labelkit built (not a caller's transport), to reset in a forked child.
+_sessions: weakref.WeakSet[HttpSession] = weakref.WeakSet()
+_inherited_pools: list[httpx.AsyncClient] = []
+
+
+def _after_fork_in_child() -> None:
+    for session in list(_sessions):
+        session._forget_pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _WRITE_STARTED = frozenset(

@@ -19,9 +19,11 @@ import bisect
 import collections
 import hashlib
 import math
+import os
 import threading
 import time
 import typing
+import weakref
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -151,7 +153,13 @@ class AsyncLimiterStore(Protocol):
 
 
 class InMemoryStore:
-    """A :class:`LimiterStore` for one process: a sorted log of grant times under a lock."""
+    """A :class:`LimiterStore` for one process: a sorted log of grant times under a lock.
+
+    A forked child starts from a copy of the parent's log and cooldown (the
+    starts before the fork did reach the server), then each process counts
+    only its own starts: share one budget among processes with a
+    :class:`~labelkit.ratelimit.RedisStore`.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -160,6 +168,16 @@ class InMemoryStore:
         # Grants whose request has not been written yet (see hold / commit).
         self._held: collections.deque[float] = collections.deque()
         self._cooldown = -math.inf
+        _stores.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        # The lock may have been held by a thread that does not exist here, and
+        # held starts belong to the parent's requests, which no one here will
+        # commit: count them as sent at their grant.
+        self._lock = threading.Lock()
+        for grant in self._held:
+            bisect.insort(self._log, grant)
+        self._held.clear()
 
     def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
         """See :meth:`LimiterStore.reserve`."""
@@ -453,6 +471,18 @@ def _margins(rate: RateLimit) -> list[float]:
 
 _shared: dict[tuple[str, str, str | None, RateLimit], Limiter] = {}
 _shared_lock = threading.Lock()
+_stores: weakref.WeakSet[InMemoryStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    global _shared_lock
+    _shared_lock = threading.Lock()
+    for store in list(_stores):
+        store._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def shared_limiter(

@@ -28,9 +28,11 @@ import collections
 import hashlib
 import logging
 import math
+import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -197,6 +199,9 @@ class RedisStore:
     :meth:`pause_for` returns at once: the cooldown is written to Redis by a
     background thread and also travels with this store's next reservation, so
     it applies here before any later grant and elsewhere within a round trip.
+
+    A forked child keeps using the same limit (the state is in Redis; redis-py
+    reconnects in the child); commits the parent had not sent yet stay the parent's.
     """
 
     def __init__(self, client: redis.Redis | str, *, name: str) -> None:
@@ -231,6 +236,15 @@ class RedisStore:
         self._pause_until = -math.inf
         # (time.monotonic() at a reply, that minus Redis's now) for recent replies.
         self._offsets: collections.deque[tuple[float, float]] = collections.deque()
+        _stores.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        # The sender thread does not exist here and the lock may have been held
+        # by a thread that does not either; the queued commits are the parent's
+        # (its sender still sends them), sending them here too would repeat them.
+        self._pause_lock = threading.Lock()
+        self._outbox = queue.SimpleQueue()
+        self._sender = None
 
     @classmethod
     def for_account(cls, client: redis.Redis | str, provider: str, credential: str) -> RedisStore:
@@ -381,6 +395,18 @@ class RedisStore:
             self._pause(keys=[self._keys[1]], args=[self._pending_pause()])
         except redis.RedisError as exc:  # the next reservation carries it anyway
             logger.warning("labelkit: could not store a rate-limit cooldown in Redis: %s", exc)
+
+
+_stores: weakref.WeakSet[RedisStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for store in list(_stores):
+        store._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _num(value: float) -> str:
