@@ -268,18 +268,29 @@ class _Dir:
 
     def start_file(self, name: str) -> PendingWrite:
         temp = f".{name}.{secrets.token_hex(4)}.part"
-        if self.fd is not None:
-            fd = os.open(temp, _FILE_FLAGS, 0o666, dir_fd=self.fd)
-            folder = os.dup(self.fd)
-        else:
-            fd = os.open(os.path.join(self.path, temp), _FILE_FLAGS, 0o666)
-            folder = None
+        folder = _Dir(None if self.fd is None else os.dup(self.fd), self.path, self.shown)
         try:
-            file = os.fdopen(fd, "wb")
+            if folder.fd is not None:
+                fd = os.open(temp, _FILE_FLAGS, 0o666, dir_fd=folder.fd)
+            else:
+                fd = os.open(os.path.join(folder.path, temp), _FILE_FLAGS, 0o666)
+            try:
+                file = os.fdopen(fd, "wb")
+            except BaseException:
+                os.close(fd)
+                folder.unlink(temp)
+                raise
         except BaseException:
-            os.close(fd)
+            folder.close()
             raise
-        return PendingWrite(_Dir(folder, self.path, self.shown), name, temp, file)
+        return PendingWrite(folder, name, temp, file)
+
+    def unlink(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if self.fd is not None:
+                os.unlink(name, dir_fd=self.fd)
+            else:
+                os.unlink(os.path.join(self.path, name))
 
 
 class PendingWrite:
@@ -317,11 +328,8 @@ class PendingWrite:
             return
         self._finished = True
         try:
-            self.file.close()
-            with contextlib.suppress(FileNotFoundError):
-                if self._folder.fd is not None:
-                    os.unlink(self._temp, dir_fd=self._folder.fd)
-                else:
-                    os.unlink(os.path.join(self._folder.path, self._temp))
+            with contextlib.suppress(OSError):  # a failed flush: the file goes anyway
+                self.file.close()
+            self._folder.unlink(self._temp)
         finally:
             self._folder.close()
