@@ -27,6 +27,7 @@ from ._errors import (
     PollTimeoutError,
     RateLimitError,
     UnprocessableEntityError,
+    UnsafePathError,
     ValidationError,
 )
 from ._journal import Journal, JournalEntry, JournalState
@@ -120,6 +121,7 @@ __all__ = [
     "Scale",
     "Timeout",
     "UnprocessableEntityError",
+    "UnsafePathError",
     "ValidationError",
     "__version__",
     "bulk",

@@ -2,6 +2,7 @@
 
     LabelkitError
     ├── ValidationError            bad input, caught before anything is sent
+    │   └── UnsafePathError        a write would leave its target folder (symlink, '..')
     ├── APIError                   something went wrong talking to the API
     │   ├── APIConnectionError     no HTTP response (DNS, refused, reset, ...)
     │   │   └── APITimeoutError    connect / read / write / pool / overall deadline
@@ -44,6 +45,7 @@ __all__ = [
     "PollTimeoutError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "UnsafePathError",
     "ValidationError",
 ]
 
@@ -66,6 +68,20 @@ class ValidationError(LabelkitError, ValueError):
         if limit is not None:
             text += f" (limit: {limit})"
         super().__init__(text)
+
+
+class UnsafePathError(ValidationError):
+    """A file write refused because it would not stay inside its target folder.
+
+    Raised for a symbolic link below the target folder, a ``..`` or absolute
+    name, or a non-folder where a folder is needed, before anything is
+    created. ``path`` is the refused path, ``reason`` why.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(path, f"refusing to write: {reason}")
 
 
 class APIError(LabelkitError):

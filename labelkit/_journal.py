@@ -51,7 +51,11 @@ class Journal:
     for a killed process but not for a power cut.
 
     The file is opened on ``async with`` or on first use, and closed by
-    :meth:`aclose`. A journal can be used from several tasks, threads and
+    :meth:`aclose`. ``path`` itself may be a symlink (it is the caller's
+    choice), but a symlink in the place of a file SQLite keeps beside it
+    (``path-wal``, ``path-shm``, ``path-journal``) raises
+    :class:`~labelkit.UnsafePathError` on opening, before SQLite writes
+    through it. A journal can be used from several tasks, threads and
     event loops at once.
     """
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from ._errors import UnsafePathError
+
 __all__ = ["JournalEntry", "JournalState", "JournalStore"]
 
 _SCHEMA = """
@@ -51,6 +53,8 @@ _FINISH = (
     "error = excluded.error, updated_at = excluded.updated_at"
 )
 _COLUMNS = "key, state, remote_id, error, attempts, created_at, updated_at"
+# The files SQLite keeps beside the database, opened by name.
+_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class JournalState(str, enum.Enum):
@@ -106,6 +110,7 @@ class JournalStore:
         self._lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Write] = []
+        _refuse_planted_sidecars(self.path)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -232,3 +237,16 @@ def _entry(row: Any) -> JournalEntry:
         created_at=float(created_at),
         updated_at=float(updated_at),
     )
+
+
+def _refuse_planted_sidecars(path: str) -> None:
+    # The journal's own path is the user's choice, but SQLite opens its
+    # sidecar files by name and follows symlinks: one planted beside the
+    # journal would get WAL frames written over whatever it points to.
+    for base in dict.fromkeys((path, os.path.realpath(path))):
+        for suffix in _SIDECARS:
+            if os.path.islink(base + suffix):
+                raise UnsafePathError(
+                    base + suffix,
+                    "a symbolic link where SQLite keeps a file of the journal; remove it",
+                )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from labelkit import ValidationError
+from labelkit import UnsafePathError, ValidationError
 from labelkit._cli import main
 from labelkit.convert import (
     export_coco,
@@ -49,7 +49,7 @@ def test_safe_names_stay_inside(tmp_path: Path) -> None:
     assert safe_output_path(tmp_path, "a/b.jpg", suffix=".txt") == tmp_path / "a" / "b.txt"
     assert safe_output_path(tmp_path, "./a//b", suffix=".json") == tmp_path / "a" / "b.json"
     (tmp_path / "link").symlink_to(tmp_path.parent)
-    with pytest.raises(ValidationError, match="resolves outside"):
+    with pytest.raises(UnsafePathError, match="symbolic link"):
         safe_output_path(tmp_path, "link/x.jpg")
 
 

@@ -11,7 +11,12 @@ import anyio
 import httpx
 import pytest
 
-from labelkit import APIConnectionError, APIError, APIStatusError, ValidationError
+from labelkit import (
+    APIConnectionError,
+    APIStatusError,
+    UnsafePathError,
+    ValidationError,
+)
 from labelkit._providers.fastlabel._dataset_models import DatasetObject
 from labelkit._providers.fastlabel._datasets import DatasetsMixin
 
@@ -177,7 +182,7 @@ async def test_symlink_inside_target_cannot_redirect_writes(tmp_path: pathlib.Pa
     (out / "train" / "link").symlink_to(outside, target_is_directory=True)
     fake = Fake([obj("link/x.jpg")])
     async with client_for(fake) as client:
-        with pytest.raises(APIError, match="outside"):
+        with pytest.raises(UnsafePathError, match="symbolic link"):
             await client.download_dataset_objects("dogs", out)
     assert list(outside.iterdir()) == [] and fake.storage_requests == []
 

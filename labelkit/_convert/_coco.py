@@ -12,10 +12,10 @@ from ._common import (
     clean_number,
     coerce_tasks,
     flat_points,
+    json_text,
     load_json,
     numbers,
     task_size,
-    write_json,
 )
 from ._geometry import (
     bbox_corners,
@@ -30,7 +30,7 @@ from ._geometry import (
     segmentation_area,
     segmentation_regions,
 )
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 
 __all__ = ["convert_coco_to_fastlabel", "export_coco", "to_coco"]
 
@@ -251,10 +251,10 @@ def export_coco(
         )
     if not output_file_name.endswith(".json") or "/" in output_file_name.replace("\\", "/"):
         raise ValidationError("output_file_name", f"{output_file_name!r}: expected NAME.json")
-    path = safe_output_path(output_dir, output_file_name, field="output_file_name")
+    relative = output_relative(output_file_name, field="output_file_name")
+    folder = checked_output_folder(output_dir, [relative])
     dataset = to_coco(tasks, annotations)
-    write_json(path, dataset)
-    return path
+    return folder.write_text(relative, json_text(dataset))
 
 
 def _import_one(

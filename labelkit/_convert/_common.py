@@ -19,6 +19,7 @@ __all__ = [
     "coerce_tasks",
     "flat_points",
     "iter_files",
+    "json_text",
     "load_json",
     "numbers",
     "relative_key",
@@ -129,11 +130,16 @@ def load_json(path: Path) -> Any:
         raise ValidationError(str(path), f"not a readable JSON file: {exc}") from None
 
 
+def json_text(data: object, *, indent: int | None = 4) -> str:
+    """``data`` as the JSON text the converters write (UTF-8 kept, final newline)."""
+    return json.dumps(data, ensure_ascii=False, indent=indent) + "\n"
+
+
 def write_json(path: Path, data: object, *, indent: int | None = 4) -> None:
+    """Write one JSON file at a path the user named (exports into a folder use ConfinedFolder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=indent)
-        handle.write("\n")
+        handle.write(json_text(data, indent=indent))
 
 
 def iter_files(folder: Path, suffixes: Iterable[str]) -> Iterator[Path]:

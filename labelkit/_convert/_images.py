@@ -12,7 +12,7 @@ from .._errors import ValidationError
 from ._annotations import iter_annotations
 from ._common import IMAGE_EXTENSIONS, coerce_tasks, flat_points, iter_files, relative_key, require
 from ._geometry import shape_rings
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 from ._segmentation import COLOR_PALETTE
 
 __all__ = ["export_image_with_annotations"]
@@ -113,26 +113,32 @@ def export_image_with_annotations(
     image_module = require("PIL.Image")
     by_name = {task["name"]: (i, task) for i, task in enumerate(coerce_tasks(tasks))}
     folder = Path(image_dir)
-    written: list[Path] = []
+    matched: list[tuple[Path, str]] = []
     for path in iter_files(folder, IMAGE_EXTENSIONS):
         key = relative_key(path, folder)
-        if key not in by_name:
+        if key in by_name:
+            matched.append((path, key))
+        else:
             logger.debug("no task named %r; image skipped", key)
-            continue
+    relatives = {key: output_relative(key, field=f"task {key!r}") for _, key in matched}
+    output = checked_output_folder(output_dir, relatives.values())
+    formats = image_module.registered_extensions()
+    written: list[Path] = []
+    for path, key in matched:
         index, task = by_name[key]
-        target = safe_output_path(output_dir, key, field=f"task {key!r}")
         try:
             with image_module.open(path) as source:
                 source.load()
                 drawn = _draw_task(source, task, f"tasks[{index}]")
         except OSError as exc:
             raise ValidationError(str(path), f"cannot read the image: {exc}") from None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".png":
-            drawn.save(target)
-        elif path.suffix.lower() in (".jpg", ".jpeg"):
-            drawn.convert("RGB").save(target, quality=95)
-        else:
-            drawn.convert("RGB").save(target)
-        written.append(target)
+        suffix = path.suffix.lower()
+        with output.open(relatives[key]) as handle:
+            if suffix == ".png":
+                drawn.save(handle, format="PNG")
+            elif suffix in (".jpg", ".jpeg"):
+                drawn.convert("RGB").save(handle, format="JPEG", quality=95)
+            else:
+                drawn.convert("RGB").save(handle, format=formats[suffix])
+        written.append(output.path(relatives[key]))
     return written

@@ -13,13 +13,13 @@ from ._common import (
     coerce_tasks,
     flat_points,
     iter_files,
+    json_text,
     load_json,
     relative_key,
     task_size,
-    write_json,
 )
 from ._geometry import bbox_corners, bbox_points, bbox_rotation, segmentation_regions
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 
 __all__ = ["convert_labelme_to_fastlabel", "export_labelme", "to_labelme"]
 
@@ -101,11 +101,11 @@ def export_labelme(tasks: Iterable[object], output_dir: str | Path = "output/lab
     """Write ``<name without extension>.json`` per task (UTF-8); returns ``output_dir``."""
     documents = to_labelme(tasks)
     paths = {
-        name: safe_output_path(output_dir, name, suffix=".json", field=f"task {name!r}")
-        for name in documents
+        name: output_relative(name, suffix=".json", field=f"task {name!r}") for name in documents
     }
+    folder = checked_output_folder(output_dir, paths.values())
     for name, document in documents.items():
-        write_json(paths[name], document, indent=2)
+        folder.write_text(paths[name], json_text(document, indent=2))
     return Path(output_dir)
 
 

@@ -11,7 +11,7 @@ from .._errors import ValidationError
 from ._annotations import iter_annotations
 from ._common import clean_number, coerce_tasks, iter_files, relative_key, require, task_size
 from ._geometry import shape_rings
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 
 __all__ = ["convert_pascalvoc_to_fastlabel", "export_pascalvoc", "to_pascalvoc"]
 
@@ -83,16 +83,15 @@ def to_pascalvoc(tasks: Iterable[object]) -> dict[str, ElementTree.Element]:
 def export_pascalvoc(tasks: Iterable[object], output_dir: str | Path = "output/pascalvoc") -> Path:
     """Write ``annotations/<name without extension>.xml`` per task; returns ``output_dir``."""
     documents = to_pascalvoc(tasks)
-    base = Path(output_dir)
     paths = {
-        name: safe_output_path(base / "annotations", name, suffix=".xml", field=f"task {name!r}")
+        name: "annotations" / output_relative(name, suffix=".xml", field=f"task {name!r}")
         for name in documents
     }
+    folder = checked_output_folder(output_dir, paths.values())
     for name, root in documents.items():
         ElementTree.indent(root, space="    ")
-        paths[name].parent.mkdir(parents=True, exist_ok=True)
-        paths[name].write_bytes(ElementTree.tostring(root, encoding="utf-8") + b"\n")
-    return base
+        folder.write_bytes(paths[name], ElementTree.tostring(root, encoding="utf-8") + b"\n")
+    return Path(output_dir)
 
 
 def _number(obj: ElementTree.Element, tag: str, where: str) -> float:

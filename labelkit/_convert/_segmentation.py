@@ -10,7 +10,7 @@ from .._errors import ValidationError
 from ._annotations import iter_annotations
 from ._common import coerce_tasks, require, task_size
 from ._geometry import shape_rings
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 
 __all__ = [
     "COLOR_PALETTE",
@@ -119,16 +119,14 @@ def to_index_masks(
 def _write(masks: dict[str, Any], output_dir: str | Path, pallete: Sequence[Any]) -> Path:
     image_module = require("PIL.Image")
     palette = _flat_palette(pallete)
-    paths = {
-        name: safe_output_path(output_dir, name, suffix=".png", field=f"task {name!r}")
-        for name in masks
-    }
+    paths = {name: output_relative(name, suffix=".png", field=f"task {name!r}") for name in masks}
+    folder = checked_output_folder(output_dir, paths.values())
     for name, mask in masks.items():
         height, width = mask.shape
         image = image_module.frombytes("P", (width, height), mask.tobytes())
         image.putpalette(palette)
-        paths[name].parent.mkdir(parents=True, exist_ok=True)
-        image.save(paths[name], format="PNG")
+        with folder.open(paths[name]) as handle:
+            image.save(handle, format="PNG")
     return Path(output_dir)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .._errors import ValidationError
@@ -27,11 +27,12 @@ from ._geometry import (
     close_ring,
     segmentation_regions,
 )
-from ._paths import safe_output_path
+from ._paths import checked_output_folder, output_relative
 
 __all__ = ["convert_yolo_to_fastlabel", "export_yolo", "to_yolo"]
 
 YOLO_TYPES = ("bbox", "polygon", "segmentation")
+_CLASSES_FILE = PurePosixPath("classes.txt")
 IMPORT_TYPES = ("bbox", "polygon", "segmentation")
 
 
@@ -121,17 +122,16 @@ def export_yolo(
     height and written with 6 decimals. Returns ``output_dir``.
     """
     names, labels = to_yolo(tasks, classes, project_type=project_type)
-    base = Path(output_dir)
     paths = {
-        name: safe_output_path(base / "annotations", name, suffix=".txt", field=f"task {name!r}")
+        name: "annotations" / output_relative(name, suffix=".txt", field=f"task {name!r}")
         for name in labels
     }
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "classes.txt").write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
+    folder = checked_output_folder(output_dir, [_CLASSES_FILE, *paths.values()])
+    folder.create()
+    folder.write_text(_CLASSES_FILE, "".join(f"{n}\n" for n in names))
     for name, lines in labels.items():
-        paths[name].parent.mkdir(parents=True, exist_ok=True)
-        paths[name].write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return base
+        folder.write_text(paths[name], "".join(f"{line}\n" for line in lines))
+    return Path(output_dir)
 
 
 def _image_sizes(folder: Path) -> dict[str, tuple[str, tuple[int, int]]]:

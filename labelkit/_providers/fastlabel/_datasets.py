@@ -266,7 +266,10 @@ class DatasetsMixin(AreaBase):
         annotations, customMetadata, tags, object_type}]``), rewritten, not
         appended to, on every run. With ``types``, only objects of those
         splits are written. Names that would leave ``path`` (``..``, absolute
-        ...) are skipped and listed in the result's ``skipped``. Files are
+        ...) are skipped and listed in the result's ``skipped``; a symbolic
+        link below ``path`` (a sub-folder or a file such as
+        ``annotations.json``) raises :class:`~labelkit.UnsafePathError`
+        before anything is fetched or created. Files are
         streamed ``concurrency`` at a time from signed storage URLs (which
         never receive the API token); a failed download raises.
         Returns the objects written.

@@ -3,9 +3,12 @@
 The official SDK joins server-supplied object names onto the target folder
 as they are (``../x`` escapes it), keeps whole bodies in memory, never checks
 the status of the storage GET and swallows worker errors. Here every name is
-checked before anything is fetched, each body is streamed to a temporary
-file that replaces the target only once complete, a non-2xx answer or a
-broken connection raises, and the first error cancels the other downloads.
+checked before anything is fetched, and every write goes through
+:mod:`labelkit._confined` (a symlink planted below the target folder refuses
+the download before anything is created); each body is streamed to a
+temporary file that replaces the target only once complete, a non-2xx answer
+or a broken connection raises, and the first error cancels the other
+downloads.
 """
 
 from __future__ import annotations
@@ -13,17 +16,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import pathlib
 import re
-import secrets
 import typing
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 
-from ..._errors import APIError, status_error_class
+from ..._confined import ConfinedFolder, PendingWrite
+from ..._errors import status_error_class
 from ..._http import HttpRequest, TransportError
 from ..._logging import redact_text
 from ..._models import ResponseValidationError
@@ -71,10 +73,10 @@ def _display_url(url: str) -> str:
 
 
 def _plan(
-    objects: Sequence[DatasetObject], root: pathlib.Path, result: DatasetDownload
-) -> list[tuple[DatasetObject, pathlib.Path]]:
-    plan: list[tuple[DatasetObject, pathlib.Path]] = []
-    taken: set[pathlib.Path] = set()
+    objects: Sequence[DatasetObject], result: DatasetDownload
+) -> list[tuple[DatasetObject, pathlib.PurePosixPath]]:
+    plan: list[tuple[DatasetObject, pathlib.PurePosixPath]] = []
+    taken: set[pathlib.PurePosixPath] = set()
     for obj in objects:
         folder_name = obj.type or "none"
         relative = safe_relative_path(obj.name)
@@ -92,7 +94,7 @@ def _plan(
             logger.warning("not downloading dataset object %r: %s", obj.name, reason)
             continue
         assert not isinstance(relative, str) and not isinstance(folder, str)
-        target = root / folder / relative
+        target = folder / relative
         if target in taken:
             result.skipped.append(SkippedObject(obj.name, "duplicate name"))
             continue
@@ -105,19 +107,25 @@ def _plan(
     return plan
 
 
-def _prepare_dirs(root: pathlib.Path, plan: list[tuple[DatasetObject, pathlib.Path]]) -> None:
-    resolved_root = root.resolve()
+def _prepare(root: ConfinedFolder, plan: list[tuple[DatasetObject, pathlib.PurePosixPath]]) -> None:
+    # Every target, and every annotations file to come, is checked before the
+    # first folder is made: a symlink planted in the tree refuses the whole
+    # download before anything is fetched or created.
+    folders = sorted({target.parts[0] for _, target in plan})
     for _, target in plan:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A symlink already inside the tree must not lead the write elsewhere.
-        if not target.resolve().is_relative_to(resolved_root):
-            raise APIError(f"refusing to write {target}: it resolves outside {root}")
+        root.check(target)
+    for folder in folders:
+        root.check(pathlib.PurePosixPath(folder, ANNOTATIONS_FILE))
+    for parent in sorted({target.parent for _, target in plan}):
+        root.makedirs(parent)
 
 
-async def _fetch(client: FastLabelBase, obj: DatasetObject, target: pathlib.Path) -> None:
+async def _fetch(
+    client: FastLabelBase, obj: DatasetObject, root: ConfinedFolder, target: pathlib.PurePosixPath
+) -> None:
     assert obj.signed_url is not None
     shown = _display_url(obj.signed_url)
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    pending: PendingWrite | None = None
     done = False
     try:
         request = HttpRequest("GET", obj.signed_url)
@@ -139,25 +147,24 @@ async def _fetch(client: FastLabelBase, obj: DatasetObject, target: pathlib.Path
                     method="GET",
                     url=shown,
                 )
-            async with (
-                await anyio.open_file(part, "wb") as handle,
-                contextlib.aclosing(response.aiter_bytes()) as chunks,
-            ):
+            pending = await anyio.to_thread.run_sync(root.begin_write, target)
+            handle = anyio.wrap_file(pending.file)
+            async with contextlib.aclosing(response.aiter_bytes()) as chunks:
                 async for chunk in chunks:
                     await handle.write(chunk)
-        await anyio.to_thread.run_sync(os.replace, part, target)
+        await anyio.to_thread.run_sync(pending.commit)
         done = True
     except TransportError as exc:
         raise client._connection_error(exc, "GET", shown, 0) from exc
     finally:
-        if not done:
+        if not done and pending is not None:
             with anyio.CancelScope(shield=True):
-                await anyio.Path(part).unlink(missing_ok=True)
+                await anyio.to_thread.run_sync(pending.discard)
 
 
 def _annotations_files(
-    root: pathlib.Path, written: Sequence[DatasetObject]
-) -> Iterator[tuple[pathlib.Path, bytes]]:
+    written: Sequence[DatasetObject],
+) -> Iterator[tuple[pathlib.PurePosixPath, bytes]]:
     by_folder: dict[str, list[dict[str, typing.Any]]] = {}
     for obj in written:
         by_folder.setdefault(obj.type or "none", []).append(
@@ -171,7 +178,7 @@ def _annotations_files(
         )
     for folder, entries in by_folder.items():
         text = json.dumps(entries, ensure_ascii=False, indent=4)
-        yield root / folder / ANNOTATIONS_FILE, text.encode()
+        yield pathlib.PurePosixPath(folder, ANNOTATIONS_FILE), text.encode()
 
 
 async def download_objects(
@@ -189,16 +196,17 @@ async def download_objects(
     (re)written only when every download succeeded.
     """
     result = DatasetDownload()
-    plan = _plan(objects, root, result)
-    await anyio.to_thread.run_sync(root.mkdir, 0o777, True, True)
-    await anyio.to_thread.run_sync(_prepare_dirs, root, plan)
+    plan = _plan(objects, result)
+    folder = ConfinedFolder(root)
+    await anyio.to_thread.run_sync(folder.create)
+    await anyio.to_thread.run_sync(_prepare, folder, plan)
     pending = iter(plan)
     errors: list[BaseException] = []
 
     async def worker(group: anyio.abc.TaskGroup) -> None:
         for obj, target in pending:
             try:
-                await _fetch(client, obj, target)
+                await _fetch(client, obj, folder, target)
             except Exception as exc:
                 errors.append(exc)
                 group.cancel_scope.cancel()
@@ -211,7 +219,7 @@ async def download_objects(
         raise errors[0]
     for obj, target in plan:
         result.append(obj)
-        result.path_of[obj.name] = str(target)
-    for path, content in _annotations_files(root, result):
-        await anyio.Path(path).write_bytes(content)
+        result.path_of[obj.name] = str(folder.path(target))
+    for path, content in _annotations_files(result):
+        await anyio.to_thread.run_sync(folder.write_bytes, path, content)
     return result
