@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import time
 import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
@@ -217,6 +218,9 @@ class HttpSession:
         content: typing.Any = request.content
         if callable(content):
             content = content()
+        # Timed here: httpx's response.elapsed is unset for a transport's plain
+        # (non-streamed) response, e.g. httpx.MockTransport's.
+        started = time.monotonic()
         try:
             response = await self._client.request(
                 request.method,
@@ -239,7 +243,7 @@ class HttpSession:
             headers={k.lower(): v for k, v in response.headers.items()},
             content=response.content,
             url=str(response.request.url),
-            elapsed=response.elapsed.total_seconds(),
+            elapsed=time.monotonic() - started,
         )
 
     @contextlib.asynccontextmanager
