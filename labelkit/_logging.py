@@ -124,10 +124,10 @@ class SecretRedactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._forms: frozenset[str] = frozenset()
         self._pattern: re.Pattern[str] | None = None
-        self._lock = threading.Lock()
         self.add(*secrets)
-        with _registry_lock:
-            _registry.add(self)
+        global _registry
+        with _lock:
+            _registry = (*(ref for ref in _registry if ref() is not None), weakref.ref(self))
 
     def add(self, *secrets: str | None) -> None:
         """Know ``secrets`` (and their encodings) from now on; empty ones are ignored."""
@@ -135,7 +135,7 @@ class SecretRedactor:
         for secret in secrets:
             if secret:
                 new |= secret_forms(secret)
-        with self._lock:
+        with _lock:
             if new <= self._forms:
                 return
             forms = self._forms | new
@@ -174,18 +174,29 @@ def _redact_value(value: object, text: typing.Callable[[str], str]) -> object:
     return value
 
 
-# Weak: a client's secrets are forgotten with the client.
-_registry: weakref.WeakSet[SecretRedactor] = weakref.WeakSet()
-_registry_lock = threading.Lock()
+# Weak: a client's secrets are forgotten with the client. Replaced, never changed in
+# place, so that readers need no lock; the lock orders the writers.
+_registry: tuple[weakref.ref[SecretRedactor], ...] = ()
+_lock = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    # A fork while another thread held the lock would leave the child's copy held forever.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def redact_known(value: T) -> T:
     """``value`` (a string, or dicts/lists/tuples of them) without any secret of any live
     client or :class:`SecretRedactor` of this process."""
-    with _registry_lock:
-        redactors = list(_registry)
-    for redactor in redactors:
-        value = redactor.value(value)
+    for ref in _registry:
+        redactor = ref()
+        if redactor is not None:
+            value = redactor.value(value)
     return value
 
 
