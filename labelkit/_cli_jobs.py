@@ -33,7 +33,7 @@ from ._errors import (
     PermissionDeniedError,
 )
 from ._journal import Journal
-from ._logging import record_calls
+from ._logging import SecretRedactor, record_calls, redact_known
 from ._progress import ProgressDisplay, format_duration, format_rate_limit, ticking
 
 __all__ = [
@@ -58,6 +58,9 @@ R = typing.TypeVar("R")
 _MAX_NOTES = 20
 #: Identical client errors (4xx) before any success that stop a job.
 _SAME_FAILURES = 10
+#: The credentials given to this process's commands; kept for the process's life,
+#: so that every line and file the CLI writes is redacted even after the client is gone.
+_CREDENTIALS = SecretRedactor()
 
 
 class UsageError(Exception):
@@ -133,16 +136,17 @@ def credential(token: str | None, env: str, what: str) -> str:
     value = token or os.environ.get(env)
     if not value:
         raise UsageError(f"no {what}: set {env} or pass --token")
+    _CREDENTIALS.add(value)
     return value
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for an item's error (credentials are never in labelkit's messages)."""
+    """One line for an item's error, without any credential a client of this process knows."""
     if isinstance(exc, LabelkitError):
         text = str(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())[:500]
+    return redact_known(" ".join(text.split()))[:500]
 
 
 def human_size(size: int) -> str:
@@ -253,8 +257,8 @@ class JobContext:
     # -- output ----------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        """Print one line."""
-        self.out.write(text + "\n")
+        """Print one line (without any credential)."""
+        self.out.write(redact_known(text) + "\n")
         self.out.flush()
 
     def reject(self, name: str, reason: str) -> None:
@@ -285,7 +289,9 @@ class JobContext:
         if resumed:
             record["resumed"] = True
         record.update(extra)
-        self._output.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        # A last line of defence: extra fields carry server data, which may echo a credential.
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        self._output.write(redact_known(line) + "\n")
 
     def dry_run_list(
         self, items: Sequence[Item[typing.Any]], describe: Callable[[Item[typing.Any]], str]
@@ -458,31 +464,32 @@ class JobContext:
 
 def run_command(command: str, body: Callable[[], int], out: typing.TextIO | None = None) -> int:
     """Run a command's body: usage errors give one line and status 2, never a traceback."""
-    err = sys.stderr if out is None else out
+    stream = sys.stderr if out is None else out
+
+    def tell(line: str) -> None:
+        stream.write(f"labelkit {command}: {redact_known(line)}\n")
+
     try:
         return body()
     except UsageError as exc:
-        err.write(f"labelkit {command}: {exc}\n")
+        tell(str(exc))
         return 2
     except KeyboardInterrupt:
-        err.write(f"labelkit {command}: interrupted (a --journal run resumes where it stopped)\n")
+        tell("interrupted (a --journal run resumes where it stopped)")
         return 130
     except sqlite3.Error as exc:
-        err.write(f"labelkit {command}: journal error: {exc}\n")
+        tell(f"journal error: {exc}")
         return 2
     except LabelkitError as exc:  # e.g. a client rejecting its configuration
-        err.write(f"labelkit {command}: {describe_error(exc)}\n")
+        tell(describe_error(exc))
         return 2
     except OSError as exc:
-        err.write(f"labelkit {command}: {exc}\n")
+        tell(str(exc))
         return 1
     except Exception as exc:
         if os.environ.get("LABELKIT_TRACEBACK"):
             raise
-        err.write(
-            f"labelkit {command}: unexpected error: {describe_error(exc)} "
-            "(set LABELKIT_TRACEBACK=1 to see where)\n"
-        )
+        tell(f"unexpected error: {describe_error(exc)} (set LABELKIT_TRACEBACK=1 to see where)")
         return 1
 
 

@@ -33,7 +33,7 @@ from ._http import (
     TransportError,
 )
 from ._journal import Journal
-from ._logging import CallRecord, emit, recording, redact_text, redact_url
+from ._logging import CallRecord, SecretRedactor, emit, recording, redact_url
 from ._models import ResponseValidationError
 from ._ratelimit import Limiter, shared_limiter
 from ._retry import backoff, parse_retry_after, safe_to_resend_status
@@ -46,6 +46,7 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
+ValueT = typing.TypeVar("ValueT")
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 
@@ -78,6 +79,14 @@ class AsyncAPIClient:
     ``default_rate_limit`` and pass their credential and auth headers to
     ``__init__``. Closing the client (``aclose()`` or ``async with``) closes
     its sockets.
+
+    Secrets: the credential and the auth header values (and the part after
+    their scheme, e.g. ``Bearer``) are redacted, in every encoding
+    :func:`~labelkit._logging.secret_forms` derives, from every error this
+    client raises: message, code, body and URL. A provider that knows more
+    (an OAuth consumer secret, a token it mints) registers each with
+    :meth:`_add_secrets`, and redacts anything it raises itself with
+    :meth:`_redact`.
     """
 
     provider: typing.ClassVar[str] = ""
@@ -107,7 +116,10 @@ class AsyncAPIClient:
         resolved = (resolved or self.default_base_url).rstrip("/") + "/"
         if app is not None and base_url is None:
             resolved = "http://emulator" + urlsplit(resolved).path
-        self._secrets: tuple[str, ...] = (credential,)
+        self._credential = credential
+        self._redactor = SecretRedactor([credential])
+        for value in auth_headers.values():
+            self._redactor.add(value, value.partition(" ")[2])
         self._timeout = Timeout.of(timeout)
         self._retry = retry or RetryPolicy()
         # max_retries= overrides the policy's count unless it is the default and a
@@ -189,6 +201,18 @@ class AsyncAPIClient:
 
     # -- for providers -------------------------------------------------------------
 
+    def _add_secrets(self, *secrets: str | None) -> None:
+        """Redact ``secrets`` too (and their encodings) from everything this client raises.
+
+        The one hook for a provider's derived credentials: a Basic token, an
+        OAuth consumer key and secret, a JWT it mints. Empty values are ignored.
+        """
+        self._redactor.add(*secrets)
+
+    def _redact(self, value: ValueT) -> ValueT:
+        """``value`` (text, or dicts/lists/tuples of it) without any secret this client knows."""
+        return self._redactor.value(value)
+
     async def _request(
         self,
         method: str,
@@ -241,7 +265,7 @@ class AsyncAPIClient:
         def url() -> str:
             # Built only for errors and logs: httpx builds a whole request for it.
             if not known_url:
-                known_url.append(redact_url(self._session.absolute_url(path, params)))
+                known_url.append(self._redact(redact_url(self._session.absolute_url(path, params))))
             return known_url[0]
 
         started = time.monotonic()
@@ -367,8 +391,8 @@ class AsyncAPIClient:
             kind = response.headers.get("content-type", "no content type")
             raise ResponseValidationError(
                 f"expected a JSON body, got {kind}",
-                path=f"{method} {redact_url(response.url)}",
-                body=response.text[:500],
+                path=self._redact(f"{method} {redact_url(response.url)}"),
+                body=self._redact(response.text)[:500],
             ) from None
 
     def _error_details(self, body: object) -> tuple[str | None, str | None]:
@@ -396,16 +420,17 @@ class AsyncAPIClient:
             body = jsonlib.loads(response.content) if response.content.strip() else None
         except ValueError:
             body = response.text
+        # Redacted before anything reads it: some servers echo the Authorization header.
+        body = self._redact(body)
         code, message = self._error_details(body)
         if message is None:
-            snippet = response.text.strip()[:200] if isinstance(body, str) else ""
+            snippet = body.strip()[:200] if isinstance(body, str) else ""
             message = response.reason + (f": {snippet}" if snippet else "")
-        message = redact_text(message, self._secrets)
         cls = errors.status_error_class(response.status)
         kwargs: dict[str, typing.Any] = dict(
             status=response.status,
-            code=code,
-            request_id=_request_id(response),
+            code=self._redact(code),
+            request_id=self._redact(_request_id(response)),
             body=body,
             method=method,
             url=url,
@@ -413,13 +438,13 @@ class AsyncAPIClient:
         )
         if cls is errors.RateLimitError:
             kwargs["retry_after"] = parse_retry_after(response.headers)
-        return cls(message, **kwargs)
+        return cls(self._redact(message), **kwargs)
 
     def _connection_error(
         self, error: TransportError, method: str, url: str, retries: int
     ) -> errors.APIConnectionError:
         cls = errors.APITimeoutError if error.is_timeout else errors.APIConnectionError
-        message = redact_text(f"{error.kind.replace('_', ' ')}: {error}", self._secrets)
+        message = self._redact(f"{error.kind.replace('_', ' ')}: {error}")
         return cls(message, method=method, url=url, retries_taken=retries, sent=error.sent)
 
     @staticmethod

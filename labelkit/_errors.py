@@ -22,11 +22,16 @@
 No exception message or repr ever contains a credential: messages are built from
 the status, the provider's code and message, and the request's method and URL
 (query strings are redacted by :mod:`labelkit._logging` before they get here).
+The client redacts every secret it knows from the message, code and body of
+the errors it raises; as a last line of defence the API errors also redact
+the secrets of every live client here (:func:`~labelkit._logging.redact_known`).
 """
 
 from __future__ import annotations
 
 import typing
+
+from ._logging import redact_known
 
 __all__ = [
     "APIConnectionError",
@@ -99,10 +104,11 @@ class APIError(LabelkitError):
         url: str | None = None,
         retries_taken: int = 0,
     ) -> None:
+        message = redact_known(message)
         super().__init__(message)
         self.message = message
         self.method = method
-        self.url = url
+        self.url = None if url is None else redact_known(url)
         self.retries_taken = retries_taken
 
 
@@ -165,9 +171,9 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, method=method, url=url, retries_taken=retries_taken)
         self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.body = body
+        self.code = None if code is None else redact_known(code)
+        self.request_id = None if request_id is None else redact_known(request_id)
+        self.body = redact_known(body)
 
     def __str__(self) -> str:
         parts = [f"HTTP {self.status}"]
@@ -245,7 +251,7 @@ class AmbiguousResultError(LabelkitError):
     """
 
     def __init__(self, message: str, *, error: BaseException, method: str, url: str) -> None:
-        super().__init__(message)
+        super().__init__(redact_known(message))
         self.error = error
         self.method = method
         self.url = url

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import ssl
+import time
 import typing
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
@@ -248,6 +249,9 @@ class HttpSession:
         content: typing.Any = request.content
         if callable(content):
             content = content()
+        # Timed here: httpx's response.elapsed is unset for a transport's plain
+        # (non-streamed) response, e.g. httpx.MockTransport's.
+        started = time.monotonic()
         try:
             response = await self._pool().request(
                 request.method,
@@ -270,7 +274,7 @@ class HttpSession:
             headers={k.lower(): v for k, v in response.headers.items()},
             content=response.content,
             url=str(response.request.url),
-            elapsed=response.elapsed.total_seconds(),
+            elapsed=time.monotonic() - started,
         )
 
     @contextlib.asynccontextmanager

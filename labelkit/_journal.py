@@ -28,6 +28,7 @@ from typing import TypeVar
 import anyio
 
 from ._journal_store import JournalEntry, JournalState, JournalStore
+from ._logging import redact_known
 
 __all__ = ["Journal", "JournalEntry", "JournalState"]
 
@@ -127,11 +128,19 @@ class Journal:
         await self._run(lambda store: store.finish(key, JournalState.OK, remote_id, None))
 
     async def mark_failed(self, key: str, error: str) -> None:
-        """``key`` failed without taking effect; a re-run sends it again."""
+        """``key`` failed without taking effect; a re-run sends it again.
+
+        ``error`` is stored without any secret a live client knows.
+        """
+        error = redact_known(error)
         await self._run(lambda store: store.finish(key, JournalState.FAILED, None, error))
 
     async def mark_ambiguous(self, key: str, error: str) -> None:
-        """``key`` may or may not have taken effect; a re-run looks it up first."""
+        """``key`` may or may not have taken effect; a re-run looks it up first.
+
+        ``error`` is stored without any secret a live client knows.
+        """
+        error = redact_known(error)
         await self._run(lambda store: store.finish(key, JournalState.AMBIGUOUS, None, error))
 
     # -- keys ------------------------------------------------------------------------------

@@ -9,16 +9,31 @@ variable ``LABELKIT_LOG=debug`` (or ``info``) attaches a stderr handler.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import contextvars
+import json
 import logging
 import os
-from collections.abc import Iterator
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+import threading
+import typing
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import attrs
 
-__all__ = ["CallRecord", "logger", "record_calls", "redact_url"]
+__all__ = [
+    "CallRecord",
+    "SecretRedactor",
+    "logger",
+    "record_calls",
+    "redact_known",
+    "redact_url",
+]
+
+T = typing.TypeVar("T")
 
 logger = logging.getLogger("labelkit")
 
@@ -60,9 +75,129 @@ def redact_url(url: str) -> str:
 def redact_text(text: str, secrets: tuple[str, ...]) -> str:
     """``text`` with every occurrence of each non-empty secret replaced."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
+        if secret and len(secret) >= _MIN_SECRET:
             text = text.replace(secret, REDACTED)
     return text
+
+
+# Shorter "secrets" would redact ordinary words; no real credential is this short.
+_MIN_SECRET = 4
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]{16,})")
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def secret_forms(secret: str) -> set[str]:
+    """``secret`` and the encodings a server may echo it in.
+
+    Base64 of ``secret``, ``secret:`` and ``:secret`` (HTTP Basic with the
+    secret as user or password; standard and URL-safe alphabets, padded or
+    not), percent-encoding (upper and lower case hex, ``+`` or ``%20`` for a
+    space), its JSON string escape, and the signature of a JWT (the part that
+    makes it a credential).
+    """
+    forms = {secret}
+    for raw in (secret, secret + ":", ":" + secret):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(raw.encode()).decode("ascii")
+            forms.update((encoded, encoded.rstrip("=")))
+    for quoted in (quote(secret, safe=""), quote_plus(secret, safe="")):
+        forms.update((quoted, _PERCENT.sub(lambda m: m.group(0).lower(), quoted)))
+    forms.add(json.dumps(secret)[1:-1])
+    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    jwt = _JWT.fullmatch(secret)
+    if jwt:
+        forms.add(jwt.group(1))
+    return {form for form in forms if len(form) >= _MIN_SECRET}
+
+
+class SecretRedactor:
+    """The secrets one client knows, in every form a server may echo them in.
+
+    :meth:`add` takes a secret (an API key, a token, an OAuth consumer secret, a
+    Basic ``Authorization`` value...) and derives its encodings with
+    :func:`secret_forms`; :meth:`text` and :meth:`value` replace any of them
+    with ``[redacted]``. Every live redactor is also consulted by
+    :func:`redact_known`, the last line of defence of the CLI, the journal
+    and the result files.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._forms: frozenset[str] = frozenset()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(*secrets)
+        global _registry
+        with _lock:
+            _registry = (*(ref for ref in _registry if ref() is not None), weakref.ref(self))
+
+    def add(self, *secrets: str | None) -> None:
+        """Know ``secrets`` (and their encodings) from now on; empty ones are ignored."""
+        new: set[str] = set()
+        for secret in secrets:
+            if secret:
+                new |= secret_forms(secret)
+        with _lock:
+            if new <= self._forms:
+                return
+            forms = self._forms | new
+            # Longest first: a form that contains another is replaced whole.
+            ordered = sorted(forms, key=lambda form: (-len(form), form))
+            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self._forms = frozenset(forms)
+
+    @property
+    def forms(self) -> frozenset[str]:
+        """Every form redacted."""
+        return self._forms
+
+    def text(self, text: str) -> str:
+        """``text`` with every known form replaced by ``[redacted]``."""
+        pattern = self._pattern
+        return text if pattern is None else pattern.sub(REDACTED, text)
+
+    def value(self, value: T) -> T:
+        """``value`` with strings redacted, recursively through dicts, lists and tuples."""
+        return typing.cast(T, _redact_value(value, self.text))
+
+    def __repr__(self) -> str:
+        return f"SecretRedactor({len(self._forms)} forms)"
+
+
+def _redact_value(value: object, text: typing.Callable[[str], str]) -> object:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, Mapping):
+        return {_redact_value(k, text): _redact_value(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(v, text) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_redact_value(v, text) for v in value)
+    return value
+
+
+# Weak: a client's secrets are forgotten with the client. Replaced, never changed in
+# place, so that readers need no lock; the lock orders the writers.
+_registry: tuple[weakref.ref[SecretRedactor], ...] = ()
+_lock = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    # A fork while another thread held the lock would leave the child's copy held forever.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
+def redact_known(value: T) -> T:
+    """``value`` (a string, or dicts/lists/tuples of them) without any secret of any live
+    client or :class:`SecretRedactor` of this process."""
+    for ref in _registry:
+        redactor = ref()
+        if redactor is not None:
+            value = redactor.value(value)
+    return value
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import LabelkitError
+from ._logging import redact_known
 
 __all__ = [
     "Model",
@@ -41,9 +42,11 @@ class ResponseValidationError(LabelkitError):
     """
 
     def __init__(self, message: str, *, path: str, body: object = None) -> None:
+        # A last line of defence: the body is the server's, and may echo a credential.
+        path, message = redact_known(path), redact_known(message)
         super().__init__(f"{path}: {message}")
         self.path = path
-        self.body = body
+        self.body = redact_known(body)
 
 
 class WireEnum(str, enum.Enum):

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from ._config import RateLimit
+from ._logging import redact_known
 
 __all__ = ["ProgressDisplay", "format_duration", "format_rate_limit", "ticking"]
 
@@ -151,7 +152,8 @@ class ProgressDisplay:
             self._write(f"  {self.label}: {self.line()}\n")
 
     def note(self, message: str) -> None:
-        """Print a message about one item without breaking the bar."""
+        """Print a message about one item without breaking the bar (never a credential)."""
+        message = redact_known(message)
         if self.tty and self._drawn:
             self._write("\r" + _CLEAR + message + "\n")
             self._draw(self.clock())

@@ -17,7 +17,7 @@ from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import APIStatusError, NotFoundError, ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import AsyncTransport, HttpResponse
-from ..._logging import redact_text, redact_url
+from ..._logging import redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
@@ -142,8 +142,7 @@ class AsyncCloudSight(AsyncAPIClient):
             app=app,
             default_headers=default_headers,
         )
-        if api_secret:
-            self._secrets = (api_key, api_secret)
+        self._add_secrets(api_key, api_secret)
 
     @property
     def uses_oauth(self) -> bool:
@@ -364,19 +363,20 @@ class AsyncCloudSight(AsyncAPIClient):
             kind = response.headers.get("content-type", "no content type")
             raise ResponseValidationError(
                 f"expected a JSON body, got {kind}",
-                path=f"{method} {redact_url(response.url)}",
-                body=response.text[:500],
+                path=self._redact(f"{method} {redact_url(response.url)}"),
+                body=self._redact(response.text)[:500],
             ) from None
         if isinstance(body, dict) and body.get("error") is not None:
+            body = self._redact(body)
             code, message = self._error_details(body)
             raise CloudSightAPIError(
-                redact_text(message or "error in response body", self._secrets),
+                self._redact(message or "error in response body"),
                 status=response.status,
-                code=code,
-                request_id=response.headers.get("x-request-id"),
+                code=self._redact(code),
+                request_id=self._redact(response.headers.get("x-request-id")),
                 body=body,
                 method=method,
-                url=redact_url(response.url),
+                url=self._redact(redact_url(response.url)),
             )
         return body
 

@@ -15,7 +15,7 @@ from ..._client import AsyncAPIClient
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import ValidationError, status_error_class
 from ..._http import AsyncTransport
-from ..._logging import redact_text, redact_url
+from ..._logging import redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
@@ -227,20 +227,23 @@ class AsyncDatawow(AsyncAPIClient):
         )
         if not isinstance(body, dict) or not ("data" in body or "meta" in body):
             raise ResponseValidationError(
-                'expected {"data": ..., "meta": ...}', path=f"{method} {path}", body=body
+                'expected {"data": ..., "meta": ...}',
+                path=f"{method} {path}",
+                body=self._redact(body),
             )
         meta = body.get("meta")
         meta = meta if isinstance(meta, dict) else {}
         code = meta.get("code")
         if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
             # An error inside a 2xx response: raise what the same status would.
+            body = self._redact(body)
             _, message = self._error_details(body)
             raise status_error_class(code)(
-                redact_text(message or f"meta.code {code}", self._secrets),
+                self._redact(message or f"meta.code {code}"),
                 status=code,
                 body=body,
                 method=method,
-                url=redact_url(self._session.absolute_url(path, params)),
+                url=self._redact(redact_url(self._session.absolute_url(path, params))),
             )
         return body.get("data"), meta
 

@@ -106,7 +106,7 @@ class FastLabelBase(AsyncAPIClient):
         """The client for signed storage URLs: no Authorization header, no API rate limit."""
         if self._storage is None:
             self._storage = _StorageClient(
-                credential=self._secrets[0],
+                credential=self._credential,
                 auth_headers={},
                 base_url=self.base_url,
                 rate_limit=None,

@@ -119,7 +119,7 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
             app=app,
             default_headers=default_headers,
         )
-        self._secrets = (api_key, token)
+        self._add_secrets(token)
 
 
 def _host(url: str) -> str:
