@@ -8,12 +8,12 @@ its endpoints and models: it calls :meth:`AsyncAPIClient._request` (or
 
 from __future__ import annotations
 
+import copy
 import json as jsonlib
 import os
 import ssl
 import time
 import typing
-import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from urllib.parse import urlencode, urlsplit
 
@@ -22,7 +22,7 @@ import attrs
 
 from . import _errors as errors
 from ._bulk import BulkRun, bulk
-from ._config import RateLimit, RetryPolicy, Timeout
+from ._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ._files import MultipartBody
 from ._http import (
     AsyncTransport,
@@ -144,9 +144,7 @@ class AsyncAPIClient:
             rate = self.default_rate_limit if isinstance(rate_limit, NotGiven) else rate_limit
             origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._session.base_url))
             self._limiter = shared_limiter(self.provider, origin, credential, rate)
-        self._max_in_flight = max_connections
-        self._in_flight: anyio.CapacityLimiter | None = None
-        _clients.add(self)
+        self._headers: Mapping[str, str] = {}
 
     # -- public --------------------------------------------------------------------
 
@@ -199,7 +197,52 @@ class AsyncAPIClient:
             remote_id=remote_id,
         )
 
+    def with_options(
+        self: Self,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        poll: PollPolicy | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A copy of this client with some options changed, e.g. for one call.
+
+        The copy shares this client's connection pool, rate limiter and
+        in-flight cap, so it costs nothing and both count against the same
+        limits; closing either closes the shared pool. ``default_headers``
+        are added to this client's; ``poll`` is the default policy of the
+        copy's waits (for providers that have waits)::
+
+            slow = client.with_options(timeout=120, max_retries=5)
+        """
+        clone = copy.copy(self)
+        if not isinstance(timeout, NotGiven):
+            clone._timeout = Timeout.of(timeout)
+        if not isinstance(retry, NotGiven):
+            clone._retry = retry
+        if not isinstance(max_retries, NotGiven):
+            clone._retry = attrs.evolve(clone._retry, max_retries=max_retries)
+        if not isinstance(default_headers, NotGiven):
+            clone._headers = {**self._headers, **default_headers}
+        if not isinstance(poll, NotGiven):
+            if not hasattr(self, "_poll"):
+                raise TypeError(f"{type(self).__name__} has no waits: poll= does not apply")
+            clone._poll = poll
+        clone._bind_resources()
+        return clone
+
     # -- for providers -------------------------------------------------------------
+
+    _poll: PollPolicy
+    """The default policy of a provider's waits, if it has any."""
+
+    def _bind_resources(self) -> None:
+        """Build the provider's sub-resources bound to this client.
+
+        Called once by the provider's ``__init__`` and again on every
+        :meth:`with_options` copy, so a copy's resources use the copy.
+        """
 
     def _add_secrets(self, *secrets: str | None) -> None:
         """Redact ``secrets`` too (and their encodings) from everything this client raises.
@@ -243,7 +286,7 @@ class AsyncAPIClient:
         retries_allowed = (
             self._retry.max_retries if isinstance(max_retries, NotGiven) else max_retries
         )
-        request_headers = dict(headers or {})
+        request_headers = {**self._headers, **headers} if headers else dict(self._headers)
         content: bytes | typing.Callable[[], AsyncIterator[bytes]] | None = None
         if not isinstance(json, NotGiven):
             content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
@@ -287,15 +330,14 @@ class AsyncAPIClient:
             )
             return exc
 
-        if self._in_flight is None:
-            self._in_flight = anyio.CapacityLimiter(self._max_in_flight)
+        in_flight = self._session.in_flight
         while True:
             response: HttpResponse | None = None
             transport_error: TransportError | None = None
             # A rate-limit slot is taken only once a connection can be had:
             # a slot granted to a request that then queues in the pool is
             # spent at the wrong time, and the server counts arrivals.
-            async with self._in_flight:
+            async with in_flight:
                 slot = await self._limiter.hold() if self._limiter is not None else None
                 now = anyio.current_time()
                 if deadline is None and limits.total is not None:
@@ -456,20 +498,6 @@ class AsyncAPIClient:
             method=method,
             url=url,
         )
-
-
-# Live clients: a forked child drops their in-flight limiters, which belong to a
-# loop of the parent (the connection pool is reset by HttpSession itself).
-_clients: weakref.WeakSet[AsyncAPIClient] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for client in list(_clients):
-        client._in_flight = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _fits(deadline: float | None, wait: float) -> bool:

@@ -15,6 +15,7 @@ import typing
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
+import anyio
 import attrs
 import httpx
 
@@ -201,8 +202,18 @@ class HttpSession:
         )
         self._client: httpx.AsyncClient | None = self._new_client()
         self.base_url = str(self._pool().base_url)
-        if transport is None:
-            _sessions.add(self)
+        self._max_connections = max_connections
+        self._in_flight: anyio.CapacityLimiter | None = None
+        self._own_pool = transport is None
+        _sessions.add(self)
+
+    @property
+    def in_flight(self) -> anyio.CapacityLimiter:
+        """Caps requests in flight at ``max_connections``, for every client sharing the pool."""
+        limiter = self._in_flight
+        if limiter is None:
+            limiter = self._in_flight = anyio.CapacityLimiter(self._max_connections)
+        return limiter
 
     def _new_client(self) -> httpx.AsyncClient:
         options = self._options
@@ -221,8 +232,9 @@ class HttpSession:
         # parent's sockets (a TLS close_notify, a shutdown) and touch loop
         # objects of a loop that does not run here; letting it be collected
         # would run transport finalizers. Keep it, unused, for the process's life.
+        self._in_flight = None  # belongs to a loop of the parent
         client = self._client
-        if client is not None and not client.is_closed:
+        if self._own_pool and client is not None and not client.is_closed:
             _inherited_pools.append(client)
             self._client = None
 
@@ -334,7 +346,7 @@ class HttpSession:
         return self._client is not None and self._client.is_closed
 
 
-# Sessions whose pool labelkit built (not a caller's transport), to reset in a forked child.
+# Live sessions, to reset in a forked child (the pool only where labelkit built it).
 _sessions: weakref.WeakSet[HttpSession] = weakref.WeakSet()
 _inherited_pools: list[httpx.AsyncClient] = []
 

@@ -141,6 +141,9 @@ class AsyncDatawow(AsyncAPIClient):
             app=app,
             default_headers=default_headers,
         )
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         self.choice = AsyncChoices(self)
         self.closed_question = AsyncClosedQuestions(self)
         self.message = AsyncMessages(self)

@@ -256,6 +256,35 @@ class Datawow(SyncClient[AsyncDatawow]):
             remote_id=remote_id,
         )
 
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        poll: PollPolicy | NotGiven = NOT_GIVEN,
+    ) -> Datawow:
+        """A copy of this client with some options changed, e.g. for one call.
+
+        The copy shares this client's connection pool, rate limiter and
+        in-flight cap, so it costs nothing and both count against the same
+        limits; closing either closes the shared pool. ``default_headers``
+        are added to this client's; ``poll`` is the default policy of the
+        copy's waits (for providers that have waits)::
+
+            slow = client.with_options(timeout=120, max_retries=5)
+        """
+        result = _portal.run_sync(
+            self._async.with_options,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            default_headers=default_headers,
+            poll=poll,
+        )
+        return self._wrap(result)
+
 
 class Choices(SyncResource[AsyncChoices]):
     """Choice: a moderator picks among your ``categories`` (about 30 minutes)."""
