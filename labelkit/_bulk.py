@@ -39,7 +39,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._errors import AmbiguousResultError, ValidationError
 from ._journal import Journal
-from ._journal_bulk import JournaledCall
+from ._journal_bulk import JournaledCall, remote_id_of, settle
 
 __all__ = ["BulkRun", "BulkSummary", "Outcome", "OutcomeStatus", "Progress", "bulk"]
 
@@ -164,6 +164,8 @@ class BulkRun(Generic[ItemT, ResultT]):
         if concurrency < 1:
             raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
         self._fn = fn
+        self._resolve = resolve
+        self._remote_id = remote_id
         self._journaled: JournaledCall[ItemT, ResultT] | None = None
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
         if journal is not None:
@@ -354,6 +356,10 @@ class BulkRun(Generic[ItemT, ResultT]):
         try:
             value = await self._fn(item)
         except AmbiguousResultError as exc:
+            found, _ = await settle(item, self._resolve)
+            if found is not None:
+                rid = remote_id_of(found, self._remote_id)
+                return Outcome(index, item, OutcomeStatus.OK, value=found, remote_id=rid)
             return Outcome(index, item, OutcomeStatus.AMBIGUOUS, error=exc)
         except Exception as exc:
             return Outcome(index, item, OutcomeStatus.FAILED, error=exc)
@@ -444,11 +450,13 @@ def bulk(
     :meth:`BulkRun.collect` for all of them in input order.
 
     Outcomes: a normal return is OK; :class:`~labelkit.AmbiguousResultError` is
-    AMBIGUOUS; any other ``Exception`` is FAILED and does not stop the other
-    items. With ``fail_fast=True`` the first FAILED or AMBIGUOUS outcome stops
-    the run: no further item is started, the calls already in flight run to
-    completion (so every started item gets a definite outcome), then the
-    iteration ends and ``summary.stopped`` is True.
+    AMBIGUOUS, unless ``resolve(item)`` then finds the object: OK with the
+    found value (and its ``remote_id``), not sent again; any other
+    ``Exception`` is FAILED and does not stop the other items. With
+    ``fail_fast=True`` the first FAILED or AMBIGUOUS outcome stops the run:
+    no further item is started, the calls already in flight run to completion
+    (so every started item gets a definite outcome), then the iteration ends
+    and ``summary.stopped`` is True.
 
     ``total`` is reported in progress and summary; it defaults to
     ``len(items)`` when ``items`` is sized. ``on_progress`` receives a

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
-from ._errors import AmbiguousResultError, APIError, NotFoundError
+from ._errors import AmbiguousResultError, LabelkitError, NotFoundError
 from ._types import NOT_GIVEN
 
 __all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
@@ -133,7 +133,7 @@ async def _send(ctx: JobContext, args: argparse.Namespace, items: list[Item[str]
                 # The answer was lost: the image is there if the server stored it.
                 try:
                     found = await resolve(item)
-                except APIError:
+                except LabelkitError:
                     raise lost from None
                 if found is None:
                     raise

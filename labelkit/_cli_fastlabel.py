@@ -31,7 +31,7 @@ from ._cli_jobs import (
     run_command,
     walk_files,
 )
-from ._errors import AmbiguousResultError, APIError, ConflictError
+from ._errors import AmbiguousResultError, ConflictError, LabelkitError
 from ._journal import Journal
 from ._types import NOT_GIVEN
 
@@ -184,7 +184,7 @@ async def _send(
                         raise
                 try:
                     found = await lookup(item.name)
-                except APIError as exc:
+                except LabelkitError as exc:
                     raise (lost or exc) from exc
                 if found is not None:
                     counts["resolved" if lost is not None else "existing"] += 1

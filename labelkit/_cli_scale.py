@@ -145,10 +145,9 @@ async def _send(
 
         async def resolve(item: Item[_Task]) -> Task | None:
             project = item.payload.params.get("project")
-            page = await client.tasks(
-                unique_id=item.name, project=project if isinstance(project, str) else None
+            return await client.find_task_by_unique_id(
+                item.name, project=project if isinstance(project, str) else None
             )
-            return next((task for task in page if task.unique_id == item.name), None)
 
         phase = await ctx.run_phase(
             "upload",

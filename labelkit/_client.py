@@ -422,20 +422,68 @@ class AsyncAPIClient:
                 ) from status_error
             raise fail(status_error, response.status)
 
-    async def _request_json(self, method: str, path: str, **kwargs: typing.Any) -> typing.Any:
-        """:meth:`_request`, then parse the JSON body (empty body → ``None``)."""
+    @typing.overload
+    async def _request_json(
+        self, method: str, path: str, *, parse: None = None, **kwargs: typing.Any
+    ) -> typing.Any: ...
+
+    @typing.overload
+    async def _request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: typing.Callable[[typing.Any], ResultT],
+        **kwargs: typing.Any,
+    ) -> ResultT: ...
+
+    async def _request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
+        **kwargs: typing.Any,
+    ) -> typing.Any:
+        """:meth:`_request`, then the JSON body (empty → ``None``), through ``parse`` if given.
+
+        See :meth:`_read_json` for an answer that cannot be read.
+        """
         response = await self._request(method, path, **kwargs)
-        if not response.content.strip():
-            return None
+        return self._read_json(response, method, idempotent=kwargs.get("idempotent"), parse=parse)
+
+    def _read_json(
+        self,
+        response: HttpResponse,
+        method: str,
+        *,
+        idempotent: bool | None = None,
+        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
+    ) -> typing.Any:
+        """The JSON body of a 2xx ``response`` (empty → ``None``), through ``parse`` if given.
+
+        A body that is not JSON (a proxy's HTML page, a truncated answer) or
+        that ``parse`` rejects with :class:`ResponseValidationError` raises it
+        for an idempotent request; for any other (a create) it raises
+        :class:`~labelkit.AmbiguousResultError` whose ``error`` is that
+        ResponseValidationError: the server accepted the request, so the
+        object may well exist and must be looked up, never created again.
+        """
         try:
-            return jsonlib.loads(response.content)
-        except ValueError:
-            kind = response.headers.get("content-type", "no content type")
-            raise ResponseValidationError(
-                f"expected a JSON body, got {kind}",
-                path=self._redact(f"{method} {redact_url(response.url)}"),
-                body=self._redact(response.text)[:500],
-            ) from None
+            data = _json_body(response, method)
+            return data if parse is None else parse(data)
+        except ResponseValidationError as exc:
+            if (method.upper() in _IDEMPOTENT_METHODS) if idempotent is None else idempotent:
+                raise
+            url = self._redact(redact_url(response.url))
+            raise errors.AmbiguousResultError(
+                f"{method} {url} was answered {response.status} but the answer could not be "
+                f"read ({exc}); it may have taken effect and was not re-sent: look the object "
+                "up before creating it again",
+                error=exc,
+                method=method,
+                url=url,
+            ) from exc
 
     def _error_details(self, body: object) -> tuple[str | None, str | None]:
         """``(code, message)`` from an error body; providers override for their shape."""
@@ -498,6 +546,20 @@ class AsyncAPIClient:
             method=method,
             url=url,
         )
+
+
+def _json_body(response: HttpResponse, method: str) -> typing.Any:
+    if not response.content.strip():
+        return None
+    try:
+        return jsonlib.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type")
+        raise ResponseValidationError(
+            f"expected a JSON body, got {kind}",
+            path=f"{method} {redact_url(response.url)}",
+            body=response.text[:500],
+        ) from None
 
 
 def _fits(deadline: float | None, wait: float) -> bool:

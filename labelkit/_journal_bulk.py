@@ -5,7 +5,9 @@ item is reported without being sent). ``sent`` or ``ambiguous`` means a
 previous attempt may have taken effect, so ``resolve(item)`` asks the service
 first: a result means it exists (recorded ``ok``, not sent again), ``None``
 means it does not (sent). Otherwise the item is marked ``sent``, the call is
-made, and its end state recorded. Only errors of ``fn``, ``key`` and
+made, and its end state recorded; a call that ends ambiguous is looked up
+with ``resolve`` at once (found: ``ok`` with the found id; else ``ambiguous``,
+never ``failed``, so no re-run sends it blindly). Only errors of ``fn``, ``key`` and
 ``resolve`` become item outcomes; a journal error aborts the run, since
 continuing would send items whose state cannot be recorded.
 """
@@ -23,7 +25,7 @@ from ._errors import AmbiguousResultError, ValidationError
 from ._journal import Journal
 from ._journal_store import JournalState
 
-__all__ = ["JournaledCall", "JournaledResult"]
+__all__ = ["JournaledCall", "JournaledResult", "remote_id_of", "settle"]
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -100,7 +102,13 @@ class JournaledCall(Generic[ItemT, ResultT]):
         try:
             value = await self._fn(item)
         except AmbiguousResultError as exc:
-            await journal.mark_ambiguous(key, _describe(exc))
+            found, lookup_error = await settle(item, self._resolve)
+            if found is not None:
+                rid = remote_id_of(found, self._remote_id)
+                await journal.mark_ok(key, rid)
+                return JournaledResult("ok", value=found, remote_id=rid)
+            note = "" if lookup_error is None else f"; lookup failed: {_describe(lookup_error)}"
+            await journal.mark_ambiguous(key, _describe(exc) + note)
             return JournaledResult("ambiguous", error=exc)
         except Exception as exc:
             await journal.mark_failed(key, _describe(exc))
@@ -125,8 +133,29 @@ class JournaledCall(Generic[ItemT, ResultT]):
         return key
 
     def _id_of(self, value: ResultT) -> str | None:
-        rid = self._remote_id(value) if self._remote_id is not None else getattr(value, "id", None)
-        return None if rid is None else str(rid)
+        return remote_id_of(value, self._remote_id)
+
+
+async def settle(
+    item: ItemT, resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None
+) -> tuple[ResultT | None, Exception | None]:
+    """Look up an item whose call was ambiguous: ``(found or None, the lookup's error)``.
+
+    ``None`` found (or no ``resolve``) leaves the item ambiguous: it is not
+    sent again by this run; a journaled re-run looks it up again first.
+    """
+    if resolve is None:
+        return None, None
+    try:
+        return await resolve(item), None
+    except Exception as exc:
+        return None, exc
+
+
+def remote_id_of(value: ResultT, remote_id: Callable[[ResultT], object] | None) -> str | None:
+    """The remote id of a result: ``remote_id(value)``, else ``value.id``."""
+    rid = remote_id(value) if remote_id is not None else getattr(value, "id", None)
+    return None if rid is None else str(rid)
 
 
 def _describe(exc: BaseException) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import anyio
 import httpx
@@ -314,8 +314,11 @@ async def test_iter_images_stops_on_total_count_without_an_extra_request(
 @pytest.mark.anyio
 async def test_find_id_request_and_escaping(client: AsyncDatawow) -> None:
     with respx.mock:
+        # A custom_id lookup only accepts a record carrying exactly that custom_id.
         route = respx.get(url__startswith=f"{BASE}/projects/images/").mock(
-            return_value=envelope({"image": record()})
+            side_effect=lambda request: envelope(
+                {"image": record(custom_id=unquote(request.url.raw_path.decode().rsplit("/")[-1]))}
+            )
         )
         await client.find_id("5a56c56f60f4f17a353d3113")
         await client.choice.find_id("a/b c?d#e")
@@ -625,7 +628,9 @@ async def test_wait_many_yields_each_image_when_processed() -> None:
 async def test_verify_postback_refetches_by_id_then_custom_id(client: AsyncDatawow) -> None:
     with respx.mock:
         route = respx.get(url__startswith=f"{BASE}/projects/images/").mock(
-            return_value=envelope({"image": record(id="real", status="processed", answer=["a"])})
+            return_value=envelope(
+                {"image": record(id="real", custom_id="c", status="processed", answer=["a"])}
+            )
         )
         forged = Postback(method="POST", id="real", custom_id="c", payload={"answer": ["b"]})
         image = await client.choice.verify_postback(forged)

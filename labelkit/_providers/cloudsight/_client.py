@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 import mimetypes
 import os
 import ssl
@@ -198,7 +197,7 @@ class AsyncCloudSight(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
         )
-        return _submitted(self._body(response, "POST"))
+        return typing.cast(ImageJob, self._body(response, "POST", _submitted))
 
     async def remote_image_request(
         self,
@@ -236,7 +235,7 @@ class AsyncCloudSight(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
         )
-        return _submitted(self._body(response, "POST"))
+        return typing.cast(ImageJob, self._body(response, "POST", _submitted))
 
     async def image_response(
         self,
@@ -353,32 +352,34 @@ class AsyncCloudSight(AsyncAPIClient):
             headers = {"Authorization": self._signer.authorization(method, url, signed)}
         return await self._request(method, path, headers=headers, **kw)
 
-    def _body(self, response: HttpResponse, method: str) -> object:
-        """The parsed body of a 2xx response, raising if it carries an ``error``."""
-        if not response.content.strip():
-            return None
-        try:
-            body = jsonlib.loads(response.content)
-        except ValueError:
-            kind = response.headers.get("content-type", "no content type")
-            raise ResponseValidationError(
-                f"expected a JSON body, got {kind}",
-                path=self._redact(f"{method} {redact_url(response.url)}"),
-                body=self._redact(response.text)[:500],
-            ) from None
-        if isinstance(body, dict) and body.get("error") is not None:
-            body = self._redact(body)
-            code, message = self._error_details(body)
-            raise CloudSightAPIError(
-                self._redact(message or "error in response body"),
-                status=response.status,
-                code=self._redact(code),
-                request_id=self._redact(response.headers.get("x-request-id")),
-                body=body,
-                method=method,
-                url=self._redact(redact_url(response.url)),
-            )
-        return body
+    def _body(
+        self,
+        response: HttpResponse,
+        method: str,
+        parse: typing.Callable[[object], typing.Any] | None = None,
+    ) -> typing.Any:
+        """The parsed 2xx body (through ``parse``); raises if it carries an ``error``.
+
+        Read by the core, so that a submission whose answer cannot be read is
+        ambiguous (:class:`~labelkit.AmbiguousResultError`), never failed.
+        """
+
+        def checked(body: object) -> object:
+            if isinstance(body, dict) and body.get("error") is not None:
+                body = self._redact(body)
+                code, message = self._error_details(body)
+                raise CloudSightAPIError(
+                    self._redact(message or "error in response body"),
+                    status=response.status,
+                    code=self._redact(code),
+                    request_id=self._redact(response.headers.get("x-request-id")),
+                    body=body,
+                    method=method,
+                    url=self._redact(redact_url(response.url)),
+                )
+            return body if parse is None else parse(body)
+
+        return self._read_json(response, method, parse=checked)
 
     def _error_details(self, body: object) -> tuple[str | None, str | None]:
         # The error format is undocumented: a string, an object with a

@@ -223,32 +223,45 @@ class AsyncDatawow(AsyncAPIClient):
         form: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
-    ) -> tuple[object, dict[str, typing.Any]]:
-        """Send a request and split the ``{data, meta}`` envelope."""
-        body = await self._request_json(
-            method, path, params=params, form=form, timeout=timeout, max_retries=max_retries
+        parse: typing.Callable[[object], object] | None = None,
+    ) -> tuple[typing.Any, dict[str, typing.Any]]:
+        """Send a request and split the ``{data, meta}`` envelope; ``parse`` turns ``data``
+        into the result inside the core (so a create whose answer cannot be read is ambiguous).
+        """
+
+        def unwrap(body: object) -> tuple[object, dict[str, typing.Any]]:
+            if not isinstance(body, dict) or not ("data" in body or "meta" in body):
+                raise ResponseValidationError(
+                    'expected {"data": ..., "meta": ...}',
+                    path=f"{method} {path}",
+                    body=self._redact(body),
+                )
+            meta = body.get("meta")
+            meta = meta if isinstance(meta, dict) else {}
+            code = meta.get("code")
+            if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+                # An error inside a 2xx response: raise what the same status would.
+                body = self._redact(body)
+                _, message = self._error_details(body)
+                raise status_error_class(code)(
+                    self._redact(message or f"meta.code {code}"),
+                    status=code,
+                    body=body,
+                    method=method,
+                    url=self._redact(redact_url(self._session.absolute_url(path, params))),
+                )
+            data = body.get("data")
+            return (data if parse is None else parse(data)), meta
+
+        return await self._request_json(
+            method,
+            path,
+            params=params,
+            form=form,
+            timeout=timeout,
+            max_retries=max_retries,
+            parse=unwrap,
         )
-        if not isinstance(body, dict) or not ("data" in body or "meta" in body):
-            raise ResponseValidationError(
-                'expected {"data": ..., "meta": ...}',
-                path=f"{method} {path}",
-                body=self._redact(body),
-            )
-        meta = body.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        code = meta.get("code")
-        if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
-            # An error inside a 2xx response: raise what the same status would.
-            body = self._redact(body)
-            _, message = self._error_details(body)
-            raise status_error_class(code)(
-                self._redact(message or f"meta.code {code}"),
-                status=code,
-                body=body,
-                method=method,
-                url=self._redact(redact_url(self._session.absolute_url(path, params))),
-            )
-        return body.get("data"), meta
 
     async def _create(
         self,
@@ -259,10 +272,15 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> T:
-        data, _ = await self._call(
-            "POST", path, form=form, timeout=timeout, max_retries=max_retries
+        created, _ = await self._call(
+            "POST",
+            path,
+            form=form,
+            timeout=timeout,
+            max_retries=max_retries,
+            parse=lambda data: _record(_single(data, None, None), model),
         )
-        return _record(_single(data, None, None), model)
+        return typing.cast(T, created)
 
     async def _list(
         self,
@@ -355,7 +373,22 @@ class AsyncDatawow(AsyncAPIClient):
 
 
 def _single(data: object, id: str | None, custom_id: str | None) -> dict[str, typing.Any]:
-    """The one record in ``data``, ``data.image`` or ``data.images``."""
+    """The one record in ``data``, ``data.image`` or ``data.images``.
+
+    Looked up by ``custom_id``, only a record carrying exactly that
+    ``custom_id`` counts: that lookup decides whether a lost create is sent
+    again, so a near match (however the server matched it) is an error, not
+    an answer.
+    """
+    if custom_id is not None:
+        exact = [r for r in _records(data) if r.get("custom_id") == custom_id]
+        if len(exact) == 1:
+            return exact[0]
+        raise ResponseValidationError(
+            f"expected one image record with custom_id {custom_id!r}, got {len(exact)}",
+            path="data",
+            body=data,
+        )
     if isinstance(data, dict):
         if isinstance(data.get("image"), dict):
             return typing.cast(dict[str, typing.Any], data["image"])
@@ -373,6 +406,18 @@ def _single(data: object, id: str | None, custom_id: str | None) -> dict[str, ty
         elif "id" in data:
             return data
     raise ResponseValidationError("expected one image record", path="data", body=data)
+
+
+def _records(data: object) -> list[dict[str, typing.Any]]:
+    """Every record in ``data``, ``data.image`` or ``data.images``."""
+    if isinstance(data, dict):
+        if isinstance(data.get("image"), dict):
+            return [data["image"]]
+        if isinstance(data.get("images"), list):
+            return [r for r in data["images"] if isinstance(r, dict)]
+        if "id" in data:
+            return [data]
+    return []
 
 
 def _many(data: object) -> list[typing.Any]:

@@ -115,13 +115,22 @@ class AnnotationClassesMixin(AreaBase):
             **truthy(color=color, order=order, attributes=_attributes(attributes)),
             **_max_area_count(max_area_count),
         }
-        return returned_id(await self._call("POST", "annotations", body=body), "create_annotation")
+        return await self._call(
+            "POST",
+            "annotations",
+            body=body,
+            parse=lambda data: returned_id(data, "create_annotation"),
+        )
 
     async def create_classification_annotation(self, project: str, attributes: Attributes) -> str:
         """Create the classification class of a classification project; returns its id."""
         body = {"project": project, "attributes": _attributes(attributes)}
-        data = await self._call("POST", "annotations/classification", body=body)
-        return returned_id(data, "create_classification_annotation")
+        return await self._call(
+            "POST",
+            "annotations/classification",
+            body=body,
+            parse=lambda data: returned_id(data, "create_classification_annotation"),
+        )
 
     async def update_annotation(
         self,

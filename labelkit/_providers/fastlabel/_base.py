@@ -28,6 +28,8 @@ __all__ = [
     "segment",
 ]
 
+_T = typing.TypeVar("_T")
+
 #: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
 
@@ -130,6 +132,7 @@ class FastLabelBase(AsyncAPIClient):
             )
         return None, None
 
+    @typing.overload
     async def _call(
         self,
         method: str,
@@ -138,8 +141,35 @@ class FastLabelBase(AsyncAPIClient):
         query: QueryParams | None = None,
         body: object = NOT_GIVEN,
         idempotent: bool | None = None,
+        parse: None = None,
+    ) -> typing.Any: ...
+
+    @typing.overload
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: QueryParams | None = None,
+        body: object = NOT_GIVEN,
+        idempotent: bool | None = None,
+        parse: typing.Callable[[typing.Any], _T],
+    ) -> _T: ...
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: QueryParams | None = None,
+        body: object = NOT_GIVEN,
+        idempotent: bool | None = None,
+        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
     ) -> typing.Any:
         """Send one API call and return its parsed JSON body (``None`` when empty).
+
+        ``parse`` turns the body into the result inside the core, so that a
+        create whose answer cannot be read is ambiguous, not failed.
 
         ``path`` is relative to the base URL and already encoded (build it with
         :func:`segment`); ``query`` drops ``None`` and repeats list keys. A body
@@ -147,14 +177,16 @@ class FastLabelBase(AsyncAPIClient):
         ``Content-Length`` (the files are read and encoded chunk by chunk).
         """
         if isinstance(body, NotGiven):
-            return await self._request_json(method, path, params=query, idempotent=idempotent)
+            return await self._request_json(
+                method, path, params=query, idempotent=idempotent, parse=parse
+            )
         encoded = await json_body(body)
         if isinstance(encoded, bytes):
             return await self._request_json(
-                method, path, params=query, json=body, idempotent=idempotent
+                method, path, params=query, json=body, idempotent=idempotent, parse=parse
             )
         return await self._request_json(
-            method, path, params=query, streamed=encoded, idempotent=idempotent
+            method, path, params=query, streamed=encoded, idempotent=idempotent, parse=parse
         )
 
 

@@ -126,7 +126,9 @@ class CommentsMixin(AreaBase):
             if text is None:
                 raise ValidationError("text", "a reply needs text")
             path = f"comments/{segment(comment_id, 'comment_id')}/threads"
-            return structure(await self._call("POST", path, body={"text": text}), Comment)
+            return await self._call(
+                "POST", path, body={"text": text}, parse=lambda data: structure(data, Comment)
+            )
         if not task_id:
             raise ValidationError("task_id", "a new comment needs task_id (or comment_id to reply)")
         if content_name and content_id:
@@ -151,7 +153,9 @@ class CommentsMixin(AreaBase):
                 color=color,
             ),
         }
-        return structure(await self._call("POST", "comments", body=body), Comment)
+        return await self._call(
+            "POST", "comments", body=body, parse=lambda data: structure(data, Comment)
+        )
 
     async def update_task_comment(self, thread_id: str, text: str) -> Comment:
         """Replace the text of one message (thread) of a comment."""

@@ -141,7 +141,9 @@ class DatasetsMixin(AreaBase):
         check_count(tag_list, _MAX_TAGS, "tags")
         check_choice(visibility, DATASET_VISIBILITIES, "visibility")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
-        return structure(await self._call("POST", "datasets-v2", body=body), Dataset)
+        return await self._call(
+            "POST", "datasets-v2", body=body, parse=lambda data: structure(data, Dataset)
+        )
 
     async def update_dataset(
         self,
@@ -192,8 +194,12 @@ class DatasetsMixin(AreaBase):
             "filePath": checked.base64("file_path"),
             **fields,
         }
-        data = await self._call("POST", "dataset-revision-objects", body=body)
-        return structure(data, DatasetObject)
+        return await self._call(
+            "POST",
+            "dataset-revision-objects",
+            body=body,
+            parse=lambda data: structure(data, DatasetObject),
+        )
 
     async def find_dataset_object(
         self,

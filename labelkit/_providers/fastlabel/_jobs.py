@@ -128,7 +128,9 @@ class ModelJobsMixin(AreaBase):
             ),
             **truthy(annotationValue=annotation_value),
         }
-        return structure(await self._call("POST", "trainings", body=body), TrainingJob)
+        return await self._call(
+            "POST", "trainings", body=body, parse=lambda data: structure(data, TrainingJob)
+        )
 
     async def wait_training_job(
         self,
@@ -205,7 +207,9 @@ class ModelJobsMixin(AreaBase):
             "useDatasetTest": use_dataset_test,
             **not_none(datasetRevisionId=dataset_revision_id),
         }
-        return structure(await self._call("POST", "evaluations", body=body), EvaluationJob)
+        return await self._call(
+            "POST", "evaluations", body=body, parse=lambda data: structure(data, EvaluationJob)
+        )
 
     async def wait_evaluation_job(
         self,
@@ -280,8 +284,12 @@ class ModelJobsMixin(AreaBase):
             "autoCreation": auto_creation,
             **not_none(algorithmType=algorithm_type),
         }
-        data = await self._call("POST", "auto-annotations", body=body)
-        return structure(data, AutoAnnotationJob)
+        return await self._call(
+            "POST",
+            "auto-annotations",
+            body=body,
+            parse=lambda data: structure(data, AutoAnnotationJob),
+        )
 
     async def wait_auto_annotation_job(
         self,

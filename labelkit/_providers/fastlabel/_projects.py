@@ -105,7 +105,9 @@ class ProjectsMixin(AreaBase):
             "externalWorkflow": external_workflow,
             **truthy(isPixel=is_pixel, jobSize=job_size),
         }
-        return returned_id(await self._call("POST", "projects", body=body), "create_project")
+        return await self._call(
+            "POST", "projects", body=body, parse=lambda data: returned_id(data, "create_project")
+        )
 
     async def update_project(
         self,
@@ -138,7 +140,12 @@ class ProjectsMixin(AreaBase):
     ) -> str:
         """Copy a project's settings into a new project; returns the new id."""
         body = {"id": project_id, **truthy(name=project_name, slug=project_slug)}
-        return returned_id(await self._call("POST", "projects/copy", body=body), "copy_project")
+        return await self._call(
+            "POST",
+            "projects/copy",
+            body=body,
+            parse=lambda data: returned_id(data, "copy_project"),
+        )
 
     async def update_project_metadata(
         self,

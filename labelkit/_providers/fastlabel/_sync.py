@@ -3076,7 +3076,10 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """The task of type ``kind`` (``"image"``, ``"video"``...) named exactly ``name``, or None.
 
         Unlike ``find_*_task_by_name`` (the first result of the server's
-        ``taskName`` filter), only an exact name match counts. Used to resolve
+        ``taskName`` filter), only an exact name match counts, and every page
+        of the filter's results is read: whether the server matches names
+        exactly or by substring is not documented, and a match missed on a
+        later page would make a lost create be sent again. Used to resolve
         creates whose outcome is unknown (also by a journal replaying a job).
         """
         return _portal.call(self._async.find_task_by_name, kind=kind, project=project, name=name)

@@ -232,7 +232,9 @@ class TasksBase(FastLabelBase):
         fields = task_fields(kind, args, update=False)
         body.update(await self._source_fields(kind, args))
         body.update(fields)
-        return task_id_of(await self._call("POST", kind.path, body=body), f"POST {kind.path}")
+        return await self._call(
+            "POST", kind.path, body=body, parse=lambda data: task_id_of(data, f"POST {kind.path}")
+        )
 
     async def _update_task(
         self, kind: TaskKind, task_id: str, args: Mapping[str, typing.Any]
@@ -252,7 +254,9 @@ class TasksBase(FastLabelBase):
         fields = task_fields(kind, args, update=False)
         key = await self._upload_zip(args["project"], args["file_path"], max_bytes=kind.max_bytes)
         body = {"project": args["project"], **fields, "fileKey": key}
-        return structure(await self._call("POST", kind.path, body=body), History)
+        return await self._call(
+            "POST", kind.path, body=body, parse=lambda data: structure(data, History)
+        )
 
     async def _upload_zip(
         self, project: str, file_path: typing.Any, *, max_bytes: int | None

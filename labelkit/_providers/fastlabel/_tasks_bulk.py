@@ -15,7 +15,7 @@ import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 
 from ..._bulk import BulkRun, Progress
-from ..._errors import AmbiguousResultError, APIError, ConflictError, ValidationError
+from ..._errors import AmbiguousResultError, ConflictError, LabelkitError, ValidationError
 from ..._journal import Journal
 from ._task_kinds import KINDS, TaskKind, kind_of
 from ._task_models import Task
@@ -34,14 +34,17 @@ class BulkTasksMixin(TasksBase):
         """The task of type ``kind`` (``"image"``, ``"video"``...) named exactly ``name``, or None.
 
         Unlike ``find_*_task_by_name`` (the first result of the server's
-        ``taskName`` filter), only an exact name match counts. Used to resolve
+        ``taskName`` filter), only an exact name match counts, and every page
+        of the filter's results is read: whether the server matches names
+        exactly or by substring is not documented, and a match missed on a
+        later page would make a lost create be sent again. Used to resolve
         creates whose outcome is unknown (also by a journal replaying a job).
         """
         spec = kind_of(kind)
-        tasks = await self._get_tasks(
-            spec, {"project": project, "task_name": name, "limit": spec.max_page_size}
-        )
-        return next((task for task in tasks if task.name == name), None)
+        async for task in self._iter_tasks(spec, {"project": project, "task_name": name}):
+            if task.name == name:
+                return task
+        return None
 
     def bulk_create(
         self,
@@ -125,7 +128,7 @@ class BulkTasksMixin(TasksBase):
                 conflict = exc
             try:
                 found = await self.find_task_by_name(spec.key, project, name)
-            except APIError as exc:
+            except LabelkitError as exc:
                 # Still unknown whether the task exists: the item stays ambiguous.
                 raise (ambiguous or conflict or exc) from exc
             if found is not None:

@@ -238,7 +238,9 @@ class CommonTasksMixin(TasksBase):
             "tags": list(tags or []),
             "priority": priority_value(priority),
         }
-        return structure(await self._call("POST", "tasks/aws-s3", body=body), History)
+        return await self._call(
+            "POST", "tasks/aws-s3", body=body, parse=lambda data: structure(data, History)
+        )
 
     async def get_aws_s3_import_status_by_project(self, project: str) -> History:
         """The latest AWS S3 import history of the project."""

@@ -69,8 +69,12 @@ class WorkspaceMixin(AreaBase):
         check_choice(language, ("en", "ja"), "language")
         check_choice(role, ("member", "owner"), "role")
         body = {"name": name, "email": email, "language": language, "role": role}
-        data = await self._call("POST", "workspaces-users/internal-users", body=body)
-        return structure(data, WorkspaceUser)
+        return await self._call(
+            "POST",
+            "workspaces-users/internal-users",
+            body=body,
+            parse=lambda data: structure(data, WorkspaceUser),
+        )
 
     async def update_workspace_user(self, email: str, role: str) -> WorkspaceUser:
         """Change a member's role: ``member``, ``owner`` or ``none`` (removes them)."""

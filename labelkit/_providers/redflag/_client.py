@@ -136,10 +136,14 @@ class AsyncRedFlag(AsyncAPIClient):
                     "contents_groups", "only has an effect with the 'personality-mb' analysis"
                 )
             payload["contents_groups"] = _groups(contents_groups, len(contents))
-        body = await self._request_json(
-            "POST", "operations", json=payload, timeout=timeout, max_retries=max_retries
+        return await self._request_json(
+            "POST",
+            "operations",
+            json=payload,
+            timeout=timeout,
+            max_retries=max_retries,
+            parse=_id_of,
         )
-        return _id_of(body)
 
     async def get_operation(
         self,
@@ -177,14 +181,14 @@ class AsyncRedFlag(AsyncAPIClient):
         and its type is checked before anything is sent.
         """
         upload = await prepare_upload(file, field="file", filename=filename, allowed=UPLOAD_TYPES)
-        body = await self._request_json(
+        return await self._request_json(
             "POST",
             "operations/upload",
             multipart=multipart_body(files=[("file", upload)]),
             timeout=timeout,
             max_retries=max_retries,
+            parse=_id_of,
         )
-        return _id_of(body)
 
     async def wait_operation(
         self,

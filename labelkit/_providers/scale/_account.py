@@ -45,8 +45,12 @@ class _AccountMixin(_ScaleBase):
         if guessed:
             upload = attrs.evolve(upload, content_type=guessed)
         body = multipart_body(form, [("file", upload)])
-        raw = await self._request_json("POST", "v1/files/upload", multipart=body)
-        return self._parse(raw, File, "POST /v1/files/upload")
+        return await self._request_json(
+            "POST",
+            "v1/files/upload",
+            multipart=body,
+            parse=lambda raw: self._parse(raw, File, "POST /v1/files/upload"),
+        )
 
     async def import_file(self, file_url: str, **params: typing.Any) -> File:
         """Import a file from a URL into Scale storage (``POST /v1/files/import``).
@@ -54,8 +58,12 @@ class _AccountMixin(_ScaleBase):
         ``params`` go in the JSON body with ``file_url``, e.g. ``project_name``.
         """
         body = _body("params", {"file_url": _text("file_url", file_url), **params})
-        raw = await self._v1("POST", "files/import", json=body)
-        return self._parse(raw, File, "POST /v1/files/import")
+        return await self._v1(
+            "POST",
+            "files/import",
+            json=body,
+            parse=lambda raw: self._parse(raw, File, "POST /v1/files/import"),
+        )
 
     # -- teams ---------------------------------------------------------------------------
 
@@ -69,16 +77,25 @@ class _AccountMixin(_ScaleBase):
         """Invite people by e-mail with ``role`` (labeler, member, manager, admin)."""
         body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
         # Not re-sent after it may have arrived: a second invite e-mails the person again.
-        raw = await self._v1("POST", "teams/invite", json=body)
-        return self._parse_list(raw, TeamMember, "POST /v1/teams/invite")
+        return await self._v1(
+            "POST",
+            "teams/invite",
+            json=body,
+            parse=lambda raw: self._parse_list(raw, TeamMember, "POST /v1/teams/invite"),
+        )
 
     async def update_teammates_role(
         self, emails: Iterable[str], role: TeamRole | str
     ) -> list[TeamMember]:
         """Change the role of teammates."""
         body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
-        raw = await self._v1("POST", "teams/set_role", json=body, idempotent=True)
-        return self._parse_list(raw, TeamMember, "POST /v1/teams/set_role")
+        return await self._v1(
+            "POST",
+            "teams/set_role",
+            json=body,
+            idempotent=True,
+            parse=lambda raw: self._parse_list(raw, TeamMember, "POST /v1/teams/set_role"),
+        )
 
     # -- studio --------------------------------------------------------------------------
 
@@ -113,8 +130,14 @@ class _AccountMixin(_ScaleBase):
         """Create a project group named ``project_group`` with these teammates."""
         path = f"studio/projects/{_segment('project', project)}/groups"
         body = {"emails": _strings("emails", emails), "name": _text("project_group", project_group)}
-        raw = await self._v1("POST", path, json=body)
-        return self._parse(raw, StudioProjectGroup, "POST /v1/studio/projects/groups")
+        return await self._v1(
+            "POST",
+            path,
+            json=body,
+            parse=lambda raw: self._parse(
+                raw, StudioProjectGroup, "POST /v1/studio/projects/groups"
+            ),
+        )
 
     async def update_project_group(
         self,
@@ -153,13 +176,26 @@ class _AccountMixin(_ScaleBase):
     async def set_studio_batches_priorities(self, batch_names: Iterable[str]) -> list[StudioBatch]:
         """Order Studio batches: the first name gets the highest priority."""
         body = {"batches": [{"name": n} for n in _strings("batch_names", batch_names)]}
-        raw = await self._v1("POST", "studio/batches/set_priorities", json=body, idempotent=True)
-        return self._parse_list(raw, StudioBatch, "POST /v1/studio/batches/set_priorities")
+        return await self._v1(
+            "POST",
+            "studio/batches/set_priorities",
+            json=body,
+            idempotent=True,
+            parse=lambda raw: self._parse_list(
+                raw, StudioBatch, "POST /v1/studio/batches/set_priorities"
+            ),
+        )
 
     async def reset_studio_batches_priorities(self) -> list[StudioBatch]:
         """Reset the Studio batch priorities to the default order."""
-        raw = await self._v1("POST", "studio/batches/reset_priorities", idempotent=True)
-        return self._parse_list(raw, StudioBatch, "POST /v1/studio/batches/reset_priorities")
+        return await self._v1(
+            "POST",
+            "studio/batches/reset_priorities",
+            idempotent=True,
+            parse=lambda raw: self._parse_list(
+                raw, StudioBatch, "POST /v1/studio/batches/reset_priorities"
+            ),
+        )
 
 
 def _assignments(raw: object) -> dict[str, list[str]]:

@@ -17,14 +17,22 @@ from urllib.parse import quote
 
 from ..._client import AsyncAPIClient
 from ..._config import PollPolicy
-from ..._errors import APIStatusError, ConflictError, ValidationError
+from ..._errors import (
+    AmbiguousResultError,
+    APIStatusError,
+    ConflictError,
+    LabelkitError,
+    ValidationError,
+)
 from ..._http import HttpResponse
 from ..._models import ResponseValidationError
+from ..._pagination import Page, iter_cursor
 from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
 
 __all__ = ["DEFAULT_POLL", "QueryValue", "new_unique_id"]
 
+_T = typing.TypeVar("_T")
 QueryValue = typing.Union[str, int, bool, None, list[str]]
 When = typing.Union[str, dt.datetime, dt.date, None]
 
@@ -46,9 +54,35 @@ class _ScaleBase(AsyncAPIClient):
     _poll: PollPolicy
     _auto_unique_id: bool
 
-    async def _v1(self, method: str, path: str, **kwargs: typing.Any) -> typing.Any:
-        """A request to ``/v1/<path>``, its JSON body parsed (an empty body is ``None``)."""
-        return await self._request_json(method, "v1/" + path, **kwargs)
+    @typing.overload
+    async def _v1(
+        self, method: str, path: str, *, parse: None = None, **kwargs: typing.Any
+    ) -> typing.Any: ...
+
+    @typing.overload
+    async def _v1(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: typing.Callable[[typing.Any], _T],
+        **kwargs: typing.Any,
+    ) -> _T: ...
+
+    async def _v1(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
+        **kwargs: typing.Any,
+    ) -> typing.Any:
+        """A request to ``/v1/<path>``, its JSON body parsed (an empty body is ``None``).
+
+        ``parse`` turns the body into the result inside the core, so that a
+        create whose answer cannot be read is ambiguous, not failed.
+        """
+        return await self._request_json(method, "v1/" + path, parse=parse, **kwargs)
 
     def _parse(self, raw: object, cls: type[M], where: str) -> M:
         try:
@@ -92,28 +126,65 @@ class _ScaleBase(AsyncAPIClient):
             unique_id = body["unique_id"] = new_unique_id()
         if unique_id is not None:
             _text("unique_id", unique_id)
+        where = f"POST /v1/{path}"
+        project = body.get("project")
         try:
-            raw = await self._v1("POST", path, json=body, idempotent=True if unique_id else None)
+            return await self._v1(
+                "POST",
+                path,
+                json=body,
+                idempotent=True if unique_id else None,
+                parse=lambda raw: self._parse(raw, Task, where),
+            )
         except ConflictError as conflict:
             if not isinstance(unique_id, str):
                 raise
-            project = body.get("project")
             existing = await self._task_by_unique_id(
                 unique_id, project if isinstance(project, str) else None
             )
             if existing is None or not _same_task(existing, kind, project):
                 raise conflict from None
             return existing
-        return self._parse(raw, Task, f"POST /v1/{path}")
+        except ResponseValidationError as unreadable:
+            # Only a keyed create gets here (the core makes any other one ambiguous):
+            # Scale accepted it, so the task is looked up by its unique_id.
+            lost = AmbiguousResultError(
+                f"{where} was accepted but its answer could not be read ({unreadable}); "
+                f"no task with unique_id {unique_id!r} was found",
+                error=unreadable,
+                method="POST",
+                url=where,
+            )
+            try:
+                existing = await self._task_by_unique_id(
+                    str(unique_id), project if isinstance(project, str) else None
+                )
+            except LabelkitError as exc:
+                raise lost from exc
+            if existing is None or not _same_task(existing, kind, project):
+                raise lost from unreadable
+            return existing
 
     async def _get_task(self, task_id: str) -> Task:
         raw = await self._v1("GET", f"task/{_segment('task_id', task_id)}")
         return self._parse(raw, Task, "GET /v1/task")
 
     async def _task_by_unique_id(self, unique_id: str, project: str | None) -> Task | None:
-        query: dict[str, QueryValue] = {"unique_id": unique_id, "project": project}
-        page = self._task_page(await self._v1("GET", "tasks", params=query), "GET /v1/tasks")
-        return next((t for t in page if t.unique_id in (unique_id, None)), None)
+        """The task whose ``unique_id`` is exactly ``unique_id``, reading every page."""
+
+        async def fetch(cursor: str | None) -> Page[Task]:
+            query: dict[str, QueryValue] = {
+                "unique_id": unique_id,
+                "project": project,
+                "next_token": cursor,
+            }
+            page = self._task_page(await self._v1("GET", "tasks", params=query), "GET /v1/tasks")
+            return Page(page, has_more=page.has_more, next_cursor=page.next_token)
+
+        async for task in iter_cursor(fetch, key=lambda task: task.task_id):
+            if task.unique_id == unique_id:
+                return task
+        return None
 
     def _status_error(
         self, response: HttpResponse, method: str, url: str, retries: int

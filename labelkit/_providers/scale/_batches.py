@@ -78,8 +78,12 @@ class _BatchesMixin(_ScaleBase):
     async def finalize_batch(self, batch_name: str) -> Batch:
         """Finalize a batch so that its tasks go to work (``POST /v1/batches/<name>/finalize``)."""
         path = f"batches/{_segment('batch_name', batch_name)}/finalize"
-        raw = await self._v1("POST", path, idempotent=True)
-        return self._parse(raw, Batch, "POST /v1/batches/finalize")
+        return await self._v1(
+            "POST",
+            path,
+            idempotent=True,
+            parse=lambda raw: self._parse(raw, Batch, "POST /v1/batches/finalize"),
+        )
 
     async def batch_status(self, batch_name: str) -> BatchStatusReport:
         """A batch's status and its task counts per status."""
@@ -98,8 +102,13 @@ class _BatchesMixin(_ScaleBase):
         if not isinstance(metadata, Mapping):
             raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
         path = f"batches/{_segment('batch_name', batch_name)}/setMetadata"
-        raw = await self._v1("POST", path, json=_object("metadata", metadata), idempotent=True)
-        return self._parse(raw, Batch, "POST /v1/batches/setMetadata")
+        return await self._v1(
+            "POST",
+            path,
+            json=_object("metadata", metadata),
+            idempotent=True,
+            parse=lambda raw: self._parse(raw, Batch, "POST /v1/batches/setMetadata"),
+        )
 
     async def batches(
         self,
@@ -254,8 +263,12 @@ class _BatchesMixin(_ScaleBase):
         parameters not given) and ``instruction="..."``.
         """
         path = f"projects/{_segment('project_name', project_name)}/setParams"
-        raw = await self._v1("POST", path, json=_body("params", params))
-        return self._parse(raw, Project, "POST /v1/projects/setParams")
+        return await self._v1(
+            "POST",
+            path,
+            json=_body("params", params),
+            parse=lambda raw: self._parse(raw, Project, "POST /v1/projects/setParams"),
+        )
 
     async def get_project_template(self, project_name: str) -> TaskTemplate:
         """A Chat or TextCollection project's task template."""

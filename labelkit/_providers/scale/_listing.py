@@ -166,6 +166,18 @@ class _ListingMixin(_ScaleBase):
 
         return iter_cursor(fetch, key=lambda task: task.task_id)
 
+    async def find_task_by_unique_id(
+        self, unique_id: str, *, project: str | None = None
+    ) -> Task | None:
+        """The task whose ``unique_id`` is exactly ``unique_id``, or None.
+
+        Reads every page of ``GET /v1/tasks?unique_id=`` (narrowed to
+        ``project`` when given) and compares the ids exactly, so the answer is
+        complete whatever the server's filter does. Used to resolve creates
+        whose outcome is unknown.
+        """
+        return await self._task_by_unique_id(_text("unique_id", unique_id), project)
+
     async def get_tasks_count(
         self,
         project_name: str | None = None,

@@ -156,8 +156,12 @@ class _TasksMixin(_ScaleBase):
         if "expected_response" not in params:
             raise _type_error("expected_response", "given", None)
         path = f"{kind}/{_task_type(task_type)}"
-        raw = await self._v1("POST", path, json=_body("params", params))
-        return self._parse(raw, QualityTask, f"POST /v1/{path}")
+        return await self._v1(
+            "POST",
+            path,
+            json=_body("params", params),
+            parse=lambda raw: self._parse(raw, QualityTask, f"POST /v1/{path}"),
+        )
 
 
 def _type_error(field: str, expected: str, value: object) -> Exception:
