@@ -11,8 +11,11 @@ is lost and :func:`unstructure` gives it back.
 from __future__ import annotations
 
 import enum
+import functools
+import json
 import types
 import typing
+from collections.abc import Mapping
 
 import attrs
 import cattrs
@@ -77,14 +80,88 @@ def wire(name: str, **kwargs: typing.Any) -> typing.Any:
 
 
 @attrs.define
-class Model:
-    """Base of every response model; ``extra`` holds unknown wire fields."""
+class Model(Mapping[str, typing.Any]):
+    """Base of every response model: typed attributes, and the wire form as a read-only mapping.
+
+    ``model.status`` is the typed, snake_case attribute; ``model["externalStatus"]``
+    (and ``get``, ``in``, ``keys()``, ``items()``, ``values()``, ``len()``,
+    ``dict(model)``) read the same object by its wire names. :meth:`to_dict` is
+    what the server sent (unknown fields, kept in ``extra``, included; fields the
+    server left out stay out unless set since), as plain JSON data.
+    """
 
     __wire_case__: typing.ClassVar[str] = "snake"
 
     extra: dict[str, typing.Any] = attrs.field(
         factory=dict, kw_only=True, repr=False, eq=False, metadata={"extra": True}
     )
+    # Wire names of known fields the server left out, so the wire form leaves them out too.
+    _absent: frozenset[str] = attrs.field(
+        default=frozenset(), init=False, repr=False, eq=False, metadata={"extra": True}
+    )
+
+    def to_dict(self) -> dict[str, typing.Any]:
+        """The wire form: wire names, unknown fields included, enums as their strings."""
+        return typing.cast("dict[str, typing.Any]", converter.unstructure(self))
+
+    def to_json(self, indent: int | None = None) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def __getitem__(self, key: str) -> typing.Any:
+        name = _wire_fields(type(self)).get(key)
+        if name is not None and _present(self, key, name):
+            return converter.unstructure(getattr(self, name))
+        return self.extra[key]
+
+    def __iter__(self) -> typing.Iterator[str]:
+        yield from self.extra
+        for key, name in _wire_fields(type(self)).items():
+            if _present(self, key, name):
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.extra:
+            return True
+        name = _wire_fields(type(self)).get(key) if isinstance(key, str) else None
+        return name is not None and _present(self, key, name)  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        # A Mapping with no keys is falsy; a model that exists is not.
+        return True
+
+    def as_dict(self) -> dict[str, typing.Any]:
+        """The same as :meth:`to_dict` (the official Scale SDK's name)."""
+        return self.to_dict()
+
+    @property
+    def raw(self) -> dict[str, typing.Any]:
+        """The same as :meth:`to_dict` (labelkit's earlier FastLabel name)."""
+        return self.to_dict()
+
+
+@functools.cache
+def _wire_fields(cls: type[Model]) -> dict[str, str]:
+    """Wire name -> attribute name of every wire field of ``cls``."""
+    return {_wire_name(cls, f): f.name for f in attrs.fields(cls) if not f.metadata.get("extra")}
+
+
+@functools.cache
+def _default_of(cls: type[Model], name: str) -> typing.Callable[[], object]:
+    default: typing.Any = attrs.fields_dict(cls)[name].default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return typing.cast("typing.Callable[[], object]", default.factory)
+    return lambda: default
+
+
+def _present(obj: Model, key: str, name: str) -> bool:
+    """Whether the wire field ``key`` belongs in the wire form: sent, or set since."""
+    if key not in obj._absent:
+        return True
+    return bool(getattr(obj, name) != _default_of(type(obj), name)())
 
 
 def _camel(name: str) -> str:
@@ -172,6 +249,9 @@ def _structure_factory(cls: type[Model]) -> typing.Callable[[typing.Any, type], 
             raise TypeError(f"expected an object, got {type(value).__name__}")
         obj = inner(value, cls)
         obj.extra = {k: v for k, v in value.items() if k not in known}
+        absent = known.difference(value)
+        if absent:
+            obj._absent = frozenset(absent)
         return obj
 
     return structure_model
@@ -183,11 +263,17 @@ def _unstructure_factory(cls: type[Model]) -> typing.Callable[[Model], dict[str,
         cls,
         converter,
         extra=override(omit=True),
+        _absent=override(omit=True),
         **{f.name: override(rename=_wire_name(cls, f)) for f in fields},  # type: ignore[arg-type]
     )
+    names = _wire_fields(cls)
 
     def unstructure_model(obj: Model) -> dict[str, typing.Any]:
-        return {**obj.extra, **inner(obj)}
+        data = {**obj.extra, **inner(obj)}
+        for key in obj._absent:
+            if not _present(obj, key, names[key]):
+                del data[key]
+        return data
 
     return unstructure_model
 

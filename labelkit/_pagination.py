@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import abc
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from typing import Generic, TypeVar, overload
 
 import attrs
 
@@ -44,6 +44,19 @@ class Page(Generic[T]):
     total: int | None = None
     has_more: bool | None = None
     next_cursor: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        return self.items[index]
 
 
 def _is_last(page: Page[T], size: int, position: int) -> bool:

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from ..._errors import ValidationError
-from ..._models import Model, WireEnum, unstructure
+from ..._models import Model, WireEnum
 
 __all__ = [
     "REASON_BLURRY",
@@ -112,14 +112,6 @@ class ImageJob(Model):
     def completed(self) -> bool:
         """True when the image was recognized (``name`` holds the description)."""
         return self.status is JobStatus.COMPLETED
-
-    def __getitem__(self, key: str) -> typing.Any:
-        return unstructure(self)[key]
-
-    def get(self, key: str, default: typing.Any = None) -> typing.Any:
-        """The wire field ``key``, or ``default`` when absent or null."""
-        value = unstructure(self).get(key)
-        return default if value is None else value
 
 
 # -- request fields ------------------------------------------------------------------

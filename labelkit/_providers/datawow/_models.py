@@ -197,3 +197,10 @@ class ImagePage(typing.Generic[R]):
 
     def __len__(self) -> int:
         return len(self.images)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> R: ...
+    @typing.overload
+    def __getitem__(self, index: slice) -> typing.Sequence[R]: ...
+    def __getitem__(self, index: int | slice) -> R | typing.Sequence[R]:
+        return self.images[index]

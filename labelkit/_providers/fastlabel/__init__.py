@@ -41,6 +41,7 @@ from ._task_models import (
     SequentialImageTask,
     SequentialPcdTask,
     Task,
+    TaskStatus,
     TextTask,
     VideoTask,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "Tag",
     "Task",
     "TaskKind",
+    "TaskStatus",
     "TextTask",
     "TrainingJob",
     "VideoTask",

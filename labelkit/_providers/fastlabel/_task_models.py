@@ -1,8 +1,9 @@
 """FastLabel response models: the shared base, tasks per type, annotations and import histories.
 
-Every model keeps the fields it does not know in ``extra``; ``model.raw`` is
-the wire dict (camelCase keys) and ``model["key"]`` reads it, so code written
-against the official SDK's plain dicts keeps working while it migrates.
+Every model keeps the fields it does not know in ``extra``; ``model.to_dict()``
+(alias ``model.raw``) is the wire dict (camelCase keys) and ``model["key"]``
+reads it, so code written against the official SDK's plain dicts keeps working
+while it migrates.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import typing
 
 import attrs
 
-from ..._models import Model, WireEnum, _structure_factory, converter, unstructure, wire
+from ..._models import Model, WireEnum, wire
 
 __all__ = [
     "Annotation",
@@ -33,6 +34,7 @@ __all__ = [
     "SequentialImageTask",
     "SequentialPcdTask",
     "Task",
+    "TaskStatus",
     "TextTask",
     "VideoTask",
 ]
@@ -40,55 +42,16 @@ __all__ = [
 Number = typing.Union[int, float]
 
 
-@attrs.define(slots=False)
+@attrs.define
 class FastLabelModel(Model):
-    """Base of every FastLabel model: camelCase wire names, raw dict access.
+    """Base of every FastLabel model: camelCase wire names.
 
-    ``model["createdAt"]`` and ``model.get("createdAt")`` read the wire dict,
-    as with the official SDK's plain dicts; ``model.raw`` is that dict.
+    ``model["createdAt"]``, ``model.get("createdAt")`` and ``model.raw`` (the
+    same as ``to_dict()``) read the wire form, as with the official SDK's
+    plain dicts (see :class:`labelkit._models.Model`).
     """
 
     __wire_case__: typing.ClassVar[str] = "camel"
-
-    @property
-    def raw(self) -> dict[str, typing.Any]:
-        """The object as the API sent it (wire names, unknown fields included).
-
-        For a model built in code rather than received, its wire form.
-        """
-        received = self.__dict__.get("_received")
-        if received is not None:
-            return typing.cast("dict[str, typing.Any]", received)
-        data: dict[str, typing.Any] = unstructure(self)
-        return data
-
-    def __getitem__(self, key: str) -> typing.Any:
-        return self.raw[key]
-
-    def get(self, key: str, default: typing.Any = None) -> typing.Any:
-        """The wire field ``key``, or ``default`` when absent."""
-        return self.raw.get(key, default)
-
-
-def _is_fastlabel_model(cls: type) -> bool:
-    return isinstance(cls, type) and issubclass(cls, FastLabelModel)
-
-
-def _structure_keeping_raw(
-    cls: type[FastLabelModel],
-) -> typing.Callable[[typing.Any, type], FastLabelModel]:
-    inner = _structure_factory(cls)
-
-    def structure_model(value: typing.Any, tp: type) -> FastLabelModel:
-        obj = typing.cast(FastLabelModel, inner(value, tp))
-        obj.__dict__["_received"] = value
-        return obj
-
-    return structure_model
-
-
-# Registered after the core's Model factory, so it wins for FastLabel models.
-converter.register_structure_hook_factory(_is_fastlabel_model, _structure_keeping_raw)
 
 
 class Priority(enum.IntEnum):
@@ -98,6 +61,23 @@ class Priority(enum.IntEnum):
     LOW = 10
     MEDIUM = 20
     HIGH = 30
+
+
+class TaskStatus(WireEnum):
+    """A task's ``status`` or ``externalStatus`` (an unknown value is kept as-is).
+
+    A ``str``: ``task.status == "registered"`` holds, ``str()`` is the wire string.
+    """
+
+    REGISTERED = "registered"
+    PENDING = "pending"
+    COMPLETED = "completed"
+    SKIPPED = "skipped"
+    REVIEWED = "reviewed"
+    SENT_BACK = "sent_back"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CUSTOMER_DECLINED = "customer_declined"
 
 
 @attrs.define
@@ -138,8 +118,8 @@ class Task(FastLabelModel):
     id: str
     name: str | None = None
     url: str | None = None
-    status: str | None = None
-    external_status: str | None = None
+    status: TaskStatus | None = None
+    external_status: TaskStatus | None = None
     priority: int | None = None
     tags: list[str] = attrs.Factory(list)
     metadatas: list[dict[str, typing.Any]] = attrs.Factory(list)

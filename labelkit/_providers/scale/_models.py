@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..._models import Model, WireEnum, structure, unstructure
+from ..._models import Model, WireEnum, structure
 
 __all__ = [
     "Batch",
@@ -171,14 +171,7 @@ class TeamRole(WireEnum):
 
 
 @attrs.define
-class _Dict(Model):
-    def as_dict(self) -> dict[str, typing.Any]:
-        """Every field as sent on the wire (unknown ones included)."""
-        return typing.cast(dict[str, typing.Any], unstructure(self))
-
-
-@attrs.define
-class Task(_Dict):
+class Task(Model):
     """A Scale task. ``params`` and ``response`` are kept as sent (their shape depends on
     the type); ``response`` is ``None`` until the task is completed. Timestamps are the
     ISO-8601 strings Scale sends. ``limited_response`` listings fill only ``task_id``,
@@ -215,7 +208,7 @@ class Task(_Dict):
 
 
 @attrs.define
-class Batch(_Dict):
+class Batch(Model):
     """A batch of tasks inside a project (``name`` is its key)."""
 
     name: str
@@ -227,7 +220,7 @@ class Batch(_Dict):
 
 
 @attrs.define
-class BatchStatusReport(_Dict):
+class BatchStatusReport(Model):
     """``batch_status()``: the batch's status and its task counts (missing counts are 0)."""
 
     status: typing.Optional[BatchStatus] = None
@@ -238,7 +231,7 @@ class BatchStatusReport(_Dict):
 
 
 @attrs.define
-class Project(_Dict):
+class Project(Model):
     """A project; ``params`` are its current parameters (the last ``param_history`` entry)."""
 
     name: str
@@ -253,7 +246,7 @@ class Project(_Dict):
 
 
 @attrs.define
-class TaskTemplate(_Dict):
+class TaskTemplate(Model):
     """A project's task template (Chat / TextCollection projects)."""
 
     id: str
@@ -266,7 +259,7 @@ class TaskTemplate(_Dict):
 
 
 @attrs.define
-class File(_Dict):
+class File(Model):
     """An uploaded or imported file; pass ``attachment_url`` (``scaledata://...``) to tasks."""
 
     id: str
@@ -279,7 +272,7 @@ class File(_Dict):
 
 
 @attrs.define
-class TeamMember(_Dict):
+class TeamMember(Model):
     """A teammate (``list_teammates``, ``invite_teammates``, ``update_teammates_role``)."""
 
     __wire_case__: typing.ClassVar[str] = "camel"
@@ -294,7 +287,7 @@ class TeamMember(_Dict):
 
 
 @attrs.define
-class StudioProjectGroup(_Dict):
+class StudioProjectGroup(Model):
     """A Studio project group; ``workers`` are ``{id, email}`` records as sent."""
 
     __wire_case__: typing.ClassVar[str] = "camel"
@@ -307,7 +300,7 @@ class StudioProjectGroup(_Dict):
 
 
 @attrs.define
-class StudioBatch(_Dict):
+class StudioBatch(Model):
     """A Studio batch with its progress and assigned groups."""
 
     __wire_case__: typing.ClassVar[str] = "camel"
@@ -324,7 +317,7 @@ class StudioBatch(_Dict):
 
 
 @attrs.define
-class QualityTask(_Dict):
+class QualityTask(Model):
     """An evaluation or training task of a Rapid project (responses kept as sent)."""
 
     id: str
