@@ -1,43 +1,4 @@
 """CloudSight clients, models and enums: ``from labelkit.cloudsight import ImageJob, JobStatus``."""
 
-from ._providers.cloudsight import (
-    DEFAULT_POLL,
-    REASON_BLURRY,
-    REASON_BRIGHT,
-    REASON_CLOSE,
-    REASON_DARK,
-    REASON_OFFENSIVE,
-    REASON_UNSURE,
-    STATUS_COMPLETED,
-    STATUS_NOT_COMPLETED,
-    STATUS_NOT_FOUND,
-    STATUS_SKIPPED,
-    STATUS_TIMEOUT,
-    AsyncCloudSight,
-    CloudSight,
-    CloudSightAPIError,
-    ImageJob,
-    JobStatus,
-    SkipReason,
-)
-
-__all__ = [
-    "DEFAULT_POLL",
-    "REASON_BLURRY",
-    "REASON_BRIGHT",
-    "REASON_CLOSE",
-    "REASON_DARK",
-    "REASON_OFFENSIVE",
-    "REASON_UNSURE",
-    "STATUS_COMPLETED",
-    "STATUS_NOT_COMPLETED",
-    "STATUS_NOT_FOUND",
-    "STATUS_SKIPPED",
-    "STATUS_TIMEOUT",
-    "AsyncCloudSight",
-    "CloudSight",
-    "CloudSightAPIError",
-    "ImageJob",
-    "JobStatus",
-    "SkipReason",
-]
+from ._providers.cloudsight import *  # noqa: F403
+from ._providers.cloudsight import __all__ as __all__

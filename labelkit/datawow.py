@@ -3,54 +3,5 @@
 ``from labelkit.datawow import AsyncDatawow, ChoiceImage, ImageStatus, PostbackReceiver``
 """
 
-from ._providers.datawow import (
-    DEFAULT_POLL,
-    POSTBACK_METHODS,
-    AsyncChoices,
-    AsyncClosedQuestions,
-    AsyncDatawow,
-    AsyncMessages,
-    AsyncPhotoTags,
-    AsyncPredictions,
-    ChoiceImage,
-    ClosedQuestionAnswer,
-    ClosedQuestionImage,
-    Datawow,
-    Demographic,
-    Image,
-    ImagePage,
-    ImageStatus,
-    MessageImage,
-    PageMeta,
-    PhotoTagImage,
-    Postback,
-    PostbackReceiver,
-    PredictionImage,
-    parse_postback,
-)
-
-__all__ = [
-    "DEFAULT_POLL",
-    "POSTBACK_METHODS",
-    "AsyncChoices",
-    "AsyncClosedQuestions",
-    "AsyncDatawow",
-    "AsyncMessages",
-    "AsyncPhotoTags",
-    "AsyncPredictions",
-    "ChoiceImage",
-    "ClosedQuestionAnswer",
-    "ClosedQuestionImage",
-    "Datawow",
-    "Demographic",
-    "Image",
-    "ImagePage",
-    "ImageStatus",
-    "MessageImage",
-    "PageMeta",
-    "PhotoTagImage",
-    "Postback",
-    "PostbackReceiver",
-    "PredictionImage",
-    "parse_postback",
-]
+from ._providers.datawow import *  # noqa: F403
+from ._providers.datawow import __all__ as __all__

@@ -1,33 +1,4 @@
 """RedFlag clients, models and enums: ``from labelkit.redflag import Operation, AnalysisType``."""
 
-from ._providers.redflag import (
-    ANALYSIS_TYPES,
-    UPLOAD_TYPES,
-    AnalysisResult,
-    AnalysisType,
-    AsyncRedFlag,
-    Content,
-    ContentType,
-    Dimension,
-    Operation,
-    OperationData,
-    OperationQuery,
-    OperationStatus,
-    RedFlag,
-)
-
-__all__ = [
-    "ANALYSIS_TYPES",
-    "UPLOAD_TYPES",
-    "AnalysisResult",
-    "AnalysisType",
-    "AsyncRedFlag",
-    "Content",
-    "ContentType",
-    "Dimension",
-    "Operation",
-    "OperationData",
-    "OperationQuery",
-    "OperationStatus",
-    "RedFlag",
-]
+from ._providers.redflag import *  # noqa: F403
+from ._providers.redflag import __all__ as __all__

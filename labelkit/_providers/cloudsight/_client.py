@@ -18,6 +18,7 @@ from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import AsyncTransport, HttpResponse
 from ..._logging import redact_url
 from ..._models import ResponseValidationError, structure
+from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
@@ -31,7 +32,6 @@ from ._models import (
     ParamValue,
     form_fields,
     image_url_field,
-    path_token,
 )
 
 __all__ = ["DEFAULT_POLL", "AsyncCloudSight", "CloudSightAPIError"]
@@ -250,7 +250,7 @@ class AsyncCloudSight(AsyncAPIClient):
         official SDK returned it), whether the server says so with a 200 or
         with a 404 carrying ``{"status": "not found"}``.
         """
-        path = f"image_responses/{path_token(token)}"
+        path = f"image_responses/{segment(token, field='token')}"
         try:
             response = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
         except NotFoundError as exc:
@@ -275,7 +275,7 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         response = await self._call(
             "POST",
-            f"image_requests/{path_token(token)}/repost",
+            f"image_requests/{segment(token, field='token')}/repost",
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -305,7 +305,7 @@ class AsyncCloudSight(AsyncAPIClient):
         ``last_state`` is the last job seen) instead of returning an
         unfinished job; at least one poll is always made.
         """
-        path_token(token)
+        segment(token, field="token")
         return await wait_for(
             lambda: self.image_response(token),
             _classify,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import typing
 from collections.abc import Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -211,10 +211,3 @@ def image_url_field(value: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError("image_url", f"must be an http(s) URL, got {value!r}")
     return value
-
-
-def path_token(value: object) -> str:
-    """A job token, checked and percent-encoded for use as one path segment."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("token", f"must be a non-empty string, got {value!r}")
-    return quote(value, safe="")

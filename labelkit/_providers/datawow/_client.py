@@ -27,7 +27,7 @@ from ._resources import (
     AsyncMessages,
     AsyncPhotoTags,
     AsyncPredictions,
-    _segment,
+    _image_segment,
 )
 
 if typing.TYPE_CHECKING:
@@ -313,10 +313,8 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> T:
-        segment = _segment(id, custom_id)
-        data, _ = await self._call(
-            "GET", f"projects/images/{segment}", timeout=timeout, max_retries=max_retries
-        )
+        path = f"projects/images/{_image_segment(id, custom_id)}"
+        data, _ = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
         return _record(_single(data, id, custom_id), model)
 
     async def _wait(
@@ -328,7 +326,7 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | NotGiven | None,
         poll: PollPolicy | None,
     ) -> T:
-        _segment(id, custom_id)
+        _image_segment(id, custom_id)
         return await wait_for(
             lambda: self._find(id, custom_id, model),
             _classify,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import typing
 from collections.abc import AsyncIterator, Iterable, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from ..._bulk import BulkRun
 from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
 from ..._pagination import Page, iter_pages
+from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import (
     POSTBACK_METHODS,
@@ -408,11 +409,10 @@ def _count(field: str, value: int) -> int:
     return value
 
 
-def _segment(id: str | None, custom_id: str | None) -> str:
-    """The percent-encoded path segment naming one image."""
+def _image_segment(id: str | None, custom_id: str | None) -> str:
+    """The path segment naming one image: exactly one of ``id`` or ``custom_id``."""
     if (id is None) == (custom_id is None):
         raise ValidationError("id", "pass exactly one of id or custom_id")
-    field, value = ("id", id) if id is not None else ("custom_id", custom_id)
-    segment = quote(_text(field, value), safe="")
-    # "." and ".." would be resolved away as dot-segments of the path.
-    return segment.replace(".", "%2E") if segment in (".", "..") else segment
+    if id is not None:
+        return segment(id, field="id")
+    return segment(custom_id, field="custom_id")

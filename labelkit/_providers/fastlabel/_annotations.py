@@ -6,9 +6,9 @@ import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from ..._errors import ValidationError
+from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
 from ._area_helpers import AreaBase, returned_id, tri_state, truthy
-from ._base import segment
 from ._project_models import AnnotationClass
 
 __all__ = ["MAX_AREA_COUNT", "AnnotationClassesMixin"]
@@ -52,7 +52,7 @@ class AnnotationClassesMixin(AreaBase):
 
     async def find_annotation(self, annotation_id: str) -> AnnotationClass:
         """One annotation class by id."""
-        path = f"annotations/{segment(annotation_id, 'annotation_id')}"
+        path = f"annotations/{segment(annotation_id, field='annotation_id')}"
         return await self._get_model(path, AnnotationClass)
 
     async def find_annotation_by_value(self, project: str, value: str) -> AnnotationClass | None:
@@ -148,7 +148,7 @@ class AnnotationClassesMixin(AreaBase):
         ``id``. ``max_area_count``: left out = unchanged, ``None`` = unlimited,
         an int from 1 to 1,000 = that limit.
         """
-        path = f"annotations/{segment(annotation_id, 'annotation_id')}"
+        path = f"annotations/{segment(annotation_id, field='annotation_id')}"
         body = {
             **truthy(
                 value=value,
@@ -165,11 +165,11 @@ class AnnotationClassesMixin(AreaBase):
         self, annotation_id: str, attributes: Attributes
     ) -> str:
         """Replace the attributes of a classification class; returns its id."""
-        path = f"annotations/classification/{segment(annotation_id, 'annotation_id')}"
+        path = f"annotations/classification/{segment(annotation_id, field='annotation_id')}"
         body = {"attributes": _attributes(attributes)}
         data = await self._call("PUT", path, body=body)
         return returned_id(data, "update_classification_annotation")
 
     async def delete_annotation(self, annotation_id: str) -> None:
         """Delete an annotation class."""
-        await self._call("DELETE", f"annotations/{segment(annotation_id, 'annotation_id')}")
+        await self._call("DELETE", f"annotations/{segment(annotation_id, field='annotation_id')}")

@@ -11,7 +11,6 @@ import os
 import ssl
 import typing
 from collections.abc import Mapping
-from urllib.parse import quote
 
 from ..._client import AsyncAPIClient
 from ..._config import RateLimit, RetryPolicy, Timeout
@@ -25,7 +24,6 @@ __all__ = [
     "DEFAULT_RATE_LIMIT",
     "FastLabelBase",
     "check_limit",
-    "segment",
 ]
 
 _T = typing.TypeVar("_T")
@@ -194,17 +192,6 @@ class _StorageClient(AsyncAPIClient):
     """Requests to the storage URLs the API hands out (signed, so unauthenticated)."""
 
     provider = "fastlabel-storage"
-
-
-def segment(value: object, field: str) -> str:
-    """One percent-encoded path segment (the official SDK does not encode ids; we do)."""
-    if value is None or (isinstance(value, str) and not value):
-        raise ValidationError(field, "must be a non-empty string")
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ValidationError(field, f"must be a string, got {type(value).__name__}")
-    encoded = quote(str(value), safe="")
-    # "." and ".." would be resolved away as dot-segments of the path.
-    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def check_limit(limit: int | None, maximum: int | None, field: str = "limit") -> None:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from ..._errors import ValidationError
 from ..._models import structure
+from ..._paths import segment
 from ._area_helpers import AreaBase, not_none, string_list, truthy
-from ._base import segment
 from ._project_models import Comment, CommentThread, MetadataDefinition
 
 __all__ = ["CommentsMixin"]
@@ -125,7 +125,7 @@ class CommentsMixin(AreaBase):
         if comment_id:
             if text is None:
                 raise ValidationError("text", "a reply needs text")
-            path = f"comments/{segment(comment_id, 'comment_id')}/threads"
+            path = f"comments/{segment(comment_id, field='comment_id')}/threads"
             return await self._call(
                 "POST", path, body={"text": text}, parse=lambda data: structure(data, Comment)
             )
@@ -159,12 +159,12 @@ class CommentsMixin(AreaBase):
 
     async def update_task_comment(self, thread_id: str, text: str) -> Comment:
         """Replace the text of one message (thread) of a comment."""
-        path = f"comments/threads/{segment(thread_id, 'thread_id')}"
+        path = f"comments/threads/{segment(thread_id, field='thread_id')}"
         return structure(await self._call("PUT", path, body={"text": text}), Comment)
 
     async def delete_task_comment(self, thread_id: str) -> None:
         """Delete one message; deleting the last one removes the comment."""
-        await self._call("DELETE", f"comments/threads/{segment(thread_id, 'thread_id')}")
+        await self._call("DELETE", f"comments/threads/{segment(thread_id, field='thread_id')}")
 
     @staticmethod
     def _project_comments_query(

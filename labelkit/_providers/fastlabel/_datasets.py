@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 
 from ..._errors import ValidationError
 from ..._models import structure
+from ..._paths import segment
 from ._area_helpers import (
     AreaBase,
     check_choice,
@@ -24,7 +25,6 @@ from ._area_helpers import (
     string_list,
     truthy,
 )
-from ._base import segment
 from ._dataset_models import (
     DATASET_OBJECT_TYPES,
     DATASET_VISIBILITIES,
@@ -106,7 +106,9 @@ class DatasetsMixin(AreaBase):
 
     async def find_dataset(self, dataset_id: str) -> Dataset:
         """One dataset (its latest version) by id."""
-        return await self._get_model(f"datasets-v2/{segment(dataset_id, 'dataset_id')}", Dataset)
+        return await self._get_model(
+            f"datasets-v2/{segment(dataset_id, field='dataset_id')}", Dataset
+        )
 
     async def get_datasets(
         self,
@@ -161,12 +163,12 @@ class DatasetsMixin(AreaBase):
         tag_list = string_list(tags, "tags")
         check_count(tag_list, _MAX_TAGS, "tags")
         body = not_none(name=name, tags=tag_list)
-        path = f"datasets-v2/{segment(dataset_id, 'dataset_id')}"
+        path = f"datasets-v2/{segment(dataset_id, field='dataset_id')}"
         return structure(await self._call("PUT", path, body=body), Dataset)
 
     async def delete_dataset(self, dataset_id: str) -> None:
         """Delete a dataset, with its objects and the tasks made from them."""
-        await self._call("DELETE", f"datasets-v2/{segment(dataset_id, 'dataset_id')}")
+        await self._call("DELETE", f"datasets-v2/{segment(dataset_id, field='dataset_id')}")
 
     async def create_dataset_object(
         self,
@@ -318,6 +320,6 @@ class DatasetsMixin(AreaBase):
     @staticmethod
     def _object_path(dataset_id: str, object_name: str) -> str:
         return (
-            f"dataset-revision-objects/datasets/{segment(dataset_id, 'dataset_id')}"
-            f"/objects/{segment(object_name, 'object_name')}"
+            f"dataset-revision-objects/datasets/{segment(dataset_id, field='dataset_id')}"
+            f"/objects/{segment(object_name, field='object_name')}"
         )

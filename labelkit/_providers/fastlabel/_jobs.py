@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from ..._config import PollPolicy
 from ..._errors import APIError, ValidationError
 from ..._models import structure
+from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
 from ._area_helpers import AreaBase, check_choice, not_none, truthy
-from ._base import segment
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
 from ._upload import MIB, PathInput, inspect_file
 
@@ -74,7 +74,7 @@ class ModelJobsMixin(AreaBase):
 
     async def find_training_job(self, id: str) -> TrainingJob:
         """One training job by id."""
-        return await self._get_model(f"trainings/{segment(id, 'id')}", TrainingJob)
+        return await self._get_model(f"trainings/{segment(id, field='id')}", TrainingJob)
 
     async def execute_training_job(
         self,
@@ -166,7 +166,7 @@ class ModelJobsMixin(AreaBase):
 
     async def find_evaluation_job(self, id: str) -> EvaluationJob:
         """One evaluation job by id."""
-        return await self._get_model(f"evaluations/{segment(id, 'id')}", EvaluationJob)
+        return await self._get_model(f"evaluations/{segment(id, field='id')}", EvaluationJob)
 
     async def execute_evaluation_job(
         self,

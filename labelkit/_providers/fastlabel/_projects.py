@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Sequence
 from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
+from ..._paths import segment
 from ._area_helpers import AreaBase, check_choice, returned_id, string_list, truthy
-from ._base import segment
 from ._project_models import Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]
@@ -36,7 +36,7 @@ class ProjectsMixin(AreaBase):
 
     async def find_project(self, project_id: str) -> Project:
         """One project by id."""
-        return await self._get_model(f"projects/{segment(project_id, 'project_id')}", Project)
+        return await self._get_model(f"projects/{segment(project_id, field='project_id')}", Project)
 
     async def find_project_by_slug(self, slug: str) -> Project | None:
         """The project with this slug, or ``None``."""
@@ -128,12 +128,12 @@ class ProjectsMixin(AreaBase):
             workflow=workflow,
             externalWorkflow=external_workflow,
         )
-        path = f"projects/{segment(project_id, 'project_id')}"
+        path = f"projects/{segment(project_id, field='project_id')}"
         return returned_id(await self._call("PUT", path, body=body), "update_project")
 
     async def delete_project(self, project_id: str) -> None:
         """Delete a project with its tasks."""
-        await self._call("DELETE", f"projects/{segment(project_id, 'project_id')}")
+        await self._call("DELETE", f"projects/{segment(project_id, field='project_id')}")
 
     async def copy_project(
         self, project_id: str, project_name: str | None = None, project_slug: str | None = None
@@ -160,7 +160,7 @@ class ProjectsMixin(AreaBase):
             "externalCode2": external_code_2,
             "externalCode3": external_code_3,
         }
-        path = f"projects/{segment(project_id, 'project_id')}/metadata"
+        path = f"projects/{segment(project_id, field='project_id')}/metadata"
         return returned_id(await self._call("PUT", path, body=body), "update_project_metadata")
 
     async def update_project_user_permission(

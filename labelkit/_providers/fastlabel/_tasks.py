@@ -16,9 +16,10 @@ from ..._errors import ValidationError
 from ..._files import multipart_body, prepare_upload
 from ..._models import ResponseValidationError, structure
 from ..._pagination import Page, iter_offset
+from ..._paths import segment
 from ..._types import NotGiven
 from ._area_helpers import string_list
-from ._base import FastLabelBase, check_limit, segment
+from ._base import FastLabelBase, check_limit
 from ._mp4 import check_h264
 from ._task_kinds import KINDS, TaskKind
 from ._task_models import History, IntegratedTask, Task
@@ -143,7 +144,7 @@ class TasksBase(FastLabelBase):
     """The shared implementation of the per-type task methods."""
 
     async def _find_task(self, kind: TaskKind, task_id: str) -> Task:
-        data = await self._call("GET", f"{kind.path}/{segment(task_id, 'task_id')}")
+        data = await self._call("GET", f"{kind.path}/{segment(task_id, field='task_id')}")
         return structure(data, kind.model)
 
     def _list_query(self, kind: TaskKind, args: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
@@ -239,7 +240,7 @@ class TasksBase(FastLabelBase):
     async def _update_task(
         self, kind: TaskKind, task_id: str, args: Mapping[str, typing.Any]
     ) -> str:
-        path = f"{kind.path}/{segment(task_id, 'task_id')}"
+        path = f"{kind.path}/{segment(task_id, field='task_id')}"
         data = await self._call("PUT", path, body=task_fields(kind, args, update=True))
         return task_id if data is None else task_id_of(data, f"PUT {kind.path}/{{task_id}}")
 

@@ -10,10 +10,11 @@ from ..._config import PollPolicy
 from ..._errors import ValidationError
 from ..._models import ResponseValidationError, structure
 from ..._pagination import Page, iter_offset
+from ..._paths import segment
 from ..._poll import JobState, wait_for
 from ..._types import NOT_GIVEN, NotGiven
 from ._area_helpers import string_list
-from ._base import check_limit, segment
+from ._base import check_limit
 from ._task_kinds import KINDS
 from ._task_models import History, Priority
 from ._tasks import TasksBase, priority_value, task_fields
@@ -74,16 +75,16 @@ class CommonTasksMixin(TasksBase):
         Only the fields given (non-empty) are sent; assignees when given.
         """
         body = task_fields(KINDS["image"], locals(), update=True)
-        data = await self._call("PUT", f"tasks/{segment(task_id, 'task_id')}", body=body)
+        data = await self._call("PUT", f"tasks/{segment(task_id, field='task_id')}", body=body)
         return task_id if not isinstance(data, str) else data
 
     async def delete_task(self, task_id: str) -> None:
         """Delete a task of any type."""
-        await self._call("DELETE", f"tasks/{segment(task_id, 'task_id')}")
+        await self._call("DELETE", f"tasks/{segment(task_id, field='task_id')}")
 
     async def delete_task_annotations(self, task_id: str) -> None:
         """Delete every annotation of a task."""
-        await self._call("DELETE", f"tasks/{segment(task_id, 'task_id')}/task-annotations")
+        await self._call("DELETE", f"tasks/{segment(task_id, field='task_id')}/task-annotations")
 
     async def add_task_tags(
         self, project: str, task_ids: Sequence[str], tags: Sequence[str]
@@ -171,7 +172,7 @@ class CommonTasksMixin(TasksBase):
     async def find_history(self, history_id: str) -> History:
         """Find an import history (DICOM, zip and S3 imports)."""
         data = await self._call(
-            "GET", f"tasks/import/histories/{segment(history_id, 'history_id')}"
+            "GET", f"tasks/import/histories/{segment(history_id, field='history_id')}"
         )
         return structure(data, History)
 
@@ -222,7 +223,9 @@ class CommonTasksMixin(TasksBase):
         body: dict[str, typing.Any] = {"bucketName": bucket_name, "bucketRegion": bucket_region}
         if prefix:
             body["prefix"] = prefix
-        return await self._call("PUT", f"storages/aws-s3/{segment(project, 'project')}", body=body)
+        return await self._call(
+            "PUT", f"storages/aws-s3/{segment(project, field='project')}", body=body
+        )
 
     async def create_task_from_aws_s3(
         self,
@@ -244,7 +247,7 @@ class CommonTasksMixin(TasksBase):
 
     async def get_aws_s3_import_status_by_project(self, project: str) -> History:
         """The latest AWS S3 import history of the project."""
-        path = f"tasks/import/status/aws-s3/{segment(project, 'project')}"
+        path = f"tasks/import/status/aws-s3/{segment(project, field='project')}"
         return structure(await self._call("GET", path), History)
 
     async def import_appendix_file(

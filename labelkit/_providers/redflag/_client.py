@@ -14,6 +14,7 @@ from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import AsyncTransport
 from ..._models import ResponseValidationError, structure
+from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
@@ -153,9 +154,8 @@ class AsyncRedFlag(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Operation:
         """Retrieve an operation (status, query echo, and ``data`` once done)."""
-        body = await self._request_json(
-            "GET", f"operations/{_operation_id(id)}", timeout=timeout, max_retries=max_retries
-        )
+        path = f"operations/{segment(str(_operation_id(id)), field='id')}"
+        body = await self._request_json("GET", path, timeout=timeout, max_retries=max_retries)
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             for content in body["data"].get("contents") or []:
                 # The seed's attribute table says analysis_type, its example analysis_types.

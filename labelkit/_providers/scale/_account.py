@@ -11,7 +11,8 @@ import attrs
 from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError
-from ._base import _body, _ScaleBase, _segment, _strings, _text
+from ..._paths import segment
+from ._base import _body, _ScaleBase, _strings, _text
 from ._models import File, StudioBatch, StudioProjectGroup, TeamMember, TeamRole
 
 __all__: list[str] = []
@@ -121,14 +122,14 @@ class _AccountMixin(_ScaleBase):
 
     async def list_project_groups(self, project: str) -> list[StudioProjectGroup]:
         """The project groups of a Studio project."""
-        path = f"studio/projects/{_segment('project', project)}/groups"
+        path = f"studio/projects/{segment(project, field='project')}/groups"
         return self._parse_list(await self._v1("GET", path), StudioProjectGroup, "GET /v1/" + path)
 
     async def create_project_group(
         self, project: str, emails: Iterable[str], project_group: str
     ) -> StudioProjectGroup:
         """Create a project group named ``project_group`` with these teammates."""
-        path = f"studio/projects/{_segment('project', project)}/groups"
+        path = f"studio/projects/{segment(project, field='project')}/groups"
         body = {"emails": _strings("emails", emails), "name": _text("project_group", project_group)}
         return await self._v1(
             "POST",
@@ -148,8 +149,8 @@ class _AccountMixin(_ScaleBase):
     ) -> StudioProjectGroup:
         """Add and remove teammates of a project group (``PUT``)."""
         path = (
-            f"studio/projects/{_segment('project', project)}"
-            f"/groups/{_segment('project_group', project_group)}"
+            f"studio/projects/{segment(project, field='project')}"
+            f"/groups/{segment(project_group, field='project_group')}"
         )
         body = {
             "add_emails": _strings("add_emails", add_emails),
@@ -167,7 +168,7 @@ class _AccountMixin(_ScaleBase):
         self, batch_name: str, project_groups: Iterable[str]
     ) -> StudioBatch:
         """Assign a Studio batch to project groups (``PUT``)."""
-        path = f"studio/batches/{_segment('batch_name', batch_name)}"
+        path = f"studio/batches/{segment(batch_name, field='batch_name')}"
         raw = await self._v1(
             "PUT", path, json={"groups": _strings("project_groups", project_groups)}
         )

@@ -13,7 +13,6 @@ import json
 import typing
 import uuid
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
 
 from ..._client import AsyncAPIClient
 from ..._config import PollPolicy
@@ -27,6 +26,7 @@ from ..._errors import (
 from ..._http import HttpResponse
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_cursor
+from ..._paths import segment
 from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
 
@@ -166,7 +166,7 @@ class _ScaleBase(AsyncAPIClient):
             return existing
 
     async def _get_task(self, task_id: str) -> Task:
-        raw = await self._v1("GET", f"task/{_segment('task_id', task_id)}")
+        raw = await self._v1("GET", f"task/{segment(task_id, field='task_id')}")
         return self._parse(raw, Task, "GET /v1/task")
 
     async def _task_by_unique_id(self, unique_id: str, project: str | None) -> Task | None:
@@ -221,11 +221,6 @@ def _text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, f"must be a non-empty string, got {value!r}")
     return value
-
-
-def _segment(field: str, value: object) -> str:
-    """A name or id for a URL path, percent-encoded with no safe characters."""
-    return quote(_text(field, value), safe="")
 
 
 def _task_type(value: object) -> str:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from ..._errors import ConflictError, ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
+from ..._paths import segment
 from ._base import (
     QueryValue,
     When,
@@ -15,7 +16,6 @@ from ._base import (
     _limit,
     _object,
     _ScaleBase,
-    _segment,
     _task_type,
     _text,
     _when,
@@ -77,7 +77,7 @@ class _BatchesMixin(_ScaleBase):
 
     async def finalize_batch(self, batch_name: str) -> Batch:
         """Finalize a batch so that its tasks go to work (``POST /v1/batches/<name>/finalize``)."""
-        path = f"batches/{_segment('batch_name', batch_name)}/finalize"
+        path = f"batches/{segment(batch_name, field='batch_name')}/finalize"
         return await self._v1(
             "POST",
             path,
@@ -87,12 +87,12 @@ class _BatchesMixin(_ScaleBase):
 
     async def batch_status(self, batch_name: str) -> BatchStatusReport:
         """A batch's status and its task counts per status."""
-        raw = await self._v1("GET", f"batches/{_segment('batch_name', batch_name)}/status")
+        raw = await self._v1("GET", f"batches/{segment(batch_name, field='batch_name')}/status")
         return self._parse(raw, BatchStatusReport, "GET /v1/batches/status")
 
     async def get_batch(self, batch_name: str) -> Batch:
         """Retrieve a batch by name."""
-        raw = await self._v1("GET", f"batches/{_segment('batch_name', batch_name)}")
+        raw = await self._v1("GET", f"batches/{segment(batch_name, field='batch_name')}")
         return self._parse(raw, Batch, "GET /v1/batches")
 
     async def set_batch_metadata(
@@ -101,7 +101,7 @@ class _BatchesMixin(_ScaleBase):
         """Replace a batch's metadata (the object itself is the body)."""
         if not isinstance(metadata, Mapping):
             raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
-        path = f"batches/{_segment('batch_name', batch_name)}/setMetadata"
+        path = f"batches/{segment(batch_name, field='batch_name')}/setMetadata"
         return await self._v1(
             "POST",
             path,
@@ -245,7 +245,7 @@ class _BatchesMixin(_ScaleBase):
 
     async def get_project(self, project_name: str) -> Project:
         """Retrieve a project by name."""
-        raw = await self._v1("GET", f"projects/{_segment('project_name', project_name)}")
+        raw = await self._v1("GET", f"projects/{segment(project_name, field='project_name')}")
         return self._parse(raw, Project, "GET /v1/projects")
 
     async def projects(self) -> list[Project]:
@@ -262,7 +262,7 @@ class _BatchesMixin(_ScaleBase):
         ``params`` are sent as the body, e.g. ``patch=True`` (keep the
         parameters not given) and ``instruction="..."``.
         """
-        path = f"projects/{_segment('project_name', project_name)}/setParams"
+        path = f"projects/{segment(project_name, field='project_name')}/setParams"
         return await self._v1(
             "POST",
             path,
@@ -272,7 +272,7 @@ class _BatchesMixin(_ScaleBase):
 
     async def get_project_template(self, project_name: str) -> TaskTemplate:
         """A Chat or TextCollection project's task template."""
-        path = f"projects/{_segment('project_name', project_name)}/taskTemplates"
+        path = f"projects/{segment(project_name, field='project_name')}/taskTemplates"
         return self._parse(await self._v1("GET", path), TaskTemplate, "GET /v1/taskTemplates")
 
     def _shape_error(self, raw: object, where: str) -> Exception:

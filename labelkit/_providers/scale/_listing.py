@@ -11,6 +11,7 @@ from ..._bulk import BulkRun, Progress
 from ..._config import PollPolicy
 from ..._errors import ValidationError
 from ..._pagination import Page, iter_cursor
+from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
 from ..._types import NOT_GIVEN, NotGiven
 from ._base import (
@@ -18,7 +19,6 @@ from ._base import (
     When,
     _limit,
     _ScaleBase,
-    _segment,
     _strings,
     _task_type,
     _text,
@@ -236,7 +236,7 @@ class _ListingMixin(_ScaleBase):
         :class:`~labelkit.PollTimeoutError` (the task is left alone). For many
         tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
         """
-        _segment("task_id", task_id)
+        segment(task_id, field="task_id")
         return await wait_for(
             lambda: self._get_task(task_id),
             _classify,

@@ -6,7 +6,8 @@ import typing
 from collections.abc import Iterable, Mapping
 
 from ..._errors import ConflictError, ValidationError
-from ._base import _body, _object, _ScaleBase, _segment, _strings, _task_type, _text
+from ..._paths import segment
+from ._base import _body, _object, _ScaleBase, _strings, _task_type, _text
 from ._models import QualityTask, Task, TaskStatus, TaskType
 
 __all__: list[str] = []
@@ -52,7 +53,7 @@ class _TasksMixin(_ScaleBase):
         canceled, and an error for one already completed.
         """
         query = {"clear_unique_id": True} if clear_unique_id else None
-        path = f"task/{_segment('task_id', task_id)}/cancel"
+        path = f"task/{segment(task_id, field='task_id')}/cancel"
         try:
             raw = await self._v1("POST", path, params=query, idempotent=True)
         except ConflictError as conflict:
@@ -72,14 +73,14 @@ class _TasksMixin(_ScaleBase):
             raise _bool_error("accepted", accepted)
         await self._request(
             "POST",
-            f"v1/task/{_segment('task_id', task_id)}/audit",
+            f"v1/task/{segment(task_id, field='task_id')}/audit",
             json={"accepted": accepted, "comments": comments},
             idempotent=True,
         )
 
     async def update_task_unique_id(self, task_id: str, unique_id: str) -> Task:
         """Set a task's ``unique_id`` (409 :class:`~labelkit.ConflictError` if it is in use)."""
-        path = f"task/{_segment('task_id', task_id)}/unique_id"
+        path = f"task/{segment(task_id, field='task_id')}/unique_id"
         try:
             raw = await self._v1(
                 "POST", path, json={"unique_id": _text("unique_id", unique_id)}, idempotent=True
@@ -93,7 +94,7 @@ class _TasksMixin(_ScaleBase):
 
     async def clear_task_unique_id(self, task_id: str) -> Task:
         """Remove a task's ``unique_id`` so that it can be used again."""
-        raw = await self._v1("DELETE", f"task/{_segment('task_id', task_id)}/unique_id")
+        raw = await self._v1("DELETE", f"task/{segment(task_id, field='task_id')}/unique_id")
         return self._parse(raw, Task, "DELETE /v1/task/unique_id")
 
     async def set_task_metadata(self, task_id: str, metadata: Mapping[str, typing.Any]) -> Task:
@@ -102,7 +103,7 @@ class _TasksMixin(_ScaleBase):
             raise _type_error("metadata", "an object", metadata)
         raw = await self._v1(
             "POST",
-            f"task/{_segment('task_id', task_id)}/setMetadata",
+            f"task/{segment(task_id, field='task_id')}/setMetadata",
             json=_object("metadata", metadata),
             idempotent=True,
         )
@@ -146,7 +147,7 @@ class _TasksMixin(_ScaleBase):
         return await self.get_task(task_id)
 
     async def _tags(self, method: str, task_id: str, tags: Iterable[str]) -> Task:
-        path = f"task/{_segment('task_id', task_id)}/tags"
+        path = f"task/{segment(task_id, field='task_id')}/tags"
         raw = await self._v1(method, path, json=_strings("tags", tags), idempotent=True)
         return self._parse(raw, Task, f"{method} /v1/task/tags")
 
