@@ -16,7 +16,6 @@ from ..._errors import ValidationError
 from ..._models import structure
 from ._area_helpers import (
     AreaBase,
-    check_choice,
     check_choices,
     check_count,
     models,
@@ -27,7 +26,6 @@ from ._area_helpers import (
 from ._base import segment
 from ._dataset_models import (
     DATASET_OBJECT_TYPES,
-    DATASET_VISIBILITIES,
     Dataset,
     DatasetDownload,
     DatasetObject,
@@ -120,7 +118,6 @@ class DatasetsMixin(AreaBase):
         ``tags`` matches datasets having any of them; ``visibility`` is
         ``workspace``, ``public`` or ``organization``.
         """
-        check_choice(visibility, DATASET_VISIBILITIES, "visibility")
         query = truthy(
             keyword=keyword,
             tags=string_list(tags, "tags"),
@@ -139,7 +136,6 @@ class DatasetsMixin(AreaBase):
         _check_name(name)
         tag_list = string_list(tags, "tags")
         check_count(tag_list, _MAX_TAGS, "tags")
-        check_choice(visibility, DATASET_VISIBILITIES, "visibility")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
         return structure(await self._call("POST", "datasets-v2", body=body), Dataset)
 
