@@ -14,7 +14,7 @@ from ..._bulk import BulkRun
 from ..._client import AsyncAPIClient
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import ValidationError, status_error_class
-from ..._http import AsyncTransport
+from ..._http import AsyncTransport, QueryValue
 from ..._logging import redact_text, redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
@@ -216,7 +216,7 @@ class AsyncDatawow(AsyncAPIClient):
         method: str,
         path: str,
         *,
-        params: Mapping[str, int] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
         form: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
@@ -253,22 +253,20 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> T:
-        data, _ = await self._call(
+        data, meta = await self._call(
             "POST", path, form=form, timeout=timeout, max_retries=max_retries
         )
-        return _record(_single(data, None, None), model)
+        return _enveloped(_record(_single(data, None, None), model), meta)
 
     async def _list(
         self,
         path: str,
         model: type[T],
+        query: Mapping[str, QueryValue],
         *,
-        page: int,
-        per_page: int,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> ImagePage[T]:
-        query = {"page": page, "per_page": per_page}
         data, meta = await self._call(
             "GET",
             path,
@@ -290,10 +288,10 @@ class AsyncDatawow(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> T:
         segment = _segment(id, custom_id)
-        data, _ = await self._call(
+        data, meta = await self._call(
             "GET", f"projects/images/{segment}", timeout=timeout, max_retries=max_retries
         )
-        return _record(_single(data, id, custom_id), model)
+        return _enveloped(_record(_single(data, id, custom_id), model), meta)
 
     async def _wait(
         self,
@@ -398,6 +396,12 @@ def _record(raw: object, model: type[T]) -> T:
         # "answer": null before processing where the answer is a list.
         raw = {k: v for k, v in raw.items() if not (v is None and k in lists)}
     return structure(raw, model)
+
+
+def _enveloped(record: T, meta: dict[str, typing.Any]) -> T:
+    """Keep the envelope's ``meta`` (``code``, ``message``) on a single result."""
+    record._envelope = structure(meta, PageMeta)
+    return record
 
 
 def _is_list_field(field: attrs.Attribute[typing.Any]) -> bool:
