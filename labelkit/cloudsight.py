@@ -1,5 +1,12 @@
-"""CloudSight clients, models and enums: ``from labelkit.cloudsight import ImageJob, JobStatus``."""
+"""CloudSight clients, models and enums: ``from labelkit.cloudsight import ImageJob, JobStatus``.
 
+``APIError`` is labelkit's base of every error the API answers with (typed
+status errors, :class:`CloudSightAPIError`, connection errors), so code
+written against the official SDK's ``except cloudsight.APIError`` keeps
+catching them.
+"""
+
+from ._errors import APIError
 from ._providers.cloudsight import (
     DEFAULT_POLL,
     REASON_BLURRY,
@@ -34,6 +41,7 @@ __all__ = [
     "STATUS_NOT_FOUND",
     "STATUS_SKIPPED",
     "STATUS_TIMEOUT",
+    "APIError",
     "AsyncCloudSight",
     "CloudSight",
     "CloudSightAPIError",
