@@ -30,7 +30,7 @@ def scale() -> typing.Iterator[labelkit.Scale]:
 
 
 def test_projects_batches_and_tasks(scale: labelkit.Scale) -> None:
-    # create_project(project_name, task_type, params=None, rapid=False, studio=False, dataset_id=None)
+    # create_project(project_name, task_type, params=None, rapid=False, studio=False, ...)
     scale.create_project("dropin", TaskType.ImageAnnotation, {"instruction": "Box cats"})
     scale.create_project(project_name="dropin-kw", task_type="categorization", params=None)
     assert scale.get_project("dropin").name == "dropin"
