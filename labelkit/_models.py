@@ -258,14 +258,14 @@ def _structure_factory(cls: type[Model]) -> typing.Callable[[typing.Any, type], 
 
 
 def _unstructure_factory(cls: type[Model]) -> typing.Callable[[Model], dict[str, typing.Any]]:
-    fields = [f for f in attrs.fields(cls) if not f.metadata.get("extra")]
-    inner = make_dict_unstructure_fn(
-        cls,
-        converter,
-        extra=override(omit=True),
-        _absent=override(omit=True),
-        **{f.name: override(rename=_wire_name(cls, f)) for f in fields},  # type: ignore[arg-type]
-    )
+    # Fields marked "extra" (``extra``, ``_absent``, a provider's private state) are not wire data.
+    overrides = {
+        f.name: override(omit=True)
+        if f.metadata.get("extra")
+        else override(rename=_wire_name(cls, f))
+        for f in attrs.fields(cls)
+    }
+    inner = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
     names = _wire_fields(cls)
 
     def unstructure_model(obj: Model) -> dict[str, typing.Any]:

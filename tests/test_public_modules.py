@@ -13,6 +13,7 @@ import pytest
 
 PUBLIC_NAMES: dict[str, list[str]] = {
     "cloudsight": [
+        "APIError",  # the official SDK's except cloudsight.APIError (drop-in)
         "AsyncCloudSight",
         "CloudSight",
         "CloudSightAPIError",

@@ -665,11 +665,13 @@ async def test_get_tasks_pages_lazily_and_yields_each_task_once(client: AsyncSca
 
 @pytest.mark.anyio
 async def test_get_tasks_count_and_batches_offset_paging(client: AsyncScale) -> None:
+    # The server picks the page size (50 here): get_batches sends no limit and
+    # moves the offset by the limit the page reports, as the official client does.
     def batches(request: httpx.Request) -> httpx.Response:
         offset = int(dict(query_of(request))["offset"])
-        docs = [{**BATCH, "name": f"b{offset + i}"} for i in range(100 if offset == 0 else 1)]
+        docs = [{**BATCH, "name": f"b{offset + i}"} for i in range(50 if offset == 0 else 1)]
         return httpx.Response(
-            200, json={"docs": docs, "totalDocs": 101, "limit": 100, "has_more": offset == 0}
+            200, json={"docs": docs, "totalDocs": 51, "limit": 50, "has_more": offset == 0}
         )
 
     with respx.mock:
@@ -680,16 +682,32 @@ async def test_get_tasks_count_and_batches_offset_paging(client: AsyncScale) -> 
     assert dict(query_of(count.calls.last.request)) == {
         "status": "pending",
         "batch": "b1",
+        "include_attachment_url": "true",
         "limit": "1",
     }
-    assert len(names) == 101 and route.call_count == 2
-    assert dict(query_of(route.calls.last.request)) == {
+    assert len(names) == 51 and route.call_count == 2
+    first, last = (dict(query_of(call.request)) for call in route.calls)
+    assert first == {
         "exclude_archived": "false",
         "status": "staging",
         "project": "kittens",
-        "limit": "100",
-        "offset": "100",
+        "offset": "0",
     }
+    assert last == {**first, "offset": "50"}
+
+
+def test_task_type_has_every_sdk_2x_member_name() -> None:
+    sdk_names = (
+        "Annotation Categorization Comparison CuboidAnnotation DataCollection DocumentModel "
+        "DocumentTranscription ImageAnnotation LaneAnnotation LidarAnnotation LidarLinking "
+        "LidarSegmentation LidarTopdown LineAnnotation NamedEntityRecognition PointAnnotation "
+        "PolygonAnnotation SegmentAnnotation Transcription TextCollection VideoAnnotation "
+        "VideoBoxAnnotation VideoPlaybackAnnotation VideoCuboidAnnotation SensorFusion Chat "
+        "ChatExperimental ChatLite MultiChat MultiStage Federal2dVideoAnnotation"
+    ).split()
+    missing = [name for name in sdk_names if not hasattr(TaskType, name)]
+    assert missing == []
+    assert TaskType.LidarTopdown is TaskType.LidarTopDown is TaskType("lidartopdown")
 
 
 # -- errors -------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+from ..._errors import APIError
 from ._client import DEFAULT_POLL, AsyncCloudSight, CloudSightAPIError
 from ._models import (
     REASON_BLURRY,
@@ -30,6 +31,7 @@ __all__ = [
     "STATUS_NOT_FOUND",
     "STATUS_SKIPPED",
     "STATUS_TIMEOUT",
+    "APIError",
     "AsyncCloudSight",
     "CloudSight",
     "CloudSightAPIError",

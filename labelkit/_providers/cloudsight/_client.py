@@ -13,7 +13,7 @@ import attrs
 from ..._bulk import BulkRun
 from ..._client import AsyncAPIClient
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
-from ..._errors import APIStatusError, NotFoundError, ValidationError
+from ..._errors import APIStatusError, JobFailedError, NotFoundError, ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import AsyncTransport, HttpResponse
 from ..._logging import redact_url
@@ -298,7 +298,8 @@ class AsyncCloudSight(AsyncAPIClient):
         image, not a failed call, so they are results to branch on, as they
         were with the official SDK; check ``job.completed`` or
         ``job.status``. An unknown token (``not found``) raises
-        :class:`~labelkit.JobFailedError`, its ``job`` the answer.
+        :class:`~labelkit.JobFailedError` saying the job was not found, its
+        ``job`` the answer.
 
         ``timeout`` (seconds, default 600 from the ``poll`` policy, ``None``
         waits forever) raises :class:`~labelkit.PollTimeoutError` (its
@@ -307,7 +308,7 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         segment(token, field="token")
         return await wait_for(
-            lambda: self.image_response(token),
+            lambda: self._poll_once(token),
             _classify,
             policy=poll or self._poll,
             timeout=timeout,
@@ -332,7 +333,7 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         return wait_many(
             tokens,
-            self.image_response,
+            self._poll_once,
             _classify,
             policy=poll or self._poll,
             timeout=timeout,
@@ -341,6 +342,15 @@ class AsyncCloudSight(AsyncAPIClient):
         )
 
     # -- internals -----------------------------------------------------------------
+
+    async def _poll_once(self, token: str) -> ImageJob:
+        job = await self.image_response(token)
+        if job.status is JobStatus.NOT_FOUND:
+            # Waiting cannot help: say what happened rather than a bare "failed".
+            raise JobFailedError(
+                f"CloudSight job {token!r} was not found (unknown or expired token)", job=job
+            )
+        return job
 
     async def _call(
         self, method: str, path: str, *, signed: Sequence[tuple[str, str]] = (), **kw: typing.Any

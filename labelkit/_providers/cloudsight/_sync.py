@@ -233,7 +233,8 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         image, not a failed call, so they are results to branch on, as they
         were with the official SDK; check ``job.completed`` or
         ``job.status``. An unknown token (``not found``) raises
-        :class:`~labelkit.JobFailedError`, its ``job`` the answer.
+        :class:`~labelkit.JobFailedError` saying the job was not found, its
+        ``job`` the answer.
 
         ``timeout`` (seconds, default 600 from the ``poll`` policy, ``None``
         waits forever) raises :class:`~labelkit.PollTimeoutError` (its

@@ -14,7 +14,7 @@ from ..._bulk import BulkRun
 from ..._client import AsyncAPIClient
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import ValidationError, status_error_class
-from ..._http import AsyncTransport
+from ..._http import AsyncTransport, QueryValue
 from ..._logging import redact_url
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
@@ -219,7 +219,7 @@ class AsyncDatawow(AsyncAPIClient):
         method: str,
         path: str,
         *,
-        params: Mapping[str, int] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
         form: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
@@ -272,7 +272,7 @@ class AsyncDatawow(AsyncAPIClient):
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> T:
-        created, _ = await self._call(
+        created, meta = await self._call(
             "POST",
             path,
             form=form,
@@ -280,19 +280,17 @@ class AsyncDatawow(AsyncAPIClient):
             max_retries=max_retries,
             parse=lambda data: _record(_single(data, None, None), model),
         )
-        return typing.cast(T, created)
+        return _enveloped(typing.cast(T, created), meta)
 
     async def _list(
         self,
         path: str,
         model: type[T],
+        query: Mapping[str, QueryValue],
         *,
-        page: int,
-        per_page: int,
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> ImagePage[T]:
-        query = {"page": page, "per_page": per_page}
         data, meta = await self._call(
             "GET",
             path,
@@ -314,8 +312,8 @@ class AsyncDatawow(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> T:
         path = f"projects/images/{_image_segment(id, custom_id)}"
-        data, _ = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
-        return _record(_single(data, id, custom_id), model)
+        data, meta = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
+        return _enveloped(_record(_single(data, id, custom_id), model), meta)
 
     async def _wait(
         self,
@@ -447,6 +445,12 @@ def _record(raw: object, model: type[T]) -> T:
         # "answer": null before processing where the answer is a list.
         raw = {k: v for k, v in raw.items() if not (v is None and k in lists)}
     return structure(raw, model)
+
+
+def _enveloped(record: T, meta: dict[str, typing.Any]) -> T:
+    """Keep the envelope's ``meta`` (``code``, ``message``) on a single result."""
+    record._envelope = structure(meta, PageMeta)
+    return record
 
 
 def _is_list_field(field: attrs.Attribute[typing.Any]) -> bool:

@@ -80,6 +80,29 @@ class Image(Model):
     processed_at: typing.Optional[str] = None
     project_id: typing.Optional[int] = None
     staff_id: typing.Optional[int] = None
+    # The response envelope's meta: not a record field, so never structured or unstructured.
+    _envelope: typing.Optional[PageMeta] = attrs.field(
+        default=None, init=False, eq=False, repr=False, metadata={"extra": True}
+    )
+
+    @property
+    def meta(self) -> PageMeta:
+        """The ``meta`` of the response that carried this record (``code``, ``message``).
+
+        Empty for a record that came in a list (the page's :attr:`ImagePage.meta`
+        holds that one). The SDK's ``result.meta``.
+        """
+        return self._envelope if self._envelope is not None else PageMeta()
+
+    @property
+    def code(self) -> int | None:
+        """``meta.code`` of the response (200 on success): the SDK's ``result.code``."""
+        return self.meta.code
+
+    @property
+    def message(self) -> str | None:
+        """``meta.message`` of the response (``"success"``): the SDK's ``result.message``."""
+        return self.meta.message
 
     @property
     def processed(self) -> bool:

@@ -7,17 +7,17 @@ envelope, retries, pagination and polling all go through the client and the core
 from __future__ import annotations
 
 import typing
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from ..._bulk import BulkRun
 from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
+from ..._http import QueryValue
 from ..._pagination import Page, iter_pages
 from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import (
-    POSTBACK_METHODS,
     ChoiceImage,
     ClosedQuestionImage,
     Image,
@@ -59,24 +59,29 @@ class _AsyncImages(typing.Generic[R]):
 
     async def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[R]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
+        fields = _merge(params, page=page, per_page=per_page)
+        query: dict[str, QueryValue] = {}
+        for name in ("page", "per_page"):
+            if fields.get(name) is not None:
+                query[name] = _count(name, fields.pop(name))
+        query.update(_passed_through(fields))
         return await self._client._list(
-            self._path,
-            self._model,
-            page=_count("page", page),
-            per_page=_count("per_page", per_page),
-            timeout=timeout,
-            max_retries=max_retries,
+            self._path, self._model, query, timeout=timeout, max_retries=max_retries
         )
 
     def iter_images(self, *, per_page: int = 100) -> AsyncIterator[R]:
@@ -169,16 +174,17 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
 
     async def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
-        categories: Sequence[str] | str,
+        instruction: str | None = None,
+        categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChoiceImage:
@@ -191,19 +197,31 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
         ``postback_url``/``postback_method`` ask Datawow to call you when the
         image is processed; ``custom_id`` is your own searchable id.
 
+        The SDK's form, ``create(params={"data": ..., "instruction": ...})``
+        (or the dict as the first argument), is accepted too; a field given
+        both ways must agree. Fields labelkit does not know are sent as given.
+
         A create is not idempotent: after a failure that may have reached the
         server, :class:`~labelkit.AmbiguousResultError` is raised instead of
         re-sending; with a ``custom_id`` you can check with
         ``find_id(custom_id=...)`` before creating again.
         """
+        f = _merge(
+            data,
+            params,
+            instruction=instruction,
+            categories=categories,
+            multiple=multiple,
+            allow_empty=allow_empty,
+        )
         form: _Form = {
-            "data": _text("data", data),
-            "instruction": _text("instruction", instruction),
-            "categories": _categories(categories),
-            "multiple": _flag("multiple", multiple),
-            "allow_empty": _flag("allow_empty", allow_empty),
+            "data": _text("data", f.pop("data", None)),
+            "instruction": _text("instruction", f.pop("instruction", None)),
+            "categories": _categories(f.pop("categories", None)),
+            "multiple": _flag("multiple", f.pop("multiple", None)),
+            "allow_empty": _flag("allow_empty", f.pop("allow_empty", None)),
         }
-        form.update(_common(postback_url, postback_method, custom_id, staff_id))
+        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
 
 
@@ -215,13 +233,14 @@ class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
 
     async def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ClosedQuestionImage:
@@ -230,27 +249,27 @@ class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
         ``instruction`` is optional (the SDK docstring lists it, the API table
         does not). Other arguments as in :meth:`AsyncChoices.create`.
         """
-        form: _Form = {"data": _text("data", data)}
-        if instruction is not None:
-            form["instruction"] = _text("instruction", instruction)
-        form.update(_common(postback_url, postback_method, custom_id, staff_id))
+        f = _merge(data, params, instruction=instruction)
+        form: _Form = {"data": _text("data", f.pop("data", None))}
+        if f.get("instruction") is not None:
+            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
 
 
 class _AsyncInstructed(_AsyncImages[R]):
     async def _create_instructed(
         self,
-        data: str,
-        instruction: str,
-        common: _Form,
+        f: dict[str, object],
+        common: tuple[str | None, str | None, str | None, int | None],
         timeout: float | Timeout | NotGiven | None,
         max_retries: int | NotGiven,
     ) -> R:
         form: _Form = {
-            "data": _text("data", data),
-            "instruction": _text("instruction", instruction),
+            "data": _text("data", f.pop("data", None)),
+            "instruction": _text("instruction", f.pop("instruction", None)),
         }
-        form.update(common)
+        form.update(_common(f, *common))
         return await self._send(form, timeout, max_retries)
 
 
@@ -262,13 +281,14 @@ class AsyncMessages(_AsyncInstructed[MessageImage]):
 
     async def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
+        instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MessageImage:
@@ -276,8 +296,9 @@ class AsyncMessages(_AsyncInstructed[MessageImage]):
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        common = _common(postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(data, instruction, common, timeout, max_retries)
+        f = _merge(data, params, instruction=instruction)
+        common = (postback_url, postback_method, custom_id, staff_id)
+        return await self._create_instructed(f, common, timeout, max_retries)
 
 
 class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
@@ -288,13 +309,14 @@ class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
 
     async def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
+        instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PhotoTagImage:
@@ -302,8 +324,9 @@ class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        common = _common(postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(data, instruction, common, timeout, max_retries)
+        f = _merge(data, params, instruction=instruction)
+        common = (postback_url, postback_method, custom_id, staff_id)
+        return await self._create_instructed(f, common, timeout, max_retries)
 
 
 class AsyncPredictions(_AsyncImages[PredictionImage]):
@@ -314,12 +337,13 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
 
     async def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PredictionImage:
@@ -329,10 +353,11 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         given (the README's example sends one). There is no ``staff_id``.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        form: _Form = {"data": _text("data", data)}
-        if instruction is not None:
-            form["instruction"] = _text("instruction", instruction)
-        form.update(_common(postback_url, postback_method, custom_id, None))
+        f = _merge(data, params, instruction=instruction)
+        form: _Form = {"data": _text("data", f.pop("data", None))}
+        if f.get("instruction") is not None:
+            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form.update(_common(f, postback_url, postback_method, custom_id, None))
         return await self._send(form, timeout, max_retries)
 
 
@@ -345,8 +370,10 @@ def _text(field: str, value: object) -> str:
     return value
 
 
-def _categories(value: Sequence[str] | str) -> str:
+def _categories(value: object) -> str:
     items: list[object]
+    if value is None:
+        raise ValidationError("categories", "required: at least one category")
     if isinstance(value, str):
         items = list(value.split())
     elif isinstance(value, Sequence):
@@ -372,12 +399,68 @@ def _flag(field: str, value: object) -> bool | None:
     return value
 
 
+def _merge(
+    data: object, params: Mapping[str, object] | None = None, **given: object
+) -> dict[str, object]:
+    """The fields of a call: keywords (``None`` = not given) merged with the SDK's ``params``.
+
+    ``data`` is the first positional argument of a create: the image URL, or
+    the SDK's params dict passed positionally. A field given both ways must agree.
+    """
+    fields = {k: v for k, v in given.items() if v is not None}
+    sources: list[Mapping[str, object]] = []
+    if isinstance(data, Mapping):
+        sources.append(data)
+    elif data is not None:
+        fields["data"] = data
+    if params is not None:
+        if not isinstance(params, Mapping):
+            raise ValidationError("params", f"must be a dict, got {type(params).__name__}")
+        sources.append(params)
+    for source in sources:
+        for key, value in source.items():
+            if not isinstance(key, str):
+                raise ValidationError("params", f"field names must be strings, got {key!r}")
+            if value is None:
+                continue
+            if key in fields and fields[key] != value:
+                raise ValidationError(key, f"given twice: {fields[key]!r} and {value!r}")
+            fields[key] = value
+    return fields
+
+
+def _passed_through(fields: Mapping[str, object]) -> dict[str, QueryValue]:
+    """Fields labelkit does not model, sent as given (the SDK sent any key of ``params``)."""
+    out: dict[str, QueryValue] = {}
+    for key, value in fields.items():
+        if not isinstance(value, (str, int, float)):
+            raise ValidationError(
+                f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
+            )
+        out[key] = value
+    return out
+
+
 def _common(
+    fields: dict[str, object],
     postback_url: str | None,
     postback_method: str | None,
     custom_id: str | None,
     staff_id: int | None,
 ) -> _Form:
+    """The optional fields every product shares, then whatever else ``fields`` holds."""
+    f = _merge(
+        None,
+        fields,
+        postback_url=postback_url,
+        postback_method=postback_method,
+        custom_id=custom_id,
+        staff_id=staff_id,
+    )
+    postback_url = typing.cast("str | None", f.pop("postback_url", None))
+    postback_method = typing.cast("str | None", f.pop("postback_method", None))
+    custom_id = typing.cast("str | None", f.pop("custom_id", None))
+    staff_id = typing.cast("int | None", f.pop("staff_id", None))
     form: _Form = {}
     if postback_url is not None:
         parts = urlsplit(postback_url) if isinstance(postback_url, str) else None
@@ -385,25 +468,19 @@ def _common(
             raise ValidationError("postback_url", f"must be an http(s) URL, got {postback_url!r}")
         form["postback_url"] = postback_url
     if postback_method is not None:
-        method = postback_method.upper() if isinstance(postback_method, str) else None
-        if method not in POSTBACK_METHODS:
-            allowed = ", ".join(sorted(POSTBACK_METHODS))
-            raise ValidationError(
-                "postback_method", f"unknown method {postback_method!r}", limit=allowed
-            )
-        if postback_url is None:
-            raise ValidationError("postback_method", "has no effect without postback_url")
-        form["postback_method"] = method
+        # Sent as given, as the SDK does: the server judges the method.
+        form["postback_method"] = _text("postback_method", postback_method)
     if custom_id is not None:
         form["custom_id"] = _text("custom_id", custom_id)
     if staff_id is not None:
         if isinstance(staff_id, bool) or not isinstance(staff_id, int) or staff_id < 0:
             raise ValidationError("staff_id", f"must be a non-negative int, got {staff_id!r}")
         form["staff_id"] = staff_id
+    form.update(_passed_through(f))
     return form
 
 
-def _count(field: str, value: int) -> int:
+def _count(field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(field, f"must be an int >= 1, got {value!r}")
     return value

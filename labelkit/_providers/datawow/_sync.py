@@ -291,16 +291,17 @@ class Choices(SyncResource[AsyncChoices]):
 
     def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
-        categories: Sequence[str] | str,
+        instruction: str | None = None,
+        categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChoiceImage:
@@ -312,6 +313,10 @@ class Choices(SyncResource[AsyncChoices]):
         ``allow_empty`` none (both default to false on the server).
         ``postback_url``/``postback_method`` ask Datawow to call you when the
         image is processed; ``custom_id`` is your own searchable id.
+
+        The SDK's form, ``create(params={"data": ..., "instruction": ...})``
+        (or the dict as the first argument), is accepted too; a field given
+        both ways must agree. Fields labelkit does not know are sent as given.
 
         A create is not idempotent: after a failure that may have reached the
         server, :class:`~labelkit.AmbiguousResultError` is raised instead of
@@ -329,25 +334,35 @@ class Choices(SyncResource[AsyncChoices]):
             postback_method=postback_method,
             custom_id=custom_id,
             staff_id=staff_id,
+            params=params,
             timeout=timeout,
             max_retries=max_retries,
         )
 
     def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ChoiceImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
         return _portal.call(
-            self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
+            self._async.list,
+            params=params,
+            page=page,
+            per_page=per_page,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[ChoiceImage]:
@@ -430,13 +445,14 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
 
     def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ClosedQuestionImage:
@@ -453,25 +469,35 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
             postback_method=postback_method,
             custom_id=custom_id,
             staff_id=staff_id,
+            params=params,
             timeout=timeout,
             max_retries=max_retries,
         )
 
     def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ClosedQuestionImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
         return _portal.call(
-            self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
+            self._async.list,
+            params=params,
+            page=page,
+            per_page=per_page,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[ClosedQuestionImage]:
@@ -554,13 +580,14 @@ class Messages(SyncResource[AsyncMessages]):
 
     def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
+        instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MessageImage:
@@ -576,25 +603,35 @@ class Messages(SyncResource[AsyncMessages]):
             postback_method=postback_method,
             custom_id=custom_id,
             staff_id=staff_id,
+            params=params,
             timeout=timeout,
             max_retries=max_retries,
         )
 
     def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[MessageImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
         return _portal.call(
-            self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
+            self._async.list,
+            params=params,
+            page=page,
+            per_page=per_page,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[MessageImage]:
@@ -677,13 +714,14 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
 
     def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
-        instruction: str,
+        instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
         staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PhotoTagImage:
@@ -699,25 +737,35 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
             postback_method=postback_method,
             custom_id=custom_id,
             staff_id=staff_id,
+            params=params,
             timeout=timeout,
             max_retries=max_retries,
         )
 
     def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PhotoTagImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
         return _portal.call(
-            self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
+            self._async.list,
+            params=params,
+            page=page,
+            per_page=per_page,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[PhotoTagImage]:
@@ -800,12 +848,13 @@ class Predictions(SyncResource[AsyncPredictions]):
 
     def create(
         self,
-        data: str,
+        data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
         postback_url: str | None = None,
         postback_method: str | None = None,
         custom_id: str | None = None,
+        params: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PredictionImage:
@@ -822,25 +871,35 @@ class Predictions(SyncResource[AsyncPredictions]):
             postback_url=postback_url,
             postback_method=postback_method,
             custom_id=custom_id,
+            params=params,
             timeout=timeout,
             max_retries=max_retries,
         )
 
     def list(
         self,
+        params: Mapping[str, object] | None = None,
         *,
-        page: int = 1,
-        per_page: int = 20,
+        page: int | None = None,
+        per_page: int | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PredictionImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
-        ``page`` and ``per_page`` go in the query string (the official SDK sent
-        them as a GET body; see ``list_params_as_body`` on the client).
+        ``list(page=2, per_page=50)`` or the SDK's ``list(params={"page": 2,
+        "per_page": 50})``. Only what is given is sent, in the query string
+        (the official SDK sent it as a GET body; see ``list_params_as_body`` on
+        the client): with no arguments the server's defaults apply (page 1,
+        20 per page).
         """
         return _portal.call(
-            self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
+            self._async.list,
+            params=params,
+            page=page,
+            per_page=per_page,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[PredictionImage]:

@@ -17,7 +17,6 @@ from ..._models import structure
 from ..._paths import segment
 from ._area_helpers import (
     AreaBase,
-    check_choice,
     check_choices,
     check_count,
     models,
@@ -27,7 +26,6 @@ from ._area_helpers import (
 )
 from ._dataset_models import (
     DATASET_OBJECT_TYPES,
-    DATASET_VISIBILITIES,
     Dataset,
     DatasetDownload,
     DatasetObject,
@@ -122,7 +120,6 @@ class DatasetsMixin(AreaBase):
         ``tags`` matches datasets having any of them; ``visibility`` is
         ``workspace``, ``public`` or ``organization``.
         """
-        check_choice(visibility, DATASET_VISIBILITIES, "visibility")
         query = truthy(
             keyword=keyword,
             tags=string_list(tags, "tags"),
@@ -141,7 +138,6 @@ class DatasetsMixin(AreaBase):
         _check_name(name)
         tag_list = string_list(tags, "tags")
         check_count(tag_list, _MAX_TAGS, "tags")
-        check_choice(visibility, DATASET_VISIBILITIES, "visibility")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
         return await self._call(
             "POST", "datasets-v2", body=body, parse=lambda data: structure(data, Dataset)

@@ -64,6 +64,9 @@ class ModelRoutes:
         epoch = opt_int(body, "epoch", minimum=1)
         if epoch is None:
             raise field_error("epoch should not be empty")
+        opt_str(body, "resizeOption", ("fixed", "none"))
+        # Input sizes are model-specific (640 for YOLO models): any positive size passes.
+        opt_int(body, "resizeDimension", minimum=1)
         if body.get("configFile") is not None:
             decode_file(body["configFile"], "configFile", max_size=None, keep=0)
         fields = {

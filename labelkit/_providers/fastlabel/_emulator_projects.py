@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ProjectRoutes"]
 
+#: Review workflows the emulated server accepts (the SDK sends ``one_step`` too).
+WORKFLOWS = ("one_step", "two_step", "three_step")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 PROJECT_ROLES = (
     "annotator",
@@ -106,8 +108,8 @@ class ProjectRoutes:
         body = await self.emu.body(request)
         slug = req_str(body, "slug")
         kind, name = req_str(body, "type"), req_str(body, "name")
-        workflow = opt_str(body, "workflow") or "two_step"
-        external = opt_str(body, "externalWorkflow") or "two_step"
+        workflow = opt_str(body, "workflow", WORKFLOWS) or "two_step"
+        external = opt_str(body, "externalWorkflow", WORKFLOWS) or "two_step"
         is_pixel = opt_bool(body, "isPixel") or False
         job_size = opt_int(body, "jobSize", minimum=1, maximum=1000) or 10
         self.check_slug(slug)
@@ -134,7 +136,8 @@ class ProjectRoutes:
         body = await self.emu.body(request)
         name, slug = opt_str(body, "name"), opt_str(body, "slug")
         job_size = opt_int(body, "jobSize", minimum=1, maximum=1000)
-        workflow, external = opt_str(body, "workflow"), opt_str(body, "externalWorkflow")
+        workflow = opt_str(body, "workflow", WORKFLOWS)
+        external = opt_str(body, "externalWorkflow", WORKFLOWS)
         if slug is not None:
             self.check_slug(slug, project)
             del self.store.slugs[project.slug]

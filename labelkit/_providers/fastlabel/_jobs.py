@@ -14,7 +14,7 @@ from ..._models import structure
 from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
-from ._area_helpers import AreaBase, check_choice, not_none, truthy
+from ._area_helpers import AreaBase, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
 from ._upload import MIB, PathInput, inspect_file
 
@@ -47,7 +47,6 @@ def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dic
         if not isinstance(item, Mapping):
             raise ValidationError(f"results[{index}]", "must be a dict")
         entry = copy.deepcopy(dict(item))
-        check_choice(entry.get("status"), ("success", "failed"), f"results[{index}].status")
         for position, scored in enumerate(entry.get("result") or ()):
             score = scored.get("confidenceScore") if isinstance(scored, Mapping) else None
             if score is not None:
@@ -93,16 +92,14 @@ class ModelJobsMixin(AreaBase):
     ) -> TrainingJob:
         """Start training ``base_model_name`` on a dataset; returns the job.
 
-        ``resize_option`` is ``fixed`` or ``none``, ``resize_dimension`` 512 or
-        1024; keypoint models need ``annotation_value``. ``config_file_path``
+        ``resize_option`` is e.g. ``fixed`` or ``none``, ``resize_dimension``
+        e.g. 512 or 1024 (the server judges both); keypoint models need
+        ``annotation_value``. ``config_file_path``
         is a YAML training config, sent base64-encoded. Wait with
         :meth:`wait_training_job`.
         """
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
             raise ValidationError("epoch", f"must be an int >= 1, got {epoch!r}")
-        check_choice(resize_option, ("fixed", "none"), "resize_option")
-        if resize_dimension is not None and resize_dimension not in (512, 1024):
-            raise ValidationError("resize_dimension", f"{resize_dimension!r}", limit="512 or 1024")
         config = None
         if config_file_path is not None:
             checked = await inspect_file(
@@ -269,9 +266,6 @@ class ModelJobsMixin(AreaBase):
         ``high``. Wait with :meth:`wait_auto_annotation_job`.
         """
         self._require_project(project)
-        algorithms = ("object_detection", "ocr", "image_classification")
-        check_choice(algorithm_type, algorithms, "algorithm_type")
-        check_choice(processing_speed, ("low", "medium", "high"), "processing_speed")
         _check_unit(confidence_threshold, "confidence_threshold")
         body = {
             "project": project,

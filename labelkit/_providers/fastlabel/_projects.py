@@ -9,7 +9,7 @@ from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
-from ._area_helpers import AreaBase, check_choice, returned_id, string_list, truthy
+from ._area_helpers import AreaBase, returned_id, string_list, truthy
 from ._project_models import Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]
@@ -27,8 +27,9 @@ PROJECT_ROLES: tuple[str, ...] = (
     "external_owner",
     "none",
 )
-#: Review workflows of a project.
-WORKFLOWS: tuple[str, ...] = ("two_step", "three_step")
+#: Review workflows the SDK documents. Not checked client-side: the SDK sends
+#: any string (``one_step`` included) and the server judges it.
+WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
 
 
 class ProjectsMixin(AreaBase):
@@ -93,10 +94,9 @@ class ProjectsMixin(AreaBase):
         """Create a project and return its id.
 
         ``type`` is e.g. ``image_bbox``, ``image_classification``, ``video_bbox``;
-        ``workflow`` and ``external_workflow`` are ``two_step`` or ``three_step``.
+        ``workflow`` and ``external_workflow`` are e.g. ``two_step`` or
+        ``three_step`` (see :data:`WORKFLOWS`); the server judges the value.
         """
-        check_choice(workflow, WORKFLOWS, "workflow")
-        check_choice(external_workflow, WORKFLOWS, "external_workflow")
         body = {
             "type": type,
             "name": name,
@@ -119,8 +119,6 @@ class ProjectsMixin(AreaBase):
         external_workflow: str | None = None,
     ) -> str:
         """Change the given (truthy) settings of a project; returns its id."""
-        check_choice(workflow, WORKFLOWS, "workflow")
-        check_choice(external_workflow, WORKFLOWS, "external_workflow")
         body = truthy(
             name=name,
             slug=slug,
@@ -168,9 +166,9 @@ class ProjectsMixin(AreaBase):
     ) -> typing.Any:
         """Give a workspace member a role in a project (``"none"`` removes them).
 
-        Roles: see :data:`PROJECT_ROLES`. The response is returned as sent.
+        Roles: see :data:`PROJECT_ROLES` (the server judges the value). The
+        response is returned as sent.
         """
-        check_choice(role, PROJECT_ROLES, "role")
         body = {"project": project, "email": email, "role": role}
         return await self._call("PUT", "projects-users", body=body)
 

@@ -3466,7 +3466,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """Create a project and return its id.
 
         ``type`` is e.g. ``image_bbox``, ``image_classification``, ``video_bbox``;
-        ``workflow`` and ``external_workflow`` are ``two_step`` or ``three_step``.
+        ``workflow`` and ``external_workflow`` are e.g. ``two_step`` or
+        ``three_step`` (see :data:`WORKFLOWS`); the server judges the value.
         """
         return _portal.call(
             self._async.create_project,
@@ -3533,7 +3534,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     def update_project_user_permission(self, project: str, email: str, role: str) -> typing.Any:
         """Give a workspace member a role in a project (``"none"`` removes them).
 
-        Roles: see :data:`PROJECT_ROLES`. The response is returned as sent.
+        Roles: see :data:`PROJECT_ROLES` (the server judges the value). The
+        response is returned as sent.
         """
         return _portal.call(
             self._async.update_project_user_permission, project=project, email=email, role=role
@@ -3790,8 +3792,9 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> TrainingJob:
         """Start training ``base_model_name`` on a dataset; returns the job.
 
-        ``resize_option`` is ``fixed`` or ``none``, ``resize_dimension`` 512 or
-        1024; keypoint models need ``annotation_value``. ``config_file_path``
+        ``resize_option`` is e.g. ``fixed`` or ``none``, ``resize_dimension``
+        e.g. 512 or 1024 (the server judges both); keypoint models need
+        ``annotation_value``. ``config_file_path``
         is a YAML training config, sent base64-encoded. Wait with
         :meth:`wait_training_job`.
         """

@@ -66,8 +66,6 @@ class WorkspaceMixin(AreaBase):
         self, name: str, email: str, language: str, role: str
     ) -> WorkspaceUser:
         """Invite a member: ``language`` ``en``/``ja``, ``role`` ``member``/``owner``."""
-        check_choice(language, ("en", "ja"), "language")
-        check_choice(role, ("member", "owner"), "role")
         body = {"name": name, "email": email, "language": language, "role": role}
         return await self._call(
             "POST",
@@ -78,7 +76,6 @@ class WorkspaceMixin(AreaBase):
 
     async def update_workspace_user(self, email: str, role: str) -> WorkspaceUser:
         """Change a member's role: ``member``, ``owner`` or ``none`` (removes them)."""
-        check_choice(role, ("member", "owner", "none"), "role")
         body = {"email": email, "role": role}
         data = await self._call("PUT", "workspaces-users/internal-users", body=body)
         return structure(data, WorkspaceUser)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from ..._errors import ConflictError, ValidationError
 from ..._models import ResponseValidationError
-from ..._pagination import Page, iter_offset
+from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ._base import (
     QueryValue,
@@ -185,24 +185,27 @@ class _BatchesMixin(_ScaleBase):
     ) -> AsyncIterator[Batch]:
         """Every matching batch, fetched page by page (offset paging) as you iterate.
 
-        Each batch is yielded once; the end is taken from ``has_more``.
+        Each batch is yielded once; the end is taken from ``has_more``. As the
+        official client does, no ``limit`` is sent: the server picks the page
+        size and the next ``offset`` adds the ``limit`` the page reports.
         """
         _when("created_after", created_after)
         _when("created_before", created_before)
 
-        async def fetch(offset: int, limit: int) -> Page[Batch]:
+        async def fetch(cursor: str | None) -> Page[Batch]:
+            offset = int(cursor or 0)
             page = await self.batches(
                 project=project_name,
                 status=batch_status,
                 start_time=created_after,
                 end_time=created_before,
                 exclude_archived=exclude_archived,
-                limit=limit,
                 offset=offset,
             )
-            return Page(page, total=page.total, has_more=page.has_more)
+            step = page.limit if page.limit else len(page)
+            return Page(page, has_more=page.has_more, next_cursor=str(offset + step))
 
-        return iter_offset(fetch, limit=100, key=lambda batch: batch.name)
+        return iter_cursor(fetch, key=lambda batch: batch.name)
 
     # -- projects ------------------------------------------------------------------------
 

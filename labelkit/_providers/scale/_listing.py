@@ -216,6 +216,7 @@ class _ListingMixin(_ScaleBase):
             start_time=created_after,
             end_time=created_before,
             tags=tags,
+            include_attachment_url=True,  # the official client sends get_tasks' default
             limit=1,
         )
         return page.total if page.total is not None else len(page)

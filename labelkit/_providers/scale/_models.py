@@ -92,6 +92,7 @@ class TaskType(WireEnum):
     LidarAnnotation = "lidarannotation"
     LidarLinking = "lidarlinking"
     LidarSegmentation = "lidarsegmentation"
+    LidarTopdown = "lidartopdown"  # the SDK 2.x spelling
     LidarTopDown = "lidartopdown"
     LineAnnotation = "lineannotation"
     NamedEntityRecognition = "namedentityrecognition"

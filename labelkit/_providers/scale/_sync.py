@@ -620,7 +620,9 @@ class Scale(SyncClient[AsyncScale]):
     ) -> Iterator[Batch]:
         """Every matching batch, fetched page by page (offset paging) as you iterate.
 
-        Each batch is yielded once; the end is taken from ``has_more``.
+        Each batch is yielded once; the end is taken from ``has_more``. As the
+        official client does, no ``limit`` is sent: the server picks the page
+        size and the next ``offset`` adds the ``limit`` the page reports.
         """
         return _portal.iterate_call(
             self._async.get_batches,
