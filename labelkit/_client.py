@@ -79,6 +79,15 @@ class AsyncAPIClient:
     (an OAuth consumer secret, a token it mints) registers each with
     :meth:`_add_secrets`, and redacts anything it raises itself with
     :meth:`_redact`.
+
+    The provider API (everything else here is the core's own): sending
+    :meth:`_request`, :meth:`_request_json` (``parse=``), :meth:`_read_json`,
+    :meth:`_stream` (a signed-URL download); hooks :meth:`_prepare_attempt`
+    (per attempt, e.g. signing), :meth:`_check_envelope` (an error inside a
+    2xx), :meth:`_error_details` and :meth:`_status_error` (error shapes),
+    :meth:`_bind_resources`; helpers :meth:`_absolute_url`,
+    :meth:`_add_secrets`, :meth:`_redact`, :meth:`_storage_client`-style
+    copies via :meth:`with_options`, and ``_poll``.
     """
 
     provider: typing.ClassVar[str] = ""
