@@ -86,8 +86,7 @@ class AsyncAPIClient:
     (per attempt, e.g. signing), :meth:`_check_envelope` (an error inside a
     2xx), :meth:`_error_details` and :meth:`_status_error` (error shapes),
     :meth:`_bind_resources`; helpers :meth:`_absolute_url`,
-    :meth:`_add_secrets`, :meth:`_redact`, :meth:`_storage_client`-style
-    copies via :meth:`with_options`, and ``_poll``.
+    :meth:`_add_secrets`, :meth:`_redact`, and ``_poll``.
     """
 
     provider: typing.ClassVar[str] = ""
