@@ -189,9 +189,17 @@ async def test_multipart_upload_signs_its_text_fields(sign_fields: bool) -> None
         assert signed_without is None and signed_with_fields == "invalid signature"
 
 
+def _oauth_param(header: str, name: str) -> str:
+    found = re.search(rf'{name}="([^"]+)"', header)
+    assert found is not None, header
+    return found.group(1)
+
+
 @pytest.mark.anyio
-async def test_retry_resends_the_same_signature() -> None:
-    """Documented trade-off: the core re-sends a call's headers, so a retry reuses its nonce."""
+async def test_every_attempt_is_signed_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retry is a new signed request: its own nonce and timestamp, never a replay."""
+    clock = iter(range(STAMP, STAMP + 100, 7))
+    monkeypatch.setattr(f"{_auth.__name__}.time.time", lambda: float(next(clock)))
     client = AsyncCloudSight(
         KEY, SECRET, retry=labelkit.RetryPolicy(wait_initial=0.01, wait_max=0.02)
     )
@@ -199,17 +207,44 @@ async def test_retry_resends_the_same_signature() -> None:
         route = respx.get(f"{BASE}/image_responses/t").mock(
             side_effect=[
                 httpx.Response(503),
-                httpx.Response(200, json={"token": "t", "status": "completed"}),
+                httpx.Response(503),
                 httpx.Response(200, json={"token": "t", "status": "completed"}),
             ]
         )
         await client.image_response("t")
-        await client.image_response("t")
     headers = [call.request.headers["authorization"] for call in route.calls]
     assert len(headers) == 3
-    assert headers[0] == headers[1] != headers[2]
+    assert len({_oauth_param(h, "oauth_nonce") for h in headers}) == 3
+    stamps = [int(_oauth_param(h, "oauth_timestamp")) for h in headers]
+    assert stamps[0] < stamps[1] < stamps[2]  # the clock moves on between attempts
     url = f"{BASE}/image_responses/t"
-    assert all(verify_authorization(h, "GET", url, [], secret_for) is None for h in headers)
+    assert all(
+        verify_authorization(h, "GET", url, [], secret_for, now=stamp) is None
+        for h, stamp in zip(headers, stamps, strict=True)
+    )
+
+
+@pytest.mark.anyio
+async def test_a_resent_submission_signs_its_fields_again() -> None:
+    """A 429 on a create is re-sent (never processed); the new attempt signs the same fields."""
+    client = AsyncCloudSight(
+        KEY, SECRET, retry=labelkit.RetryPolicy(wait_initial=0.01, wait_max=0.02)
+    )
+    with respx.mock:
+        route = respx.post(f"{BASE}/image_requests").mock(
+            side_effect=[
+                httpx.Response(429),
+                httpx.Response(200, json={"token": "t", "status": "not completed"}),
+            ]
+        )
+        await client.remote_image_request("https://example.com/cat.jpg", locale="en-US")
+    first, second = route.calls
+    assert first.request.content == second.request.content
+    headers = [c.request.headers["authorization"] for c in (first, second)]
+    assert _oauth_param(headers[0], "oauth_nonce") != _oauth_param(headers[1], "oauth_nonce")
+    fields = parse_qsl(first.request.content.decode())
+    url = f"{BASE}/image_requests"
+    assert all(verify_authorization(h, "POST", url, fields, secret_for) is None for h in headers)
 
 
 @pytest.mark.anyio

@@ -472,6 +472,46 @@ async def test_reads_are_retried_on_server_errors() -> None:
     assert route.call_count == 2
 
 
+@pytest.mark.anyio
+async def test_an_error_envelope_goes_through_the_retry_policy() -> None:
+    """meta.code 503 inside a 200 is retried like a 503 for a read, and raised like one."""
+    client = AsyncDatawow(KEY, retry=labelkit.RetryPolicy(wait_initial=0.001, wait_max=0.002))
+    busy = httpx.Response(200, json={"meta": {"code": 503, "message": "busy"}})
+    with respx.mock:
+        route = respx.get(f"{BASE}/images/choices").mock(
+            side_effect=[busy, envelope({"images": []})]
+        )
+        await client.choice.list()
+        assert route.call_count == 2
+        route.side_effect = None
+        route.return_value = busy
+        with pytest.raises(labelkit.InternalServerError) as info:
+            await client.choice.list()
+    assert route.call_count == 2 + 3  # the first call, then 1 + max_retries attempts
+    assert info.value.status == 503 and info.value.retries_taken == 2
+    assert info.value.message == "busy"
+
+
+@pytest.mark.anyio
+async def test_an_error_envelope_on_a_create_is_ambiguous_or_rejected() -> None:
+    """Inside a 2xx as outside: a create's 503 may have taken effect, a 400 is just rejected."""
+    client = AsyncDatawow(KEY, retry=labelkit.RetryPolicy(wait_initial=0.001, wait_max=0.002))
+    with respx.mock:
+        route = respx.post(f"{BASE}/images/choices").mock(
+            side_effect=[
+                httpx.Response(200, json={"meta": {"code": 503, "message": "busy"}}),
+                httpx.Response(200, json={"meta": {"code": 400, "message": "bad instruction"}}),
+            ]
+        )
+        with pytest.raises(labelkit.AmbiguousResultError) as ambiguous:
+            await client.choice.create(IMAGE_URL, instruction="x", categories=["cat"])
+        with pytest.raises(labelkit.BadRequestError) as rejected:
+            await client.choice.create(IMAGE_URL, instruction="x", categories=["cat"])
+    assert route.call_count == 2
+    assert isinstance(ambiguous.value.error, labelkit.InternalServerError)
+    assert rejected.value.status == 400 and rejected.value.message == "bad instruction"
+
+
 # -- validation ---------------------------------------------------------------------------
 
 Call = typing.Callable[[AsyncDatawow], typing.Awaitable[object]]

@@ -11,12 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from ..._bulk import BulkRun
-from ..._client import AsyncAPIClient
+from ..._client import AsyncAPIClient, EnvelopeError
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ..._errors import APIStatusError, JobFailedError, NotFoundError, ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
-from ..._http import AsyncTransport, HttpResponse
-from ..._logging import redact_url
+from ..._http import AsyncTransport, HttpRequest, HttpResponse
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
@@ -75,9 +74,8 @@ class AsyncCloudSight(AsyncAPIClient):
     (the locale is always sent explicitly, so the signed set is the sent set;
     ``oauth_sign_multipart_fields=False`` signs none of them, as RFC 5849
     reads, should the server expect that), and no parameters for polls and
-    reposts. A retry re-sends the same signature (same nonce and timestamp);
-    retries happen within seconds, well inside the usual 5 minute timestamp
-    window.
+    reposts. Every attempt is signed afresh: a retry carries a new nonce and
+    timestamp.
 
     ``base_url`` overrides the API root (default ``CLOUDSIGHT_BASE_URL``,
     else ``https://api.cloudsightapi.com``); ``app=`` runs against an
@@ -189,15 +187,16 @@ class AsyncCloudSight(AsyncAPIClient):
         if guessed and guessed.startswith("image/"):
             upload = attrs.evolve(upload, content_type=guessed)
         text = list(fields.items())
-        response = await self._call(
+        job = await self._call(
             "POST",
             "image_requests",
             signed=text if self._sign_multipart else (),
             multipart=multipart_body(fields=text, files=[(IMAGE_FIELD, upload)]),
             timeout=timeout,
             max_retries=max_retries,
+            parse=_submitted,
         )
-        return typing.cast(ImageJob, self._body(response, "POST", _submitted))
+        return typing.cast(ImageJob, job)
 
     async def remote_image_request(
         self,
@@ -227,15 +226,16 @@ class AsyncCloudSight(AsyncAPIClient):
             raise ValidationError("params", "pass the image URL as image_url only")
         fields[REMOTE_URL_FIELD] = image_url_field(image_url)
         form = list(fields.items())
-        response = await self._call(
+        job = await self._call(
             "POST",
             "image_requests",
             signed=form,
             form=form,
             timeout=timeout,
             max_retries=max_retries,
+            parse=_submitted,
         )
-        return typing.cast(ImageJob, self._body(response, "POST", _submitted))
+        return typing.cast(ImageJob, job)
 
     async def image_response(
         self,
@@ -252,13 +252,13 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         path = f"image_responses/{segment(token, field='token')}"
         try:
-            response = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
+            body = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
         except NotFoundError as exc:
             body = exc.body
             if isinstance(body, dict) and body.get("status") == JobStatus.NOT_FOUND.value:
                 return _job(body, token)
             raise
-        return _job(self._body(response, "GET"), token)
+        return _job(body, token)
 
     async def repost(
         self,
@@ -273,13 +273,12 @@ class AsyncCloudSight(AsyncAPIClient):
         failure that may have reached the server
         (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
         """
-        response = await self._call(
+        await self._call(
             "POST",
             f"image_requests/{segment(token, field='token')}/repost",
             timeout=timeout,
             max_retries=max_retries,
         )
-        self._body(response, "POST")
 
     async def wait(
         self,
@@ -353,43 +352,39 @@ class AsyncCloudSight(AsyncAPIClient):
         return job
 
     async def _call(
-        self, method: str, path: str, *, signed: Sequence[tuple[str, str]] = (), **kw: typing.Any
-    ) -> HttpResponse:
-        headers = None
-        if self._signer is not None:
-            # The signature covers this call's method, URL and fields: built per call.
-            url = self._session.absolute_url(path)
-            headers = {"Authorization": self._signer.authorization(method, url, signed)}
-        return await self._request(method, path, headers=headers, **kw)
-
-    def _body(
         self,
-        response: HttpResponse,
         method: str,
+        path: str,
+        *,
+        signed: Sequence[tuple[str, str]] = (),
         parse: typing.Callable[[object], typing.Any] | None = None,
+        **kw: typing.Any,
     ) -> typing.Any:
-        """The parsed 2xx body (through ``parse``); raises if it carries an ``error``.
+        """Send a call and return its parsed 2xx body (through ``parse``).
 
         Read by the core, so that a submission whose answer cannot be read is
-        ambiguous (:class:`~labelkit.AmbiguousResultError`), never failed.
+        ambiguous (:class:`~labelkit.AmbiguousResultError`), never failed; an
+        ``error`` in a 2xx body raises :class:`CloudSightAPIError`
+        (:meth:`_check_envelope`). ``signed`` are the fields the OAuth
+        signature covers; each attempt is signed afresh (:meth:`_prepare_attempt`).
         """
+        return await self._request_json(method, path, context=tuple(signed), parse=parse, **kw)
 
-        def checked(body: object) -> object:
-            if isinstance(body, dict) and body.get("error") is not None:
-                body = self._redact(body)
-                code, message = self._error_details(body)
-                raise CloudSightAPIError(
-                    self._redact(message or "error in response body"),
-                    status=response.status,
-                    code=self._redact(code),
-                    request_id=self._redact(response.headers.get("x-request-id")),
-                    body=body,
-                    method=method,
-                    url=self._redact(redact_url(response.url)),
-                )
-            return body if parse is None else parse(body)
+    def _prepare_attempt(self, request: HttpRequest, context: typing.Any) -> HttpRequest:
+        if self._signer is None:
+            return request
+        # The signature covers this call's method, URL and fields, and a nonce
+        # and timestamp of its own: a retry is a new signed request.
+        url = self._absolute_url(request.url, request.params)
+        authorization = self._signer.authorization(request.method, url, context)
+        return attrs.evolve(request, headers={**request.headers, "Authorization": authorization})
 
-        return self._read_json(response, method, parse=checked)
+    def _check_envelope(self, response: HttpResponse, body: typing.Any) -> EnvelopeError | None:
+        if isinstance(body, dict) and body.get("error") is not None:
+            return EnvelopeError(
+                response.status, cls=CloudSightAPIError, message="error in response body"
+            )
+        return None
 
     def _error_details(self, body: object) -> tuple[str | None, str | None]:
         # The error format is undocumented: a string, an object with a

@@ -39,9 +39,8 @@ class CloudSight(SyncClient[AsyncCloudSight]):
     (the locale is always sent explicitly, so the signed set is the sent set;
     ``oauth_sign_multipart_fields=False`` signs none of them, as RFC 5849
     reads, should the server expect that), and no parameters for polls and
-    reposts. A retry re-sends the same signature (same nonce and timestamp);
-    retries happen within seconds, well inside the usual 5 minute timestamp
-    window.
+    reposts. Every attempt is signed afresh: a retry carries a new nonce and
+    timestamp.
 
     ``base_url`` overrides the API root (default ``CLOUDSIGHT_BASE_URL``,
     else ``https://api.cloudsightapi.com``); ``app=`` runs against an

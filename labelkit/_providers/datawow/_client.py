@@ -11,11 +11,10 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from ..._bulk import BulkRun
-from ..._client import AsyncAPIClient
+from ..._client import AsyncAPIClient, EnvelopeError
 from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
-from ..._errors import ValidationError, status_error_class
-from ..._http import AsyncTransport, QueryValue
-from ..._logging import redact_url
+from ..._errors import ValidationError
+from ..._http import AsyncTransport, HttpResponse, QueryValue
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
@@ -238,18 +237,6 @@ class AsyncDatawow(AsyncAPIClient):
                 )
             meta = body.get("meta")
             meta = meta if isinstance(meta, dict) else {}
-            code = meta.get("code")
-            if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
-                # An error inside a 2xx response: raise what the same status would.
-                body = self._redact(body)
-                _, message = self._error_details(body)
-                raise status_error_class(code)(
-                    self._redact(message or f"meta.code {code}"),
-                    status=code,
-                    body=body,
-                    method=method,
-                    url=self._redact(redact_url(self._session.absolute_url(path, params))),
-                )
             data = body.get("data")
             return (data if parse is None else parse(data)), meta
 
@@ -351,6 +338,14 @@ class AsyncDatawow(AsyncAPIClient):
             concurrency=concurrency,
             describe="Datawow image",
         )
+
+    def _check_envelope(self, response: HttpResponse, body: typing.Any) -> EnvelopeError | None:
+        # An error inside a 2xx response: retried and raised as the same status would be.
+        meta = body.get("meta") if isinstance(body, dict) else None
+        code = meta.get("code") if isinstance(meta, dict) else None
+        if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+            return EnvelopeError(code, message=f"meta.code {code}")
+        return None
 
     def _error_details(self, body: object) -> tuple[str | None, str | None]:
         # Datawow reports errors as {"meta": {"code": 401, "message": "Not authenticated"}}.

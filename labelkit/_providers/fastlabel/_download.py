@@ -25,9 +25,6 @@ from urllib.parse import urlsplit, urlunsplit
 import anyio
 
 from ..._confined import ConfinedFolder, PendingWrite
-from ..._errors import status_error_class
-from ..._http import HttpRequest, TransportError
-from ..._logging import redact_text
 from ..._models import ResponseValidationError
 from ._base import FastLabelBase
 from ._dataset_models import DatasetDownload, DatasetObject, SkippedObject
@@ -40,8 +37,6 @@ logger = logging.getLogger("labelkit.fastlabel")
 ANNOTATIONS_FILE = "annotations.json"
 #: Downloads in flight at once.
 DEFAULT_CONCURRENCY = 8
-# Headers of the API session that must not reach a storage host.
-_OMIT_HEADERS = ("Authorization", "Content-Type")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -128,25 +123,9 @@ async def _fetch(
     pending: PendingWrite | None = None
     done = False
     try:
-        request = HttpRequest("GET", obj.signed_url)
-        async with client._session.open_stream(
-            request, client._timeout, omit_headers=_OMIT_HEADERS
-        ) as response:
-            if not 200 <= response.status < 300:
-                snippet = b""
-                async with contextlib.aclosing(response.aiter_bytes()) as chunks:
-                    async for chunk in chunks:
-                        snippet += chunk
-                        if len(snippet) >= 500:
-                            break
-                text = snippet[:500].decode("utf-8", "replace").strip()
-                raise status_error_class(response.status)(
-                    f"download of dataset object {obj.name!r} failed: {response.reason}"
-                    + (f": {redact_text(text, (obj.signed_url,))}" if text else ""),
-                    status=response.status,
-                    method="GET",
-                    url=shown,
-                )
+        # The core streams it: no API token to the storage host, retries before
+        # the body, a non-2xx or a broken connection raises its APIError.
+        async with client._stream("GET", obj.signed_url, shown_url=shown) as response:
             pending = await anyio.to_thread.run_sync(root.begin_write, target)
             handle = anyio.wrap_file(pending.file)
             async with contextlib.aclosing(response.aiter_bytes()) as chunks:
@@ -154,8 +133,6 @@ async def _fetch(
                     await handle.write(chunk)
         await anyio.to_thread.run_sync(pending.commit)
         done = True
-    except TransportError as exc:
-        raise client._connection_error(exc, "GET", shown, 0) from exc
     finally:
         if not done and pending is not None:
             with anyio.CancelScope(shield=True):
