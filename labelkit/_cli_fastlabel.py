@@ -96,7 +96,7 @@ def _handle(args: argparse.Namespace) -> int:
 def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
     from ._providers.fastlabel._base import DEFAULT_RATE_LIMIT
-    from ._providers.fastlabel._task_kinds import KINDS
+    from ._providers.fastlabel.tasks._kinds import KINDS
 
     kind = KINDS[args.type]
     root = Path(args.dir)

@@ -21,8 +21,10 @@ from ._project_models import (
 )
 from ._projects import PROJECT_ROLES
 from ._sync import FastLabel
-from ._task_kinds import KINDS, TaskKind
-from ._task_models import (
+from ._workspace import MODULES
+from .tasks._any import DEFAULT_HISTORY_POLL
+from .tasks._kinds import KINDS, TaskKind
+from .tasks._models import (
     Annotation,
     AudioTask,
     ClassificationTask,
@@ -45,8 +47,6 @@ from ._task_models import (
     TextTask,
     VideoTask,
 )
-from ._tasks_common import DEFAULT_HISTORY_POLL
-from ._workspace import MODULES
 
 __all__ = [
     "DATASET_OBJECT_TYPES",

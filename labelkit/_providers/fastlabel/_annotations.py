@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from ..._errors import ValidationError
 from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
-from ._area_helpers import AreaBase, returned_id, tri_state, truthy
+from ._area import AreaBase, returned_id, tri_state, truthy
 from ._project_models import AnnotationClass
 
 __all__ = ["MAX_AREA_COUNT", "AnnotationClassesMixin"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from ._area_helpers import AreaBase, string_list, truthy
+from ._area import AreaBase, string_list, truthy
 from ._project_models import AppendixData
 
 __all__ = ["AppendixDataMixin"]

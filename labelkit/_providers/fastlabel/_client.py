@@ -10,16 +10,16 @@ from ._datasets import DatasetsMixin
 from ._jobs import ModelJobsMixin
 from ._lerobot import LeRobotMixin
 from ._projects import ProjectsMixin
-from ._tasks_audio import AudioTasksMixin
-from ._tasks_bulk import BulkTasksMixin
-from ._tasks_common import CommonTasksMixin
-from ._tasks_dicom_robotics import DicomRoboticsTasksMixin
-from ._tasks_image import ImageTasksMixin
-from ._tasks_multi import MultiContentTasksMixin
-from ._tasks_pcd import PcdTasksMixin
-from ._tasks_text import TextTasksMixin
-from ._tasks_video import VideoTasksMixin
 from ._workspace import WorkspaceMixin
+from .tasks._any import CommonTasksMixin
+from .tasks._audio import AudioTasksMixin
+from .tasks._bulk import BulkTasksMixin
+from .tasks._dicom_robotics import DicomRoboticsTasksMixin
+from .tasks._image import ImageTasksMixin
+from .tasks._multi import MultiContentTasksMixin
+from .tasks._pcd import PcdTasksMixin
+from .tasks._text import TextTasksMixin
+from .tasks._video import VideoTasksMixin
 
 __all__ = ["AsyncFastLabel"]
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from ..._errors import ValidationError
 from ..._models import structure
 from ..._paths import segment
-from ._area_helpers import AreaBase, not_none, string_list, truthy
+from ._area import AreaBase, not_none, string_list, truthy
 from ._project_models import Comment, CommentThread, MetadataDefinition
 
 __all__ = ["CommentsMixin"]

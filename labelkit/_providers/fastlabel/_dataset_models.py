@@ -9,7 +9,7 @@ import typing
 
 import attrs
 
-from ._task_models import FastLabelModel
+from .tasks._models import FastLabelModel
 
 __all__ = [
     "DATASET_OBJECT_TYPES",

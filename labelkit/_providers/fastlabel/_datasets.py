@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from ..._errors import ValidationError
 from ..._models import structure
 from ..._paths import segment
-from ._area_helpers import (
+from ._area import (
     AreaBase,
     check_choices,
     check_count,

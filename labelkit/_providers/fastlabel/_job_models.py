@@ -11,7 +11,7 @@ import attrs
 
 from ..._models import wire
 from ..._poll import JobState
-from ._task_models import FastLabelModel
+from .tasks._models import FastLabelModel
 
 __all__ = [
     "AutoAnnotationJob",

@@ -14,7 +14,7 @@ from ..._models import structure
 from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
-from ._area_helpers import AreaBase, not_none, truthy
+from ._area import AreaBase, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
 from ._upload import MIB, PathInput, inspect_file
 

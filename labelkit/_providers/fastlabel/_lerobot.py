@@ -27,8 +27,8 @@ from ._lerobot_data import (
     read_episode_map,
     require,
 )
-from ._tasks_common import CommonTasksMixin
-from ._tasks_dicom_robotics import DicomRoboticsTasksMixin
+from .tasks._any import CommonTasksMixin
+from .tasks._dicom_robotics import DicomRoboticsTasksMixin
 
 __all__ = ["Camera", "LeRobotConverter", "LeRobotMixin"]
 

@@ -9,7 +9,7 @@ from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
-from ._area_helpers import AreaBase, returned_id, string_list, truthy
+from ._area import AreaBase, returned_id, string_list, truthy
 from ._project_models import Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]

@@ -35,7 +35,8 @@ from labelkit._providers.fastlabel._project_models import (
     Tag,
     WorkspaceUser,
 )
-from labelkit._providers.fastlabel._task_models import (
+from labelkit._providers.fastlabel._upload import PathInput
+from labelkit._providers.fastlabel.tasks._models import (
     AudioTask,
     ClassificationTask,
     DicomTask,
@@ -53,7 +54,6 @@ from labelkit._providers.fastlabel._task_models import (
     TextTask,
     VideoTask,
 )
-from labelkit._providers.fastlabel._upload import PathInput
 from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from ..._errors import ValidationError
 from ..._models import structure
-from ._area_helpers import AreaBase, check_choice, not_none, string_list, truthy
+from ._area import AreaBase, check_choice, not_none, string_list, truthy
 from ._project_models import WorkspaceUser
 
 __all__ = ["MODULES", "WorkspaceMixin"]

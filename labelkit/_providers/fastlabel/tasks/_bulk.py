@@ -14,12 +14,12 @@ import os
 import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 
-from ..._bulk import BulkRun, Progress
-from ..._errors import AmbiguousResultError, ConflictError, LabelkitError, ValidationError
-from ..._journal import Journal
-from ._task_kinds import KINDS, TaskKind, kind_of
-from ._task_models import Task
-from ._tasks import TasksBase
+from ...._bulk import BulkRun, Progress
+from ...._errors import AmbiguousResultError, ConflictError, LabelkitError, ValidationError
+from ...._journal import Journal
+from ._kinds import KINDS, TaskKind, kind_of
+from ._mechanism import TasksBase
+from ._models import Task
 
 __all__ = ["BulkTasksMixin"]
 

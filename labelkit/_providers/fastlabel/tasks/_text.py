@@ -1,4 +1,4 @@
-"""FastLabel: PCD and sequential PCD tasks (6.1.12).
+"""FastLabel: Text and text classification tasks (6.1.7, 6.1.8).
 
 Thin entries: each method hands its arguments (``locals()``, by their official
 names) and its task kind to the mechanism in :mod:`._tasks`.
@@ -10,30 +10,30 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._types import NOT_GIVEN, NotGiven
-from ._task_kinds import KINDS
-from ._task_models import PcdTask, Priority, SequentialPcdTask
-from ._tasks import TasksBase
+from ...._types import NOT_GIVEN, NotGiven
+from ._kinds import KINDS
+from ._mechanism import TasksBase
+from ._models import ClassificationTask, Priority, TextTask
 
-__all__ = ["PcdTasksMixin"]
+__all__ = ["TextTasksMixin"]
 
-_PCD = KINDS["pcd"]
-_SEQUENTIAL_PCD = KINDS["sequential_pcd"]
+_TEXT = KINDS["text"]
+_TEXT_CLASSIFICATION = KINDS["text_classification"]
 
 
-class PcdTasksMixin(TasksBase):
-    """PCD and sequential PCD tasks (6.1.12)."""
+class TextTasksMixin(TasksBase):
+    """Text and text classification tasks (6.1.7, 6.1.8)."""
 
-    async def find_pcd_task(self, task_id: str) -> PcdTask:
-        """Find a single PCD task by id."""
-        return typing.cast(PcdTask, await self._find_task(_PCD, task_id))
+    async def find_text_task(self, task_id: str) -> TextTask:
+        """Find a single text task by id."""
+        return typing.cast(TextTask, await self._find_task(_TEXT, task_id))
 
-    async def find_pcd_task_by_name(self, project: str, task_name: str) -> PcdTask | None:
-        """The first PCD task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_PCD, project, task_name)
-        return typing.cast("PcdTask | None", task)
+    async def find_text_task_by_name(self, project: str, task_name: str) -> TextTask | None:
+        """The first text task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_TEXT, project, task_name)
+        return typing.cast("TextTask | None", task)
 
-    async def get_pcd_tasks(
+    async def get_text_tasks(
         self,
         project: str,
         status: str | None = None,
@@ -42,30 +42,30 @@ class PcdTasksMixin(TasksBase):
         task_name: str | None = None,
         offset: int | None = None,
         limit: int = 100,
-    ) -> list[PcdTask]:
-        """One page of PCD tasks (``limit`` at most 1000).
+    ) -> list[TextTask]:
+        """One page of text tasks (``limit`` at most 1000).
 
-        ``GET tasks/pcd``. Filters: ``status``, ``external_status``, ``tags`` (any of),
+        ``GET tasks/text``. Filters: ``status``, ``external_status``, ``tags`` (any of),
         ``task_name``.
-        :meth:`iter_pcd_tasks` walks every page.
+        :meth:`iter_text_tasks` walks every page.
         """
-        return typing.cast("list[PcdTask]", await self._get_tasks(_PCD, locals()))
+        return typing.cast("list[TextTask]", await self._get_tasks(_TEXT, locals()))
 
-    def iter_pcd_tasks(
+    def iter_text_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[PcdTask]:
-        """Every PCD task matching the filters, fetched lazily.
+    ) -> AsyncIterator[TextTask]:
+        """Every text task matching the filters, fetched lazily.
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[PcdTask]", self._iter_tasks(_PCD, locals()))
+        return typing.cast("AsyncIterator[TextTask]", self._iter_tasks(_TEXT, locals()))
 
-    async def create_pcd_task(
+    async def create_text_task(
         self,
         project: str,
         name: str,
@@ -90,20 +90,20 @@ class PcdTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Create a PCD task; returns the new task's id.
+        """Create a text task; returns the new task's id.
 
-        ``POST tasks/pcd``.
+        ``POST tasks/text``.
 
-        ``file_path``: pcd, at most 100 MiB; checked before sending, then streamed.
+        ``file_path``: txt, at most 2 MiB; checked before sending, then streamed.
         ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. Cuboid points: x, y, z, rotation x/y/z, size x/y/z.
+        name. NER annotations carry ``start``, ``end``, ``text``.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_PCD, locals())
+        return await self._create_task(_TEXT, locals())
 
-    async def update_pcd_task(
+    async def update_text_task(
         self,
         task_id: str,
         status: str | None = None,
@@ -126,27 +126,27 @@ class PcdTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a PCD task; returns its id.
+        """Update a text task; returns its id.
 
-        ``PUT tasks/pcd/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/text/{task_id}``: only the fields given (non-empty) are sent.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_PCD, task_id, locals())
+        return await self._update_task(_TEXT, task_id, locals())
 
-    async def find_sequential_pcd_task(self, task_id: str) -> SequentialPcdTask:
-        """Find a single sequential PCD task by id."""
-        return typing.cast(SequentialPcdTask, await self._find_task(_SEQUENTIAL_PCD, task_id))
+    async def find_text_classification_task(self, task_id: str) -> ClassificationTask:
+        """Find a single text classification task by id."""
+        return typing.cast(ClassificationTask, await self._find_task(_TEXT_CLASSIFICATION, task_id))
 
-    async def find_sequential_pcd_task_by_name(
+    async def find_text_classification_task_by_name(
         self, project: str, task_name: str
-    ) -> SequentialPcdTask | None:
-        """The first sequential PCD task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_SEQUENTIAL_PCD, project, task_name)
-        return typing.cast("SequentialPcdTask | None", task)
+    ) -> ClassificationTask | None:
+        """The first text classification task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_TEXT_CLASSIFICATION, project, task_name)
+        return typing.cast("ClassificationTask | None", task)
 
-    async def get_sequential_pcd_tasks(
+    async def get_text_classification_tasks(
         self,
         project: str,
         status: str | None = None,
@@ -154,45 +154,44 @@ class PcdTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
-    ) -> list[SequentialPcdTask]:
-        """One page of sequential PCD tasks (``limit`` at most 10).
+        limit: int = 100,
+    ) -> list[ClassificationTask]:
+        """One page of text classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/sequential-pcd``. Filters: ``status``, ``external_status``, ``tags`` (any
-        of), ``task_name``.
-        :meth:`iter_sequential_pcd_tasks` walks every page.
+        ``GET tasks/text/classification``. Filters: ``status``, ``external_status``, ``tags``
+        (any of), ``task_name``.
+        :meth:`iter_text_classification_tasks` walks every page.
         """
         return typing.cast(
-            "list[SequentialPcdTask]", await self._get_tasks(_SEQUENTIAL_PCD, locals())
+            "list[ClassificationTask]", await self._get_tasks(_TEXT_CLASSIFICATION, locals())
         )
 
-    def iter_sequential_pcd_tasks(
+    def iter_text_classification_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[SequentialPcdTask]:
-        """Every sequential PCD task matching the filters, fetched lazily.
+    ) -> AsyncIterator[ClassificationTask]:
+        """Every text classification task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        1000 per request, each task exactly once.
         """
         return typing.cast(
-            "AsyncIterator[SequentialPcdTask]", self._iter_tasks(_SEQUENTIAL_PCD, locals())
+            "AsyncIterator[ClassificationTask]", self._iter_tasks(_TEXT_CLASSIFICATION, locals())
         )
 
-    async def create_sequential_pcd_task(
+    async def create_text_classification_task(
         self,
         project: str,
         name: str,
-        folder_path: str | os.PathLike[str],
+        file_path: str | os.PathLike[str],
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
+        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -207,28 +206,26 @@ class PcdTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Create a sequential PCD task; returns the new task's id.
+        """Create a text classification task; returns the new task's id.
 
-        ``POST tasks/sequential-pcd``.
+        ``POST tasks/text/classification``.
 
-        ``folder_path``: its files (pcd, at most 100 MiB each, at most 250 files), sorted by
-        name; checked before sending.
-        ``annotations`` are sent as copies; set each one's ``content`` to its frame's file name.
+        ``file_path``: txt, at most 2 MiB; checked before sending, then streamed.
+        ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_SEQUENTIAL_PCD, locals())
+        return await self._create_task(_TEXT_CLASSIFICATION, locals())
 
-    async def update_sequential_pcd_task(
+    async def update_text_classification_task(
         self,
         task_id: str,
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
+        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
-        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -243,11 +240,11 @@ class PcdTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a sequential PCD task; returns its id.
+        """Update a text classification task; returns its id.
 
-        ``PUT tasks/sequential-pcd/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/text/classification/{task_id}``: only the fields given (non-empty) are sent.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_SEQUENTIAL_PCD, task_id, locals())
+        return await self._update_task(_TEXT_CLASSIFICATION, task_id, locals())

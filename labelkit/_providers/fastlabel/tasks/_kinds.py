@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import attrs
 
-from ._task_models import (
+from .._upload import MIB
+from ._models import (
     AudioTask,
     ClassificationTask,
     DicomTask,
@@ -25,7 +26,6 @@ from ._task_models import (
     TextTask,
     VideoTask,
 )
-from ._upload import MIB
 
 __all__ = ["KINDS", "TaskKind", "kind_of"]
 
@@ -172,7 +172,7 @@ def kind_of(kind: str | TaskKind) -> TaskKind:
     try:
         return KINDS[kind]
     except (KeyError, TypeError):
-        from ..._errors import ValidationError
+        from ...._errors import ValidationError
 
         raise ValidationError(
             "kind", f"unknown task kind {kind!r}", limit=f"one of {sorted(KINDS)}"

@@ -10,10 +10,10 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._types import NOT_GIVEN, NotGiven
-from ._task_kinds import KINDS
-from ._task_models import ClassificationTask, ImageTask, IntegratedTask, Priority
-from ._tasks import TasksBase
+from ...._types import NOT_GIVEN, NotGiven
+from ._kinds import KINDS
+from ._mechanism import TasksBase
+from ._models import ClassificationTask, ImageTask, IntegratedTask, Priority
 
 __all__ = ["ImageTasksMixin"]
 

@@ -1,4 +1,4 @@
-"""FastLabel: Text and text classification tasks (6.1.7, 6.1.8).
+"""FastLabel: DICOM and robotics tasks (6.1.13, 6.1.14).
 
 Thin entries: each method hands its arguments (``locals()``, by their official
 names) and its task kind to the mechanism in :mod:`._tasks`.
@@ -10,30 +10,30 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._types import NOT_GIVEN, NotGiven
-from ._task_kinds import KINDS
-from ._task_models import ClassificationTask, Priority, TextTask
-from ._tasks import TasksBase
+from ...._types import NOT_GIVEN, NotGiven
+from ._kinds import KINDS
+from ._mechanism import TasksBase
+from ._models import DicomTask, History, Priority, RoboticsTask
 
-__all__ = ["TextTasksMixin"]
+__all__ = ["DicomRoboticsTasksMixin"]
 
-_TEXT = KINDS["text"]
-_TEXT_CLASSIFICATION = KINDS["text_classification"]
+_DICOM = KINDS["dicom"]
+_ROBOTICS = KINDS["robotics"]
 
 
-class TextTasksMixin(TasksBase):
-    """Text and text classification tasks (6.1.7, 6.1.8)."""
+class DicomRoboticsTasksMixin(TasksBase):
+    """DICOM and robotics tasks (6.1.13, 6.1.14)."""
 
-    async def find_text_task(self, task_id: str) -> TextTask:
-        """Find a single text task by id."""
-        return typing.cast(TextTask, await self._find_task(_TEXT, task_id))
+    async def find_dicom_task(self, task_id: str) -> DicomTask:
+        """Find a single DICOM task by id."""
+        return typing.cast(DicomTask, await self._find_task(_DICOM, task_id))
 
-    async def find_text_task_by_name(self, project: str, task_name: str) -> TextTask | None:
-        """The first text task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_TEXT, project, task_name)
-        return typing.cast("TextTask | None", task)
+    async def find_dicom_task_by_name(self, project: str, task_name: str) -> DicomTask | None:
+        """The first DICOM task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_DICOM, project, task_name)
+        return typing.cast("DicomTask | None", task)
 
-    async def get_text_tasks(
+    async def get_dicom_tasks(
         self,
         project: str,
         status: str | None = None,
@@ -42,38 +42,35 @@ class TextTasksMixin(TasksBase):
         task_name: str | None = None,
         offset: int | None = None,
         limit: int = 100,
-    ) -> list[TextTask]:
-        """One page of text tasks (``limit`` at most 1000).
+    ) -> list[DicomTask]:
+        """One page of DICOM tasks (``limit`` at most 1000).
 
-        ``GET tasks/text``. Filters: ``status``, ``external_status``, ``tags`` (any of),
+        ``GET tasks/dicom``. Filters: ``status``, ``external_status``, ``tags`` (any of),
         ``task_name``.
-        :meth:`iter_text_tasks` walks every page.
+        :meth:`iter_dicom_tasks` walks every page.
         """
-        return typing.cast("list[TextTask]", await self._get_tasks(_TEXT, locals()))
+        return typing.cast("list[DicomTask]", await self._get_tasks(_DICOM, locals()))
 
-    def iter_text_tasks(
+    def iter_dicom_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[TextTask]:
-        """Every text task matching the filters, fetched lazily.
+    ) -> AsyncIterator[DicomTask]:
+        """Every DICOM task matching the filters, fetched lazily.
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[TextTask]", self._iter_tasks(_TEXT, locals()))
+        return typing.cast("AsyncIterator[DicomTask]", self._iter_tasks(_DICOM, locals()))
 
-    async def create_text_task(
+    async def create_dicom_task(
         self,
         project: str,
-        name: str,
         file_path: str | os.PathLike[str],
         status: str | None = None,
         external_status: str | None = None,
-        priority: int | Priority | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
@@ -89,28 +86,26 @@ class TextTasksMixin(TasksBase):
         workflow_4_user: str | NotGiven | None = NOT_GIVEN,
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
-    ) -> str:
-        """Create a text task; returns the new task's id.
+    ) -> History:
+        """Import a zip of DICOM files as tasks; returns the import history.
 
-        ``POST tasks/text``.
+        ``POST tasks/dicom``.
 
-        ``file_path``: txt, at most 2 MiB; checked before sending, then streamed.
-        ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. NER annotations carry ``start``, ``end``, ``text``.
+        The zip (at most 2000 MiB) is streamed to a signed URL, the upload is checked, then
+        registered. The server creates and names the task(s) asynchronously: the
+        returned :class:`History` can be awaited with :meth:`wait_history`.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_TEXT, locals())
+        return await self._create_dicom_task(locals())
 
-    async def update_text_task(
+    async def update_dicom_task(
         self,
         task_id: str,
         status: str | None = None,
         external_status: str | None = None,
-        priority: int | Priority | None = None,
         tags: Sequence[str] | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
@@ -126,106 +121,100 @@ class TextTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a text task; returns its id.
+        """Update a DICOM task; returns its id.
 
-        ``PUT tasks/text/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/dicom/{task_id}``: only the fields given (non-empty) are sent.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_TEXT, task_id, locals())
+        return await self._update_task(_DICOM, task_id, locals())
 
-    async def find_text_classification_task(self, task_id: str) -> ClassificationTask:
-        """Find a single text classification task by id."""
-        return typing.cast(ClassificationTask, await self._find_task(_TEXT_CLASSIFICATION, task_id))
+    async def create_robotics_task(
+        self,
+        project: str,
+        name: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        priority: int | Priority | None = None,
+        tags: Sequence[str] | None = None,
+        operator: str | None = None,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
+        *,
+        assignee: str | NotGiven | None = NOT_GIVEN,
+        reviewer: str | NotGiven | None = NOT_GIVEN,
+        approver: str | NotGiven | None = NOT_GIVEN,
+        external_assignee: str | NotGiven | None = NOT_GIVEN,
+        external_reviewer: str | NotGiven | None = NOT_GIVEN,
+        external_approver: str | NotGiven | None = NOT_GIVEN,
+        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
+        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+    ) -> str:
+        """Create a robotics task; returns the new task's id.
 
-    async def find_text_classification_task_by_name(
-        self, project: str, task_name: str
-    ) -> ClassificationTask | None:
-        """The first text classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_TEXT_CLASSIFICATION, project, task_name)
-        return typing.cast("ClassificationTask | None", task)
+        ``POST tasks/robotics``.
+        A task without content; import it with :meth:`import_robotics_contents_file`.
 
-    async def get_text_classification_tasks(
+        Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
+        when given, ``None`` as ``null``.
+        """
+        return await self._create_task(_ROBOTICS, locals())
+
+    async def find_robotics_task(self, task_id: str) -> RoboticsTask:
+        """Find a single robotics task by id."""
+        return typing.cast(RoboticsTask, await self._find_task(_ROBOTICS, task_id))
+
+    async def find_robotics_task_by_name(self, project: str, task_name: str) -> RoboticsTask | None:
+        """The first robotics task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_ROBOTICS, project, task_name)
+        return typing.cast("RoboticsTask | None", task)
+
+    async def get_robotics_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-        offset: int | None = None,
+        offset: int = 0,
         limit: int = 100,
-    ) -> list[ClassificationTask]:
-        """One page of text classification tasks (``limit`` at most 1000).
+    ) -> list[RoboticsTask]:
+        """One page of robotics tasks (``limit`` at most 100).
 
-        ``GET tasks/text/classification``. Filters: ``status``, ``external_status``, ``tags``
-        (any of), ``task_name``.
-        :meth:`iter_text_classification_tasks` walks every page.
+        ``GET tasks/robotics``. Filters: ``status``, ``external_status``, ``tags`` (any of),
+        ``task_name``.
+        :meth:`iter_robotics_tasks` walks every page.
         """
-        return typing.cast(
-            "list[ClassificationTask]", await self._get_tasks(_TEXT_CLASSIFICATION, locals())
-        )
+        return typing.cast("list[RoboticsTask]", await self._get_tasks(_ROBOTICS, locals()))
 
-    def iter_text_classification_tasks(
+    def iter_robotics_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[ClassificationTask]:
-        """Every text classification task matching the filters, fetched lazily.
+    ) -> AsyncIterator[RoboticsTask]:
+        """Every robotics task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        100 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[ClassificationTask]", self._iter_tasks(_TEXT_CLASSIFICATION, locals())
-        )
+        return typing.cast("AsyncIterator[RoboticsTask]", self._iter_tasks(_ROBOTICS, locals()))
 
-    async def create_text_classification_task(
-        self,
-        project: str,
-        name: str,
-        file_path: str | os.PathLike[str],
-        status: str | None = None,
-        external_status: str | None = None,
-        priority: int | Priority | None = None,
-        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
-        tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
-    ) -> str:
-        """Create a text classification task; returns the new task's id.
-
-        ``POST tasks/text/classification``.
-
-        ``file_path``: txt, at most 2 MiB; checked before sending, then streamed.
-        ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
-
-        Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
-        when given, ``None`` as ``null``.
-        """
-        return await self._create_task(_TEXT_CLASSIFICATION, locals())
-
-    async def update_text_classification_task(
+    async def update_robotics_task(
         self,
         task_id: str,
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
-        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
+        operator: str | None = None,
+        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -240,11 +229,12 @@ class TextTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a text classification task; returns its id.
+        """Update a robotics task; returns its id.
 
-        ``PUT tasks/text/classification/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/robotics/{task_id}``: only the fields given (non-empty) are sent.
+        ``annotations`` is sent whenever it is not None, so ``[]`` clears them.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_TEXT_CLASSIFICATION, task_id, locals())
+        return await self._update_task(_ROBOTICS, task_id, locals())

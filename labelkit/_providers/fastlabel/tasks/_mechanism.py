@@ -12,18 +12,18 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Mapping
 
-from ..._errors import ValidationError
-from ..._files import multipart_body, prepare_upload
-from ..._models import ResponseValidationError, structure
-from ..._pagination import Page, iter_offset
-from ..._paths import segment
-from ..._types import NotGiven
-from ._area_helpers import string_list
-from ._base import FastLabelBase, check_limit
-from ._mp4 import check_h264
-from ._task_kinds import KINDS, TaskKind
-from ._task_models import History, IntegratedTask, Task
-from ._upload import check_contents_total, contents, folder_files, inspect_file
+from ...._errors import ValidationError
+from ...._files import multipart_body, prepare_upload
+from ...._models import ResponseValidationError, structure
+from ...._pagination import Page, iter_offset
+from ...._paths import segment
+from ...._types import NotGiven
+from .._area import string_list
+from .._base import FastLabelBase, check_limit
+from .._mp4 import check_h264
+from .._upload import check_contents_total, contents, folder_files, inspect_file
+from ._kinds import KINDS, TaskKind
+from ._models import History, IntegratedTask, Task
 
 __all__ = ["ASSIGNEES", "TasksBase", "sanitize_annotations", "sanitize_attributes"]
 

@@ -13,7 +13,7 @@ import typing
 
 import attrs
 
-from ..._models import Model, WireEnum, wire
+from ...._models import Model, WireEnum, wire
 
 __all__ = [
     "Annotation",

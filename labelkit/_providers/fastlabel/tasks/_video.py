@@ -10,16 +10,16 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._types import NOT_GIVEN, NotGiven
-from ._task_kinds import KINDS
-from ._task_models import (
+from ...._types import NOT_GIVEN, NotGiven
+from ._kinds import KINDS
+from ._mechanism import TasksBase
+from ._models import (
     ClassificationTask,
     IntegratedTask,
     MultiModalVideoAudioTask,
     Priority,
     VideoTask,
 )
-from ._tasks import TasksBase
 
 __all__ = ["VideoTasksMixin"]
 

@@ -6,18 +6,18 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._config import PollPolicy
-from ..._errors import ValidationError
-from ..._models import ResponseValidationError, structure
-from ..._pagination import Page, iter_offset
-from ..._paths import segment
-from ..._poll import JobState, wait_for
-from ..._types import NOT_GIVEN, NotGiven
-from ._area_helpers import string_list
-from ._base import check_limit
-from ._task_kinds import KINDS
-from ._task_models import History, Priority
-from ._tasks import TasksBase, priority_value, task_fields
+from ...._config import PollPolicy
+from ...._errors import ValidationError
+from ...._models import ResponseValidationError, structure
+from ...._pagination import Page, iter_offset
+from ...._paths import segment
+from ...._poll import JobState, wait_for
+from ...._types import NOT_GIVEN, NotGiven
+from .._area import string_list
+from .._base import check_limit
+from ._kinds import KINDS
+from ._mechanism import TasksBase, priority_value, task_fields
+from ._models import History, Priority
 
 __all__ = ["DEFAULT_HISTORY_POLL", "TAG_BATCH_SIZE", "CommonTasksMixin"]
 

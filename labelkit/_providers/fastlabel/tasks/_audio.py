@@ -1,4 +1,4 @@
-"""FastLabel: Multi-image classification and sequential image tasks (6.1.3, 6.1.4).
+"""FastLabel: Audio and audio classification tasks (6.1.9, 6.1.10).
 
 Thin entries: each method hands its arguments (``locals()``, by their official
 names) and its task kind to the mechanism in :mod:`._tasks`.
@@ -10,37 +10,30 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._types import NOT_GIVEN, NotGiven
-from ._task_kinds import KINDS
-from ._task_models import MultiImageClassificationTask, Priority, SequentialImageTask
-from ._tasks import TasksBase
+from ...._types import NOT_GIVEN, NotGiven
+from ._kinds import KINDS
+from ._mechanism import TasksBase
+from ._models import AudioTask, ClassificationTask, IntegratedTask, Priority
 
-__all__ = ["MultiContentTasksMixin"]
+__all__ = ["AudioTasksMixin"]
 
-_MULTI_IMAGE_CLASSIFICATION = KINDS["multi_image_classification"]
-_SEQUENTIAL_IMAGE = KINDS["sequential_image"]
+_AUDIO = KINDS["audio"]
+_AUDIO_CLASSIFICATION = KINDS["audio_classification"]
 
 
-class MultiContentTasksMixin(TasksBase):
-    """Multi-image classification and sequential image tasks (6.1.3, 6.1.4)."""
+class AudioTasksMixin(TasksBase):
+    """Audio and audio classification tasks (6.1.9, 6.1.10)."""
 
-    async def find_multi_image_classification_task(
-        self, task_id: str
-    ) -> MultiImageClassificationTask:
-        """Find a single multi image classification task by id."""
-        return typing.cast(
-            MultiImageClassificationTask,
-            await self._find_task(_MULTI_IMAGE_CLASSIFICATION, task_id),
-        )
+    async def find_audio_task(self, task_id: str) -> AudioTask:
+        """Find a single audio task by id."""
+        return typing.cast(AudioTask, await self._find_task(_AUDIO, task_id))
 
-    async def find_multi_image_classification_task_by_name(
-        self, project: str, task_name: str
-    ) -> MultiImageClassificationTask | None:
-        """The first multi image classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_MULTI_IMAGE_CLASSIFICATION, project, task_name)
-        return typing.cast("MultiImageClassificationTask | None", task)
+    async def find_audio_task_by_name(self, project: str, task_name: str) -> AudioTask | None:
+        """The first audio task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_AUDIO, project, task_name)
+        return typing.cast("AudioTask | None", task)
 
-    async def get_multi_image_classification_tasks(
+    async def get_audio_tasks(
         self,
         project: str,
         status: str | None = None,
@@ -49,46 +42,40 @@ class MultiContentTasksMixin(TasksBase):
         task_name: str | None = None,
         offset: int | None = None,
         limit: int = 100,
-    ) -> list[MultiImageClassificationTask]:
-        """One page of multi image classification tasks (``limit`` at most 1000).
+    ) -> list[AudioTask]:
+        """One page of audio tasks (``limit`` at most 1000).
 
-        ``GET tasks/multi-image/classification``. Filters: ``status``, ``external_status``,
-        ``tags`` (any of), ``task_name``.
-        :meth:`iter_multi_image_classification_tasks` walks every page.
+        ``GET tasks/audio``. Filters: ``status``, ``external_status``, ``tags`` (any of),
+        ``task_name``.
+        :meth:`iter_audio_tasks` walks every page.
         """
-        return typing.cast(
-            "list[MultiImageClassificationTask]",
-            await self._get_tasks(_MULTI_IMAGE_CLASSIFICATION, locals()),
-        )
+        return typing.cast("list[AudioTask]", await self._get_tasks(_AUDIO, locals()))
 
-    def iter_multi_image_classification_tasks(
+    def iter_audio_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[MultiImageClassificationTask]:
-        """Every multi image classification task matching the filters, fetched lazily.
+    ) -> AsyncIterator[AudioTask]:
+        """Every audio task matching the filters, fetched lazily.
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[MultiImageClassificationTask]",
-            self._iter_tasks(_MULTI_IMAGE_CLASSIFICATION, locals()),
-        )
+        return typing.cast("AsyncIterator[AudioTask]", self._iter_tasks(_AUDIO, locals()))
 
-    async def create_multi_image_classification_task(
+    async def create_audio_task(
         self,
         project: str,
         name: str,
-        folder_path: str | os.PathLike[str],
+        file_path: str | os.PathLike[str],
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
-        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
+        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        is_delete_exif: bool = False,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -103,27 +90,28 @@ class MultiContentTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Create a multi image classification task; returns the new task's id.
+        """Create an audio task; returns the new task's id.
 
-        ``POST tasks/multi-image/classification``.
+        ``POST tasks/audio``.
 
-        ``folder_path``: its files (png/jpg/jpeg/gif, at most 20 MiB each, at most 6 files),
-        sorted by name; checked before sending.
-        ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
+        ``file_path``: mp3/wav/m4a, at most 120 MiB; checked before sending, then streamed.
+        ``annotations`` are sent as copies without display-only keys, ``content`` = the task
+        name. Segments carry ``start``/``end`` in seconds.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_MULTI_IMAGE_CLASSIFICATION, locals())
+        return await self._create_task(_AUDIO, locals())
 
-    async def update_multi_image_classification_task(
+    async def update_audio_task(
         self,
         task_id: str,
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
-        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
+        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -138,28 +126,35 @@ class MultiContentTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a multi image classification task; returns its id.
+        """Update an audio task; returns its id.
 
-        ``PUT tasks/multi-image/classification/{task_id}``: only the fields given (non-empty)
-        are sent.
+        ``PUT tasks/audio/{task_id}``: only the fields given (non-empty) are sent.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_MULTI_IMAGE_CLASSIFICATION, task_id, locals())
+        return await self._update_task(_AUDIO, task_id, locals())
 
-    async def find_sequential_image_task(self, task_id: str) -> SequentialImageTask:
-        """Find a single sequential image task by id."""
-        return typing.cast(SequentialImageTask, await self._find_task(_SEQUENTIAL_IMAGE, task_id))
+    async def find_integrated_audio_task_by_prefix(
+        self, project: str, prefix: str
+    ) -> IntegratedTask:
+        """The merged task of the audio tasks split from one dataset object (alpha API)."""
+        return await self._find_integrated("audios", project, prefix)
 
-    async def find_sequential_image_task_by_name(
+    async def find_audio_classification_task(self, task_id: str) -> ClassificationTask:
+        """Find a single audio classification task by id."""
+        return typing.cast(
+            ClassificationTask, await self._find_task(_AUDIO_CLASSIFICATION, task_id)
+        )
+
+    async def find_audio_classification_task_by_name(
         self, project: str, task_name: str
-    ) -> SequentialImageTask | None:
-        """The first sequential image task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_SEQUENTIAL_IMAGE, project, task_name)
-        return typing.cast("SequentialImageTask | None", task)
+    ) -> ClassificationTask | None:
+        """The first audio classification task the ``taskName`` filter returns, or None."""
+        task = await self._find_task_by_name(_AUDIO_CLASSIFICATION, project, task_name)
+        return typing.cast("ClassificationTask | None", task)
 
-    async def get_sequential_image_tasks(
+    async def get_audio_classification_tasks(
         self,
         project: str,
         status: str | None = None,
@@ -167,46 +162,44 @@ class MultiContentTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
-    ) -> list[SequentialImageTask]:
-        """One page of sequential image tasks (``limit`` at most 10).
+        limit: int = 100,
+    ) -> list[ClassificationTask]:
+        """One page of audio classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/sequential-image``. Filters: ``status``, ``external_status``, ``tags`` (any
-        of), ``task_name``.
-        :meth:`iter_sequential_image_tasks` walks every page.
+        ``GET tasks/audio/classification``. Filters: ``status``, ``external_status``, ``tags``
+        (any of), ``task_name``.
+        :meth:`iter_audio_classification_tasks` walks every page.
         """
         return typing.cast(
-            "list[SequentialImageTask]", await self._get_tasks(_SEQUENTIAL_IMAGE, locals())
+            "list[ClassificationTask]", await self._get_tasks(_AUDIO_CLASSIFICATION, locals())
         )
 
-    def iter_sequential_image_tasks(
+    def iter_audio_classification_tasks(
         self,
         project: str,
         status: str | None = None,
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[SequentialImageTask]:
-        """Every sequential image task matching the filters, fetched lazily.
+    ) -> AsyncIterator[ClassificationTask]:
+        """Every audio classification task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        1000 per request, each task exactly once.
         """
         return typing.cast(
-            "AsyncIterator[SequentialImageTask]", self._iter_tasks(_SEQUENTIAL_IMAGE, locals())
+            "AsyncIterator[ClassificationTask]", self._iter_tasks(_AUDIO_CLASSIFICATION, locals())
         )
 
-    async def create_sequential_image_task(
+    async def create_audio_classification_task(
         self,
         project: str,
         name: str,
-        folder_path: str | os.PathLike[str],
+        file_path: str | os.PathLike[str],
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
+        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        is_delete_exif: bool = False,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -221,28 +214,26 @@ class MultiContentTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Create a sequential image task; returns the new task's id.
+        """Create an audio classification task; returns the new task's id.
 
-        ``POST tasks/sequential-image``.
+        ``POST tasks/audio/classification``.
 
-        ``folder_path``: its files (png/jpg/jpeg, at most 20 MiB each, at most 250 files),
-        sorted by name; checked before sending.
-        ``annotations`` are sent as copies; set each one's ``content`` to its frame's file name.
+        ``file_path``: mp3/wav/m4a, at most 120 MiB; checked before sending, then streamed.
+        ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_SEQUENTIAL_IMAGE, locals())
+        return await self._create_task(_AUDIO_CLASSIFICATION, locals())
 
-    async def update_sequential_image_task(
+    async def update_audio_classification_task(
         self,
         task_id: str,
         status: str | None = None,
         external_status: str | None = None,
         priority: int | Priority | None = None,
+        attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        annotations: Sequence[Mapping[str, typing.Any]] | None = None,
-        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         *,
         assignee: str | NotGiven | None = NOT_GIVEN,
         reviewer: str | NotGiven | None = NOT_GIVEN,
@@ -257,12 +248,12 @@ class MultiContentTasksMixin(TasksBase):
         workflow_5_user: str | NotGiven | None = NOT_GIVEN,
         workflow_6_user: str | NotGiven | None = NOT_GIVEN,
     ) -> str:
-        """Update a sequential image task; returns its id.
+        """Update an audio classification task; returns its id.
 
-        ``PUT tasks/sequential-image/{task_id}``: only the fields given (non-empty) are sent.
-        ``annotations`` are sent as copies, ``content`` as the caller set it.
+        ``PUT tasks/audio/classification/{task_id}``: only the fields given (non-empty) are
+        sent.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_SEQUENTIAL_IMAGE, task_id, locals())
+        return await self._update_task(_AUDIO_CLASSIFICATION, task_id, locals())
