@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
+from .._signatures import expand_unpacked_kwargs
 from . import _portal
 
 __all__ = ["SyncClient", "SyncResource"]
@@ -38,6 +39,11 @@ class SyncClient(Generic[AsyncT]):
 
     _async: AsyncT
     _holds_loop = False  # also read by __del__ of a half-constructed client
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Generated twins copy ``**kw: Unpack[TD]``; list TD's keywords as the async side does.
+        expand_unpacked_kwargs(cls)
 
     def __init__(self, factory: Callable[P, AsyncT], /, *args: P.args, **kwargs: P.kwargs) -> None:
         # The async client is built on the loop thread: anything it creates

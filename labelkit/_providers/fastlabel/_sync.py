@@ -9,6 +9,8 @@ import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from typing_extensions import Unpack
+
 from labelkit._bulk import Outcome, Progress
 from labelkit._client import ItemT, ResultT
 from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
@@ -36,6 +38,7 @@ from labelkit._providers.fastlabel._project_models import (
     WorkspaceUser,
 )
 from labelkit._providers.fastlabel._upload import PathInput
+from labelkit._providers.fastlabel.tasks._assignees import Assignees
 from labelkit._providers.fastlabel.tasks._models import (
     AudioTask,
     ClassificationTask,
@@ -369,19 +372,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image task; returns the new task's id.
 
@@ -407,18 +398,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             metadatas=metadatas,
             is_delete_exif=is_delete_exif,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_image_task(
@@ -432,19 +412,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         relations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an image task; returns its id.
 
@@ -465,18 +433,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             relations=relations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def create_integrated_image_task(
@@ -489,19 +446,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an integrated image task; returns the new task's id.
 
@@ -522,18 +467,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_integrated_image_task_by_prefix(self, project: str, prefix: str) -> IntegratedTask:
@@ -613,19 +547,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image classification task; returns the new task's id.
 
@@ -648,18 +570,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             attributes=attributes,
             tags=tags,
             is_delete_exif=is_delete_exif,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def create_integrated_image_classification_task(
@@ -672,19 +583,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an integrated image classification task; returns the new task's id.
 
@@ -704,18 +603,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_image_classification_task(
@@ -726,19 +614,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an image classification task; returns its id.
 
@@ -756,18 +632,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_multi_image_classification_task(self, task_id: str) -> MultiImageClassificationTask:
@@ -843,19 +708,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a multi image classification task; returns the new task's id.
 
@@ -879,18 +732,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             attributes=attributes,
             tags=tags,
             is_delete_exif=is_delete_exif,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_multi_image_classification_task(
@@ -901,19 +743,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a multi image classification task; returns its id.
 
@@ -931,18 +761,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_sequential_image_task(self, task_id: str) -> SequentialImageTask:
@@ -1017,19 +836,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a sequential image task; returns the new task's id.
 
@@ -1054,18 +861,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             metadatas=metadatas,
             is_delete_exif=is_delete_exif,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_sequential_image_task(
@@ -1077,19 +873,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a sequential image task; returns its id.
 
@@ -1108,18 +892,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_video_task(self, task_id: str) -> VideoTask:
@@ -1191,19 +964,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a video task; returns the new task's id.
 
@@ -1228,18 +989,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_video_task(
@@ -1251,19 +1001,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a video task; returns its id.
 
@@ -1281,18 +1019,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_integrated_video_task_by_prefix(self, project: str, prefix: str) -> IntegratedTask:
@@ -1371,19 +1098,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a video classification task; returns the new task's id.
 
@@ -1406,18 +1121,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_video_classification_task(
@@ -1428,19 +1132,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a video classification task; returns its id.
 
@@ -1458,18 +1150,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_multi_modal_video_audio_task(self, task_id: str) -> MultiModalVideoAudioTask:
@@ -1593,19 +1274,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a text task; returns the new task's id.
 
@@ -1629,18 +1298,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_text_task(
@@ -1652,19 +1310,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a text task; returns its id.
 
@@ -1682,18 +1328,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_text_classification_task(self, task_id: str) -> ClassificationTask:
@@ -1766,19 +1401,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a text classification task; returns the new task's id.
 
@@ -1800,18 +1423,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_text_classification_task(
@@ -1822,19 +1434,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a text classification task; returns its id.
 
@@ -1851,18 +1451,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_audio_task(self, task_id: str) -> AudioTask:
@@ -1934,19 +1523,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an audio task; returns the new task's id.
 
@@ -1970,18 +1547,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_audio_task(
@@ -1993,19 +1559,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an audio task; returns its id.
 
@@ -2023,18 +1577,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_integrated_audio_task_by_prefix(self, project: str, prefix: str) -> IntegratedTask:
@@ -2113,19 +1656,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an audio classification task; returns the new task's id.
 
@@ -2147,18 +1678,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_audio_classification_task(
@@ -2169,19 +1689,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an audio classification task; returns its id.
 
@@ -2199,18 +1707,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             attributes=attributes,
             tags=tags,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_pcd_task(self, task_id: str) -> PcdTask:
@@ -2280,19 +1777,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a PCD task; returns the new task's id.
 
@@ -2316,18 +1801,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_pcd_task(
@@ -2339,19 +1813,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a PCD task; returns its id.
 
@@ -2369,18 +1831,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_sequential_pcd_task(self, task_id: str) -> SequentialPcdTask:
@@ -2454,19 +1905,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a sequential PCD task; returns the new task's id.
 
@@ -2490,18 +1929,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_sequential_pcd_task(
@@ -2513,19 +1941,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a sequential PCD task; returns its id.
 
@@ -2543,18 +1959,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_dicom_task(self, task_id: str) -> DicomTask:
@@ -2623,19 +2028,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> History:
         """Import a zip of DICOM files as tasks; returns the import history.
 
@@ -2656,18 +2049,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             external_status=external_status,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_dicom_task(
@@ -2677,19 +2059,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a DICOM task; returns its id.
 
@@ -2705,18 +2075,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             external_status=external_status,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def create_robotics_task(
@@ -2729,19 +2088,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         operator: str | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a robotics task; returns the new task's id.
 
@@ -2761,18 +2108,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             tags=tags,
             operator=operator,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def find_robotics_task(self, task_id: str) -> RoboticsTask:
@@ -2843,19 +2179,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         operator: str | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a robotics task; returns its id.
 
@@ -2875,18 +2199,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             operator=operator,
             annotations=annotations,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def update_task(
@@ -2897,19 +2210,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a task of any type (``PUT tasks/{task_id}``); returns its id.
 
@@ -2923,18 +2224,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             priority=priority,
             tags=tags,
             metadatas=metadatas,
-            assignee=assignee,
-            reviewer=reviewer,
-            approver=approver,
-            external_assignee=external_assignee,
-            external_reviewer=external_reviewer,
-            external_approver=external_approver,
-            workflow_1_user=workflow_1_user,
-            workflow_2_user=workflow_2_user,
-            workflow_3_user=workflow_3_user,
-            workflow_4_user=workflow_4_user,
-            workflow_5_user=workflow_5_user,
-            workflow_6_user=workflow_6_user,
+            **assignees,
         )
 
     def delete_task(self, task_id: str) -> None:

@@ -6,6 +6,8 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
+from typing_extensions import Unpack
+
 from ...._config import PollPolicy
 from ...._errors import ValidationError
 from ...._models import ResponseValidationError, structure
@@ -15,7 +17,8 @@ from ...._poll import JobState, wait_for
 from ...._types import NOT_GIVEN, NotGiven
 from .._area import string_list
 from .._base import check_limit
-from ._kinds import KINDS
+from ._assignees import Assignees
+from ._kinds import IMAGE
 from ._mechanism import TasksBase, priority_value, task_fields
 from ._models import History, Priority
 
@@ -56,25 +59,21 @@ class CommonTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a task of any type (``PUT tasks/{task_id}``); returns its id.
 
         Only the fields given (non-empty) are sent; assignees when given.
         """
-        body = task_fields(KINDS["image"], locals(), update=True)
+        fields = dict(
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
+        body = task_fields(IMAGE, fields, update=True)
         data = await self._call("PUT", f"tasks/{segment(task_id, field='task_id')}", body=body)
         return task_id if not isinstance(data, str) else data
 

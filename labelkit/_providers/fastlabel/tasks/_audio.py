@@ -1,7 +1,7 @@
 """FastLabel: Audio and audio classification tasks (6.1.9, 6.1.10).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import AUDIO, AUDIO_CLASSIFICATION
 from ._mechanism import TasksBase
 from ._models import AudioTask, ClassificationTask, IntegratedTask, Priority
 
 __all__ = ["AudioTasksMixin"]
-
-_AUDIO = KINDS["audio"]
-_AUDIO_CLASSIFICATION = KINDS["audio_classification"]
 
 
 class AudioTasksMixin(TasksBase):
@@ -26,12 +25,11 @@ class AudioTasksMixin(TasksBase):
 
     async def find_audio_task(self, task_id: str) -> AudioTask:
         """Find a single audio task by id."""
-        return typing.cast(AudioTask, await self._find_task(_AUDIO, task_id))
+        return await self._find_task(AUDIO, task_id)
 
     async def find_audio_task_by_name(self, project: str, task_name: str) -> AudioTask | None:
         """The first audio task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_AUDIO, project, task_name)
-        return typing.cast("AudioTask | None", task)
+        return await self._find_task_by_name(AUDIO, project, task_name)
 
     async def get_audio_tasks(
         self,
@@ -49,7 +47,18 @@ class AudioTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_audio_tasks` walks every page.
         """
-        return typing.cast("list[AudioTask]", await self._get_tasks(_AUDIO, locals()))
+        return await self._get_tasks(
+            AUDIO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_audio_tasks(
         self,
@@ -63,7 +72,16 @@ class AudioTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[AudioTask]", self._iter_tasks(_AUDIO, locals()))
+        return self._iter_tasks(
+            AUDIO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_audio_task(
         self,
@@ -76,19 +94,7 @@ class AudioTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an audio task; returns the new task's id.
 
@@ -101,7 +107,19 @@ class AudioTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_AUDIO, locals())
+        return await self._create_task(
+            AUDIO,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_audio_task(
         self,
@@ -112,19 +130,7 @@ class AudioTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an audio task; returns its id.
 
@@ -133,7 +139,17 @@ class AudioTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_AUDIO, task_id, locals())
+        return await self._update_task(
+            AUDIO,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_integrated_audio_task_by_prefix(
         self, project: str, prefix: str
@@ -143,16 +159,13 @@ class AudioTasksMixin(TasksBase):
 
     async def find_audio_classification_task(self, task_id: str) -> ClassificationTask:
         """Find a single audio classification task by id."""
-        return typing.cast(
-            ClassificationTask, await self._find_task(_AUDIO_CLASSIFICATION, task_id)
-        )
+        return await self._find_task(AUDIO_CLASSIFICATION, task_id)
 
     async def find_audio_classification_task_by_name(
         self, project: str, task_name: str
     ) -> ClassificationTask | None:
         """The first audio classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_AUDIO_CLASSIFICATION, project, task_name)
-        return typing.cast("ClassificationTask | None", task)
+        return await self._find_task_by_name(AUDIO_CLASSIFICATION, project, task_name)
 
     async def get_audio_classification_tasks(
         self,
@@ -170,8 +183,17 @@ class AudioTasksMixin(TasksBase):
         (any of), ``task_name``.
         :meth:`iter_audio_classification_tasks` walks every page.
         """
-        return typing.cast(
-            "list[ClassificationTask]", await self._get_tasks(_AUDIO_CLASSIFICATION, locals())
+        return await self._get_tasks(
+            AUDIO_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_audio_classification_tasks(
@@ -186,8 +208,15 @@ class AudioTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[ClassificationTask]", self._iter_tasks(_AUDIO_CLASSIFICATION, locals())
+        return self._iter_tasks(
+            AUDIO_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_audio_classification_task(
@@ -200,19 +229,7 @@ class AudioTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an audio classification task; returns the new task's id.
 
@@ -224,7 +241,18 @@ class AudioTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_AUDIO_CLASSIFICATION, locals())
+        return await self._create_task(
+            AUDIO_CLASSIFICATION,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def update_audio_classification_task(
         self,
@@ -234,19 +262,7 @@ class AudioTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an audio classification task; returns its id.
 
@@ -256,4 +272,13 @@ class AudioTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_AUDIO_CLASSIFICATION, task_id, locals())
+        return await self._update_task(
+            AUDIO_CLASSIFICATION,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )

@@ -40,8 +40,8 @@ class BulkTasksMixin(TasksBase):
         later page would make a lost create be sent again. Used to resolve
         creates whose outcome is unknown (also by a journal replaying a job).
         """
-        spec = kind_of(kind)
-        async for task in self._iter_tasks(spec, {"project": project, "task_name": name}):
+        spec: TaskKind[Task] = kind_of(kind)
+        async for task in self._iter_tasks(spec, project, {"task_name": name}):
             if task.name == name:
                 return task
         return None
@@ -103,7 +103,7 @@ class BulkTasksMixin(TasksBase):
 
     async def _create_resolving(
         self,
-        spec: TaskKind,
+        spec: TaskKind[typing.Any],
         create: Callable[..., typing.Awaitable[str]],
         project: str,
         item: Mapping[str, typing.Any],

@@ -1,7 +1,7 @@
 """FastLabel: DICOM and robotics tasks (6.1.13, 6.1.14).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import DICOM, ROBOTICS
 from ._mechanism import TasksBase
 from ._models import DicomTask, History, Priority, RoboticsTask
 
 __all__ = ["DicomRoboticsTasksMixin"]
-
-_DICOM = KINDS["dicom"]
-_ROBOTICS = KINDS["robotics"]
 
 
 class DicomRoboticsTasksMixin(TasksBase):
@@ -26,12 +25,11 @@ class DicomRoboticsTasksMixin(TasksBase):
 
     async def find_dicom_task(self, task_id: str) -> DicomTask:
         """Find a single DICOM task by id."""
-        return typing.cast(DicomTask, await self._find_task(_DICOM, task_id))
+        return await self._find_task(DICOM, task_id)
 
     async def find_dicom_task_by_name(self, project: str, task_name: str) -> DicomTask | None:
         """The first DICOM task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_DICOM, project, task_name)
-        return typing.cast("DicomTask | None", task)
+        return await self._find_task_by_name(DICOM, project, task_name)
 
     async def get_dicom_tasks(
         self,
@@ -49,7 +47,18 @@ class DicomRoboticsTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_dicom_tasks` walks every page.
         """
-        return typing.cast("list[DicomTask]", await self._get_tasks(_DICOM, locals()))
+        return await self._get_tasks(
+            DICOM,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_dicom_tasks(
         self,
@@ -63,7 +72,16 @@ class DicomRoboticsTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[DicomTask]", self._iter_tasks(_DICOM, locals()))
+        return self._iter_tasks(
+            DICOM,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_dicom_task(
         self,
@@ -73,19 +91,7 @@ class DicomRoboticsTasksMixin(TasksBase):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> History:
         """Import a zip of DICOM files as tasks; returns the import history.
 
@@ -98,7 +104,15 @@ class DicomRoboticsTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_dicom_task(locals())
+        return await self._create_dicom_task(
+            project=project,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_dicom_task(
         self,
@@ -107,19 +121,7 @@ class DicomRoboticsTasksMixin(TasksBase):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a DICOM task; returns its id.
 
@@ -128,7 +130,15 @@ class DicomRoboticsTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_DICOM, task_id, locals())
+        return await self._update_task(
+            DICOM,
+            task_id,
+            status=status,
+            external_status=external_status,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def create_robotics_task(
         self,
@@ -140,19 +150,7 @@ class DicomRoboticsTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         operator: str | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a robotics task; returns the new task's id.
 
@@ -162,16 +160,26 @@ class DicomRoboticsTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_ROBOTICS, locals())
+        return await self._create_task(
+            ROBOTICS,
+            project=project,
+            name=name,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            operator=operator,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_robotics_task(self, task_id: str) -> RoboticsTask:
         """Find a single robotics task by id."""
-        return typing.cast(RoboticsTask, await self._find_task(_ROBOTICS, task_id))
+        return await self._find_task(ROBOTICS, task_id)
 
     async def find_robotics_task_by_name(self, project: str, task_name: str) -> RoboticsTask | None:
         """The first robotics task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_ROBOTICS, project, task_name)
-        return typing.cast("RoboticsTask | None", task)
+        return await self._find_task_by_name(ROBOTICS, project, task_name)
 
     async def get_robotics_tasks(
         self,
@@ -189,7 +197,18 @@ class DicomRoboticsTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_robotics_tasks` walks every page.
         """
-        return typing.cast("list[RoboticsTask]", await self._get_tasks(_ROBOTICS, locals()))
+        return await self._get_tasks(
+            ROBOTICS,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_robotics_tasks(
         self,
@@ -203,7 +222,16 @@ class DicomRoboticsTasksMixin(TasksBase):
 
         100 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[RoboticsTask]", self._iter_tasks(_ROBOTICS, locals()))
+        return self._iter_tasks(
+            ROBOTICS,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def update_robotics_task(
         self,
@@ -215,19 +243,7 @@ class DicomRoboticsTasksMixin(TasksBase):
         operator: str | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a robotics task; returns its id.
 
@@ -237,4 +253,15 @@ class DicomRoboticsTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_ROBOTICS, task_id, locals())
+        return await self._update_task(
+            ROBOTICS,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            operator=operator,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )

@@ -1,7 +1,7 @@
 """FastLabel: Image, image classification and integrated (bucket) image tasks (6.1.1, 6.1.2).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,17 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import IMAGE, IMAGE_CLASSIFICATION, INTEGRATED_IMAGE, INTEGRATED_IMAGE_CLASSIFICATION
 from ._mechanism import TasksBase
 from ._models import ClassificationTask, ImageTask, IntegratedTask, Priority
 
 __all__ = ["ImageTasksMixin"]
-
-_IMAGE = KINDS["image"]
-_IMAGE_CLASSIFICATION = KINDS["image_classification"]
-_INTEGRATED_IMAGE = KINDS["integrated_image"]
-_INTEGRATED_IMAGE_CLASSIFICATION = KINDS["integrated_image_classification"]
 
 
 class ImageTasksMixin(TasksBase):
@@ -28,12 +25,11 @@ class ImageTasksMixin(TasksBase):
 
     async def find_image_task(self, task_id: str) -> ImageTask:
         """Find a single image task by id."""
-        return typing.cast(ImageTask, await self._find_task(_IMAGE, task_id))
+        return await self._find_task(IMAGE, task_id)
 
     async def find_image_task_by_name(self, project: str, task_name: str) -> ImageTask | None:
         """The first image task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_IMAGE, project, task_name)
-        return typing.cast("ImageTask | None", task)
+        return await self._find_task_by_name(IMAGE, project, task_name)
 
     async def get_image_tasks(
         self,
@@ -51,7 +47,18 @@ class ImageTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_image_tasks` walks every page.
         """
-        return typing.cast("list[ImageTask]", await self._get_tasks(_IMAGE, locals()))
+        return await self._get_tasks(
+            IMAGE,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_image_tasks(
         self,
@@ -65,7 +72,16 @@ class ImageTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[ImageTask]", self._iter_tasks(_IMAGE, locals()))
+        return self._iter_tasks(
+            IMAGE,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_image_task(
         self,
@@ -80,19 +96,7 @@ class ImageTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image task; returns the new task's id.
 
@@ -105,7 +109,21 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_IMAGE, locals())
+        return await self._create_task(
+            IMAGE,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            custom_task_status=custom_task_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            is_delete_exif=is_delete_exif,
+            **assignees,
+        )
 
     async def update_image_task(
         self,
@@ -118,19 +136,7 @@ class ImageTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         relations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an image task; returns its id.
 
@@ -140,7 +146,19 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_IMAGE, task_id, locals())
+        return await self._update_task(
+            IMAGE,
+            task_id,
+            status=status,
+            external_status=external_status,
+            custom_task_status=custom_task_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            relations=relations,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def create_integrated_image_task(
         self,
@@ -152,19 +170,7 @@ class ImageTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an integrated image task; returns the new task's id.
 
@@ -175,7 +181,18 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_INTEGRATED_IMAGE, locals())
+        return await self._create_task(
+            INTEGRATED_IMAGE,
+            project=project,
+            storage_type=storage_type,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_integrated_image_task_by_prefix(
         self, project: str, prefix: str
@@ -185,16 +202,13 @@ class ImageTasksMixin(TasksBase):
 
     async def find_image_classification_task(self, task_id: str) -> ClassificationTask:
         """Find a single image classification task by id."""
-        return typing.cast(
-            ClassificationTask, await self._find_task(_IMAGE_CLASSIFICATION, task_id)
-        )
+        return await self._find_task(IMAGE_CLASSIFICATION, task_id)
 
     async def find_image_classification_task_by_name(
         self, project: str, task_name: str
     ) -> ClassificationTask | None:
         """The first image classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_IMAGE_CLASSIFICATION, project, task_name)
-        return typing.cast("ClassificationTask | None", task)
+        return await self._find_task_by_name(IMAGE_CLASSIFICATION, project, task_name)
 
     async def get_image_classification_tasks(
         self,
@@ -212,8 +226,17 @@ class ImageTasksMixin(TasksBase):
         (any of), ``task_name``.
         :meth:`iter_image_classification_tasks` walks every page.
         """
-        return typing.cast(
-            "list[ClassificationTask]", await self._get_tasks(_IMAGE_CLASSIFICATION, locals())
+        return await self._get_tasks(
+            IMAGE_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_image_classification_tasks(
@@ -228,8 +251,15 @@ class ImageTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[ClassificationTask]", self._iter_tasks(_IMAGE_CLASSIFICATION, locals())
+        return self._iter_tasks(
+            IMAGE_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_image_classification_task(
@@ -243,19 +273,7 @@ class ImageTasksMixin(TasksBase):
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image classification task; returns the new task's id.
 
@@ -267,7 +285,19 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_IMAGE_CLASSIFICATION, locals())
+        return await self._create_task(
+            IMAGE_CLASSIFICATION,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            is_delete_exif=is_delete_exif,
+            **assignees,
+        )
 
     async def create_integrated_image_classification_task(
         self,
@@ -279,19 +309,7 @@ class ImageTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create an integrated image classification task; returns the new task's id.
 
@@ -301,7 +319,18 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_INTEGRATED_IMAGE_CLASSIFICATION, locals())
+        return await self._create_task(
+            INTEGRATED_IMAGE_CLASSIFICATION,
+            project=project,
+            file_path=file_path,
+            storage_type=storage_type,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def update_image_classification_task(
         self,
@@ -311,19 +340,7 @@ class ImageTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update an image classification task; returns its id.
 
@@ -333,4 +350,13 @@ class ImageTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_IMAGE_CLASSIFICATION, task_id, locals())
+        return await self._update_task(
+            IMAGE_CLASSIFICATION,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )

@@ -2,11 +2,13 @@
 
 Every per-type method (``create_video_task``, ``get_pcd_tasks``...) is a thin
 entry that hands its arguments and its kind to the one mechanism in
-:mod:`._tasks`; what differs between types (path, page sizes, file rules,
+:mod:`._mechanism`; what differs between types (path, page sizes, file rules,
 where annotation ``content`` comes from) is in this table, nowhere else.
 """
 
 from __future__ import annotations
+
+import typing
 
 import attrs
 
@@ -27,13 +29,36 @@ from ._models import (
     VideoTask,
 )
 
-__all__ = ["KINDS", "TaskKind", "kind_of"]
+__all__ = [
+    "AUDIO",
+    "AUDIO_CLASSIFICATION",
+    "DICOM",
+    "IMAGE",
+    "IMAGE_CLASSIFICATION",
+    "INTEGRATED_IMAGE",
+    "INTEGRATED_IMAGE_CLASSIFICATION",
+    "KINDS",
+    "MULTI_IMAGE_CLASSIFICATION",
+    "MULTI_MODAL_VIDEO_AUDIO",
+    "PCD",
+    "ROBOTICS",
+    "SEQUENTIAL_IMAGE",
+    "SEQUENTIAL_PCD",
+    "TEXT",
+    "TEXT_CLASSIFICATION",
+    "VIDEO",
+    "VIDEO_CLASSIFICATION",
+    "TaskKind",
+    "kind_of",
+]
+
+M = typing.TypeVar("M", bound=Task)
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 
 @attrs.frozen
-class TaskKind:
+class TaskKind(typing.Generic[M]):
     """How one task type is sent and received.
 
     ``source`` is how its create sends content: ``"file"`` (``file_path``,
@@ -47,7 +72,7 @@ class TaskKind:
 
     key: str
     path: str
-    model: type[Task]
+    model: type[M]
     page_size: int = 100
     max_page_size: int = 1000
     #: robotics sends offset and limit even when 0.
@@ -69,8 +94,8 @@ class TaskKind:
         return " ".join(words.get(w, w) for w in self.key.split("_"))
 
 
-def _k(key: str, path: str, model: type[Task], **kw: object) -> TaskKind:
-    return TaskKind(key, path, model, **kw)  # type: ignore[arg-type]
+def _k(key: str, path: str, model: type[M], **kw: typing.Any) -> TaskKind[M]:
+    return TaskKind(key, path, model, **kw)
 
 
 _IMAGE = dict(extensions=IMAGE_EXTENSIONS, max_bytes=20 * MIB)
@@ -80,92 +105,120 @@ _AUDIO = dict(extensions=(".mp3", ".wav", ".m4a"), max_bytes=120 * MIB)
 _PCD = dict(extensions=(".pcd",), max_bytes=100 * MIB)
 _NAMED = dict(create_content="name", update_content="")
 
-KINDS: dict[str, TaskKind] = {
+IMAGE: TaskKind[ImageTask] = _k("image", "tasks/image", ImageTask, **_IMAGE, **_NAMED)
+INTEGRATED_IMAGE: TaskKind[ImageTask] = _k(
+    "integrated_image",
+    "tasks/integrated-image",
+    ImageTask,
+    source="storage",
+    extensions=IMAGE_EXTENSIONS,
+    create_content="file_path",
+)
+IMAGE_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
+    "image_classification", "tasks/image/classification", ClassificationTask, **_IMAGE
+)
+INTEGRATED_IMAGE_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
+    "integrated_image_classification",
+    "tasks/integrated-image/classification",
+    ClassificationTask,
+    source="storage",
+)
+MULTI_IMAGE_CLASSIFICATION: TaskKind[MultiImageClassificationTask] = _k(
+    "multi_image_classification",
+    "tasks/multi-image/classification",
+    MultiImageClassificationTask,
+    source="contents",
+    extensions=(*IMAGE_EXTENSIONS, ".gif"),
+    max_bytes=20 * MIB,
+    max_files=6,
+)
+SEQUENTIAL_IMAGE: TaskKind[SequentialImageTask] = _k(
+    "sequential_image",
+    "tasks/sequential-image",
+    SequentialImageTask,
+    page_size=10,
+    max_page_size=10,
+    source="contents",
+    max_files=250,
+    **_IMAGE,
+)
+VIDEO: TaskKind[VideoTask] = _k(
+    "video", "tasks/video", VideoTask, page_size=10, max_page_size=10, **_VIDEO, **_NAMED
+)
+VIDEO_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
+    "video_classification", "tasks/video/classification", ClassificationTask, **_VIDEO
+)
+TEXT: TaskKind[TextTask] = _k("text", "tasks/text", TextTask, **_TEXT, **_NAMED)
+TEXT_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
+    "text_classification", "tasks/text/classification", ClassificationTask, **_TEXT
+)
+AUDIO: TaskKind[AudioTask] = _k("audio", "tasks/audio", AudioTask, **_AUDIO, **_NAMED)
+AUDIO_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
+    "audio_classification", "tasks/audio/classification", ClassificationTask, **_AUDIO
+)
+MULTI_MODAL_VIDEO_AUDIO: TaskKind[MultiModalVideoAudioTask] = _k(
+    "multi_modal_video_audio",
+    "tasks/multi-modal-video-audio",
+    MultiModalVideoAudioTask,
+    page_size=10,
+    max_page_size=10,
+    source=None,
+)
+PCD: TaskKind[PcdTask] = _k("pcd", "tasks/pcd", PcdTask, **_PCD, **_NAMED)
+SEQUENTIAL_PCD: TaskKind[SequentialPcdTask] = _k(
+    "sequential_pcd",
+    "tasks/sequential-pcd",
+    SequentialPcdTask,
+    page_size=10,
+    max_page_size=10,
+    source="contents",
+    max_files=250,
+    update_content="",
+    **_PCD,
+)
+DICOM: TaskKind[DicomTask] = _k(
+    "dicom",
+    "tasks/dicom",
+    DicomTask,
+    source="zip",
+    extensions=(".zip",),
+    max_bytes=2000 * MIB,
+)
+ROBOTICS: TaskKind[RoboticsTask] = _k(
+    "robotics",
+    "tasks/robotics",
+    RoboticsTask,
+    max_page_size=100,
+    always_page=True,
+    source=None,
+    annotations_if_not_none=True,
+)
+
+KINDS: dict[str, TaskKind[typing.Any]] = {
     kind.key: kind
     for kind in (
-        _k("image", "tasks/image", ImageTask, **_IMAGE, **_NAMED),
-        _k(
-            "integrated_image",
-            "tasks/integrated-image",
-            ImageTask,
-            source="storage",
-            extensions=IMAGE_EXTENSIONS,
-            create_content="file_path",
-        ),
-        _k("image_classification", "tasks/image/classification", ClassificationTask, **_IMAGE),
-        _k(
-            "integrated_image_classification",
-            "tasks/integrated-image/classification",
-            ClassificationTask,
-            source="storage",
-        ),
-        _k(
-            "multi_image_classification",
-            "tasks/multi-image/classification",
-            MultiImageClassificationTask,
-            source="contents",
-            extensions=(*IMAGE_EXTENSIONS, ".gif"),
-            max_bytes=20 * MIB,
-            max_files=6,
-        ),
-        _k(
-            "sequential_image",
-            "tasks/sequential-image",
-            SequentialImageTask,
-            page_size=10,
-            max_page_size=10,
-            source="contents",
-            max_files=250,
-            **_IMAGE,
-        ),
-        _k("video", "tasks/video", VideoTask, page_size=10, max_page_size=10, **_VIDEO, **_NAMED),
-        _k("video_classification", "tasks/video/classification", ClassificationTask, **_VIDEO),
-        _k("text", "tasks/text", TextTask, **_TEXT, **_NAMED),
-        _k("text_classification", "tasks/text/classification", ClassificationTask, **_TEXT),
-        _k("audio", "tasks/audio", AudioTask, **_AUDIO, **_NAMED),
-        _k("audio_classification", "tasks/audio/classification", ClassificationTask, **_AUDIO),
-        _k(
-            "multi_modal_video_audio",
-            "tasks/multi-modal-video-audio",
-            MultiModalVideoAudioTask,
-            page_size=10,
-            max_page_size=10,
-            source=None,
-        ),
-        _k("pcd", "tasks/pcd", PcdTask, **_PCD, **_NAMED),
-        _k(
-            "sequential_pcd",
-            "tasks/sequential-pcd",
-            SequentialPcdTask,
-            page_size=10,
-            max_page_size=10,
-            source="contents",
-            max_files=250,
-            update_content="",
-            **_PCD,
-        ),
-        _k(
-            "dicom",
-            "tasks/dicom",
-            DicomTask,
-            source="zip",
-            extensions=(".zip",),
-            max_bytes=2000 * MIB,
-        ),
-        _k(
-            "robotics",
-            "tasks/robotics",
-            RoboticsTask,
-            max_page_size=100,
-            always_page=True,
-            source=None,
-            annotations_if_not_none=True,
-        ),
+        IMAGE,
+        INTEGRATED_IMAGE,
+        IMAGE_CLASSIFICATION,
+        INTEGRATED_IMAGE_CLASSIFICATION,
+        MULTI_IMAGE_CLASSIFICATION,
+        SEQUENTIAL_IMAGE,
+        VIDEO,
+        VIDEO_CLASSIFICATION,
+        TEXT,
+        TEXT_CLASSIFICATION,
+        AUDIO,
+        AUDIO_CLASSIFICATION,
+        MULTI_MODAL_VIDEO_AUDIO,
+        PCD,
+        SEQUENTIAL_PCD,
+        DICOM,
+        ROBOTICS,
     )
 }
 
 
-def kind_of(kind: str | TaskKind) -> TaskKind:
+def kind_of(kind: str | TaskKind[typing.Any]) -> TaskKind[typing.Any]:
     """The :class:`TaskKind` for a key such as ``"image"`` or ``"sequential_pcd"``."""
     if isinstance(kind, TaskKind):
         return kind

@@ -1,8 +1,9 @@
 """The one mechanism behind every per-type task method.
 
-A public method passes ``locals()`` (its own parameters, by their official
-names) and its :class:`~._task_kinds.TaskKind`; this module turns them into
-the request the official SDK would send: the same keys, the same "sent only
+A public method passes its parameters by name (each must have a wire key in
+:data:`WIRE_KEYS`, else the call fails) and its :class:`~._kinds.TaskKind`;
+this module turns them into the request the official SDK would send: the same keys,
+the same "sent only
 when truthy" / "sent when not None" rules (section 5 and 6.1), annotation
 sanitising on copies (5.3), and files checked then streamed (3.1, 3.2).
 """
@@ -17,36 +18,62 @@ from ...._files import multipart_body, prepare_upload
 from ...._models import ResponseValidationError, structure
 from ...._pagination import Page, iter_offset
 from ...._paths import segment
+from ...._signatures import expand_unpacked_kwargs
 from ...._types import NotGiven
-from .._area import string_list
+from .._area import models, string_list
 from .._base import FastLabelBase, check_limit
 from .._mp4 import check_h264
 from .._upload import check_contents_total, contents, folder_files, inspect_file
-from ._kinds import KINDS, TaskKind
+from ._assignees import ASSIGNEES, Assignees
+from ._kinds import DICOM, TaskKind
 from ._models import History, IntegratedTask, Task
 
-__all__ = ["ASSIGNEES", "TasksBase", "sanitize_annotations", "sanitize_attributes"]
+__all__ = [
+    "ASSIGNEES",
+    "WIRE_KEYS",
+    "Assignees",
+    "TasksBase",
+    "sanitize_annotations",
+    "sanitize_attributes",
+]
 
-#: Python keyword -> JSON key of the assignee arguments (section 5.2).
-ASSIGNEES: dict[str, str] = {
-    "assignee": "assignee",
-    "reviewer": "reviewer",
-    "approver": "approver",
-    "external_assignee": "externalAssignee",
-    "external_reviewer": "externalReviewer",
-    "external_approver": "externalApprover",
-    **{f"workflow_{n}_user": f"workflow{n}User" for n in range(1, 7)},
-}
+M = typing.TypeVar("M", bound=Task)
 
-# Python name -> JSON key of the optional body fields sent only when truthy.
-_TRUTHY = {
+#: Official parameter -> JSON body key, for every parameter a task create or update
+#: takes (sections 5 and 6.1). ``file_path`` / ``folder_path`` are the content: sent as
+#: the kind's ``file``, ``contents``, ``filePath`` or uploaded (``fileKey``), see
+#: :attr:`TaskKind.source <._kinds.TaskKind.source>`.
+WIRE_KEYS: dict[str, str] = {
+    "project": "project",
+    "name": "name",
+    "file_path": "file",
+    "folder_path": "contents",
+    "storage_type": "storageType",
     "status": "status",
     "external_status": "externalStatus",
     "custom_task_status": "customTaskStatus",
+    "priority": "priority",
+    "annotations": "annotations",
+    "relations": "relations",
+    "attributes": "attributes",
     "tags": "tags",
     "metadatas": "metadatas",
-    "relations": "relations",
+    "is_delete_exif": "isDeleteExif",
+    "operator": "operator",
+    **ASSIGNEES,
 }
+
+#: The optional body fields sent only when truthy (the SDK's ``if value:``).
+_TRUTHY = ("status", "external_status", "custom_task_status", "tags", "metadatas", "relations")
+#: Official filter parameter -> query key of the task listings (section 6.1).
+_FILTER_KEYS = {
+    "status": "status",
+    "external_status": "externalStatus",
+    "tags": "tags",
+    "task_name": "taskName",
+}
+#: The parameters that are not optional body fields (the content and the create's keys).
+_NOT_FIELDS = frozenset({"project", "name", "file_path", "folder_path", "storage_type"})
 
 _ANNOTATION_DROP = ("id", "title", "color")
 _KEYPOINT_DROP = ("edges", "name")
@@ -102,32 +129,40 @@ def _content(rule: str | None, args: Mapping[str, typing.Any]) -> str | None:
     return rule
 
 
+def check_parameters(args: Mapping[str, object]) -> None:
+    """Refuse a parameter without a wire key (a renamed parameter must not be dropped)."""
+    unknown = sorted(set(args) - set(WIRE_KEYS))
+    if unknown:
+        raise TypeError(f"task parameters without a wire key: {unknown}")
+
+
 def task_fields(
-    kind: TaskKind, args: Mapping[str, typing.Any], *, update: bool
+    kind: TaskKind[typing.Any], args: Mapping[str, typing.Any], *, update: bool
 ) -> dict[str, typing.Any]:
     """The optional fields of a create or update body, by the SDK's rules."""
+    check_parameters(args)
     body: dict[str, typing.Any] = {}
     if args.get("tags") is not None:
         args = {**args, "tags": string_list(args["tags"], "tags")}
-    for name, key in _TRUTHY.items():
+    for name in _TRUTHY:
         if args.get(name):
-            body[key] = list(args[name]) if isinstance(args[name], tuple) else args[name]
+            value = args[name]
+            body[WIRE_KEYS[name]] = list(value) if isinstance(value, tuple) else value
     if args.get("priority") is not None:
-        body["priority"] = priority_value(args["priority"])
+        body[WIRE_KEYS["priority"]] = priority_value(args["priority"])
     annotations = args.get("annotations")
     if annotations or (kind.annotations_if_not_none and annotations is not None):
         rule = kind.update_content if update else kind.create_content
-        body["annotations"] = sanitize_annotations(annotations, _content(rule, args))
+        body[WIRE_KEYS["annotations"]] = sanitize_annotations(annotations, _content(rule, args))
     if args.get("attributes"):
-        body["attributes"] = sanitize_attributes(args["attributes"])
+        body[WIRE_KEYS["attributes"]] = sanitize_attributes(args["attributes"])
     if args.get("is_delete_exif"):
-        body["isDeleteExif"] = True
+        body[WIRE_KEYS["is_delete_exif"]] = True
     if args.get("operator") is not None:
-        body["operator"] = args["operator"]
+        body[WIRE_KEYS["operator"]] = args["operator"]
     for name, key in ASSIGNEES.items():
-        value = args.get(name)
-        if not isinstance(value, NotGiven) and name in args:
-            body[key] = value
+        if name in args and not isinstance(args[name], NotGiven):
+            body[key] = args[name]
     return body
 
 
@@ -136,55 +171,73 @@ def task_id_of(data: object, what: str) -> str:
     if isinstance(data, str):
         return data
     if isinstance(data, Mapping) and isinstance(data.get("id"), str):
-        return typing.cast(str, data["id"])
+        return str(data["id"])
     raise ResponseValidationError("expected a task id", path=what, body=data)
 
 
 class TasksBase(FastLabelBase):
     """The shared implementation of the per-type task methods."""
 
-    async def _find_task(self, kind: TaskKind, task_id: str) -> Task:
+    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        expand_unpacked_kwargs(cls)
+
+    async def _find_task(self, kind: TaskKind[M], task_id: str) -> M:
         data = await self._call("GET", f"{kind.path}/{segment(task_id, field='task_id')}")
         return structure(data, kind.model)
 
-    def _list_query(self, kind: TaskKind, args: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
-        limit, offset = args.get("limit"), args.get("offset")
+    def _list_query(
+        self,
+        kind: TaskKind[typing.Any],
+        project: str,
+        filters: Mapping[str, typing.Any],
+        offset: int | None,
+        limit: int | None,
+    ) -> dict[str, typing.Any]:
         check_limit(limit, kind.max_page_size)
         check_limit(offset, None, "offset")
-        query: dict[str, typing.Any] = {"project": args["project"]}
-        if args.get("status"):
-            query["status"] = args["status"]
-        if args.get("external_status"):
-            query["externalStatus"] = args["external_status"]
-        if args.get("tags"):
-            query["tags"] = string_list(args["tags"], "tags")
-        if args.get("task_name"):
-            query["taskName"] = args["task_name"]
+        query: dict[str, typing.Any] = {"project": project}
+        for name, key in _FILTER_KEYS.items():
+            if filters.get(name):
+                value = filters[name]
+                query[key] = string_list(value, name) if name == "tags" else value
         if kind.always_page:
             query["offset"], query["limit"] = offset or 0, limit if limit is not None else 0
         else:
             query["offset"], query["limit"] = offset or None, limit or None
         return query
 
-    async def _get_tasks(self, kind: TaskKind, args: Mapping[str, typing.Any]) -> list[Task]:
-        if not args.get("project"):
+    async def _get_tasks(
+        self,
+        kind: TaskKind[M],
+        project: str,
+        filters: Mapping[str, typing.Any],
+        offset: int | None,
+        limit: int | None,
+    ) -> list[M]:
+        """One page; ``filters`` are the official filter parameters (keys of ``_FILTER_KEYS``)."""
+        if not project:
             raise ValidationError("project", "must be a non-empty project slug")
-        data = await self._call("GET", kind.path, query=self._list_query(kind, args))
-        return structure(data, list[kind.model])  # type: ignore[name-defined]
+        unknown = sorted(set(filters) - set(_FILTER_KEYS))
+        if unknown:
+            raise TypeError(f"task filters without a query key: {unknown}")
+        query = self._list_query(kind, project, filters, offset, limit)
+        return models(await self._call("GET", kind.path, query=query), kind.model, kind.path)
 
-    async def _find_task_by_name(self, kind: TaskKind, project: str, task_name: str) -> Task | None:
-        args = {"project": project, "task_name": task_name, "limit": kind.page_size, "offset": 0}
-        tasks = await self._get_tasks(kind, args)
+    async def _find_task_by_name(self, kind: TaskKind[M], project: str, task_name: str) -> M | None:
+        tasks = await self._get_tasks(kind, project, {"task_name": task_name}, 0, kind.page_size)
         return tasks[0] if tasks else None
 
-    def _iter_tasks(self, kind: TaskKind, args: Mapping[str, typing.Any]) -> AsyncIterator[Task]:
-        async def page(offset: int, limit: int) -> Page[Task]:
-            return Page(await self._get_tasks(kind, {**args, "offset": offset, "limit": limit}))
+    def _iter_tasks(
+        self, kind: TaskKind[M], project: str, filters: Mapping[str, typing.Any]
+    ) -> AsyncIterator[M]:
+        async def page(offset: int, limit: int) -> Page[M]:
+            return Page(await self._get_tasks(kind, project, filters, offset, limit))
 
         return iter_offset(page, limit=kind.max_page_size, key=lambda task: task.id)
 
     async def _source_fields(
-        self, kind: TaskKind, args: Mapping[str, typing.Any]
+        self, kind: TaskKind[typing.Any], args: Mapping[str, typing.Any]
     ) -> dict[str, typing.Any]:
         if kind.source == "file":
             checked = await inspect_file(
@@ -221,11 +274,12 @@ class TasksBase(FastLabelBase):
             return {"filePath": path, "storageType": args["storage_type"]}
         return {}
 
-    async def _create_task(self, kind: TaskKind, args: Mapping[str, typing.Any]) -> str:
+    async def _create_task(self, kind: TaskKind[typing.Any], /, **args: typing.Any) -> str:
         """Check, build and send a create; the official methods return the new task's id."""
         if not args.get("project"):
             raise ValidationError("project", "must be a non-empty project slug")
         body: dict[str, typing.Any] = {"project": args["project"]}
+        check_parameters(args)
         if "name" in args:
             if not isinstance(args["name"], str) or not args["name"]:
                 raise ValidationError("name", "must be a non-empty string")
@@ -238,7 +292,7 @@ class TasksBase(FastLabelBase):
         )
 
     async def _update_task(
-        self, kind: TaskKind, task_id: str, args: Mapping[str, typing.Any]
+        self, kind: TaskKind[typing.Any], task_id: str, /, **args: typing.Any
     ) -> str:
         path = f"{kind.path}/{segment(task_id, field='task_id')}"
         data = await self._call("PUT", path, body=task_fields(kind, args, update=True))
@@ -250,8 +304,8 @@ class TasksBase(FastLabelBase):
             await self._call("GET", f"tasks/integrate/{media}", query=query), IntegratedTask
         )
 
-    async def _create_dicom_task(self, args: Mapping[str, typing.Any]) -> History:
-        kind = KINDS["dicom"]
+    async def _create_dicom_task(self, /, **args: typing.Any) -> History:
+        kind = DICOM
         fields = task_fields(kind, args, update=False)
         key = await self._upload_zip(args["project"], args["file_path"], max_bytes=kind.max_bytes)
         body = {"project": args["project"], **fields, "fileKey": key}
@@ -297,4 +351,4 @@ class TasksBase(FastLabelBase):
             # Exactly the SDK's form: one part "file", no per-part Content-Type.
             multipart=multipart_body(files=[("file", upload)], part_content_types=False),
         )
-        return typing.cast(str, signed["name"])
+        return str(signed["name"])

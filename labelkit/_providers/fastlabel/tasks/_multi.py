@@ -1,7 +1,7 @@
 """FastLabel: Multi-image classification and sequential image tasks (6.1.3, 6.1.4).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import MULTI_IMAGE_CLASSIFICATION, SEQUENTIAL_IMAGE
 from ._mechanism import TasksBase
 from ._models import MultiImageClassificationTask, Priority, SequentialImageTask
 
 __all__ = ["MultiContentTasksMixin"]
-
-_MULTI_IMAGE_CLASSIFICATION = KINDS["multi_image_classification"]
-_SEQUENTIAL_IMAGE = KINDS["sequential_image"]
 
 
 class MultiContentTasksMixin(TasksBase):
@@ -28,17 +27,13 @@ class MultiContentTasksMixin(TasksBase):
         self, task_id: str
     ) -> MultiImageClassificationTask:
         """Find a single multi image classification task by id."""
-        return typing.cast(
-            MultiImageClassificationTask,
-            await self._find_task(_MULTI_IMAGE_CLASSIFICATION, task_id),
-        )
+        return await self._find_task(MULTI_IMAGE_CLASSIFICATION, task_id)
 
     async def find_multi_image_classification_task_by_name(
         self, project: str, task_name: str
     ) -> MultiImageClassificationTask | None:
         """The first multi image classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_MULTI_IMAGE_CLASSIFICATION, project, task_name)
-        return typing.cast("MultiImageClassificationTask | None", task)
+        return await self._find_task_by_name(MULTI_IMAGE_CLASSIFICATION, project, task_name)
 
     async def get_multi_image_classification_tasks(
         self,
@@ -56,9 +51,17 @@ class MultiContentTasksMixin(TasksBase):
         ``tags`` (any of), ``task_name``.
         :meth:`iter_multi_image_classification_tasks` walks every page.
         """
-        return typing.cast(
-            "list[MultiImageClassificationTask]",
-            await self._get_tasks(_MULTI_IMAGE_CLASSIFICATION, locals()),
+        return await self._get_tasks(
+            MULTI_IMAGE_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_multi_image_classification_tasks(
@@ -73,9 +76,15 @@ class MultiContentTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[MultiImageClassificationTask]",
-            self._iter_tasks(_MULTI_IMAGE_CLASSIFICATION, locals()),
+        return self._iter_tasks(
+            MULTI_IMAGE_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_multi_image_classification_task(
@@ -89,19 +98,7 @@ class MultiContentTasksMixin(TasksBase):
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a multi image classification task; returns the new task's id.
 
@@ -114,7 +111,19 @@ class MultiContentTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_MULTI_IMAGE_CLASSIFICATION, locals())
+        return await self._create_task(
+            MULTI_IMAGE_CLASSIFICATION,
+            project=project,
+            name=name,
+            folder_path=folder_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            is_delete_exif=is_delete_exif,
+            **assignees,
+        )
 
     async def update_multi_image_classification_task(
         self,
@@ -124,19 +133,7 @@ class MultiContentTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a multi image classification task; returns its id.
 
@@ -146,18 +143,26 @@ class MultiContentTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_MULTI_IMAGE_CLASSIFICATION, task_id, locals())
+        return await self._update_task(
+            MULTI_IMAGE_CLASSIFICATION,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def find_sequential_image_task(self, task_id: str) -> SequentialImageTask:
         """Find a single sequential image task by id."""
-        return typing.cast(SequentialImageTask, await self._find_task(_SEQUENTIAL_IMAGE, task_id))
+        return await self._find_task(SEQUENTIAL_IMAGE, task_id)
 
     async def find_sequential_image_task_by_name(
         self, project: str, task_name: str
     ) -> SequentialImageTask | None:
         """The first sequential image task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_SEQUENTIAL_IMAGE, project, task_name)
-        return typing.cast("SequentialImageTask | None", task)
+        return await self._find_task_by_name(SEQUENTIAL_IMAGE, project, task_name)
 
     async def get_sequential_image_tasks(
         self,
@@ -175,8 +180,17 @@ class MultiContentTasksMixin(TasksBase):
         of), ``task_name``.
         :meth:`iter_sequential_image_tasks` walks every page.
         """
-        return typing.cast(
-            "list[SequentialImageTask]", await self._get_tasks(_SEQUENTIAL_IMAGE, locals())
+        return await self._get_tasks(
+            SEQUENTIAL_IMAGE,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_sequential_image_tasks(
@@ -191,8 +205,15 @@ class MultiContentTasksMixin(TasksBase):
 
         10 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[SequentialImageTask]", self._iter_tasks(_SEQUENTIAL_IMAGE, locals())
+        return self._iter_tasks(
+            SEQUENTIAL_IMAGE,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_sequential_image_task(
@@ -207,19 +228,7 @@ class MultiContentTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
         is_delete_exif: bool = False,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a sequential image task; returns the new task's id.
 
@@ -232,7 +241,20 @@ class MultiContentTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_SEQUENTIAL_IMAGE, locals())
+        return await self._create_task(
+            SEQUENTIAL_IMAGE,
+            project=project,
+            name=name,
+            folder_path=folder_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            is_delete_exif=is_delete_exif,
+            **assignees,
+        )
 
     async def update_sequential_image_task(
         self,
@@ -243,19 +265,7 @@ class MultiContentTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a sequential image task; returns its id.
 
@@ -265,4 +275,14 @@ class MultiContentTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_SEQUENTIAL_IMAGE, task_id, locals())
+        return await self._update_task(
+            SEQUENTIAL_IMAGE,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )

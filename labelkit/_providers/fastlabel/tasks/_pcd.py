@@ -1,7 +1,7 @@
 """FastLabel: PCD and sequential PCD tasks (6.1.12).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import PCD, SEQUENTIAL_PCD
 from ._mechanism import TasksBase
 from ._models import PcdTask, Priority, SequentialPcdTask
 
 __all__ = ["PcdTasksMixin"]
-
-_PCD = KINDS["pcd"]
-_SEQUENTIAL_PCD = KINDS["sequential_pcd"]
 
 
 class PcdTasksMixin(TasksBase):
@@ -26,12 +25,11 @@ class PcdTasksMixin(TasksBase):
 
     async def find_pcd_task(self, task_id: str) -> PcdTask:
         """Find a single PCD task by id."""
-        return typing.cast(PcdTask, await self._find_task(_PCD, task_id))
+        return await self._find_task(PCD, task_id)
 
     async def find_pcd_task_by_name(self, project: str, task_name: str) -> PcdTask | None:
         """The first PCD task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_PCD, project, task_name)
-        return typing.cast("PcdTask | None", task)
+        return await self._find_task_by_name(PCD, project, task_name)
 
     async def get_pcd_tasks(
         self,
@@ -49,7 +47,18 @@ class PcdTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_pcd_tasks` walks every page.
         """
-        return typing.cast("list[PcdTask]", await self._get_tasks(_PCD, locals()))
+        return await self._get_tasks(
+            PCD,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_pcd_tasks(
         self,
@@ -63,7 +72,16 @@ class PcdTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[PcdTask]", self._iter_tasks(_PCD, locals()))
+        return self._iter_tasks(
+            PCD,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_pcd_task(
         self,
@@ -76,19 +94,7 @@ class PcdTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a PCD task; returns the new task's id.
 
@@ -101,7 +107,19 @@ class PcdTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_PCD, locals())
+        return await self._create_task(
+            PCD,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_pcd_task(
         self,
@@ -112,19 +130,7 @@ class PcdTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a PCD task; returns its id.
 
@@ -133,18 +139,27 @@ class PcdTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_PCD, task_id, locals())
+        return await self._update_task(
+            PCD,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_sequential_pcd_task(self, task_id: str) -> SequentialPcdTask:
         """Find a single sequential PCD task by id."""
-        return typing.cast(SequentialPcdTask, await self._find_task(_SEQUENTIAL_PCD, task_id))
+        return await self._find_task(SEQUENTIAL_PCD, task_id)
 
     async def find_sequential_pcd_task_by_name(
         self, project: str, task_name: str
     ) -> SequentialPcdTask | None:
         """The first sequential PCD task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_SEQUENTIAL_PCD, project, task_name)
-        return typing.cast("SequentialPcdTask | None", task)
+        return await self._find_task_by_name(SEQUENTIAL_PCD, project, task_name)
 
     async def get_sequential_pcd_tasks(
         self,
@@ -162,8 +177,17 @@ class PcdTasksMixin(TasksBase):
         of), ``task_name``.
         :meth:`iter_sequential_pcd_tasks` walks every page.
         """
-        return typing.cast(
-            "list[SequentialPcdTask]", await self._get_tasks(_SEQUENTIAL_PCD, locals())
+        return await self._get_tasks(
+            SEQUENTIAL_PCD,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_sequential_pcd_tasks(
@@ -178,8 +202,15 @@ class PcdTasksMixin(TasksBase):
 
         10 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[SequentialPcdTask]", self._iter_tasks(_SEQUENTIAL_PCD, locals())
+        return self._iter_tasks(
+            SEQUENTIAL_PCD,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_sequential_pcd_task(
@@ -193,19 +224,7 @@ class PcdTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a sequential PCD task; returns the new task's id.
 
@@ -218,7 +237,19 @@ class PcdTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_SEQUENTIAL_PCD, locals())
+        return await self._create_task(
+            SEQUENTIAL_PCD,
+            project=project,
+            name=name,
+            folder_path=folder_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_sequential_pcd_task(
         self,
@@ -229,19 +260,7 @@ class PcdTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a sequential PCD task; returns its id.
 
@@ -250,4 +269,14 @@ class PcdTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_SEQUENTIAL_PCD, task_id, locals())
+        return await self._update_task(
+            SEQUENTIAL_PCD,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )

@@ -1,7 +1,7 @@
 """FastLabel: Text and text classification tasks (6.1.7, 6.1.8).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import TEXT, TEXT_CLASSIFICATION
 from ._mechanism import TasksBase
 from ._models import ClassificationTask, Priority, TextTask
 
 __all__ = ["TextTasksMixin"]
-
-_TEXT = KINDS["text"]
-_TEXT_CLASSIFICATION = KINDS["text_classification"]
 
 
 class TextTasksMixin(TasksBase):
@@ -26,12 +25,11 @@ class TextTasksMixin(TasksBase):
 
     async def find_text_task(self, task_id: str) -> TextTask:
         """Find a single text task by id."""
-        return typing.cast(TextTask, await self._find_task(_TEXT, task_id))
+        return await self._find_task(TEXT, task_id)
 
     async def find_text_task_by_name(self, project: str, task_name: str) -> TextTask | None:
         """The first text task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_TEXT, project, task_name)
-        return typing.cast("TextTask | None", task)
+        return await self._find_task_by_name(TEXT, project, task_name)
 
     async def get_text_tasks(
         self,
@@ -49,7 +47,18 @@ class TextTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_text_tasks` walks every page.
         """
-        return typing.cast("list[TextTask]", await self._get_tasks(_TEXT, locals()))
+        return await self._get_tasks(
+            TEXT,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_text_tasks(
         self,
@@ -63,7 +72,16 @@ class TextTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[TextTask]", self._iter_tasks(_TEXT, locals()))
+        return self._iter_tasks(
+            TEXT,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_text_task(
         self,
@@ -76,19 +94,7 @@ class TextTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a text task; returns the new task's id.
 
@@ -101,7 +107,19 @@ class TextTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_TEXT, locals())
+        return await self._create_task(
+            TEXT,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_text_task(
         self,
@@ -112,19 +130,7 @@ class TextTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a text task; returns its id.
 
@@ -133,18 +139,27 @@ class TextTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_TEXT, task_id, locals())
+        return await self._update_task(
+            TEXT,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_text_classification_task(self, task_id: str) -> ClassificationTask:
         """Find a single text classification task by id."""
-        return typing.cast(ClassificationTask, await self._find_task(_TEXT_CLASSIFICATION, task_id))
+        return await self._find_task(TEXT_CLASSIFICATION, task_id)
 
     async def find_text_classification_task_by_name(
         self, project: str, task_name: str
     ) -> ClassificationTask | None:
         """The first text classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_TEXT_CLASSIFICATION, project, task_name)
-        return typing.cast("ClassificationTask | None", task)
+        return await self._find_task_by_name(TEXT_CLASSIFICATION, project, task_name)
 
     async def get_text_classification_tasks(
         self,
@@ -162,8 +177,17 @@ class TextTasksMixin(TasksBase):
         (any of), ``task_name``.
         :meth:`iter_text_classification_tasks` walks every page.
         """
-        return typing.cast(
-            "list[ClassificationTask]", await self._get_tasks(_TEXT_CLASSIFICATION, locals())
+        return await self._get_tasks(
+            TEXT_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_text_classification_tasks(
@@ -178,8 +202,15 @@ class TextTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[ClassificationTask]", self._iter_tasks(_TEXT_CLASSIFICATION, locals())
+        return self._iter_tasks(
+            TEXT_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_text_classification_task(
@@ -192,19 +223,7 @@ class TextTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a text classification task; returns the new task's id.
 
@@ -216,7 +235,18 @@ class TextTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_TEXT_CLASSIFICATION, locals())
+        return await self._create_task(
+            TEXT_CLASSIFICATION,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def update_text_classification_task(
         self,
@@ -226,19 +256,7 @@ class TextTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a text classification task; returns its id.
 
@@ -247,4 +265,13 @@ class TextTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_TEXT_CLASSIFICATION, task_id, locals())
+        return await self._update_task(
+            TEXT_CLASSIFICATION,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )

@@ -1,7 +1,7 @@
 """FastLabel: Video, video classification and multi-modal tasks (6.1.5, 6.1.6, 6.1.11).
 
-Thin entries: each method hands its arguments (``locals()``, by their official
-names) and its task kind to the mechanism in :mod:`._tasks`.
+Thin entries: each method hands its arguments, by name, and its task kind to the
+mechanism in :mod:`._mechanism`, which maps each official parameter to its wire field.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ...._types import NOT_GIVEN, NotGiven
-from ._kinds import KINDS
+from typing_extensions import Unpack
+
+from ._assignees import Assignees
+from ._kinds import MULTI_MODAL_VIDEO_AUDIO, VIDEO, VIDEO_CLASSIFICATION
 from ._mechanism import TasksBase
 from ._models import (
     ClassificationTask,
@@ -23,22 +25,17 @@ from ._models import (
 
 __all__ = ["VideoTasksMixin"]
 
-_MULTI_MODAL_VIDEO_AUDIO = KINDS["multi_modal_video_audio"]
-_VIDEO = KINDS["video"]
-_VIDEO_CLASSIFICATION = KINDS["video_classification"]
-
 
 class VideoTasksMixin(TasksBase):
     """Video, video classification and multi-modal tasks (6.1.5, 6.1.6, 6.1.11)."""
 
     async def find_video_task(self, task_id: str) -> VideoTask:
         """Find a single video task by id."""
-        return typing.cast(VideoTask, await self._find_task(_VIDEO, task_id))
+        return await self._find_task(VIDEO, task_id)
 
     async def find_video_task_by_name(self, project: str, task_name: str) -> VideoTask | None:
         """The first video task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_VIDEO, project, task_name)
-        return typing.cast("VideoTask | None", task)
+        return await self._find_task_by_name(VIDEO, project, task_name)
 
     async def get_video_tasks(
         self,
@@ -56,7 +53,18 @@ class VideoTasksMixin(TasksBase):
         ``task_name``.
         :meth:`iter_video_tasks` walks every page.
         """
-        return typing.cast("list[VideoTask]", await self._get_tasks(_VIDEO, locals()))
+        return await self._get_tasks(
+            VIDEO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
+        )
 
     def iter_video_tasks(
         self,
@@ -70,7 +78,16 @@ class VideoTasksMixin(TasksBase):
 
         10 per request, each task exactly once.
         """
-        return typing.cast("AsyncIterator[VideoTask]", self._iter_tasks(_VIDEO, locals()))
+        return self._iter_tasks(
+            VIDEO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+        )
 
     async def create_video_task(
         self,
@@ -83,19 +100,7 @@ class VideoTasksMixin(TasksBase):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a video task; returns the new task's id.
 
@@ -109,7 +114,19 @@ class VideoTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_VIDEO, locals())
+        return await self._create_task(
+            VIDEO,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            annotations=annotations,
+            tags=tags,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def update_video_task(
         self,
@@ -120,19 +137,7 @@ class VideoTasksMixin(TasksBase):
         tags: Sequence[str] | None = None,
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a video task; returns its id.
 
@@ -141,7 +146,17 @@ class VideoTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_VIDEO, task_id, locals())
+        return await self._update_task(
+            VIDEO,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            tags=tags,
+            annotations=annotations,
+            metadatas=metadatas,
+            **assignees,
+        )
 
     async def find_integrated_video_task_by_prefix(
         self, project: str, prefix: str
@@ -151,16 +166,13 @@ class VideoTasksMixin(TasksBase):
 
     async def find_video_classification_task(self, task_id: str) -> ClassificationTask:
         """Find a single video classification task by id."""
-        return typing.cast(
-            ClassificationTask, await self._find_task(_VIDEO_CLASSIFICATION, task_id)
-        )
+        return await self._find_task(VIDEO_CLASSIFICATION, task_id)
 
     async def find_video_classification_task_by_name(
         self, project: str, task_name: str
     ) -> ClassificationTask | None:
         """The first video classification task the ``taskName`` filter returns, or None."""
-        task = await self._find_task_by_name(_VIDEO_CLASSIFICATION, project, task_name)
-        return typing.cast("ClassificationTask | None", task)
+        return await self._find_task_by_name(VIDEO_CLASSIFICATION, project, task_name)
 
     async def get_video_classification_tasks(
         self,
@@ -178,8 +190,17 @@ class VideoTasksMixin(TasksBase):
         (any of), ``task_name``.
         :meth:`iter_video_classification_tasks` walks every page.
         """
-        return typing.cast(
-            "list[ClassificationTask]", await self._get_tasks(_VIDEO_CLASSIFICATION, locals())
+        return await self._get_tasks(
+            VIDEO_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_video_classification_tasks(
@@ -194,8 +215,15 @@ class VideoTasksMixin(TasksBase):
 
         1000 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[ClassificationTask]", self._iter_tasks(_VIDEO_CLASSIFICATION, locals())
+        return self._iter_tasks(
+            VIDEO_CLASSIFICATION,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
 
     async def create_video_classification_task(
@@ -208,19 +236,7 @@ class VideoTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Create a video classification task; returns the new task's id.
 
@@ -233,7 +249,18 @@ class VideoTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._create_task(_VIDEO_CLASSIFICATION, locals())
+        return await self._create_task(
+            VIDEO_CLASSIFICATION,
+            project=project,
+            name=name,
+            file_path=file_path,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def update_video_classification_task(
         self,
@@ -243,19 +270,7 @@ class VideoTasksMixin(TasksBase):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        *,
-        assignee: str | NotGiven | None = NOT_GIVEN,
-        reviewer: str | NotGiven | None = NOT_GIVEN,
-        approver: str | NotGiven | None = NOT_GIVEN,
-        external_assignee: str | NotGiven | None = NOT_GIVEN,
-        external_reviewer: str | NotGiven | None = NOT_GIVEN,
-        external_approver: str | NotGiven | None = NOT_GIVEN,
-        workflow_1_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_2_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_3_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_4_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_5_user: str | NotGiven | None = NOT_GIVEN,
-        workflow_6_user: str | NotGiven | None = NOT_GIVEN,
+        **assignees: Unpack[Assignees],
     ) -> str:
         """Update a video classification task; returns its id.
 
@@ -265,13 +280,20 @@ class VideoTasksMixin(TasksBase):
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
         """
-        return await self._update_task(_VIDEO_CLASSIFICATION, task_id, locals())
+        return await self._update_task(
+            VIDEO_CLASSIFICATION,
+            task_id,
+            status=status,
+            external_status=external_status,
+            priority=priority,
+            attributes=attributes,
+            tags=tags,
+            **assignees,
+        )
 
     async def find_multi_modal_video_audio_task(self, task_id: str) -> MultiModalVideoAudioTask:
         """Find a single multi modal video audio task by id."""
-        return typing.cast(
-            MultiModalVideoAudioTask, await self._find_task(_MULTI_MODAL_VIDEO_AUDIO, task_id)
-        )
+        return await self._find_task(MULTI_MODAL_VIDEO_AUDIO, task_id)
 
     async def get_multi_modal_video_audio_tasks(
         self,
@@ -289,9 +311,17 @@ class VideoTasksMixin(TasksBase):
         ``tags`` (any of), ``task_name``.
         :meth:`iter_multi_modal_video_audio_tasks` walks every page.
         """
-        return typing.cast(
-            "list[MultiModalVideoAudioTask]",
-            await self._get_tasks(_MULTI_MODAL_VIDEO_AUDIO, locals()),
+        return await self._get_tasks(
+            MULTI_MODAL_VIDEO_AUDIO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
+            offset,
+            limit,
         )
 
     def iter_multi_modal_video_audio_tasks(
@@ -306,7 +336,13 @@ class VideoTasksMixin(TasksBase):
 
         10 per request, each task exactly once.
         """
-        return typing.cast(
-            "AsyncIterator[MultiModalVideoAudioTask]",
-            self._iter_tasks(_MULTI_MODAL_VIDEO_AUDIO, locals()),
+        return self._iter_tasks(
+            MULTI_MODAL_VIDEO_AUDIO,
+            project,
+            {
+                "status": status,
+                "external_status": external_status,
+                "tags": tags,
+                "task_name": task_name,
+            },
         )
