@@ -123,6 +123,12 @@ TARGETS: list[Target] = [
         "labelkit._providers.scale._sync",
     ),
     Target(
+        "labelkit._providers.scale._v2",
+        "AsyncScaleV2",
+        "ScaleV2",
+        "labelkit._providers.scale._sync",
+    ),
+    Target(
         "labelkit._providers.fastlabel._client",
         "AsyncFastLabel",
         "FastLabel",

@@ -29,6 +29,7 @@ from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
+from ._v2 import redirected
 
 __all__ = ["DEFAULT_POLL", "QueryValue", "new_unique_id"]
 
@@ -190,6 +191,9 @@ class _ScaleBase(AsyncAPIClient):
         self, response: HttpResponse, method: str, url: str, retries: int
     ) -> APIStatusError:
         error = super()._status_error(response, method, url, retries)
+        if 300 <= response.status < 400 and "location" in response.headers:
+            # The v2 response_url answers 302: its Location is the result, never followed.
+            return redirected(error, response.headers["location"], response.url)
         if response.status == 402:
             return NotEnabledError(
                 error.message,

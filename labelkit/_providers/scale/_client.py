@@ -19,6 +19,7 @@ from ._batches import _BatchesMixin
 from ._listing import _ListingMixin
 from ._task_types import _TaskTypesMixin
 from ._tasks import _TasksMixin
+from ._v2_client import _V2Mixin
 
 __all__ = ["DEFAULT_RETRY", "AsyncScale"]
 
@@ -29,8 +30,10 @@ DEFAULT_RETRY = RetryPolicy(
 )
 
 
-class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _AccountMixin):
-    """Async client for Scale's v1 API, with the official SDK's method names.
+class AsyncScale(
+    _TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _AccountMixin, _V2Mixin
+):
+    """Async client for Scale's v1 and v2 APIs, with the official SDK's method names.
 
     ``api_key`` (``live_...`` or ``test_...``; the key selects live or test
     mode) is sent as HTTP Basic auth username with an empty password. It
@@ -47,7 +50,10 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
     2xx accepted, ``true``/``false`` in query strings, and the key never in
     logs, reprs or errors. ``auto_unique_id=True`` gives every task create
     without a ``unique_id`` a random one, so that every create is retry-safe.
-    Scale documents no rate limit, so none is applied unless ``rate_limit=``
+    The v2 ("GenAI") API is :attr:`v2` (``client.v2.get_task(task_id=...)``)
+    and :meth:`v2_get_tasks`; it goes to the same host + ``/v2`` with
+    ``Authorization: Bearer <api key>``, so one ``base_url`` points both at a
+    test server. Scale documents no rate limit, so none is applied unless ``rate_limit=``
     is given. ``poll`` is the default policy of :meth:`wait_task`.
 
     Usage::
@@ -103,6 +109,7 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
         token = base64.b64encode(f"{api_key}:".encode()).decode("ascii")
         self._poll = poll
         self._auto_unique_id = auto_unique_id
+        self._v2_key = api_key
         super().__init__(
             credential=api_key,
             auth_headers={"Authorization": f"Basic {token}"},
@@ -119,7 +126,8 @@ class AsyncScale(_TasksMixin, _TaskTypesMixin, _ListingMixin, _BatchesMixin, _Ac
             app=app,
             default_headers=default_headers,
         )
-        self._add_secrets(token)
+        self._add_secrets(token, f"Bearer {api_key}")
+        self._bind_resources()
 
 
 def _host(url: str) -> str:

@@ -64,6 +64,7 @@ from ._emulator_state import (
     task_json,
 )
 from ._emulator_tasks import TaskRules, list_tasks, new_task_fields, read_json
+from ._emulator_v2 import add_v2_routes, bearer_key
 
 __all__ = [
     "DEFAULT_CALLBACK_AUTH_KEY",
@@ -139,6 +140,7 @@ class ScaleEmulator(EmulatorApp):
         self._seq = itertools.count(1)
         self._add_task_routes()
         add_resource_routes(self)
+        self.v2 = add_v2_routes(self)  # the /v2 routes on the same state (_emulator_v2)
 
     # -- framework hooks ----------------------------------------------------------------
 
@@ -151,7 +153,9 @@ class ScaleEmulator(EmulatorApp):
         await super().__call__(scope, receive, send)
 
     def check_auth(self, request: Request) -> str | None:
-        """The API key of a Basic ``key:`` header, if it is one of ``api_keys``."""
+        """The API key of a Basic ``key:`` header (or a v2 Bearer), if it is one of ``api_keys``."""
+        if (key := bearer_key(self, request)) is not None:
+            return key
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "basic":
             return None
