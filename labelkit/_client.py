@@ -3,7 +3,20 @@
 :class:`AsyncAPIClient` owns the connection pool, timeouts, the shared rate
 limiter, retries, error mapping and logging. A provider subclass only knows
 its endpoints and models: it calls :meth:`AsyncAPIClient._request` (or
-``_request_json``) and never re-implements any of these mechanisms.
+``_request_json``) and never re-implements any of these mechanisms. The
+retry loop lives in :mod:`labelkit._retrying`, redaction and error
+construction in :mod:`labelkit._error_mapping`; both are bases of
+:class:`AsyncAPIClient`.
+
+Provider API
+------------
+A provider (``labelkit/_providers/<name>/``) imports only public names, and
+only from these core modules: ``_bulk``, ``_client``, ``_config``,
+``_confined``, ``_emulator``, ``_errors``, ``_files``, ``_http``,
+``_journal``, ``_models``, ``_pagination``, ``_paths``, ``_poll``,
+``_ratelimit`` and ``_types``. Of the client's underscore members it uses
+only those listed in :class:`AsyncAPIClient`'s docstring; every other one
+is the core's own. ``tests/test_provider_api.py`` enforces both.
 """
 
 from __future__ import annotations
@@ -67,13 +80,14 @@ class AsyncAPIClient(RetryingClient):
     :meth:`_add_secrets`, and redacts anything it raises itself with
     :meth:`_redact`.
 
-    The provider API (everything else here is the core's own): sending
-    :meth:`_request`, :meth:`_request_json` (``parse=``), :meth:`_read_json`,
-    :meth:`_stream` (a signed-URL download); hooks :meth:`_prepare_attempt`
-    (per attempt, e.g. signing), :meth:`_check_envelope` (an error inside a
-    2xx), :meth:`_error_details` and :meth:`_status_error` (error shapes),
-    :meth:`_bind_resources`; helpers :meth:`_absolute_url`,
-    :meth:`_add_secrets`, :meth:`_redact`, and ``_poll``.
+    The provider API (every other underscore member, here or on a base, is
+    the core's own): sending :meth:`_request`, :meth:`_request_json`
+    (``parse=``), :meth:`_read_json`, :meth:`_stream` (a signed-URL
+    download); hooks :meth:`_prepare_attempt` (per attempt, e.g. signing),
+    :meth:`_check_envelope` (an error inside a 2xx), :meth:`_error_details`
+    and :meth:`_status_error` (error shapes), :meth:`_bind_resources`;
+    helpers :meth:`_absolute_url`, :meth:`_add_secrets`, :meth:`_redact`,
+    and ``_poll``.
     """
 
     provider: typing.ClassVar[str] = ""
