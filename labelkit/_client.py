@@ -3,22 +3,31 @@
 :class:`AsyncAPIClient` owns the connection pool, timeouts, the shared rate
 limiter, retries, error mapping and logging. A provider subclass only knows
 its endpoints and models: it calls :meth:`AsyncAPIClient._request` (or
-``_request_json``) and never re-implements any of these mechanisms.
+``_request_json``) and never re-implements any of these mechanisms. The
+retry loop lives in :mod:`labelkit._retrying`, redaction and error
+construction in :mod:`labelkit._error_mapping`; both are bases of
+:class:`AsyncAPIClient`.
+
+Provider API
+------------
+A provider (``labelkit/_providers/<name>/``) imports only public names, and
+only from these core modules: ``_bulk``, ``_client``, ``_config``,
+``_confined``, ``_emulator``, ``_errors``, ``_files``, ``_http``,
+``_journal``, ``_models``, ``_pagination``, ``_paths``, ``_poll``,
+``_ratelimit`` and ``_types``. Of the client's underscore members it uses
+only those listed in :class:`AsyncAPIClient`'s docstring; every other one
+is the core's own. ``tests/test_provider_api.py`` enforces both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json as jsonlib
 import os
 import ssl
-import time
 import typing
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
-import anyio
 import attrs
 
 from . import _errors as errors
@@ -27,44 +36,35 @@ from ._config import PollPolicy, RateLimit, RetryPolicy, Timeout
 from ._files import MultipartBody
 from ._http import (
     AsyncTransport,
-    HttpRequest,
     HttpResponse,
     HttpSession,
     QueryParams,
-    StreamedResponse,
-    TransportError,
 )
 from ._journal import Journal
-from ._logging import CallRecord, SecretRedactor, emit, recording, redact_text, redact_url
+from ._logging import SecretRedactor, redact_url
 from ._models import ResponseValidationError
 from ._pipeline import (
     IDEMPOTENT_METHODS,
     UNREAD,
-    Call,
     EnvelopeError,
     StreamedBody,
-    build_call,
     json_body,
-    request_id,
-    str_or_none,
-    try_json_body,
 )
 from ._ratelimit import Limiter, shared_limiter
-from ._retry import backoff, parse_retry_after, safe_to_resend_status
+from ._retrying import RetryingClient
 from ._types import NOT_GIVEN, NotGiven
 
 __all__ = ["AsyncAPIClient", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
-ValueT = typing.TypeVar("ValueT")
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 
 _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 
 
-class AsyncAPIClient:
+class AsyncAPIClient(RetryingClient):
     """Base of every async provider client (not used directly).
 
     Subclasses set ``provider``, ``default_base_url``, ``base_url_env`` and
@@ -80,13 +80,14 @@ class AsyncAPIClient:
     :meth:`_add_secrets`, and redacts anything it raises itself with
     :meth:`_redact`.
 
-    The provider API (everything else here is the core's own): sending
-    :meth:`_request`, :meth:`_request_json` (``parse=``), :meth:`_read_json`,
-    :meth:`_stream` (a signed-URL download); hooks :meth:`_prepare_attempt`
-    (per attempt, e.g. signing), :meth:`_check_envelope` (an error inside a
-    2xx), :meth:`_error_details` and :meth:`_status_error` (error shapes),
-    :meth:`_bind_resources`; helpers :meth:`_absolute_url`,
-    :meth:`_add_secrets`, :meth:`_redact`, and ``_poll``.
+    The provider API (every other underscore member, here or on a base, is
+    the core's own): sending :meth:`_request`, :meth:`_request_json`
+    (``parse=``), :meth:`_read_json`, :meth:`_stream` (a signed-URL
+    download); hooks :meth:`_prepare_attempt` (per attempt, e.g. signing),
+    :meth:`_check_envelope` (an error inside a 2xx), :meth:`_error_details`
+    and :meth:`_status_error` (error shapes), :meth:`_bind_resources`;
+    helpers :meth:`_absolute_url`, :meth:`_add_secrets`, :meth:`_redact`,
+    and ``_poll``.
     """
 
     provider: typing.ClassVar[str] = ""
@@ -248,54 +249,11 @@ class AsyncAPIClient:
         :meth:`with_options` copy, so a copy's resources use the copy.
         """
 
-    def _add_secrets(self, *secrets: str | None) -> None:
-        """Redact ``secrets`` too (and their encodings) from everything this client raises.
-
-        The one hook for a provider's derived credentials: a Basic token, an
-        OAuth consumer key and secret, a JWT it mints. Empty values are ignored.
-        """
-        self._redactor.add(*secrets)
-
-    def _redact(self, value: ValueT) -> ValueT:
-        """``value`` (text, or dicts/lists/tuples of it) without any secret this client knows."""
-        return self._redactor.value(value)
-
     def _absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The absolute URL a request to ``path`` goes to (e.g. to sign it)."""
         return self._session.absolute_url(path, params)
 
-    def _prepare_attempt(self, request: HttpRequest, context: typing.Any) -> HttpRequest:
-        """The request to send on this attempt; called before every attempt, retries included.
-
-        Runs once the rate-limit slot is held, right before sending, so a
-        signature made here (an OAuth nonce and timestamp) is fresh on every
-        attempt. ``context`` is what the provider passed as ``_request(context=...)``.
-        """
-        return request
-
-    def _check_envelope(self, response: HttpResponse, body: typing.Any) -> EnvelopeError | None:
-        """An error a provider's API reports inside a 2xx ``response`` with JSON ``body``, or None.
-
-        The call then goes through the same retry decision and error types as
-        a real status; only called when a provider overrides it (the body is
-        then parsed once, here, and reused by ``_request_json``).
-        """
-        return None
-
     async def _request(
-        self,
-        method: str,
-        path: str,
-        **kwargs: typing.Any,
-    ) -> HttpResponse:
-        """Send a request with retries, the rate limiter and the call deadline.
-
-        Keywords as :meth:`_send`.
-        """
-        response, _ = await self._send(method, path, **kwargs)
-        return response
-
-    async def _send(
         self,
         method: str,
         path: str,
@@ -310,22 +268,14 @@ class AsyncAPIClient:
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         context: object = None,
-    ) -> tuple[HttpResponse, typing.Any]:
-        """Send a request; the 2xx response and its JSON body if already parsed (else ``UNREAD``).
+    ) -> HttpResponse:
+        """Send a request with retries, the rate limiter and the call deadline.
 
-        At most one of ``json``, ``form``, ``multipart`` and ``streamed`` is the
-        body. ``idempotent`` defaults by method (GET, PUT, DELETE... yes; POST,
-        PATCH no). A non-idempotent request is re-sent only when it provably
-        never reached the server, or was rejected before processing (408,
-        425, 429); a failure after it may have been processed raises
-        :class:`~labelkit.AmbiguousResultError`. Pass ``idempotent=True`` for a
-        create protected by an idempotency key. ``context`` is handed to
-        :meth:`_prepare_attempt` on every attempt.
+        Keywords as :meth:`_send`.
         """
-        call = build_call(
+        response, _ = await self._send(
             method,
             path,
-            base_headers=self._headers,
             params=params,
             json=json,
             form=form,
@@ -333,264 +283,11 @@ class AsyncAPIClient:
             streamed=streamed,
             headers=headers,
             idempotent=idempotent,
-            limits=self._timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout),
-            retries_allowed=(
-                self._retry.max_retries if isinstance(max_retries, NotGiven) else max_retries
-            ),
+            timeout=timeout,
+            max_retries=max_retries,
             context=context,
-            started=time.monotonic(),
         )
-        while True:
-            outcome = await self._attempt(call)
-            status_error: errors.APIStatusError | None = None
-            if isinstance(outcome, HttpResponse):
-                body = UNREAD
-                if 200 <= outcome.status < 300:
-                    if not self._checks_envelope:
-                        self._record_success(call, outcome)
-                        return outcome, body
-                    body = try_json_body(outcome)
-                    envelope = None if body is UNREAD else self._check_envelope(outcome, body)
-                    if envelope is None:
-                        self._record_success(call, outcome)
-                        return outcome, body
-                    status_error = self._envelope_error(call, outcome, envelope, body)
-                else:
-                    status_error = self._status_error(
-                        outcome, call.method, self._call_url(call), call.retries
-                    )
-            wait = self._should_retry(call, outcome, status_error)
-            if wait is not None:
-                await anyio.sleep(wait)
-                call.retries += 1
-                continue
-            self._raise_failure(call, outcome, status_error)
-
-    async def _attempt(self, call: Call) -> HttpResponse | TransportError:
-        """One attempt: the in-flight cap, a rate-limit slot, the deadline, the send."""
-        # A rate-limit slot is taken only once a connection can be had:
-        # a slot granted to a request that then queues in the pool is
-        # spent at the wrong time, and the server counts arrivals.
-        async with self._session.in_flight:
-            slot = await self._limiter.hold() if self._limiter is not None else None
-            now = anyio.current_time()
-            limits = call.limits
-            if call.deadline is None and limits.total is not None:
-                call.deadline = now + limits.total
-            deadline = call.deadline
-            budget = None if deadline is None else deadline - now
-            outcome: HttpResponse | TransportError
-            if budget is not None and budget <= 0:
-                outcome = TransportError(
-                    "overall deadline exceeded", kind="deadline_timeout", sent=False
-                )
-            else:
-                request = call.request
-                if self._prepares_attempts:
-                    request = self._prepare_attempt(request, call.context)
-                with anyio.CancelScope(
-                    deadline=deadline if deadline is not None else float("inf")
-                ) as scope:
-                    try:
-                        outcome = await self._session.send(
-                            request,
-                            limits,
-                            budget=budget,
-                            on_write=None if slot is None else slot.commit,
-                        )
-                    except TransportError as exc:
-                        outcome = exc
-                if scope.cancelled_caught:
-                    outcome = TransportError(
-                        f"overall deadline of {limits.total}s exceeded",
-                        kind="deadline_timeout",
-                        sent=True,
-                    )
-            if slot is not None:
-                # Transports without httpcore's trace (in-process, mocks) never
-                # reported the write: date the start now, or free it if unsent.
-                if isinstance(outcome, TransportError) and not outcome.sent:
-                    slot.release()
-                else:
-                    slot.commit()
-        return outcome
-
-    def _should_retry(
-        self,
-        call: Call,
-        outcome: HttpResponse | TransportError,
-        status_error: errors.APIStatusError | None,
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None: the call fails now.
-
-        A failed send is re-sent if the request is idempotent or provably
-        never left; a status (real, or from an envelope) if it is one of the
-        policy's ``retry_statuses`` and safe to re-send, its Retry-After is
-        within ``max_retry_after``. Either way only while retries are left
-        and the wait ends before the call's deadline. A 429's Retry-After
-        pauses everyone sharing the rate limiter.
-        """
-        policy = self._retry
-        if isinstance(outcome, TransportError):
-            if not (call.safe or not outcome.sent) or call.retries >= call.retries_allowed:
-                return None
-            wait = backoff(policy, call.retries)
-            return wait if call.fits(wait) else None
-        assert status_error is not None
-        status = status_error.status
-        retry_after = parse_retry_after(outcome.headers)
-        if status == 429 and retry_after is not None and self._limiter is not None:
-            # Everyone sharing this credential backs off together.
-            self._limiter.pause_for(min(retry_after, policy.max_retry_after))
-        if (
-            status not in policy.retry_statuses
-            or not (call.safe or safe_to_resend_status(status))
-            or call.retries >= call.retries_allowed
-        ):
-            return None
-        if retry_after is not None and retry_after > policy.max_retry_after:
-            return None
-        wait = retry_after if retry_after is not None else backoff(policy, call.retries)
-        return wait if call.fits(wait) else None
-
-    def _raise_failure(
-        self,
-        call: Call,
-        outcome: HttpResponse | TransportError,
-        status_error: errors.APIStatusError | None,
-    ) -> typing.NoReturn:
-        """Raise the error a failed call ends with (ambiguous when it may have taken effect)."""
-        url = self._call_url(call)
-        if isinstance(outcome, TransportError):
-            error = self._connection_error(outcome, call.method, url, call.retries)
-            if not (call.safe or not outcome.sent):
-                raise self._record_failure(
-                    call, self._ambiguous(error, call.method, url)
-                ) from error
-            raise self._record_failure(call, error) from outcome
-        assert status_error is not None
-        status = status_error.status
-        if status in self._retry.retry_statuses and not (
-            call.safe or safe_to_resend_status(status)
-        ):
-            raise self._record_failure(
-                call, self._ambiguous(status_error, call.method, url), outcome.status
-            ) from status_error
-        raise self._record_failure(call, status_error, outcome.status)
-
-    def _call_url(self, call: Call) -> str:
-        # Built only for errors and logs: httpx builds a whole request for it.
-        if call.shown_url is None:
-            call.shown_url = self._redact(
-                redact_url(self._session.absolute_url(call.path, call.params))
-            )
-        return call.shown_url
-
-    def _record_success(self, call: Call, response: HttpResponse) -> None:
-        if recording():
-            emit(
-                CallRecord(
-                    call.method,
-                    self._call_url(call),
-                    response.status,
-                    call.retries,
-                    time.monotonic() - call.started,
-                    request_id(response),
-                )
-            )
-
-    def _record_failure(
-        self, call: Call, exc: errors.LabelkitError, status: int | None = None
-    ) -> errors.LabelkitError:
-        emit(
-            CallRecord(
-                call.method,
-                self._call_url(call),
-                status,
-                call.retries,
-                time.monotonic() - call.started,
-                getattr(exc, "request_id", None),
-                type(exc).__name__,
-            )
-        )
-        return exc
-
-    @contextlib.asynccontextmanager
-    async def _stream(
-        self,
-        method: str,
-        url: str,
-        *,
-        shown_url: str | None = None,
-        omit_headers: Collection[str] = ("Authorization", "Content-Type"),
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncIterator[StreamedResponse]:
-        """Open ``url`` (e.g. a signed storage URL) and hand back the response before its body.
-
-        For downloads off the API host: no rate-limit slot is taken (the in-flight
-        cap is) and ``omit_headers`` (by default the API's credential) are not
-        sent. Failures before the body are retried as for any idempotent
-        call; a non-2xx answer raises the status's :class:`~labelkit.APIStatusError`
-        (its body cut to 500 bytes), a failed send :class:`~labelkit.APIConnectionError`.
-        ``shown_url`` is the URL errors show (default: ``url`` without its
-        query, the credential of a signed URL); per-phase timeouts apply,
-        the overall one does not (a large body may take longer). A broken
-        body read raises :class:`~labelkit._http.TransportError`, mapped here too.
-        """
-        shown = shown_url if shown_url is not None else _without_query(url)
-        call = build_call(
-            method,
-            url,
-            base_headers={},
-            params=None,
-            json=NOT_GIVEN,
-            form=None,
-            multipart=None,
-            streamed=None,
-            headers=None,
-            idempotent=None,
-            limits=self._timeout,
-            retries_allowed=(
-                self._retry.max_retries if isinstance(max_retries, NotGiven) else max_retries
-            ),
-            context=None,
-            started=time.monotonic(),
-        )
-        call.shown_url = self._redact(shown)
-        secrets = (url,)
-        while True:
-            try:
-                async with self._session.in_flight:
-                    async with self._session.open_stream(
-                        call.request, call.limits, omit_headers=omit_headers
-                    ) as response:
-                        if 200 <= response.status < 300:
-                            try:
-                                yield response
-                            except TransportError as exc:
-                                raise self._connection_error(
-                                    exc, call.method, call.shown_url, call.retries
-                                ) from exc
-                            return
-                        snippet = await _head(response, 500)
-                        read = HttpResponse(
-                            response.status,
-                            response.headers,
-                            redact_text(snippet.decode("utf-8", "replace"), secrets).encode(),
-                            call.shown_url,
-                            0.0,
-                        )
-                        outcome: HttpResponse | TransportError = read
-                        status_error: errors.APIStatusError | None = self._status_error(
-                            read, call.method, call.shown_url, call.retries
-                        )
-            except TransportError as exc:
-                outcome, status_error = exc, None
-            wait = self._should_retry(call, outcome, status_error)
-            if wait is None:
-                self._raise_failure(call, outcome, status_error)
-            await anyio.sleep(wait)
-            call.retries += 1
+        return response
 
     @typing.overload
     async def _request_json(
@@ -658,114 +355,3 @@ class AsyncAPIClient:
                 method=method,
                 url=url,
             ) from exc
-
-    def _error_details(self, body: object) -> tuple[str | None, str | None]:
-        """``(code, message)`` from an error body; providers override for their shape."""
-        if isinstance(body, Mapping):
-            err = body.get("error", body.get("errors"))
-            if isinstance(err, list) and err:
-                err = err[0]
-            if isinstance(err, Mapping):
-                code = err.get("code") or err.get("type") or body.get("code")
-                message = err.get("message") or err.get("detail") or body.get("message")
-                return str_or_none(code), str_or_none(message)
-            if isinstance(err, str):
-                return str_or_none(body.get("code")), err
-            return str_or_none(body.get("code")), str_or_none(
-                body.get("message") or body.get("detail") or body.get("msg")
-            )
-        return None, None
-
-    def _status_error(
-        self, response: HttpResponse, method: str, url: str, retries: int
-    ) -> errors.APIStatusError:
-        """The error a non-2xx ``response`` raises (providers may refine it)."""
-        body: object
-        try:
-            body = jsonlib.loads(response.content) if response.content.strip() else None
-        except ValueError:
-            body = response.text
-        return self._make_status_error(
-            response, response.status, None, body, method, url, retries, None
-        )
-
-    def _envelope_error(
-        self, call: Call, response: HttpResponse, envelope: EnvelopeError, body: object
-    ) -> errors.APIStatusError:
-        return self._make_status_error(
-            response,
-            envelope.status,
-            envelope.cls,
-            body,
-            call.method,
-            self._call_url(call),
-            call.retries,
-            envelope.message,
-        )
-
-    def _make_status_error(
-        self,
-        response: HttpResponse,
-        status: int,
-        cls: type[errors.APIStatusError] | None,
-        body: object,
-        method: str,
-        url: str,
-        retries: int,
-        fallback: str | None,
-    ) -> errors.APIStatusError:
-        # Redacted before anything reads it: some servers echo the Authorization header.
-        body = self._redact(body)
-        code, message = self._error_details(body)
-        if message is None:
-            if fallback is not None:
-                message = fallback
-            else:
-                snippet = body.strip()[:200] if isinstance(body, str) else ""
-                message = response.reason + (f": {snippet}" if snippet else "")
-        cls = cls or errors.status_error_class(status)
-        kwargs: dict[str, typing.Any] = dict(
-            status=status,
-            code=self._redact(code),
-            request_id=self._redact(request_id(response)),
-            body=body,
-            method=method,
-            url=url,
-            retries_taken=retries,
-        )
-        if issubclass(cls, errors.RateLimitError):
-            kwargs["retry_after"] = parse_retry_after(response.headers)
-        return cls(self._redact(message), **kwargs)
-
-    def _connection_error(
-        self, error: TransportError, method: str, url: str, retries: int
-    ) -> errors.APIConnectionError:
-        cls = errors.APITimeoutError if error.is_timeout else errors.APIConnectionError
-        message = self._redact(f"{error.kind.replace('_', ' ')}: {error}")
-        return cls(message, method=method, url=url, retries_taken=retries, sent=error.sent)
-
-    @staticmethod
-    def _ambiguous(error: errors.APIError, method: str, url: str) -> errors.AmbiguousResultError:
-        return errors.AmbiguousResultError(
-            f"{method} {url} may or may not have taken effect ({error}); "
-            "it was not re-sent, look the object up before creating it again",
-            error=error,
-            method=method,
-            url=url,
-        )
-
-
-def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-async def _head(response: StreamedResponse, limit: int) -> bytes:
-    """Up to ``limit`` bytes of a streamed body (for an error message)."""
-    snippet = b""
-    async with contextlib.aclosing(response.aiter_bytes()) as chunks:
-        async for chunk in chunks:
-            snippet += chunk
-            if len(snippet) >= limit:
-                break
-    return snippet[:limit]

@@ -1,7 +1,7 @@
 """Retry decisions: what is retryable, how long to wait, and when a retry is unsafe.
 
 Pure functions over :class:`~labelkit.RetryPolicy`; the request loop in
-:mod:`labelkit._client` applies them.
+:mod:`labelkit._retrying` applies them.
 """
 
 from __future__ import annotations

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import ast
-import builtins
-import copy
 import importlib
 import inspect
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ._annotations import AnnotationWriter, Source
 from ._source import (
     CodegenError,
     Import,
     Module,
     bracketed,
     decorators,
-    double_quotes,
     import_lines,
     last_name,
     member_key,
@@ -57,15 +55,6 @@ _DOC_FIRST_LINE = (
     (r"\basync\b", "sync"),
 )
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
-_BUILTINS = frozenset(dir(builtins))
-
-
-class _Source(NamedTuple):
-    """A class of the async class's MRO, and the type arguments its subclass gives it."""
-
-    module: Module
-    node: ast.ClassDef
-    types: Mapping[str, tuple[ast.expr, _Source]]
 
 
 class _Return(NamedTuple):
@@ -75,8 +64,10 @@ class _Return(NamedTuple):
     twin: str | None = None
 
 
-class ModuleWriter:
+class ModuleWriter(AnnotationWriter):
     """Collects sync classes (:meth:`add_class`) and their imports, then writes the module."""
+
+    twins: Mapping[str, Twin]
 
     def __init__(
         self,
@@ -95,50 +86,6 @@ class ModuleWriter:
 
     # names and imports
 
-    def add(self, imp: Import) -> None:
-        previous = self.imports.get(imp.bound)
-        if previous is not None:
-            if previous._replace(type_checking=False) != imp._replace(type_checking=False):
-                raise CodegenError(f"{imp.bound!r} is bound to both {previous} and {imp}")
-            if not previous.type_checking:
-                return
-        self.imports[imp.bound] = imp
-
-    def use(self, name: str, source: _Source, runtime: bool, where: str, strict: bool) -> None:
-        if name in self.twins:
-            raise CodegenError(f"{where}: {name} is only supported as the whole return type")
-        imp = source.module.bindings.get(name)
-        if imp is not None:
-            self.add(imp._replace(type_checking=imp.type_checking and not runtime))
-        elif strict and name not in _BUILTINS:
-            raise CodegenError(f"{where}: {name!r} is not bound at the top of {source.module.name}")
-
-    def expr(
-        self, node: ast.expr, source: _Source, where: str, *, runtime: bool, strict: bool = True
-    ) -> str:
-        """Source text of an annotation or default; records the names it needs."""
-        done: set[int] = set()
-        if source.types:  # a generic base: its type parameters become the subclass's arguments
-            node = _Substitute(self, source, where, runtime, done).visit(copy.deepcopy(node))
-        todo: list[ast.AST] = [node]
-        while todo:
-            item = todo.pop()
-            if id(item) in done:
-                continue
-            if isinstance(item, ast.Name):
-                self.use(item.id, source, runtime, where, strict)
-            elif isinstance(item, ast.Constant) and isinstance(item.value, str) and not runtime:
-                try:  # a quoted forward reference, or some string in Annotated[...]
-                    ref = ast.parse(item.value.strip(), mode="eval").body
-                except SyntaxError:
-                    continue
-                self.expr(ref, source, where, runtime=False, strict=False)
-            elif isinstance(item, ast.Subscript) and last_name(item.value) == "Literal":
-                todo.append(item.value)  # Literal["x"] holds values, not forward references
-            else:
-                todo.extend(ast.iter_child_nodes(item))
-        return double_quotes(ast.unparse(node))
-
     def module_named(self, name: str) -> Module:
         if name not in self.modules:
             self.modules[name] = Module(name)
@@ -153,15 +100,15 @@ class ModuleWriter:
 
     # reading the async class
 
-    def classes(self) -> list[_Source]:
+    def classes(self) -> list[Source]:
         """The async class and its bases defined in scope, in MRO order."""
-        found: dict[type, _Source] = {}
-        todo: list[tuple[type, str, Mapping[str, tuple[ast.expr, _Source]]]] = []
+        found: dict[type, Source] = {}
+        todo: list[tuple[type, str, Mapping[str, tuple[ast.expr, Source]]]] = []
         todo.append((self.cls, self.source_module, {}))
         while todo:
             klass, home, types = todo.pop()
             module = self.module_named(home)
-            found[klass] = source = _Source(module, module.classdef(klass.__name__), types)
+            found[klass] = source = Source(module, module.classdef(klass.__name__), types)
             for base in source.node.bases:
                 name, args = subscript_parts(base)
                 defined = self.defining_module(name, home) if name else None
@@ -190,16 +137,16 @@ class ModuleWriter:
             home, name = imp.module, imp.name
         return None
 
-    def members(self, classes: list[_Source]) -> tuple[
-        tuple[_Source, _Function] | None,
-        list[tuple[_Source, ast.AnnAssign, list[str]]],
-        list[tuple[_Source, list[_Function]]],
+    def members(self, classes: list[Source]) -> tuple[
+        tuple[Source, _Function] | None,
+        list[tuple[Source, ast.AnnAssign, list[str]]],
+        list[tuple[Source, list[_Function]]],
     ]:  # fmt: skip
         """``__init__``, annotated attributes and public methods; a subclass's win."""
         seen: set[str] = set()
-        init: tuple[_Source, _Function] | None = None
-        attributes: list[tuple[_Source, ast.AnnAssign, list[str]]] = []
-        methods: list[tuple[_Source, list[_Function]]] = []
+        init: tuple[Source, _Function] | None = None
+        attributes: list[tuple[Source, ast.AnnAssign, list[str]]] = []
+        methods: list[tuple[Source, list[_Function]]] = []
         for source in classes:
             groups: dict[str, list[_Function]] = {}
             body = source.node.body
@@ -225,7 +172,7 @@ class ModuleWriter:
 
     # signatures
 
-    def params(self, func: _Function, source: _Source, skip_first: bool) -> list[str]:
+    def params(self, func: _Function, source: Source, skip_first: bool) -> list[str]:
         """The parameter list as written, minus the annotation of ``self``/``cls``."""
         a, where = func.args, f"{source.node.name}.{func.name}"
         positional = [*a.posonlyargs, *a.args]
@@ -269,7 +216,7 @@ class ModuleWriter:
             out.append(f"**{a.kwarg.arg}")
         return out
 
-    def returns(self, func: _Function, source: _Source, awaited: bool, generator: bool) -> _Return:
+    def returns(self, func: _Function, source: Source, awaited: bool, generator: bool) -> _Return:
         """The sync return annotation, and how the body bridges the result."""
         where = f"{source.node.name}.{func.name}"
         node = func.returns
@@ -303,7 +250,7 @@ class ModuleWriter:
 
     # members
 
-    def reject_async_class(self, node: ast.expr, source: _Source, where: str) -> None:
+    def reject_async_class(self, node: ast.expr, source: Source, where: str) -> None:
         """Sync users must never be handed an object with coroutine methods."""
         name = node.id if isinstance(node, ast.Name) else None
         found = self.defining_module(name, source.module.name) if name else None
@@ -314,7 +261,7 @@ class ModuleWriter:
         ):
             raise CodegenError(f"{where}: {name} has async methods: add a Target for it")
 
-    def attribute(self, source: _Source, node: ast.AnnAssign, doc: list[str]) -> list[str]:
+    def attribute(self, source: Source, node: ast.AnnAssign, doc: list[str]) -> list[str]:
         """An annotated attribute: a resource becomes a sync resource, anything else a property."""
         assert isinstance(node.target, ast.Name)
         name, annotation = node.target.id, node.annotation
@@ -343,7 +290,7 @@ class ModuleWriter:
             f"        return self._async.{name}",
         ]
 
-    def member(self, source: _Source, nodes: list[_Function]) -> list[str]:
+    def member(self, source: Source, nodes: list[_Function]) -> list[str]:
         name, where = nodes[0].name, f"{source.node.name}.{nodes[0].name}"
         if name == "close":
             raise CodegenError(f"{where}: clashes with SyncClient.close()")
@@ -414,7 +361,7 @@ class ModuleWriter:
             return [*call, f"{indent}return {wrapper}({var})"]
         return bracketed(f"{indent}{keep}_portal.{runner}", [target, *args], "")
 
-    def init(self, init: tuple[_Source, _Function] | None) -> list[str]:
+    def init(self, init: tuple[Source, _Function] | None) -> list[str]:
         params, args, doc = ["self"], [self.async_class], []
         if init is not None:
             source, func = init
@@ -495,25 +442,3 @@ class ModuleWriter:
         for *_, class_lines in self.written:
             lines += ["", "", *class_lines]
         return "\n".join(lines) + "\n"
-
-
-class _Substitute(ast.NodeTransformer):
-    """Replaces a generic base's type parameters by the subclass's type arguments."""
-
-    def __init__(
-        self, writer: ModuleWriter, source: _Source, where: str, runtime: bool, done: set[int]
-    ) -> None:
-        self.writer = writer
-        self.source = source
-        self.where = where
-        self.runtime = runtime
-        self.done = done  # the replacements, already resolved in their own module
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        if node.id not in self.source.types:
-            return node
-        arg, arg_source = self.source.types[node.id]
-        text = self.writer.expr(arg, arg_source, self.where, runtime=self.runtime)
-        rendered = ast.Name(id=text)  # unparse() writes the id as it is
-        self.done.add(id(rendered))
-        return rendered

@@ -91,7 +91,8 @@ class FastLabelBase(AsyncAPIClient):
             default_headers={"Content-Type": "application/json", **(default_headers or {})},
             **common,
         )
-        self._storage_options = common
+        # The storage client redacts the same token from its errors.
+        self._storage_options = {**common, "credential": access_token}
         self._storage: _StorageClient | None = None
 
     async def aclose(self) -> None:
@@ -106,7 +107,6 @@ class FastLabelBase(AsyncAPIClient):
         """The client for signed storage URLs: no Authorization header, no API rate limit."""
         if self._storage is None:
             self._storage = _StorageClient(
-                credential=self._credential,
                 auth_headers={},
                 base_url=self.base_url,
                 rate_limit=None,

@@ -45,12 +45,14 @@ from ..._emulator import (
     EmulatorApp,
     EmulatorConfig,
     HTTPError,
+    Receive,
     Request,
     Response,
+    Scope,
+    Send,
     json_response,
     register_emulator,
 )
-from ..._emulator._messages import Receive, Scope, Send
 from ._emulator_callbacks import CallbackAttempt, CallbackDeliverer
 from ._emulator_resources import add_resource_routes
 from ._emulator_responses import task_response
