@@ -41,6 +41,7 @@ CORE_MODULES = frozenset(
         "_paths",
         "_poll",
         "_ratelimit",
+        "_signatures",
         "_types",
     }
 )
