@@ -20,7 +20,7 @@ from labelkit._version import __version__
 
 PREFIX = "/api/v2/products/api/operations"
 AUTH = {"Authorization": "Bearer test-token"}
-REPO = Path(labelkit._cli.__file__).resolve().parents[1]
+REPO = Path(labelkit._cli.__file__).resolve().parents[2]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,18 +23,18 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._bulk import BulkRun, Outcome, OutcomeStatus, bulk
-from ._config import RateLimit
-from ._errors import (
+from .._bulk import BulkRun, Outcome, OutcomeStatus, bulk
+from .._config import RateLimit
+from .._errors import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
     LabelkitError,
     PermissionDeniedError,
 )
-from ._journal import Journal
-from ._logging import SecretRedactor, record_calls, redact_known
-from ._progress import ProgressDisplay, format_duration, format_rate_limit, ticking
+from .._journal import Journal
+from .._logging import SecretRedactor, record_calls, redact_known
+from ._display import ProgressDisplay, format_duration, format_rate_limit, ticking
 
 __all__ = [
     "Item",

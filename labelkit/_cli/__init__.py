@@ -18,16 +18,16 @@ from typing import Any
 
 import anyio
 
-from ._config import RateLimit
-from ._convert._command import add_convert_command
-from ._emulator import (
+from .._config import RateLimit
+from .._emulator import (
     EmulatorApp,
     EmulatorConfig,
     available_emulators,
     create_emulator,
     serve,
 )
-from ._version import __version__
+from .._version import __version__
+from ._convert import add_convert_command
 
 __all__ = ["build_parser", "main"]
 
@@ -181,8 +181,8 @@ def _add_demo_command(subparsers: Any) -> None:
 
 
 def _add_job_commands(subparsers: Any) -> None:
-    from ._cli_recognize import add_analyze_command, add_recognize_command
-    from ._cli_upload import add_upload_command
+    from ._recognize import add_analyze_command, add_recognize_command
+    from ._upload import add_upload_command
 
     add_upload_command(subparsers)
     add_recognize_command(subparsers)

@@ -20,7 +20,10 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._cli_jobs import (
+from .._errors import AmbiguousResultError, ConflictError, LabelkitError
+from .._journal import Journal
+from .._types import NOT_GIVEN
+from ._job import (
     Item,
     JobContext,
     UsageError,
@@ -31,9 +34,6 @@ from ._cli_jobs import (
     run_command,
     walk_files,
 )
-from ._errors import AmbiguousResultError, ConflictError, LabelkitError
-from ._journal import Journal
-from ._types import NOT_GIVEN
 
 __all__ = ["TASK_TYPES", "add_fastlabel_parser"]
 
@@ -95,8 +95,8 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
-    from ._providers.fastlabel._base import DEFAULT_RATE_LIMIT
-    from ._providers.fastlabel._task_kinds import KINDS
+    from .._providers.fastlabel._base import DEFAULT_RATE_LIMIT
+    from .._providers.fastlabel._task_kinds import KINDS
 
     kind = KINDS[args.type]
     root = Path(args.dir)
@@ -151,7 +151,7 @@ async def _send(
     items: list[Item[_File]],
     token: str,
 ) -> int:
-    from ._providers.fastlabel import AsyncFastLabel
+    from .._providers.fastlabel import AsyncFastLabel
 
     project: str = args.project
     counts = {"resolved": 0, "existing": 0}

@@ -15,8 +15,10 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._bulk import Outcome
-from ._cli_jobs import (
+from .._bulk import Outcome
+from .._journal import Journal
+from .._types import NOT_GIVEN
+from ._job import (
     Item,
     JobContext,
     UsageError,
@@ -27,8 +29,6 @@ from ._cli_jobs import (
     run_command,
     walk_files,
 )
-from ._journal import Journal
-from ._types import NOT_GIVEN
 
 __all__ = ["add_analyze_command", "add_recognize_command"]
 
@@ -138,7 +138,7 @@ def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
 async def _recognize(
     ctx: JobContext, args: argparse.Namespace, root: Path, items: list[Item[Path]], key: str
 ) -> int:
-    from ._providers.cloudsight import AsyncCloudSight, ImageJob
+    from .._providers.cloudsight import AsyncCloudSight, ImageJob
 
     async with AsyncCloudSight(
         key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
@@ -216,7 +216,7 @@ class _Batch:
 
 def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``analyze redflag`` with parsed ``args``; returns the exit status."""
-    from ._providers.redflag._models import ANALYSIS_TYPES
+    from .._providers.redflag._models import ANALYSIS_TYPES
 
     analyses: tuple[str, ...] | None = None
     if args.analyses:
@@ -272,8 +272,8 @@ async def _analyze(
     analyses: tuple[str, ...] | None,
     token: str,
 ) -> int:
-    from ._providers.redflag import AsyncRedFlag
-    from ._providers.redflag._models import Operation
+    from .._providers.redflag import AsyncRedFlag
+    from .._providers.redflag._models import Operation
 
     async with AsyncRedFlag(
         token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
-from ._errors import AmbiguousResultError, LabelkitError, NotFoundError
-from ._types import NOT_GIVEN
+from .._errors import AmbiguousResultError, LabelkitError, NotFoundError
+from .._types import NOT_GIVEN
+from ._job import Item, JobContext, UsageError, add_job_options, credential, run_command
 
 __all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
 
@@ -104,7 +104,7 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
 
 
 async def _send(ctx: JobContext, args: argparse.Namespace, items: list[Item[str]], key: str) -> int:
-    from ._providers.datawow import AsyncDatawow
+    from .._providers.datawow import AsyncDatawow
 
     product: str = args.product
     async with AsyncDatawow(
