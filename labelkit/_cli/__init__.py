@@ -18,7 +18,6 @@ from typing import Any
 
 import anyio
 
-from .._config import RateLimit
 from .._emulator import (
     EmulatorApp,
     EmulatorConfig,
@@ -28,20 +27,9 @@ from .._emulator import (
 )
 from .._version import __version__
 from ._convert import add_convert_command
+from ._options import rate_limit_arg
 
 __all__ = ["build_parser", "main"]
-
-
-def _rate_limit(text: str) -> RateLimit:
-    calls, sep, seconds = text.partition("/")
-    try:
-        if not sep:
-            raise ValueError
-        return RateLimit(int(calls), float(seconds))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected CALLS/SECONDS such as 300/5, got {text!r}"
-        ) from None
 
 
 def _fraction(text: str) -> float:
@@ -82,7 +70,7 @@ def _add_emulate_command(subparsers: Any) -> None:
     parser.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS")
     parser.add_argument(
         "--rate-limit",
-        type=_rate_limit,
+        type=rate_limit_arg,
         default=None,
         metavar="CALLS/SECONDS",
         help="per-credential limit answered with 429, e.g. 300/5",

@@ -17,18 +17,17 @@ import attrs
 
 from .._bulk import Outcome
 from .._journal import Journal
-from .._types import NOT_GIVEN
 from ._job import (
     Item,
     JobContext,
     UsageError,
-    add_job_options,
     check_file,
     credential,
     human_size,
     run_command,
     walk_files,
 )
+from ._options import add_job_options
 
 __all__ = ["add_analyze_command", "add_recognize_command"]
 
@@ -140,9 +139,7 @@ async def _recognize(
 ) -> int:
     from .._providers.cloudsight import AsyncCloudSight, ImageJob
 
-    async with AsyncCloudSight(
-        key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
-    ) as client:
+    async with AsyncCloudSight(key, base_url=args.base_url, rate_limit=ctx.limiter(key)) as client:
 
         async def submit(item: Item[Path]) -> ImageJob:
             return await client.image_request(item.payload, locale=args.locale)
@@ -251,6 +248,8 @@ def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
         items: list[Item[Path]] = []
         for path in paths:
             name = path.as_posix()
+            if not ctx.mine(name):
+                continue
             reason = check_file(
                 path, extensions=tuple(REDFLAG_KINDS), max_bytes=None, what="RedFlag uploads"
             )
@@ -275,9 +274,7 @@ async def _analyze(
     from .._providers.redflag import AsyncRedFlag
     from .._providers.redflag._models import Operation
 
-    async with AsyncRedFlag(
-        token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
-    ) as client:
+    async with AsyncRedFlag(token, base_url=args.base_url, rate_limit=ctx.limiter(token)) as client:
 
         async def upload(item: Item[Path]) -> int:
             return await client.upload_file(item.payload)
@@ -366,6 +363,8 @@ def _checked(
     items: list[Item[Path]] = []
     for path in files:
         name = path.relative_to(root).as_posix()
+        if not ctx.mine(name):
+            continue
         reason = check_file(path, extensions=types, max_bytes=None, what=what)
         if reason is not None:
             ctx.reject(name, reason)

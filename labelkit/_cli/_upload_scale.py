@@ -19,8 +19,8 @@ from pathlib import Path
 import anyio
 import attrs
 
-from .._types import NOT_GIVEN
-from ._job import Item, JobContext, UsageError, add_job_options, credential, run_command
+from ._job import Item, JobContext, UsageError, credential, run_command
+from ._options import add_job_options
 
 __all__ = ["add_scale_parser"]
 
@@ -95,6 +95,8 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
                 )
                 continue
             seen[unique_id] = number
+            if not ctx.mine(unique_id):
+                continue
             items.append(Item(unique_id, _Task(number, params)))
         if not items and not ctx.rejected:
             raise UsageError(f"no tasks in {source} (expected one JSON object per line)")
@@ -137,7 +139,7 @@ async def _send(
     from .._providers.scale import AsyncScale, Task
 
     async with AsyncScale(
-        api_key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+        api_key, base_url=args.base_url, rate_limit=ctx.limiter(api_key)
     ) as client:
 
         async def call(item: Item[_Task]) -> Task:
