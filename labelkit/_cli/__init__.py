@@ -10,134 +10,15 @@ parsed arguments and returning the exit status.
 from __future__ import annotations
 
 import argparse
-import functools
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import anyio
-
-from .._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    available_emulators,
-    create_emulator,
-    serve,
-)
 from .._version import __version__
 from ._convert import add_convert_command
-from ._options import rate_limit_arg
+from ._emulate import add_emulate_command, fraction
 
 __all__ = ["build_parser", "main"]
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
-    return value
-
-
-def _add_emulate_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "emulate",
-        help="run a provider emulator as a local HTTP server",
-        description=(
-            "Run a stateful fake of a provider's API on a local port until Ctrl-C. "
-            "Prints one line with the base URL. Test credentials: FastLabel and RedFlag "
-            "'test-token'; Scale 'live_emulator_0000000000000000'; Datawow 'test-choice' "
-            "(and the other test-<product> keys); CloudSight 'test-key'."
-        ),
-    )
-    parser.add_argument("provider", nargs="?", help="provider name (see --list)")
-    parser.add_argument("--list", action="store_true", help="list the available emulators")
-    parser.add_argument("--host", default="127.0.0.1", help="IP address to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
-    parser.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS")
-    parser.add_argument(
-        "--rate-limit",
-        type=rate_limit_arg,
-        default=None,
-        metavar="CALLS/SECONDS",
-        help="per-credential limit answered with 429, e.g. 300/5",
-    )
-    parser.add_argument("--error-rate", type=_fraction, default=0.0, metavar="F")
-    parser.add_argument("--drop-rate", type=_fraction, default=0.0, metavar="F")
-    parser.add_argument("--slow-rate", type=_fraction, default=0.0, metavar="F")
-    parser.add_argument("--slow-delay", type=_seconds, default=2.0, metavar="SECONDS")
-    parser.add_argument(
-        "--processing-time",
-        type=_seconds,
-        default=1.5,
-        metavar="SECONDS",
-        help="how long a job takes to finish (default 1.5)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
-    parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
-    parser.set_defaults(handler=_run_emulate)
-
-
-def _run_emulate(args: argparse.Namespace) -> int:
-    if args.list:
-        for name in available_emulators():
-            print(name)
-        return 0
-    if not args.provider:
-        print("labelkit emulate: give a provider name, or --list", file=sys.stderr)
-        return 2
-    config = EmulatorConfig(
-        latency=args.latency,
-        rate_limit=args.rate_limit,
-        error_rate=args.error_rate,
-        drop_rate=args.drop_rate,
-        slow_rate=args.slow_rate,
-        slow_delay=args.slow_delay,
-        seed=args.seed,
-        processing_time=args.processing_time,
-    )
-    try:
-        app = create_emulator(args.provider, config=config)
-    except ValueError as exc:
-        print(f"labelkit emulate: {exc}", file=sys.stderr)
-        return 2
-    try:
-        anyio.run(_serve_until_signal, app, args.host, args.port, backend=args.backend)
-    except KeyboardInterrupt:
-        pass
-    except OSError as exc:  # e.g. the port is taken
-        print(f"labelkit emulate: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-async def _serve_until_signal(app: EmulatorApp, host: str, port: int) -> None:
-    async with anyio.create_task_group() as task_group:
-        bound = await task_group.start(functools.partial(serve, app, host=host, port=port))
-        url = f"http://[{host}]:{bound}" if ":" in host else f"http://{host}:{bound}"
-        if sys.platform == "win32":  # no signal receivers there; Ctrl-C raises instead
-            print(f"{app.name} emulator listening on {url}", flush=True)
-            await anyio.sleep_forever()
-        # Install the handlers before announcing the URL, so that a SIGTERM sent as
-        # soon as the line is read still stops the server cleanly.
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            print(f"{app.name} emulator listening on {url}", flush=True)
-            async for _ in signals:
-                break
-        task_group.cancel_scope.cancel()
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -160,7 +41,7 @@ def _add_demo_command(subparsers: Any) -> None:
     parser.add_argument("--quick", action="store_true", help="a small dataset (seconds)")
     parser.add_argument(
         "--drop-rate",
-        type=_fraction,
+        type=fraction,
         default=0.01,
         metavar="F",
         help="fraction of FastLabel creates whose connection drops after the server stored them",
@@ -178,7 +59,7 @@ def _add_job_commands(subparsers: Any) -> None:
 
 
 _COMMANDS: list[Callable[[Any], None]] = [
-    _add_emulate_command,
+    add_emulate_command,
     _add_demo_command,
     _add_job_commands,
     add_convert_command,
