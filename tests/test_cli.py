@@ -108,7 +108,7 @@ def test_emulate_prints_a_ready_base_url_credential_and_env_lines() -> None:
     command = [sys.executable, "-m", "labelkit", "emulate", "fastlabel", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
     try:
-        lines = [_read_line(process) for _ in range(6)]
+        lines = [_read_line(process, timeout=60) for _ in range(6)]
         exported = dict(
             line.strip().removeprefix("export ").split("=", 1)
             for line in lines
