@@ -95,6 +95,23 @@ class RateLimit:
     )
     extra: tuple[RateLimit, ...] = ()
 
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        """``"100/5"`` (100 calls per 5 seconds); ``"10000/600+20/1"`` adds extra windows.
+
+        Raises :class:`ValueError` saying what is expected.
+        """
+        limits: list[RateLimit] = []
+        for part in text.split("+"):
+            calls, sep, seconds = part.strip().partition("/")
+            try:
+                if not sep:
+                    raise ValueError(part)
+                limits.append(cls(int(calls), float(seconds)))
+            except (TypeError, ValueError):
+                raise ValueError(f"expected CALLS/SECONDS such as 100/5, got {text!r}") from None
+        return attrs.evolve(limits[0], extra=tuple(limits[1:])) if len(limits) > 1 else limits[0]
+
     def windows(self) -> tuple[tuple[int, float], ...]:
         """Every ``(calls, effective_period)`` pair this limit enforces."""
         own = ((self.calls, self.period * (1.0 + self.margin)),)

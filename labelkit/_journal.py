@@ -21,7 +21,7 @@ import functools
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TypeVar
 
@@ -142,6 +142,14 @@ class Journal:
         """
         error = redact_known(error)
         await self._run(lambda store: store.finish(key, JournalState.AMBIGUOUS, None, error))
+
+    async def rename(self, renames: Mapping[str, str]) -> None:
+        """Re-key entries ``{old: new}`` in one transaction, e.g. to migrate a journal.
+
+        An entry whose new key is already in the journal keeps its old key.
+        """
+        pairs = list(renames.items())
+        await self._run(lambda store: store.rename(pairs))
 
     # -- keys ------------------------------------------------------------------------------
 

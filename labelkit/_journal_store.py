@@ -46,6 +46,7 @@ _SENT = (
     "VALUES (?, 'sent', 1, ?, ?) ON CONFLICT (key) DO UPDATE SET "
     "state = 'sent', error = NULL, attempts = attempts + 1, updated_at = excluded.updated_at"
 )
+_RENAME = "UPDATE OR IGNORE items SET key = ? WHERE key = ?"
 _FINISH = (
     "INSERT INTO items (key, state, remote_id, error, attempts, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET "
@@ -185,6 +186,10 @@ class JournalStore:
         """Record the end state of ``key`` (``remote_id`` is kept if not given again)."""
         now = time.time()
         self._write([_Write(_FINISH, (key, JournalState(state).value, remote_id, error, now, now))])
+
+    def rename(self, renames: Iterable[tuple[str, str]]) -> None:
+        """Re-key entries (one transaction); an old key whose new key exists is left alone."""
+        self._write([_Write(_RENAME, (new, old)) for old, new in renames])
 
     def _write(self, writes: list[_Write]) -> None:
         if not writes:

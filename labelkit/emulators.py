@@ -14,6 +14,7 @@ from ._emulator import (
     SimClock,
     available_emulators,
     create_emulator,
+    serve,
     serving,
 )
 from ._providers.cloudsight._emulator import CloudSightEmulator
@@ -35,5 +36,6 @@ __all__ = [
     "SimClock",
     "available_emulators",
     "create_emulator",
+    "serve",
     "serving",
 ]

@@ -20,7 +20,7 @@ from labelkit._version import __version__
 
 PREFIX = "/api/v2/products/api/operations"
 AUTH = {"Authorization": "Bearer test-token"}
-REPO = Path(labelkit._cli.__file__).resolve().parents[1]
+REPO = Path(labelkit._cli.__file__).resolve().parents[2]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,3 +95,34 @@ def test_emulate_runs_a_server_until_terminated(backend: str) -> None:
         assert process.stdout is not None and process.stderr is not None
         process.stdout.close()
         process.stderr.close()
+
+
+def test_emulate_prints_a_ready_base_url_credential_and_env_lines() -> None:
+    """A client configured from the printed export lines reaches the API (no 404 on /projects)."""
+    from labelkit.fastlabel import FastLabel
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "labelkit", "emulate", "fastlabel", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    try:
+        lines = [_read_line(process, timeout=60) for _ in range(6)]
+        exported = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in lines
+            if line.strip().startswith("export ")
+        )
+        assert re.search(r"base URL: +http://127\.0\.0\.1:\d+/v1/$", lines[1].rstrip()), lines
+        assert exported["FASTLABEL_ACCESS_TOKEN"] == "test-token"
+        assert exported["FASTLABEL_API_URL"].endswith("/v1/")
+        with FastLabel(
+            exported["FASTLABEL_ACCESS_TOKEN"], base_url=exported["FASTLABEL_API_URL"]
+        ) as client:
+            assert client.get_projects() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()

@@ -20,8 +20,8 @@ import pytest
 
 import labelkit
 from labelkit._cli import main
+from labelkit._cli._display import ProgressDisplay
 from labelkit._config import RateLimit
-from labelkit._progress import ProgressDisplay
 from labelkit.emulators import (
     CloudSightEmulator,
     DatawowEmulator,
@@ -341,7 +341,7 @@ def test_scale_upload_from_jsonl_resumes(tmp_path: Path) -> None:
 
 
 def test_datawow_upload_of_urls(tmp_path: Path) -> None:
-    from labelkit._cli_datawow import custom_id_for
+    from labelkit._cli._upload_datawow import custom_id_for
 
     urls = [f"https://example.com/photo{i}.jpg" for i in range(6)]
     source = tmp_path / "urls.txt"

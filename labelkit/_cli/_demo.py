@@ -29,9 +29,9 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._config import RateLimit
-from ._emulator import EmulatorConfig, EmulatorServer
-from ._progress import format_duration
+from .._config import RateLimit
+from .._emulator import EmulatorConfig, EmulatorServer
+from ._display import format_duration
 
 __all__ = ["run_demo"]
 
@@ -124,13 +124,13 @@ def run_demo(
     out: typing.TextIO = sys.stdout, *, quick: bool | None = None, drop_rate: float = 0.01
 ) -> int:
     """Run the demo; returns the process exit code (0 when every check passed)."""
-    from ._cli import main
-    from ._providers.cloudsight._emulator import DEFAULT_KEY, CloudSightEmulator
-    from ._providers.fastlabel._emulator import DEFAULT_TOKEN as FL_TOKEN
-    from ._providers.fastlabel._emulator import FastLabelEmulator
-    from ._providers.redflag._emulator import DEFAULT_TOKEN as RF_TOKEN
-    from ._providers.redflag._emulator import PREFIX as RF_PREFIX
-    from ._providers.redflag._emulator import RedFlagEmulator
+    from .._providers.cloudsight._emulator import DEFAULT_KEY, CloudSightEmulator
+    from .._providers.fastlabel._emulator import DEFAULT_TOKEN as FL_TOKEN
+    from .._providers.fastlabel._emulator import FastLabelEmulator
+    from .._providers.redflag._emulator import DEFAULT_TOKEN as RF_TOKEN
+    from .._providers.redflag._emulator import PREFIX as RF_PREFIX
+    from .._providers.redflag._emulator import RedFlagEmulator
+    from . import main
 
     if quick is None:
         quick = os.environ.get(_QUICK_ENV, "") not in ("", "0")

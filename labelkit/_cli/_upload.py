@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typing
 
-from ._cli_datawow import add_datawow_parser
-from ._cli_fastlabel import add_fastlabel_parser
-from ._cli_scale import add_scale_parser
+from ._upload_datawow import add_datawow_parser
+from ._upload_fastlabel import add_fastlabel_parser
+from ._upload_scale import add_scale_parser
 
 __all__ = ["add_upload_command"]
 

@@ -19,29 +19,30 @@ import sys
 import typing
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import attrs
 
-from ._bulk import BulkRun, Outcome, OutcomeStatus, bulk
-from ._config import RateLimit
-from ._errors import (
+from .._bulk import BulkRun, Outcome, OutcomeStatus, bulk
+from .._config import RateLimit
+from .._errors import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
     LabelkitError,
     PermissionDeniedError,
 )
-from ._journal import Journal
-from ._logging import SecretRedactor, record_calls, redact_known
-from ._progress import ProgressDisplay, format_duration, format_rate_limit, ticking
+from .._journal import Journal
+from .._logging import SecretRedactor, record_calls, redact_known
+from .._ratelimit import Limiter
+from .._types import NOT_GIVEN, NotGiven
+from ._display import ProgressDisplay, format_duration, format_rate_limit, ticking
+from ._options import shard_of
 
 __all__ = [
     "Item",
     "JobContext",
     "PhaseResult",
     "UsageError",
-    "add_job_options",
     "check_file",
     "credential",
     "describe_error",
@@ -103,32 +104,6 @@ class PhaseResult(typing.Generic[R]):
     def ok_outcomes(self) -> list[Outcome[typing.Any, R]]:
         """The ok outcomes, in input order."""
         return sorted((o for o in self.outcomes.values() if o.ok), key=lambda o: o.index)
-
-
-def add_job_options(parser: argparse.ArgumentParser, *, env: str, token_help: str) -> None:
-    """The options every bulk command takes."""
-    parser.add_argument(
-        "--concurrency", type=_positive_int, default=16, metavar="N", help="calls in flight (16)"
-    )
-    parser.add_argument(
-        "--journal",
-        metavar="PATH",
-        help="SQLite journal: re-running with it sends only what is not done yet",
-    )
-    parser.add_argument(
-        "--base-url", type=_base_url, metavar="URL", help="API root (e.g. an emulator)"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="validate and list what would be sent; send nothing"
-    )
-    parser.add_argument("--output", metavar="PATH", help="write one JSON line per item")
-    parser.add_argument("--token", metavar="TOKEN", help=f"{token_help} (default: ${env})")
-    parser.add_argument(
-        "--rate-limit",
-        type=_rate_limit,
-        metavar="CALLS/SECONDS",
-        help="client-side rate limit, e.g. 100/5 (default: the provider's documented limit)",
-    )
 
 
 def credential(token: str | None, env: str, what: str) -> str:
@@ -224,6 +199,9 @@ class JobContext:
         self._journal_path: str | None = args.journal
         self._output_path: str | None = args.output
         self._output: typing.TextIO | None = None
+        self.shard: tuple[int, int] = getattr(args, "shard", (1, 1))
+        self._rate_limit_arg: RateLimit | None = getattr(args, "rate_limit", None)
+        self._redis_url: str | None = getattr(args, "redis_url", None)
         self.rejected: list[tuple[str, str]] = []
         self.requests = 0
         self.started = 0.0
@@ -246,6 +224,26 @@ class JobContext:
                     f"cannot create --journal {self._journal_path}: no folder {folder}"
                 )
             self.journal = Journal(self._journal_path)
+
+    def mine(self, key: str) -> bool:
+        """Whether this worker's ``--shard`` owns the item ``key``."""
+        index, count = self.shard
+        return count == 1 or shard_of(key, count) == index
+
+    def limiter(self, credential: str) -> RateLimit | Limiter | NotGiven:
+        """The client's ``rate_limit=``: ``--rate-limit``, kept in Redis with ``--redis-url``."""
+        if self._redis_url is None:
+            return self._rate_limit_arg or NOT_GIVEN
+        if self.rate_limit is None:
+            raise UsageError(
+                f"--redis-url needs --rate-limit: {self.provider} documents no rate limit"
+            )
+        try:
+            from ..ratelimit import RedisStore
+        except ImportError:
+            raise UsageError("--redis-url needs redis: pip install 'labelkit[redis]'") from None
+        store = RedisStore.for_account(self._redis_url, self.provider.lower(), credential)
+        return Limiter(self.rate_limit, store=store)
 
     async def aclose(self) -> None:
         """Close the journal and the output file."""
@@ -522,32 +520,3 @@ def _note(name: str, status: OutcomeStatus, error: BaseException) -> str:
 def _allowed(limit: RateLimit, elapsed: float) -> int:
     """The most requests ``limit`` lets start in ``elapsed`` seconds (every window counts)."""
     return min(calls * (math.floor(elapsed / period) + 1) for calls, period in limit.windows())
-
-
-def _base_url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {text!r}")
-    return text
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def _rate_limit(text: str) -> RateLimit:
-    calls, sep, seconds = text.partition("/")
-    try:
-        if not sep:
-            raise ValueError
-        return RateLimit(int(calls), float(seconds))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected CALLS/SECONDS such as 100/5, got {text!r}"
-        ) from None

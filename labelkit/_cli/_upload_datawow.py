@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
-from ._errors import AmbiguousResultError, LabelkitError, NotFoundError
-from ._types import NOT_GIVEN
+from .._errors import AmbiguousResultError, LabelkitError, NotFoundError
+from ._job import Item, JobContext, UsageError, credential, run_command
+from ._options import add_job_options
 
 __all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
 
@@ -91,6 +91,8 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
                 ctx.say(f"  note: line {number} repeats {url}; it is submitted once")
                 continue
             seen.add(url)
+            if not ctx.mine(url):
+                continue
             items.append(Item(url, custom_id_for(url)))
         if not items and not ctx.rejected:
             raise UsageError(f"no image URLs in {source}")
@@ -104,12 +106,10 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
 
 
 async def _send(ctx: JobContext, args: argparse.Namespace, items: list[Item[str]], key: str) -> int:
-    from ._providers.datawow import AsyncDatawow
+    from .._providers.datawow import AsyncDatawow
 
     product: str = args.product
-    async with AsyncDatawow(
-        key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
-    ) as client:
+    async with AsyncDatawow(key, base_url=args.base_url, rate_limit=ctx.limiter(key)) as client:
         resource = getattr(client, product)
         resolved: list[str] = []
         options: dict[str, typing.Any] = {}

@@ -15,20 +15,19 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._bulk import Outcome
-from ._cli_jobs import (
+from .._bulk import Outcome
+from .._journal import Journal
+from ._job import (
     Item,
     JobContext,
     UsageError,
-    add_job_options,
     check_file,
     credential,
     human_size,
     run_command,
     walk_files,
 )
-from ._journal import Journal
-from ._types import NOT_GIVEN
+from ._options import add_job_options
 
 __all__ = ["add_analyze_command", "add_recognize_command"]
 
@@ -138,11 +137,9 @@ def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
 async def _recognize(
     ctx: JobContext, args: argparse.Namespace, root: Path, items: list[Item[Path]], key: str
 ) -> int:
-    from ._providers.cloudsight import AsyncCloudSight, ImageJob
+    from .._providers.cloudsight import AsyncCloudSight, ImageJob
 
-    async with AsyncCloudSight(
-        key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
-    ) as client:
+    async with AsyncCloudSight(key, base_url=args.base_url, rate_limit=ctx.limiter(key)) as client:
 
         async def submit(item: Item[Path]) -> ImageJob:
             return await client.image_request(item.payload, locale=args.locale)
@@ -216,7 +213,7 @@ class _Batch:
 
 def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``analyze redflag`` with parsed ``args``; returns the exit status."""
-    from ._providers.redflag._models import ANALYSIS_TYPES
+    from .._providers.redflag._models import ANALYSIS_TYPES
 
     analyses: tuple[str, ...] | None = None
     if args.analyses:
@@ -251,6 +248,8 @@ def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
         items: list[Item[Path]] = []
         for path in paths:
             name = path.as_posix()
+            if not ctx.mine(name):
+                continue
             reason = check_file(
                 path, extensions=tuple(REDFLAG_KINDS), max_bytes=None, what="RedFlag uploads"
             )
@@ -272,12 +271,10 @@ async def _analyze(
     analyses: tuple[str, ...] | None,
     token: str,
 ) -> int:
-    from ._providers.redflag import AsyncRedFlag
-    from ._providers.redflag._models import Operation
+    from .._providers.redflag import AsyncRedFlag
+    from .._providers.redflag._models import Operation
 
-    async with AsyncRedFlag(
-        token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
-    ) as client:
+    async with AsyncRedFlag(token, base_url=args.base_url, rate_limit=ctx.limiter(token)) as client:
 
         async def upload(item: Item[Path]) -> int:
             return await client.upload_file(item.payload)
@@ -366,6 +363,8 @@ def _checked(
     items: list[Item[Path]] = []
     for path in files:
         name = path.relative_to(root).as_posix()
+        if not ctx.mine(name):
+            continue
         reason = check_file(path, extensions=types, max_bytes=None, what=what)
         if reason is not None:
             ctx.reject(name, reason)

@@ -20,20 +20,18 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._cli_jobs import (
+from .._journal import Journal
+from ._job import (
     Item,
     JobContext,
     UsageError,
-    add_job_options,
     check_file,
     credential,
     human_size,
     run_command,
     walk_files,
 )
-from ._errors import AmbiguousResultError, ConflictError, LabelkitError
-from ._journal import Journal
-from ._types import NOT_GIVEN
+from ._options import add_job_options
 
 __all__ = ["TASK_TYPES", "add_fastlabel_parser"]
 
@@ -95,8 +93,8 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
-    from ._providers.fastlabel._base import DEFAULT_RATE_LIMIT
-    from ._providers.fastlabel.tasks._kinds import KINDS
+    from .._providers.fastlabel._base import DEFAULT_RATE_LIMIT
+    from .._providers.fastlabel.tasks._kinds import KINDS
 
     kind = KINDS[args.type]
     root = Path(args.dir)
@@ -120,6 +118,8 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
         used: set[str] = set()
         for path in files:
             name = path.relative_to(root).as_posix()
+            if not ctx.mine(name):
+                continue
             reason = check_file(
                 path, extensions=kind.extensions, max_bytes=kind.max_bytes, what=what
             )
@@ -151,71 +151,29 @@ async def _send(
     items: list[Item[_File]],
     token: str,
 ) -> int:
-    from ._providers.fastlabel import AsyncFastLabel
+    from ..fastlabel import AsyncFastLabel
 
     project: str = args.project
-    counts = {"resolved": 0, "existing": 0}
+    if ctx.journal is not None:
+        await migrate_journal(ctx.journal, project, kind)
     async with AsyncFastLabel(
-        token, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+        token, base_url=args.base_url, rate_limit=ctx.limiter(token)
     ) as client:
-        create = getattr(client, f"create_{kind}_task")
-
-        async def lookup(name: str) -> str | None:
-            found = await client.find_task_by_name(kind, project, name)
-            return None if found is None else found.id
-
-        async def call(item: Item[_File]) -> str:
-            resends = 0
-            lost: AmbiguousResultError | None = None
-            while True:
-                try:
-                    return str(
-                        await create(
-                            project,
-                            name=item.name,
-                            file_path=item.payload.path,
-                            **item.payload.extras,
-                        )
-                    )
-                except AmbiguousResultError as exc:
-                    lost = exc
-                except ConflictError:
-                    if lost is None and not args.skip_existing:
-                        raise
-                try:
-                    found = await lookup(item.name)
-                except LabelkitError as exc:
-                    raise (lost or exc) from exc
-                if found is not None:
-                    counts["resolved" if lost is not None else "existing"] += 1
-                    return found
-                if lost is None or resends >= _MAX_RESENDS:
-                    raise lost or ConflictError("conflict, but no task found", status=409)
-                # Not there: the request never reached the server. Names are unique in a
-                # project, so sending again cannot make a second task.
-                resends += 1
-
-        async def key(item: Item[_File]) -> str:
-            file_key = await Journal.file_key(item.payload.path, root=root)
-            return f"fastlabel:{project}:{kind}:{file_key}"
-
-        phase = await ctx.run_phase(
+        creates = [{"name": i.name, "file_path": i.payload.path, **i.payload.extras} for i in items]
+        phase = await ctx.consume(
             "upload",
-            items,
-            call,
-            key=key,
-            resolve=lambda item: lookup(item.name),
-            remote_id=lambda task_id: task_id,
-            write=lambda o: {"remote_id": o.value if o.value is not None else o.remote_id},
+            len(creates),
+            lambda: client.bulk_create(
+                kind,
+                project,
+                creates,
+                concurrency=ctx.concurrency,
+                journal=ctx.journal,
+                if_exists="return" if args.skip_existing else "error",
+            ),
+            lambda create: str(create["name"]),
+            lambda o: {"remote_id": o.value if o.value is not None else o.remote_id},
         )
-    extra = []
-    if counts["resolved"]:
-        extra.append(
-            f"{counts['resolved']} lost answer(s) resolved by looking the task up by name "
-            "(nothing created twice)"
-        )
-    if counts["existing"]:
-        extra.append(f"{counts['existing']} task(s) already existed (--skip-existing)")
     return ctx.summary(
         ok=phase.count("ok"),
         failed=phase.count("failed"),
@@ -223,8 +181,25 @@ async def _send(
         ambiguous=phase.count("ambiguous"),
         resumed=phase.resumed,
         elapsed=phase.elapsed,
-        extra=extra,
     )
+
+
+async def migrate_journal(journal: Journal, project: str, kind: str) -> None:
+    """Re-key the entries a CLI before the one-journal-format change wrote.
+
+    They were ``fastlabel:{project}:{kind}:{name}#sha256=...``; the library's
+    :meth:`~labelkit.fastlabel.AsyncFastLabel.bulk_create` keys
+    ``{kind}/{project}/{name}``. Entries of another project or type stay as
+    they are (a job never reads them).
+    """
+    prefix = f"fastlabel:{project}:{kind}:"
+    renames = {}
+    for entry in await journal.entries():
+        if entry.key.startswith(prefix):
+            name = entry.key[len(prefix) :].rpartition("#sha256=")[0]
+            renames[entry.key] = f"{kind}/{project}/{name}"
+    if renames:
+        await journal.rename(renames)
 
 
 def _load_annotations(path: str | None) -> dict[str, typing.Any]:

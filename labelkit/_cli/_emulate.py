@@ -1,10 +1,8 @@
-"""The ``labelkit`` command line.
+"""``labelkit emulate PROVIDER``: a provider emulator as a local HTTP server until Ctrl-C.
 
-``labelkit emulate <provider>`` runs a provider emulator as a real HTTP server
-in the foreground until Ctrl-C (or SIGTERM); ``labelkit emulate --list`` lists
-the providers. Each subcommand is one ``_add_<name>_command(subparsers)``
-function in ``_COMMANDS`` that sets ``handler=`` to a function taking the
-parsed arguments and returning the exit status.
+It prints the server root, then the base URL a client needs (the root plus
+the provider's API prefix, taken from the client's own default base URL), the
+credential the emulator accepts and the environment lines to paste.
 """
 
 from __future__ import annotations
@@ -13,38 +11,66 @@ import argparse
 import functools
 import signal
 import sys
-from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
-from ._config import RateLimit
-from ._convert._command import add_convert_command
-from ._emulator import (
+from ..emulators import (
     EmulatorApp,
     EmulatorConfig,
     available_emulators,
     create_emulator,
     serve,
 )
-from ._version import __version__
+from ._options import rate_limit_arg
 
-__all__ = ["build_parser", "main"]
+__all__ = ["add_emulate_command", "fraction"]
 
-
-def _rate_limit(text: str) -> RateLimit:
-    calls, sep, seconds = text.partition("/")
-    try:
-        if not sep:
-            raise ValueError
-        return RateLimit(int(calls), float(seconds))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected CALLS/SECONDS such as 300/5, got {text!r}"
-        ) from None
+#: The credential each emulator accepts, and the variables the clients read.
+_CREDENTIALS: dict[str, tuple[tuple[str, str], ...]] = {
+    "fastlabel": (("FASTLABEL_ACCESS_TOKEN", "test-token"),),
+    "scale": (("SCALE_API_KEY", "live_emulator_0000000000000000"),),
+    "datawow": (("DATAWOW_PROJECT_KEY", "test-choice"),),
+    "cloudsight": (("CLOUDSIGHT_API_KEY", "test-key"), ("CLOUDSIGHT_API_SECRET", "test-secret")),
+    "redflag": (("REDFLAG_TOKEN", "test-token"),),
+}
+_BASE_URL_ENV = {"scale": "SCALE_BASE_URL"}
 
 
-def _fraction(text: str) -> float:
+def base_url_for(provider: str, root: str) -> tuple[str, str | None]:
+    """The base URL a client of ``provider`` needs on an emulator at ``root``, and its variable."""
+    from .. import cloudsight, datawow, fastlabel, redflag, scale
+
+    clients: dict[str, Any] = {
+        "fastlabel": fastlabel.AsyncFastLabel,
+        "scale": scale.AsyncScale,
+        "datawow": datawow.AsyncDatawow,
+        "cloudsight": cloudsight.AsyncCloudSight,
+        "redflag": redflag.AsyncRedFlag,
+    }
+    client = clients.get(provider)
+    if client is None:
+        return root, None
+    path = urlsplit(client.default_base_url).path
+    env = client.base_url_env or _BASE_URL_ENV.get(provider)
+    return root.rstrip("/") + (path or ""), env
+
+
+def _announce(name: str, root: str) -> None:
+    base, env = base_url_for(name, root)
+    lines = [f"{name} emulator listening on {root}", f"  base URL:   {base}"]
+    credentials = _CREDENTIALS.get(name, ())
+    if credentials:
+        lines.append("  credential: " + ", ".join(value for _, value in credentials))
+    lines.append("  to use it from a shell:")
+    if env is not None:
+        lines.append(f"    export {env}={base}")
+    lines += [f"    export {variable}={value}" for variable, value in credentials]
+    print("\n".join(lines), flush=True)
+
+
+def fraction(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -64,7 +90,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _add_emulate_command(subparsers: Any) -> None:
+def add_emulate_command(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "emulate",
         help="run a provider emulator as a local HTTP server",
@@ -82,14 +108,14 @@ def _add_emulate_command(subparsers: Any) -> None:
     parser.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS")
     parser.add_argument(
         "--rate-limit",
-        type=_rate_limit,
+        type=rate_limit_arg,
         default=None,
         metavar="CALLS/SECONDS",
         help="per-credential limit answered with 429, e.g. 300/5",
     )
-    parser.add_argument("--error-rate", type=_fraction, default=0.0, metavar="F")
-    parser.add_argument("--drop-rate", type=_fraction, default=0.0, metavar="F")
-    parser.add_argument("--slow-rate", type=_fraction, default=0.0, metavar="F")
+    parser.add_argument("--error-rate", type=fraction, default=0.0, metavar="F")
+    parser.add_argument("--drop-rate", type=fraction, default=0.0, metavar="F")
+    parser.add_argument("--slow-rate", type=fraction, default=0.0, metavar="F")
     parser.add_argument("--slow-delay", type=_seconds, default=2.0, metavar="SECONDS")
     parser.add_argument(
         "--processing-time",
@@ -141,85 +167,12 @@ async def _serve_until_signal(app: EmulatorApp, host: str, port: int) -> None:
         bound = await task_group.start(functools.partial(serve, app, host=host, port=port))
         url = f"http://[{host}]:{bound}" if ":" in host else f"http://{host}:{bound}"
         if sys.platform == "win32":  # no signal receivers there; Ctrl-C raises instead
-            print(f"{app.name} emulator listening on {url}", flush=True)
+            _announce(app.name, url)
             await anyio.sleep_forever()
         # Install the handlers before announcing the URL, so that a SIGTERM sent as
         # soon as the line is read still stops the server cleanly.
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            print(f"{app.name} emulator listening on {url}", flush=True)
+            _announce(app.name, url)
             async for _ in signals:
                 break
         task_group.cancel_scope.cancel()
-
-
-def _run_demo(args: argparse.Namespace) -> int:
-    from ._demo import run_demo
-
-    return run_demo(quick=args.quick or None, drop_rate=args.drop_rate)
-
-
-def _add_demo_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="run real bulk jobs against local emulators (no account, no network)",
-        description=(
-            "Starts the FastLabel, CloudSight and RedFlag emulators on 127.0.0.1, generates "
-            "a sample dataset and runs the upload / recognize / analyze commands on it: a "
-            "rate-limited FastLabel bulk upload (resumed from its journal), CloudSight "
-            "recognition and a RedFlag analysis. About a minute; --quick: a few seconds."
-        ),
-    )
-    parser.add_argument("--quick", action="store_true", help="a small dataset (seconds)")
-    parser.add_argument(
-        "--drop-rate",
-        type=_fraction,
-        default=0.01,
-        metavar="F",
-        help="fraction of FastLabel creates whose connection drops after the server stored them",
-    )
-    parser.set_defaults(handler=_run_demo)
-
-
-def _add_job_commands(subparsers: Any) -> None:
-    from ._cli_recognize import add_analyze_command, add_recognize_command
-    from ._cli_upload import add_upload_command
-
-    add_upload_command(subparsers)
-    add_recognize_command(subparsers)
-    add_analyze_command(subparsers)
-
-
-_COMMANDS: list[Callable[[Any], None]] = [
-    _add_emulate_command,
-    _add_demo_command,
-    _add_job_commands,
-    add_convert_command,
-]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``labelkit`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="labelkit",
-        description="labelkit: clients and emulators for labeling and recognition APIs.",
-    )
-    parser.add_argument("--version", action="version", version=f"labelkit {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add_command in _COMMANDS:
-        add_command(subparsers)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return 2
-    return handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

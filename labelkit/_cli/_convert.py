@@ -8,8 +8,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._convert._common import (
+    IMAGE_EXTENSIONS,
+    iter_files,
+    load_json,
+    relative_key,
+    require,
+    write_json,
+)
 from .._errors import ValidationError
-from ._common import IMAGE_EXTENSIONS, iter_files, load_json, relative_key, require, write_json
 
 __all__ = ["add_convert_command", "run_convert"]
 
@@ -104,7 +111,7 @@ def _load_tasks(path: Path, image_dir: str | None) -> list[dict[str, Any]]:
 
 
 def _convert(args: argparse.Namespace) -> str:
-    from . import (
+    from ..convert import (
         convert_coco_to_fastlabel,
         convert_labelme_to_fastlabel,
         convert_pascalvoc_to_fastlabel,

@@ -19,8 +19,8 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._cli_jobs import Item, JobContext, UsageError, add_job_options, credential, run_command
-from ._types import NOT_GIVEN
+from ._job import Item, JobContext, UsageError, credential, run_command
+from ._options import add_job_options
 
 __all__ = ["add_scale_parser"]
 
@@ -60,7 +60,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload scale`` with parsed ``args``; returns the exit status."""
-    from ._providers.scale import TaskType
+    from .._providers.scale import TaskType
 
     kind = args.type.lower()
     known = sorted(t.value for t in TaskType)
@@ -95,6 +95,8 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
                 )
                 continue
             seen[unique_id] = number
+            if not ctx.mine(unique_id):
+                continue
             items.append(Item(unique_id, _Task(number, params)))
         if not items and not ctx.rejected:
             raise UsageError(f"no tasks in {source} (expected one JSON object per line)")
@@ -134,10 +136,10 @@ def _derived_unique_id(kind: str, params: dict[str, typing.Any]) -> str:
 async def _send(
     ctx: JobContext, args: argparse.Namespace, kind: str, items: list[Item[_Task]], api_key: str
 ) -> int:
-    from ._providers.scale import AsyncScale, Task
+    from .._providers.scale import AsyncScale, Task
 
     async with AsyncScale(
-        api_key, base_url=args.base_url, rate_limit=args.rate_limit or NOT_GIVEN
+        api_key, base_url=args.base_url, rate_limit=ctx.limiter(api_key)
     ) as client:
 
         async def call(item: Item[_Task]) -> Task:

@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._config import RateLimit
-from ._logging import redact_known
+from .._config import RateLimit
+from .._logging import redact_known
 
 __all__ = ["ProgressDisplay", "format_duration", "format_rate_limit", "ticking"]
 

@@ -1,0 +1,7 @@
+"""``python -m labelkit._cli``: the ``labelkit`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

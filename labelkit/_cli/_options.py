@@ -1,0 +1,95 @@
+"""The options every bulk command takes, and their argparse types."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from urllib.parse import urlsplit
+
+from .._config import RateLimit
+
+__all__ = ["add_job_options", "rate_limit_arg", "shard_of"]
+
+
+def add_job_options(parser: argparse.ArgumentParser, *, env: str, token_help: str) -> None:
+    """The options every bulk command takes."""
+    parser.add_argument(
+        "--concurrency", type=_positive_int, default=16, metavar="N", help="calls in flight (16)"
+    )
+    parser.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="SQLite journal: re-running with it sends only what is not done yet",
+    )
+    parser.add_argument(
+        "--base-url", type=_base_url, metavar="URL", help="API root (e.g. an emulator)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="validate and list what would be sent; send nothing"
+    )
+    parser.add_argument("--output", metavar="PATH", help="write one JSON line per item")
+    parser.add_argument("--token", metavar="TOKEN", help=f"{token_help} (default: ${env})")
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit_arg,
+        metavar="CALLS/SECONDS",
+        help="client-side rate limit, e.g. 100/5 (default: the provider's documented limit)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=(1, 1),
+        metavar="I/N",
+        help="take only part I of N of the items (1/4 ... 4/4; by a stable hash of each "
+        "item's key): N workers, each with its own --journal, share one job",
+    )
+    parser.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="keep the rate limit in Redis (e.g. redis://host:6379/0), shared exactly by "
+        "every worker of the same credential (needs labelkit[redis])",
+    )
+
+
+def _base_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {text!r}")
+    return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def rate_limit_arg(text: str) -> RateLimit:
+    """An argparse type: ``--rate-limit 100/5`` (see :meth:`~labelkit.RateLimit.parse`)."""
+    try:
+        return RateLimit.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, sep, count = text.partition("/")
+    try:
+        shard = (int(index), int(count))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise argparse.ArgumentTypeError(
+            f"expected I/N with 1 <= I <= N such as 3/20, got {text!r}"
+        )
+    return shard
+
+
+def shard_of(key: str, count: int) -> int:
+    """The shard (1..``count``) that owns an item key: a stable hash, the same on every machine."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
