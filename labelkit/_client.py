@@ -37,6 +37,7 @@ from ._models import ResponseValidationError
 from ._ratelimit import Limiter, shared_limiter
 from ._retry import backoff, parse_retry_after, safe_to_resend_status
 from ._types import NOT_GIVEN, NotGiven
+from ._validate import ArgumentChecked
 
 __all__ = ["AsyncAPIClient"]
 
@@ -70,7 +71,7 @@ class StreamedBody(typing.Protocol):
     def stream(self) -> AsyncIterator[bytes]: ...
 
 
-class AsyncAPIClient:
+class AsyncAPIClient(ArgumentChecked):
     """Base of every async provider client (not used directly).
 
     Subclasses set ``provider``, ``default_base_url``, ``base_url_env`` and

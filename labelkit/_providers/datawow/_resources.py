@@ -15,6 +15,7 @@ from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
 from ..._pagination import Page, iter_pages
 from ..._types import NOT_GIVEN, NotGiven
+from ..._validate import ArgumentChecked
 from ._models import (
     POSTBACK_METHODS,
     ChoiceImage,
@@ -25,10 +26,10 @@ from ._models import (
     PhotoTagImage,
     PredictionImage,
 )
+from ._postback import Postback
 
 if typing.TYPE_CHECKING:
     from ._client import AsyncDatawow
-    from ._postback import Postback
 
 __all__ = [
     "AsyncChoices",
@@ -42,7 +43,7 @@ R = typing.TypeVar("R", bound=Image)
 _Form = dict[str, object]
 
 
-class _AsyncImages(typing.Generic[R]):
+class _AsyncImages(ArgumentChecked, typing.Generic[R]):
     """What every product shares: list, iterate, find, wait. Not used directly.
 
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).

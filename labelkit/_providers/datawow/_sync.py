@@ -16,7 +16,6 @@ import os
 import ssl
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from labelkit._bulk import Outcome
 from labelkit._client import ItemT, ResultT
@@ -33,6 +32,7 @@ from labelkit._providers.datawow._models import (
     PhotoTagImage,
     PredictionImage,
 )
+from labelkit._providers.datawow._postback import Postback
 from labelkit._providers.datawow._resources import (
     AsyncChoices,
     AsyncClosedQuestions,
@@ -44,9 +44,6 @@ from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
 from labelkit._types import NOT_GIVEN, NotGiven
-
-if TYPE_CHECKING:
-    from labelkit._providers.datawow._postback import Postback
 
 __all__ = ["Choices", "ClosedQuestions", "Datawow", "Messages", "PhotoTags", "Predictions"]
 
