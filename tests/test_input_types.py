@@ -9,6 +9,7 @@ annotations independently of labelkit's own checker.
 from __future__ import annotations
 
 import collections.abc as cabc
+import contextlib
 import enum
 import inspect
 import io
@@ -36,7 +37,12 @@ class Counter:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        return httpx.Response(500, json={})
+        # Not retried: a method that fails to reject its arguments fails fast.
+        return httpx.Response(400, json={})
+
+
+def make(client: str, counter: Counter) -> typing.Any:
+    return getattr(labelkit, client)("key", max_retries=0, transport=httpx.MockTransport(counter))
 
 
 def _unknown(annotation: object) -> bool:
@@ -150,9 +156,15 @@ def targets(client: object) -> list[object]:
     return [client, *resources]
 
 
-def cases(method: typing.Any) -> typing.Iterator[tuple[str, list[object], dict[str, object]]]:
+def cases(
+    method: typing.Any, failures: list[str], where: str
+) -> typing.Iterator[tuple[str, list[object], dict[str, object]]]:
     """(parameter, args, kwargs) with exactly one argument of a wrong type."""
-    hints = typing.get_type_hints(method)  # every annotation must resolve
+    try:
+        hints = typing.get_type_hints(method)
+    except NameError as exc:
+        failures.append(f"{where}: the annotations do not resolve: {exc}")
+        return
     params = [
         p
         for p in inspect.signature(method).parameters.values()
@@ -177,30 +189,45 @@ def cases(method: typing.Any) -> typing.Iterator[tuple[str, list[object], dict[s
             yield param.name, args, values
 
 
+def first_step(coroutine: typing.Any) -> None:
+    """Run ``coroutine`` up to its first await: a wrong argument must be rejected by then.
+
+    Not awaiting it further keeps a method that does not check (a regression)
+    from sending, retrying or polling: it fails here instead.
+    """
+    try:
+        coroutine.send(None)
+    finally:
+        with contextlib.suppress(BaseException):
+            coroutine.close()
+
+
 @pytest.mark.anyio
 async def test_every_async_method_rejects_wrong_argument_types() -> None:
     counter = Counter()
     failures: list[str] = []
     checked = 0
     for name in NAMES:
-        client = getattr(labelkit, "Async" + name)("key", transport=httpx.MockTransport(counter))
+        client = make("Async" + name, counter)
         async with client:
             for target in targets(client):
                 for method_name, method in public_methods(target):
-                    for field, args, kwargs in cases(method):
-                        where = f"{type(target).__name__}.{method_name}({field})"
+                    where = f"{type(target).__name__}.{method_name}"
+                    for field, args, kwargs in cases(method, failures, where):
                         checked += 1
                         try:
                             result = method(*args, **kwargs)
-                            if inspect.isawaitable(result):
-                                result = await result
+                            if inspect.iscoroutine(result):
+                                first_step(result)
                         except labelkit.ValidationError as exc:
                             if exc.field != field:
-                                failures.append(f"{where}: field {exc.field!r}: {exc}")
+                                failures.append(f"{where}({field}): field {exc.field!r}: {exc}")
                         except Exception as exc:
-                            failures.append(f"{where}: {type(exc).__name__}: {exc}")
+                            failures.append(f"{where}({field}): {type(exc).__name__}: {exc}")
                         else:
-                            failures.append(f"{where}: nothing raised ({type(result).__name__})")
+                            failures.append(
+                                f"{where}({field}): nothing raised ({type(result).__name__})"
+                            )
     assert failures == [], "\n".join(failures)
     assert counter.requests == []
     # Hundreds of methods, thousands of wrong arguments: the walk did walk.
@@ -212,21 +239,23 @@ def test_every_sync_method_rejects_wrong_argument_types() -> None:
     failures: list[str] = []
     checked = 0
     for name in NAMES:
-        with getattr(labelkit, name)("key", transport=httpx.MockTransport(counter)) as client:
+        with make(name, counter) as client:
             for target in targets(client):
                 for method_name, method in public_methods(target):
-                    for field, args, kwargs in cases(method):
-                        where = f"{type(target).__name__}.{method_name}({field})"
+                    where = f"{type(target).__name__}.{method_name}"
+                    for field, args, kwargs in cases(method, failures, where):
                         checked += 1
                         try:
                             result = method(*args, **kwargs)
                         except labelkit.ValidationError as exc:
                             if exc.field != field:
-                                failures.append(f"{where}: field {exc.field!r}: {exc}")
+                                failures.append(f"{where}({field}): field {exc.field!r}: {exc}")
                         except Exception as exc:
-                            failures.append(f"{where}: {type(exc).__name__}: {exc}")
+                            failures.append(f"{where}({field}): {type(exc).__name__}: {exc}")
                         else:
-                            failures.append(f"{where}: nothing raised ({type(result).__name__})")
+                            failures.append(
+                                f"{where}({field}): nothing raised ({type(result).__name__})"
+                            )
     assert failures == [], "\n".join(failures)
     assert counter.requests == []
     assert checked > 3000
@@ -235,7 +264,7 @@ def test_every_sync_method_rejects_wrong_argument_types() -> None:
 @pytest.mark.anyio
 async def test_fastlabel_metadatas_as_a_string_is_not_sent() -> None:
     counter = Counter()
-    async with labelkit.AsyncFastLabel("key", transport=httpx.MockTransport(counter)) as client:
+    async with make("AsyncFastLabel", counter) as client:
         with pytest.raises(labelkit.ValidationError) as info:
             await client.create_image_task("p", "a.jpg", "a.jpg", metadatas="x")  # type: ignore[arg-type]
     assert info.value.field == "metadatas"
@@ -246,7 +275,7 @@ async def test_fastlabel_metadatas_as_a_string_is_not_sent() -> None:
 @pytest.mark.anyio
 async def test_fastlabel_bulk_create_items_as_a_string_is_rejected_up_front() -> None:
     counter = Counter()
-    async with labelkit.AsyncFastLabel("key", transport=httpx.MockTransport(counter)) as client:
+    async with make("AsyncFastLabel", counter) as client:
         with pytest.raises(labelkit.ValidationError) as info:
             client.bulk_create("image", "p", "a.jpg")  # type: ignore[arg-type]
         assert info.value.field == "items"
@@ -259,7 +288,7 @@ async def test_fastlabel_bulk_create_items_as_a_string_is_rejected_up_front() ->
 
 def test_sync_bulk_create_items_as_a_string_is_rejected_up_front() -> None:
     counter = Counter()
-    with labelkit.FastLabel("key", transport=httpx.MockTransport(counter)) as client:
+    with make("FastLabel", counter) as client:
         with pytest.raises(labelkit.ValidationError) as info:
             client.bulk_create("image", "p", "a.jpg")  # type: ignore[arg-type]
     assert info.value.field == "items"
@@ -269,7 +298,7 @@ def test_sync_bulk_create_items_as_a_string_is_rejected_up_front() -> None:
 @pytest.mark.anyio
 async def test_list_items_of_a_wrong_type_are_named_by_index() -> None:
     counter = Counter()
-    async with labelkit.AsyncFastLabel("key", transport=httpx.MockTransport(counter)) as client:
+    async with make("AsyncFastLabel", counter) as client:
         with pytest.raises(labelkit.ValidationError) as info:
             await client.create_image_task("p", "a.jpg", "a.jpg", tags=["a", 1])  # type: ignore[list-item]
     assert info.value.field == "tags[1]"
