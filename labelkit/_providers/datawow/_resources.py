@@ -61,7 +61,7 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[R]:
@@ -69,6 +69,7 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return await self._client._list(
             self._path,
@@ -403,7 +404,9 @@ def _common(
     return form
 
 
-def _count(field: str, value: int) -> int:
+def _count(field: str, value: int | str) -> int:
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(field, f"must be an int >= 1, got {value!r}")
     return value

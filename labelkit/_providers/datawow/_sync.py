@@ -305,7 +305,7 @@ class Choices(SyncResource[AsyncChoices]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ChoiceImage]:
@@ -313,6 +313,7 @@ class Choices(SyncResource[AsyncChoices]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
@@ -429,7 +430,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ClosedQuestionImage]:
@@ -437,6 +438,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
@@ -552,7 +554,7 @@ class Messages(SyncResource[AsyncMessages]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[MessageImage]:
@@ -560,6 +562,7 @@ class Messages(SyncResource[AsyncMessages]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
@@ -675,7 +678,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PhotoTagImage]:
@@ -683,6 +686,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
@@ -798,7 +802,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         self,
         *,
         page: int = 1,
-        per_page: int = 20,
+        per_page: int | str = 20,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PredictionImage]:
@@ -806,6 +810,7 @@ class Predictions(SyncResource[AsyncPredictions]):
 
         ``page`` and ``per_page`` go in the query string (the official SDK sent
         them as a GET body; see ``list_params_as_body`` on the client).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list, page=page, per_page=per_page, timeout=timeout, max_retries=max_retries
