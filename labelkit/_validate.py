@@ -54,6 +54,10 @@ class _Spec(typing.NamedTuple):
     # ``bools``). Unions merge these into one ``isinstance`` call.
     simple: tuple[type, ...] = ()
     bools: bool = True
+    # ``X | <simple classes>`` (e.g. ``Sequence[str] | None``): the one non-simple
+    # member, checked directly once the cheap ``isinstance`` on the others fails.
+    # Stored with the simple members' classes and whether they take a bool.
+    other: tuple[_Spec, tuple[type, ...], bool] | None = None
 
 
 def _simple(classes: tuple[type, ...], wanted: str, bools: bool = True) -> _Spec:
@@ -136,7 +140,8 @@ def _union(args: tuple[object, ...]) -> _Spec | None:
             if not isinstance(value, classes) or (not bools and value.__class__ is bool):
                 typing.cast("Check", other_items)(value, field)
 
-        return _Spec(accepts_one, wanted, items_one if other_items is not None else None)
+        one = items_one if other_items is not None else None
+        return _Spec(accepts_one, wanted, one, other=(other, classes, bools))
 
     def accepts(value: object) -> bool:
         if isinstance(value, classes) and (bools or value.__class__ is not bool):
@@ -241,6 +246,19 @@ def _items_ok(spec: _Spec, value: object) -> bool:
 
 def _check(spec: _Spec) -> Check:
     accepts, wanted, items = spec.accepts, spec.wanted, spec.items
+    if spec.other is not None:
+        other, classes, bools = spec.other
+        other_accepts, other_items = other.accepts, other.items
+
+        def check_other(value: object, field: str) -> None:
+            if isinstance(value, classes) and (bools or value.__class__ is not bool):
+                return
+            if not other_accepts(value):
+                raise ValidationError(field, f"expected {wanted}, got {_name(value)}")
+            if other_items is not None:
+                other_items(value, field)
+
+        return check_other
 
     if items is None:
 
