@@ -14,9 +14,10 @@ A provider (``labelkit/_providers/<name>/``) imports only public names, and
 only from these core modules: ``_bulk``, ``_client``, ``_config``,
 ``_confined``, ``_emulator``, ``_errors``, ``_files``, ``_http``,
 ``_journal``, ``_models``, ``_pagination``, ``_paths``, ``_poll``,
-``_ratelimit``, ``_signatures`` and ``_types``. Of the client's underscore members it uses
-only those listed in :class:`AsyncAPIClient`'s docstring; every other one
-is the core's own. ``tests/test_provider_api.py`` enforces both.
+``_ratelimit``, ``_signatures``, ``_types`` and ``_validate``. Of the
+client's underscore members it uses only those listed in
+:class:`AsyncAPIClient`'s docstring; every other one is the core's own.
+``tests/test_provider_api.py`` enforces both.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from ._pipeline import (
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RetryingClient
 from ._types import NOT_GIVEN, NotGiven
+from ._validate import ArgumentChecked
 
 __all__ = ["AsyncAPIClient", "EnvelopeError", "StreamedBody"]
 
@@ -64,7 +66,7 @@ Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 
 
-class AsyncAPIClient(RetryingClient):
+class AsyncAPIClient(RetryingClient, ArgumentChecked):
     """Base of every async provider client (not used directly).
 
     Subclasses set ``provider``, ``default_base_url``, ``base_url_env`` and

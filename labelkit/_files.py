@@ -23,7 +23,7 @@ from ._errors import ValidationError
 
 __all__ = ["FileInput", "MultipartBody", "UploadFile", "multipart_body", "prepare_upload"]
 
-FileInput = typing.Union[str, "os.PathLike[str]", bytes, typing.BinaryIO]
+FileInput = typing.Union[str, os.PathLike[str], bytes, typing.BinaryIO]
 
 CHUNK_SIZE = 256 * 1024
 

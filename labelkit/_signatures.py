@@ -26,7 +26,7 @@ def _typeddict(fn: typing.Callable[..., object], annotation: object) -> type | N
     prefix = next((p for p in _UNPACK if annotation.startswith(p)), None)
     if prefix is None or not annotation.endswith("]"):
         return None
-    target: object = fn.__globals__
+    target: object = inspect.unwrap(fn).__globals__  # a checking wrapper has other globals
     for part in annotation[len(prefix) : -1].split("."):
         target = target.get(part) if isinstance(target, dict) else getattr(target, part, None)
     return target if isinstance(target, type) and hasattr(target, "__optional_keys__") else None

@@ -681,3 +681,19 @@ def test_project_key_from_environment_and_missing_key(monkeypatch: pytest.Monkey
     assert client.base_url == "http://127.0.0.1:9999/api/"
     assert KEY not in repr(client)
     assert repr(client.choice) == "AsyncChoices(path='images/choices')"
+
+
+@pytest.mark.anyio
+async def test_list_per_page_as_a_string_of_digits_as_the_sdk_documents(
+    client: AsyncDatawow,
+) -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/images/choices").mock(return_value=envelope({"images": []}))
+        await client.choice.list(per_page="50")
+    assert route.calls.last.request.url.query == b"per_page=50"
+    with pytest.raises(labelkit.ValidationError) as info:
+        await client.choice.list(per_page="fifty")
+    assert info.value.field == "per_page"
+    with pytest.raises(labelkit.ValidationError) as info:
+        await client.choice.list(page="2")  # type: ignore[arg-type]
+    assert info.value.field == "page"

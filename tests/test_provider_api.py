@@ -43,6 +43,7 @@ CORE_MODULES = frozenset(
         "_ratelimit",
         "_signatures",
         "_types",
+        "_validate",
     }
 )
 PROVIDER_MEMBERS = frozenset(

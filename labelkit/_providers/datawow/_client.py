@@ -20,6 +20,7 @@ from ..._poll import JobState, wait_for, wait_many
 from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import Image, ImagePage, PageMeta
+from ._postback import Postback
 from ._resources import (
     AsyncChoices,
     AsyncClosedQuestions,
@@ -28,9 +29,6 @@ from ._resources import (
     AsyncPredictions,
     _image_segment,
 )
-
-if typing.TYPE_CHECKING:
-    from ._postback import Postback
 
 __all__ = ["DEFAULT_POLL", "AsyncDatawow"]
 

@@ -17,6 +17,7 @@ from ..._http import QueryValue
 from ..._pagination import Page, iter_pages
 from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
+from ..._validate import ArgumentChecked
 from ._models import (
     ChoiceImage,
     ClosedQuestionImage,
@@ -26,10 +27,10 @@ from ._models import (
     PhotoTagImage,
     PredictionImage,
 )
+from ._postback import Postback
 
 if typing.TYPE_CHECKING:
     from ._client import AsyncDatawow
-    from ._postback import Postback
 
 __all__ = [
     "AsyncChoices",
@@ -43,7 +44,7 @@ R = typing.TypeVar("R", bound=Image)
 _Form = dict[str, object]
 
 
-class _AsyncImages(typing.Generic[R]):
+class _AsyncImages(ArgumentChecked, typing.Generic[R]):
     """What every product shares: list, iterate, find, wait. Not used directly.
 
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).
@@ -62,7 +63,7 @@ class _AsyncImages(typing.Generic[R]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[R]:
@@ -73,6 +74,7 @@ class _AsyncImages(typing.Generic[R]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         fields = _merge(params, page=page, per_page=per_page)
         query: dict[str, QueryValue] = {}
@@ -481,6 +483,8 @@ def _common(
 
 
 def _count(field: str, value: object) -> int:
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(field, f"must be an int >= 1, got {value!r}")
     return value

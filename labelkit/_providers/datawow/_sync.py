@@ -16,7 +16,6 @@ import os
 import ssl
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from labelkit._bulk import Outcome
 from labelkit._client import ItemT, ResultT
@@ -33,6 +32,7 @@ from labelkit._providers.datawow._models import (
     PhotoTagImage,
     PredictionImage,
 )
+from labelkit._providers.datawow._postback import Postback
 from labelkit._providers.datawow._resources import (
     AsyncChoices,
     AsyncClosedQuestions,
@@ -44,9 +44,6 @@ from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
 from labelkit._types import NOT_GIVEN, NotGiven
-
-if TYPE_CHECKING:
-    from labelkit._providers.datawow._postback import Postback
 
 __all__ = ["Choices", "ClosedQuestions", "Datawow", "Messages", "PhotoTags", "Predictions"]
 
@@ -344,7 +341,7 @@ class Choices(SyncResource[AsyncChoices]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ChoiceImage]:
@@ -355,6 +352,7 @@ class Choices(SyncResource[AsyncChoices]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list,
@@ -479,7 +477,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[ClosedQuestionImage]:
@@ -490,6 +488,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list,
@@ -613,7 +612,7 @@ class Messages(SyncResource[AsyncMessages]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[MessageImage]:
@@ -624,6 +623,7 @@ class Messages(SyncResource[AsyncMessages]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list,
@@ -747,7 +747,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PhotoTagImage]:
@@ -758,6 +758,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list,
@@ -881,7 +882,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         params: Mapping[str, object] | None = None,
         *,
         page: int | None = None,
-        per_page: int | None = None,
+        per_page: int | str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ImagePage[PredictionImage]:
@@ -892,6 +893,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
         20 per page).
+        ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         return _portal.call(
             self._async.list,

@@ -51,7 +51,7 @@ MAX_BODY_CHARS = 536_870_888
 # A multiple of 3, so chunk encodings concatenate to the encoding of the whole file.
 _CHUNK = 3 * 256 * 1024
 
-PathInput = typing.Union[str, "os.PathLike[str]"]
+PathInput = typing.Union[str, os.PathLike[str]]
 
 
 def b64_length(size: int) -> int:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from ..._errors import APIStatusError, ValidationError
 from ..._models import Model
 from ..._paths import segment
+from ..._validate import ArgumentChecked
 from ._v2_models import (
     BatchOperationRequest,
     CreateBatchRequest,
@@ -73,7 +74,7 @@ class Redirected(APIStatusError):
         self.location = location
 
 
-class AsyncScaleV2:
+class AsyncScaleV2(ArgumentChecked):
     """The v2 operations, bound to an :class:`~labelkit.scale.AsyncScale` (``client.v2``)."""
 
     def __init__(self, client: _ScaleBase, api_key: str) -> None:
