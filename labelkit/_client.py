@@ -14,7 +14,7 @@ A provider (``labelkit/_providers/<name>/``) imports only public names, and
 only from these core modules: ``_bulk``, ``_client``, ``_config``,
 ``_confined``, ``_emulator``, ``_errors``, ``_files``, ``_http``,
 ``_journal``, ``_models``, ``_pagination``, ``_paths``, ``_poll``,
-``_ratelimit``, ``_signatures``, ``_types`` and ``_validate``. Of the
+``_ratelimit``, ``_signatures``, ``_types``, ``_validate`` and ``_webhooks``. Of the
 client's underscore members it uses only those listed in
 :class:`AsyncAPIClient`'s docstring; every other one is the core's own.
 ``tests/test_provider_api.py`` enforces both.

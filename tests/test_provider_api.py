@@ -44,6 +44,7 @@ CORE_MODULES = frozenset(
         "_signatures",
         "_types",
         "_validate",
+        "_webhooks",
     }
 )
 PROVIDER_MEMBERS = frozenset(

@@ -27,9 +27,11 @@ from ._multipart import FormData, MultipartError, UploadFile
 from ._registry import available_emulators, create_emulator, register_emulator
 from ._server import EmulatorServer, serve, serving
 from ._state import EmulatorConfig, EmulatorStats, SimClock
+from ._webhooks import DeliveryAttempt, WebhookSender, is_loopback_url
 
 __all__ = [
     "ClientDisconnect",
+    "DeliveryAttempt",
     "DropConnection",
     "EmulatorApp",
     "EmulatorConfig",
@@ -47,10 +49,12 @@ __all__ = [
     "Send",
     "SimClock",
     "UploadFile",
+    "WebhookSender",
     "available_emulators",
     "compile_path",
     "create_emulator",
     "empty_response",
+    "is_loopback_url",
     "json_response",
     "register_emulator",
     "serve",

@@ -19,29 +19,26 @@ Images move on the simulated clock (``emulator.clock``): human products are
 ``unprocess`` for the first third of ``config.processing_time`` and
 ``processing`` for the rest, Prediction is ``processing`` throughout; then
 ``processed`` with an answer derived from a SHA-256 of the image URL, so runs
-are repeatable. When an image with a ``postback_url`` is processed, a
-background thread calls that URL with ``postback_method`` (JSON record body;
+are repeatable. When an image with a ``postback_url`` is processed, the shared
+emulator sender calls that URL with ``postback_method`` (JSON record body;
 query ``id``, ``custom_id``, ``status`` for GET and DELETE), up to three times
-until a 2xx, and only when the URL's host is a loopback address.
+until a 2xx (0.1 then 0.2 simulated seconds apart), and only when the URL's
+host is a loopback address.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import ipaddress
 import itertools
-import logging
 import math
 import random
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-import httpx
 
 from ..._emulator import (
     EmulatorApp,
@@ -49,14 +46,14 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    WebhookSender,
     json_response,
     register_emulator,
 )
+from ..._emulator import is_loopback_url as _is_loopback  # noqa: F401 - tested here
 from ._models import POSTBACK_METHODS
 
 __all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]
-
-logger = logging.getLogger("labelkit.emulator")
 
 PREFIX = "/api"
 PRODUCTS = {
@@ -130,11 +127,8 @@ class DatawowEmulator(EmulatorApp):
             self.projects[key] = StoredProject(number, key, product, prediction_type)
         self.durations = durations
         self.images: dict[str, StoredImage] = {}
-        self.postbacks: list[tuple[str, str, str, int | None]] = []
+        self.sender = WebhookSender(self.clock.now, name="datawow", backoff=0.1, max_attempts=3)
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._pending: list[StoredImage] = []
-        self._deliverer: threading.Thread | None = None
         for product, path in PRODUCTS.items():
             self.add_route("POST", f"{PREFIX}/{path}", self._creator(product))
             self.add_route("GET", f"{PREFIX}/{path}", self._lister(product))
@@ -194,10 +188,14 @@ class DatawowEmulator(EmulatorApp):
         record["postback"] = image.postback_delivered
         return record
 
+    @property
+    def postbacks(self) -> list[tuple[str, str, str, int | None]]:
+        """Every delivery attempt to a loopback URL: ``(image_id, method, url, status)``."""
+        return [(a.ident, a.method, a.url, a.status) for a in self.sender.attempts if not a.skipped]
+
     def close(self) -> None:
         """Forget undelivered postbacks (the delivery thread then ends)."""
-        with self._lock:
-            self._pending.clear()
+        self.sender.close()
 
     # -- handlers -----------------------------------------------------------------------
 
@@ -210,9 +208,7 @@ class DatawowEmulator(EmulatorApp):
             image = StoredImage(fields["id"], project, fields, self.clock.now(), durations)
             self.images[image.id] = image
             if fields["postback_url"]:
-                with self._lock:
-                    self._pending.append(image)
-                self._start_deliverer()
+                self._schedule_postback(image)
             return _envelope(self.image_object(image.id))
 
         return create
@@ -271,51 +267,28 @@ class DatawowEmulator(EmulatorApp):
 
     # -- postbacks ----------------------------------------------------------------------
 
-    def _start_deliverer(self) -> None:
-        with self._lock:
-            if self._deliverer is None or not self._deliverer.is_alive():
-                self._deliverer = threading.Thread(
-                    target=self._deliver_loop, name="datawow-emulator-postbacks", daemon=True
-                )
-                self._deliverer.start()
+    def _schedule_postback(self, image: StoredImage) -> None:
+        method = image.fields["postback_method"] or "POST"
 
-    def _deliver_loop(self) -> None:
-        # A thread, not a task: the app has no task group of its own, and postbacks
-        # must leave on time even when no request arrives.
-        with httpx.Client(timeout=5.0, trust_env=False, follow_redirects=False) as client:
-            while True:
-                with self._lock:
-                    if not self._pending:
-                        self._deliverer = None
-                        return
-                    due = [i for i in self._pending if self.status(i.id) == "processed"]
-                    self._pending = [i for i in self._pending if i not in due]
-                for image in due:
-                    self._deliver(client, image)
-                time.sleep(0.02)
+        def payload() -> object:
+            record = self.image_object(image.id)
+            if method in ("GET", "DELETE"):
+                return {k: record[k] for k in ("id", "custom_id", "status") if record[k]}
+            return record
 
-    def _deliver(self, client: httpx.Client, image: StoredImage) -> None:
-        url, method = image.fields["postback_url"], image.fields["postback_method"] or "POST"
-        if not _is_loopback(url):
-            logger.warning("datawow emulator: not delivering a postback to %s (not loopback)", url)
-            return
-        record = self.image_object(image.id)
-        for attempt in range(3):
-            status: int | None = None
-            try:
-                if method in ("GET", "DELETE"):
-                    query = {k: record[k] for k in ("id", "custom_id", "status") if record[k]}
-                    response = client.request(method, url, params=query)
-                else:
-                    response = client.request(method, url, json=record)
-                status = response.status_code
-            except httpx.HTTPError:
-                pass
-            self.postbacks.append((image.id, method, url, status))
-            if status is not None and 200 <= status < 300:
-                image.postback_delivered = True
-                return
-            time.sleep(0.1 * (attempt + 1))
+        def on_result(ok: bool) -> None:
+            image.postback_delivered = image.postback_delivered or ok
+
+        self.sender.schedule(
+            "image",
+            image.id,
+            image.fields["postback_url"],
+            ready=lambda now: self.status(image.id) == "processed",
+            payload=payload,
+            on_result=on_result,
+            method=method,
+            in_query=method in ("GET", "DELETE"),
+        )
 
 
 def _envelope(data: object, **meta: object) -> Response:
@@ -433,19 +406,6 @@ def _answer(image: StoredImage) -> Any:
             ]
         }
     return rng.choice(("approved", "declined"))
-
-
-def _is_loopback(url: str) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https"):
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 register_emulator("datawow", DatawowEmulator)

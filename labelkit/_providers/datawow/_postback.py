@@ -10,15 +10,15 @@ with your project key; :class:`PostbackReceiver` is an ASGI app doing both.
 
 from __future__ import annotations
 
-import json
 import logging
 import typing
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import parse_qsl
 
 import attrs
 
 from ..._errors import APIError, NotFoundError, ValidationError
+from ..._webhooks import WebhookAnswer, WebhookReceiver, WebhookRequest, decode_body
 from ._models import POSTBACK_METHODS, Image
 
 __all__ = ["Postback", "PostbackReceiver", "parse_postback"]
@@ -27,10 +27,6 @@ T_co = typing.TypeVar("T_co", bound=Image, covariant=True)
 T = typing.TypeVar("T", bound=Image)
 
 logger = logging.getLogger("labelkit")
-
-_Scope = MutableMapping[str, typing.Any]
-_Receive = Callable[[], Awaitable[MutableMapping[str, typing.Any]]]
-_Send = Callable[[MutableMapping[str, typing.Any]], Awaitable[None]]
 
 _ID_KEYS = ("id", "image_id", "image[id]", "data[id]")
 _CUSTOM_ID_KEYS = ("custom_id", "image[custom_id]", "data[custom_id]")
@@ -69,16 +65,7 @@ def parse_postback(
         raise ValidationError("method", f"{method!r} is not a postback method")
     raw_query = query.decode("latin-1") if isinstance(query, bytes) else query
     payload: dict[str, typing.Any] = dict(parse_qsl(raw_query, keep_blank_values=True))
-    kind = (content_type or "").split(";")[0].strip().lower()
-    text = body.decode("utf-8", errors="replace").strip()
-    if text and ("json" in kind or (not kind and text.startswith("{"))):
-        try:
-            document = json.loads(text)
-        except ValueError:
-            raise ValidationError("body", "is not valid JSON") from None
-        payload.update(_record_of(document))
-    elif text:
-        payload.update(parse_qsl(text, keep_blank_values=True))
+    payload.update(_record_of(decode_body(body, content_type)))
     ident = _first(payload, _ID_KEYS)
     custom_id = _first(payload, _CUSTOM_ID_KEYS)
     if ident is None and custom_id is None:
@@ -90,7 +77,7 @@ class _Verifier(typing.Protocol[T_co]):
     def verify_postback(self, postback: Postback) -> Awaitable[T_co]: ...
 
 
-class PostbackReceiver(typing.Generic[T]):
+class PostbackReceiver(WebhookReceiver[None, Postback, T]):
     """An ASGI app that receives postbacks and hands verified images to ``handler``.
 
     ``verifier`` is an :class:`~labelkit.datawow.AsyncDatawow` client or one of
@@ -99,87 +86,59 @@ class PostbackReceiver(typing.Generic[T]):
     the image with the project key (404 if this project has no such image,
     502 if the API could not be reached, so that a retried postback can try
     again), then, if the fetched image is processed (or ``only_processed`` is
-    False), ``await handler(image)`` and answer 200 (500 if the handler
-    raised). A postback for an image not yet processed answers 202 and is not
-    handed on. ``path`` restricts the app to one path. Postbacks may repeat,
-    so the handler must be idempotent; keep it short (queue slow work).
-    Mount it in any ASGI server, e.g. ``uvicorn.run(PostbackReceiver(...))``.
+    False), call ``handler(image)`` (sync or async) and answer 200 (500 if
+    the handler raised). A postback for an image not yet processed answers
+    202 and is not handed on. ``path`` restricts the app to one path.
+    Postbacks may repeat, so the handler must be idempotent; keep it short
+    (queue slow work). ``await receiver.wait(image_id)`` returns the image of
+    the latest verified postback for it. Mount it in any ASGI server, e.g.
+    ``uvicorn.run(PostbackReceiver(...))``.
     """
+
+    methods = POSTBACK_METHODS
+    waits_for = "postback for Datawow image"
 
     def __init__(
         self,
         verifier: _Verifier[T],
-        handler: Callable[[T], Awaitable[object]],
+        handler: Callable[[T], object],
         *,
         path: str | None = None,
         only_processed: bool = True,
         max_body: int = 1 << 20,
     ) -> None:
+        super().__init__(handler, path=path, max_body=max_body)
         self._verifier = verifier
-        self._handler = handler
-        self._path = path
         self._only_processed = only_processed
-        self._max_body = max_body
 
-    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        status, text = await self._handle(scope, receive)
-        headers = [(b"content-type", b"application/json")]
-        if status == 405:
-            headers.append((b"allow", ", ".join(sorted(POSTBACK_METHODS)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": json.dumps({"status": text}).encode()})
+    async def authenticate(self, request: WebhookRequest) -> None:
+        return None  # postbacks carry no signature: verify() re-fetches instead
 
-    async def _handle(self, scope: _Scope, receive: _Receive) -> tuple[int, str]:
-        # The body is read before anything is answered, so that the sender is never cut off.
-        body = b""
-        more = True
-        while more and len(body) <= self._max_body:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return 400, "client disconnected"
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        if self._path is not None and scope.get("path") != self._path:
-            return 404, "not found"
-        if scope["method"] not in POSTBACK_METHODS:
-            return 405, "method not allowed"
-        if len(body) > self._max_body:
-            return 413, "body too large"
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    def parse(self, request: WebhookRequest, sender: None) -> Postback:
         try:
-            postback = parse_postback(
-                method=scope["method"],
-                query=scope.get("query_string", b""),
-                body=body,
-                content_type=headers.get("content-type"),
+            return parse_postback(
+                method=request.method,
+                query=request.query,
+                body=request.body,
+                content_type=request.headers.get("content-type"),
             )
         except ValidationError as exc:
-            return 400, str(exc)
+            raise WebhookAnswer(400, str(exc)) from None
+
+    async def verify(self, claim: Postback) -> T:
         try:
-            image = await self._verifier.verify_postback(postback)
+            image = await self._verifier.verify_postback(claim)
         except (NotFoundError, ValidationError):
-            return 404, "unknown image"
+            raise WebhookAnswer(404, "unknown image") from None
         except APIError as exc:
             logger.warning("datawow postback: could not re-fetch the image: %s", exc)
-            return 502, "could not verify the image"
+            raise WebhookAnswer(502, "could not verify the image") from None
         if self._only_processed and not image.processed:
-            return 202, "ignored: image not processed"
-        try:
-            await self._handler(image)
-        except Exception:
-            logger.exception("datawow postback handler failed for image %s", image.id)
-            return 500, "handler failed"
-        return 200, "ok"
+            raise WebhookAnswer(202, "ignored: image not processed")
+        return image
+
+    def event_id(self, event: T) -> str:
+        return event.id
 
 
 def _record_of(document: object) -> dict[str, typing.Any]:

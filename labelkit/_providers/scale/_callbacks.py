@@ -16,31 +16,23 @@ so the same callback can arrive more than once.
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import hmac
 import json
-import logging
 import os
 import typing
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 
-import anyio
 import attrs
 
-from ..._errors import PollTimeoutError, ValidationError
+from ..._errors import ValidationError
 from ..._models import ResponseValidationError
+from ..._webhooks import WebhookAnswer, WebhookReceiver, WebhookRequest
 from ._models import Task, TaskStatus, parse
 
 __all__ = ["Callback", "CallbackReceiver", "CallbackVerifier", "parse_callback"]
 
-logger = logging.getLogger("labelkit")
-
 HEADER = "scale-callback-auth"
-
-_Scope = MutableMapping[str, typing.Any]
-_Receive = Callable[[], Awaitable[MutableMapping[str, typing.Any]]]
-_Send = Callable[[MutableMapping[str, typing.Any]], Awaitable[None]]
 
 
 @attrs.frozen
@@ -115,11 +107,10 @@ class CallbackVerifier:
 
     def verify(self, headers: Mapping[str, str]) -> bool:
         """Whether ``headers`` (any case) carry a valid ``scale-callback-auth``."""
-        return self.check(_header(headers)) is not None
-
-
-def _header(headers: Mapping[str, str]) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == HEADER), None)
+        return (
+            self.check(next((v for k, v in headers.items() if k.lower() == HEADER), None))
+            is not None
+        )
 
 
 def parse_callback(
@@ -157,33 +148,29 @@ def parse_callback(
     )
 
 
-class _Slot:
-    def __init__(self) -> None:
-        self.event = anyio.Event()
-        self.task: Task | None = None
-
-
-class CallbackReceiver:
+class CallbackReceiver(WebhookReceiver[bool, Callback, Callback]):
     """An ASGI app (and framework-independent :meth:`handle`) for Scale callbacks.
 
     Every POST is checked with ``verifier`` (or a :class:`CallbackVerifier`
     built from ``callback_auth_key`` / ``test_callback_auth_key``): a missing
     or wrong ``scale-callback-auth`` answers 401 and nothing else happens.
     A verified callback wakes :meth:`wait` and is passed to
-    ``await handler(callback)`` once: a re-delivery (same task, status and
-    response) of a callback already handled answers 200 without calling the
-    handler again, and one arriving while the first is still being handled
-    answers 409 so that Scale tries it again later. A handler that raises
-    answers 500 (Scale re-delivers). Other answers: 400 bad body, 404 other
-    path (when ``path`` is set), 405 not POST, 413 body over ``max_body``.
-    The last ``remember`` callbacks are kept for de-duplication and for
-    :meth:`wait`. Run it in the event loop of the code that waits, e.g. with
-    uvicorn or hypercorn.
+    ``handler(callback)`` (sync or async) once: a re-delivery (same task,
+    status and response) of a callback already handled answers 200 without
+    calling the handler again, and one arriving while the first is still
+    being handled answers 409 so that Scale tries it again later. A handler
+    that raises answers 500 (Scale re-delivers). Other answers: 400 bad body,
+    404 other path (when ``path`` is set), 405 not POST, 413 body over
+    ``max_body``. The last ``remember`` callbacks are kept for
+    de-duplication and for :meth:`wait`. Run it in the event loop of the code
+    that waits, e.g. with uvicorn or hypercorn.
     """
+
+    waits_for = "callback for Scale task"
 
     def __init__(
         self,
-        handler: Callable[[Callback], Awaitable[object]] | None = None,
+        handler: Callable[[Callback], object] | None = None,
         *,
         callback_auth_key: str | None = None,
         test_callback_auth_key: str | None = None,
@@ -192,113 +179,43 @@ class CallbackReceiver:
         max_body: int = 16 << 20,
         remember: int = 100_000,
     ) -> None:
+        super().__init__(handler, path=path, max_body=max_body, remember=remember)
         self._verifier = verifier or CallbackVerifier(
             callback_auth_key, test_callback_auth_key=test_callback_auth_key
         )
-        self._handler = handler
-        self._path = path
-        self._max_body = max_body
-        self._remember = remember
-        self._handled: collections.OrderedDict[tuple[str, str, str], None] = (
-            collections.OrderedDict()
-        )
-        self._in_flight: set[tuple[str, str, str]] = set()
-        self._slots: collections.OrderedDict[str, _Slot] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         return f"CallbackReceiver(path={self._path!r})"
 
-    async def wait(self, task_id: str, *, timeout: float | None = None) -> Task:
-        """The task of the first verified callback for ``task_id`` (waits if none came yet).
+    async def wait(self, task_id: str, *, timeout: float | None = None) -> Task:  # type: ignore[override]
+        """The task of the latest verified callback for ``task_id`` (waits if none came yet).
 
         ``timeout`` in seconds (``None`` waits forever) raises
         :class:`~labelkit.PollTimeoutError`.
         """
-        slot = self._slot(task_id)
-        if slot.task is None:
-            with anyio.move_on_after(timeout) as scope:
-                await slot.event.wait()
-            if scope.cancelled_caught or slot.task is None:
-                raise PollTimeoutError(
-                    f"no callback for Scale task {task_id!r} within {timeout:g} s"
-                    if timeout is not None
-                    else f"no callback for Scale task {task_id!r}"
-                )
-        return slot.task
+        return (await super().wait(task_id, timeout=timeout)).task
 
     async def handle(self, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
         """Process one POSTed callback; returns the HTTP status and a short reason."""
-        is_test = self._verifier.check(_header(headers))
+        return await self.process(WebhookRequest("POST", body, headers))
+
+    async def authenticate(self, request: WebhookRequest) -> bool:
+        is_test = self._verifier.check(request.header(HEADER))
         if is_test is None:
-            return 401, "bad or missing scale-callback-auth"
+            raise WebhookAnswer(401, "bad or missing scale-callback-auth")
+        return is_test
+
+    def parse(self, request: WebhookRequest, sender: bool) -> Callback:
         try:
-            callback = parse_callback(body, is_test=is_test)
+            return parse_callback(request.body, is_test=sender)
         except ValidationError as exc:
-            return 400, str(exc)
-        slot = self._slot(callback.task_id)
-        slot.task = callback.task
-        slot.event.set()
-        key = callback.dedup_key
-        if key in self._handled:
-            self._handled.move_to_end(key)
-            return 200, "duplicate"
-        if key in self._in_flight:
-            return 409, "duplicate still being handled"
-        self._in_flight.add(key)
-        try:
-            if self._handler is not None:
-                await self._handler(callback)
-        except Exception:
-            logger.exception("scale callback handler failed for task %s", callback.task_id)
-            return 500, "handler failed"
-        finally:
-            self._in_flight.discard(key)
-        self._handled[key] = None
-        while len(self._handled) > self._remember:
-            self._handled.popitem(last=False)
-        return 200, "ok"
+            raise WebhookAnswer(400, str(exc)) from None
 
-    def _slot(self, task_id: str) -> _Slot:
-        slot = self._slots.get(task_id)
-        if slot is None:
-            slot = self._slots[task_id] = _Slot()
-            while len(self._slots) > self._remember:
-                self._slots.popitem(last=False)
-        return slot
+    async def verify(self, claim: Callback) -> Callback:
+        return claim  # the auth key was the verification
 
-    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        status, text = await self._http(scope, receive)
-        headers = [(b"content-type", b"application/json")]
-        if status == 405:
-            headers.append((b"allow", b"POST"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": json.dumps({"status": text}).encode()})
+    def event_id(self, event: Callback) -> str:
+        return event.task_id
 
-    async def _http(self, scope: _Scope, receive: _Receive) -> tuple[int, str]:
-        # Read the whole body before answering, so that the sender is never cut off.
-        body = b""
-        more = True
-        while more and len(body) <= self._max_body:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return 400, "client disconnected"
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        if self._path is not None and scope.get("path") != self._path:
-            return 404, "not found"
-        if scope["method"] != "POST":
-            return 405, "method not allowed"
-        if len(body) > self._max_body:
-            return 413, "body too large"
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        return await self.handle(headers, body)
+    def dedup_key(self, event: Callback) -> tuple[str, str, str]:
+        return event.dedup_key
