@@ -16,11 +16,11 @@ from ._emulator import (
     create_emulator,
     serving,
 )
-from ._providers.cloudsight._emulator import CloudSightEmulator
-from ._providers.datawow._emulator import DatawowEmulator
-from ._providers.fastlabel._emulator import FastLabelEmulator
-from ._providers.redflag._emulator import RedFlagEmulator
-from ._providers.scale._emulator import ScaleEmulator
+from ._emulator.cloudsight import CloudSightEmulator
+from ._emulator.datawow import DatawowEmulator
+from ._emulator.fastlabel import FastLabelEmulator
+from ._emulator.redflag import RedFlagEmulator
+from ._emulator.scale import ScaleEmulator
 
 __all__ = [
     "CloudSightEmulator",

@@ -16,7 +16,7 @@ from labelkit._emulator import (
     create_emulator,
     serving,
 )
-from labelkit._providers.datawow._emulator import DEFAULT_PROJECTS, DatawowEmulator
+from labelkit._emulator.datawow import DEFAULT_PROJECTS, DatawowEmulator
 from labelkit.datawow import (
     AsyncDatawow,
     ChoiceImage,

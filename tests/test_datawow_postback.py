@@ -12,7 +12,7 @@ import pytest
 
 import labelkit
 from labelkit._emulator import EmulatorConfig, serving
-from labelkit._providers.datawow._emulator import DatawowEmulator, _is_loopback
+from labelkit._emulator.datawow._app import DatawowEmulator, _is_loopback
 from labelkit.datawow import (
     AsyncDatawow,
     ChoiceImage,

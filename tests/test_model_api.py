@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import pytest
 
 from labelkit._models import Model, WireEnum, structure
-from labelkit._providers.scale._emulator import DEFAULT_LIVE_KEY
+from labelkit._emulator.scale import DEFAULT_LIVE_KEY
 from labelkit.cloudsight import AsyncCloudSight, ImageJob, JobStatus
 from labelkit.datawow import AsyncDatawow
 from labelkit.emulators import (

@@ -52,7 +52,7 @@ from ..._emulator import (
     json_response,
     register_emulator,
 )
-from ._models import POSTBACK_METHODS
+from ..._providers.datawow._models import POSTBACK_METHODS
 
 __all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]
 
