@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import pytest
 
-from labelkit._models import Model, WireEnum, structure
 from labelkit._emulator.scale import DEFAULT_LIVE_KEY
+from labelkit._models import Model, WireEnum, structure
 from labelkit.cloudsight import AsyncCloudSight, ImageJob, JobStatus
 from labelkit.datawow import AsyncDatawow
 from labelkit.emulators import (
