@@ -111,6 +111,8 @@ class DatawowEmulator(EmulatorApp):
     states instead of splitting ``config.processing_time``.
     """
 
+    base_path = PREFIX
+
     def __init__(
         self,
         *,

@@ -102,6 +102,7 @@ class FastLabelEmulator(EmulatorApp):
     """
 
     auth_challenge = "Bearer"
+    base_path = PREFIX
 
     def __init__(
         self,

@@ -121,6 +121,7 @@ class RedFlagEmulator(EmulatorApp):
     """
 
     auth_challenge = "Bearer"
+    base_path = PREFIX.removesuffix("/operations")
 
     def __init__(
         self,
