@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import anyio
 
-from labelkit._providers.scale._emulator import ScaleEmulator
-from labelkit.emulators import serving
+from labelkit.emulators import ScaleEmulator, serving
 from labelkit.scale import AsyncScale, CreateBatchRequest, Scale, TaskType
 
 API_KEY = "test_emulator_0000000000000000"
@@ -61,7 +60,7 @@ async def main(emulator: ScaleEmulator) -> None:
         data = await scale.v2.download_dataset_task_response("dt-1", "answer.json")
         print("attachment at", url, "->", data)
     # 5. Sync: the same names.
-    with Scale(API_KEY, app=emulator) as sync:
+    with Scale(API_KEY, base_url=emulator.base_url, transport=emulator.transport()) as sync:
         print("sync:", [d.name for d in sync.v2.get_datasets().datasets])
 
 

@@ -26,6 +26,7 @@ import copy
 import os
 import ssl
 import typing
+import warnings
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -64,6 +65,7 @@ Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 
 _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
+_IN_PROCESS_ORIGIN = "http://asgi-app.invalid"
 
 
 class AsyncAPIClient(RetryingClient, ArgumentChecked):
@@ -117,8 +119,16 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
     ) -> None:
         resolved = base_url or (os.environ.get(self.base_url_env) if self.base_url_env else None)
         resolved = (resolved or self.default_base_url).rstrip("/") + "/"
-        if app is not None and base_url is None:
-            resolved = "http://emulator" + urlsplit(resolved).path
+        if app is not None:
+            warnings.warn(
+                "app= is deprecated and will be removed in the next release: pass "
+                "transport= (an httpx transport) and base_url= instead; see labelkit.emulators",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            if base_url is None:
+                # Any in-process ASGI app: keep the API's path, on a host that resolves nowhere.
+                resolved = _IN_PROCESS_ORIGIN + urlsplit(resolved).path
         self._credential = credential
         self._redactor = SecretRedactor([credential])
         for value in auth_headers.values():

@@ -161,8 +161,8 @@ class _DroppedByApp(httpx.AsyncBaseTransport):
 class HttpSession:
     """One pooled ``httpx.AsyncClient``.
 
-    ``app`` runs an ASGI application in-process instead of opening sockets
-    (this is how the emulators are used without a server). ``proxy``,
+    ``app`` (deprecated, use ``transport=``) runs any ASGI application
+    in-process instead of opening sockets. ``proxy``,
     ``verify`` and ``cert`` are passed to httpx; environment proxies and
     ``SSL_CERT_FILE`` are honoured as httpx does.
 

@@ -1,9 +1,14 @@
 """Emulators: stateful fake servers of the provider APIs, for tests, demos and benchmarks.
 
-Use one in-process (``AsyncRedFlag("test-token", app=RedFlagEmulator())``) or
-as a real HTTP server on 127.0.0.1 (``with EmulatorServer(RedFlagEmulator()) as
-server: server.url``). :class:`EmulatorConfig` sets latency, a server-side
-rate limit and faults; ``emulator.stats`` counts what happened.
+Use one in-process as an httpx transport::
+
+    emulator = RedFlagEmulator()
+    client = AsyncRedFlag("test-token", base_url=emulator.base_url, transport=emulator.transport())
+
+or as a real HTTP server on 127.0.0.1 (``with EmulatorServer(RedFlagEmulator()) as
+server: server.base_url``). :class:`EmulatorConfig` sets latency, a
+server-side rate limit and faults; ``emulator.stats`` counts what happened.
+For pytest fixtures see :mod:`labelkit.testing`.
 """
 
 from ._emulator import (
@@ -11,17 +16,18 @@ from ._emulator import (
     EmulatorConfig,
     EmulatorServer,
     EmulatorStats,
+    EmulatorTransport,
     SimClock,
     available_emulators,
     create_emulator,
     serve,
     serving,
 )
-from ._providers.cloudsight._emulator import CloudSightEmulator
-from ._providers.datawow._emulator import DatawowEmulator
-from ._providers.fastlabel._emulator import FastLabelEmulator
-from ._providers.redflag._emulator import RedFlagEmulator
-from ._providers.scale._emulator import ScaleEmulator
+from ._emulator.cloudsight import CloudSightEmulator
+from ._emulator.datawow import DatawowEmulator
+from ._emulator.fastlabel import FastLabelEmulator
+from ._emulator.redflag import RedFlagEmulator
+from ._emulator.scale import ScaleEmulator
 
 __all__ = [
     "CloudSightEmulator",
@@ -30,6 +36,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorServer",
     "EmulatorStats",
+    "EmulatorTransport",
     "FastLabelEmulator",
     "RedFlagEmulator",
     "ScaleEmulator",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -56,10 +57,21 @@ def test_emulate_options_parse() -> None:
 
 
 def _read_line(process: subprocess.Popen[str], timeout: float = 15.0) -> str:
+    """The next line of ``process``'s stdout, read by one thread per process (no select():
+    a line already in the pipe's text buffer does not make the pipe readable again)."""
     assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], timeout)
-    assert ready, "the emulator printed nothing"
-    return process.stdout.readline()
+    lines = _LINES.get(process.pid)
+    if lines is None:
+        lines = _LINES[process.pid] = queue.SimpleQueue()
+        stdout = process.stdout
+        threading.Thread(target=lambda: [lines.put(x) for x in stdout], daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError("the emulator printed nothing") from None
+
+
+_LINES: dict[int, queue.SimpleQueue[str]] = {}
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses select() on a pipe and SIGTERM")

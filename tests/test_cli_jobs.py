@@ -305,7 +305,7 @@ def test_bad_input_lines(
 
 
 def test_scale_upload_from_jsonl_resumes(tmp_path: Path) -> None:
-    from labelkit._providers.scale._emulator import DEFAULT_TEST_KEY, ScaleEmulator
+    from labelkit._emulator.scale import DEFAULT_TEST_KEY, ScaleEmulator
 
     emulator = ScaleEmulator()
     lines = [

@@ -20,7 +20,7 @@ from labelkit._emulator import (
     create_emulator,
     serving,
 )
-from labelkit._providers.cloudsight._emulator import (
+from labelkit._emulator.cloudsight import (
     DEFAULT_KEY,
     DEFAULT_SECRET,
     CloudSightEmulator,

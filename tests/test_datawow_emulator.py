@@ -16,7 +16,7 @@ from labelkit._emulator import (
     create_emulator,
     serving,
 )
-from labelkit._providers.datawow._emulator import DEFAULT_PROJECTS, DatawowEmulator
+from labelkit._emulator.datawow import DEFAULT_PROJECTS, DatawowEmulator
 from labelkit.datawow import (
     AsyncDatawow,
     ChoiceImage,
@@ -45,6 +45,12 @@ def frozen(**options: typing.Any) -> DatawowEmulator:
 
 def client(url: str, key: str, **options: typing.Any) -> AsyncDatawow:
     return AsyncDatawow(key, base_url=url + "/api", retry=FAST_RETRY, **options)
+
+
+def in_process(emulator: DatawowEmulator, key: str) -> AsyncDatawow:
+    return AsyncDatawow(
+        key, base_url=emulator.base_url, transport=emulator.transport(), retry=FAST_RETRY
+    )
 
 
 @pytest.mark.anyio
@@ -82,7 +88,7 @@ async def test_every_endpoint_over_loopback() -> None:
 @pytest.mark.anyio
 async def test_status_moves_on_the_simulated_clock() -> None:
     emulator = frozen()  # processing time 1.5 s: unprocess 0.5, processing 1.0
-    async with client("http://emulator", "test-choice", app=emulator) as datawow:
+    async with in_process(emulator, "test-choice") as datawow:
         image = await datawow.choice.create(IMAGE_URL, instruction="q", categories=["a", "b"])
         seen = []
         for step in (0.0, 0.5, 0.99, 0.01):
@@ -94,7 +100,7 @@ async def test_status_moves_on_the_simulated_clock() -> None:
     assert done.answer in (["a"], ["b"]) and done.credit_charged == 1
     assert done.processed_at == "2018-01-11T09:00:01.500+07:00"
     prediction_emulator = frozen(durations=(0.0, 3.0))
-    async with client("http://emulator", "test-prediction", app=prediction_emulator) as datawow:
+    async with in_process(prediction_emulator, "test-prediction") as datawow:
         prediction = await datawow.prediction.create(IMAGE_URL)
         assert prediction.status is ImageStatus.PROCESSING
         prediction_emulator.clock.advance(3.0)
@@ -203,7 +209,7 @@ async def test_answers_per_product() -> None:
 @pytest.mark.parametrize("kind", ["nudity", "demographic"])
 async def test_prediction_project_types(kind: str) -> None:
     emulator = frozen(prediction_type=kind)
-    async with client("http://emulator", "test-prediction", app=emulator) as datawow:
+    async with in_process(emulator, "test-prediction") as datawow:
         image = await datawow.prediction.create(IMAGE_URL)
         emulator.force_status(image.id, "processed")
         done = await datawow.prediction.find_id(image.id)
@@ -277,7 +283,7 @@ def test_registry_and_construction() -> None:
 @pytest.mark.anyio
 async def test_real_time_scale_finishes_images() -> None:
     emulator = DatawowEmulator(config=EmulatorConfig(time_scale=1000))
-    async with client("http://emulator", "test-message", app=emulator) as datawow:
+    async with in_process(emulator, "test-message") as datawow:
         image = await datawow.message.create(IMAGE_URL, instruction="x")
         await anyio.sleep(0.01)  # 10 simulated seconds
         assert (await datawow.message.find_id(image.id)).processed

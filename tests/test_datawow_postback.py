@@ -12,7 +12,7 @@ import pytest
 
 import labelkit
 from labelkit._emulator import EmulatorConfig, serving
-from labelkit._providers.datawow._emulator import DatawowEmulator, _is_loopback
+from labelkit._emulator.datawow._app import DatawowEmulator, _is_loopback
 from labelkit.datawow import (
     AsyncDatawow,
     ChoiceImage,
@@ -106,7 +106,9 @@ def frozen_emulator() -> DatawowEmulator:
 
 
 async def create_choice(emulator: DatawowEmulator, **kwargs: typing.Any) -> str:
-    async with AsyncDatawow("test-choice", app=emulator) as client:
+    async with AsyncDatawow(
+        "test-choice", base_url=emulator.base_url, transport=emulator.transport()
+    ) as client:
         image = await client.choice.create(
             IMAGE_URL, instruction="Which?", categories=["cat", "dog"], **kwargs
         )
@@ -127,7 +129,9 @@ async def test_receiver_hands_on_only_the_refetched_image() -> None:
     async def handler(image: ChoiceImage) -> None:
         received.append(image)
 
-    async with AsyncDatawow("test-choice", app=emulator) as datawow:
+    async with AsyncDatawow(
+        "test-choice", base_url=emulator.base_url, transport=emulator.transport()
+    ) as datawow:
         app = PostbackReceiver(datawow.choice, handler, path="/datawow")
         async with receiver_client(app) as http:
             forged = {"id": image_id, "status": "processed", "answer": ["forged"]}
@@ -149,7 +153,9 @@ async def test_receiver_answers_for_each_kind_of_bad_postback() -> None:
     async def handler(image: Image) -> None:
         calls.append(image)
 
-    async with AsyncDatawow("test-choice", app=emulator) as datawow:
+    async with AsyncDatawow(
+        "test-choice", base_url=emulator.base_url, transport=emulator.transport()
+    ) as datawow:
         app = PostbackReceiver(datawow, handler, path="/cb", max_body=64)
         async with receiver_client(app) as http:
             not_processed = await http.get("/cb", params={"id": pending_id})
@@ -182,7 +188,9 @@ async def test_receiver_reports_handler_and_api_failures() -> None:
     async def never(image: Image) -> None:
         raise AssertionError("not reached")
 
-    async with AsyncDatawow("test-choice", app=emulator) as datawow:
+    async with AsyncDatawow(
+        "test-choice", base_url=emulator.base_url, transport=emulator.transport()
+    ) as datawow:
         async with receiver_client(PostbackReceiver(datawow, failing)) as http:
             handler_failed = await http.post("/", json={"id": image_id})
     unreachable = AsyncDatawow("test-choice", base_url="http://127.0.0.1:9/api", max_retries=0)
@@ -201,7 +209,9 @@ async def test_receiver_can_hand_on_unprocessed_images_and_handles_lifespan() ->
     async def handler(image: Image) -> None:
         seen.append(image.status.value)
 
-    async with AsyncDatawow("test-choice", app=emulator) as datawow:
+    async with AsyncDatawow(
+        "test-choice", base_url=emulator.base_url, transport=emulator.transport()
+    ) as datawow:
         app = PostbackReceiver(datawow, handler, only_processed=False)
         messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
         sent: list[MutableMapping[str, typing.Any]] = []
@@ -263,7 +273,9 @@ async def test_emulator_retries_a_failing_receiver_and_never_leaves_loopback() -
         await send({"type": "http.response.body", "body": b""})
 
     async with serving(flaky) as hook_url:
-        async with AsyncDatawow("test-message", app=emulator) as datawow:
+        async with AsyncDatawow(
+            "test-message", base_url=emulator.base_url, transport=emulator.transport()
+        ) as datawow:
             local = await datawow.message.create(IMAGE_URL, instruction="x", postback_url=hook_url)
             remote = await datawow.message.create(
                 IMAGE_URL, instruction="x", postback_url="http://example.com/hook"

@@ -11,7 +11,7 @@ import pytest
 import labelkit
 from labelkit import cloudsight
 from labelkit._emulator import EmulatorConfig, EmulatorServer
-from labelkit._providers.cloudsight._emulator import DEFAULT_KEY, CloudSightEmulator
+from labelkit._emulator.cloudsight import DEFAULT_KEY, CloudSightEmulator
 from labelkit._ratelimit import _reset_shared_limiters
 from labelkit.cloudsight import CloudSight
 

@@ -9,7 +9,7 @@ import pytest
 
 import labelkit
 from labelkit._emulator import EmulatorConfig, EmulatorServer
-from labelkit._providers.datawow._emulator import DatawowEmulator
+from labelkit._emulator.datawow import DatawowEmulator
 from labelkit.datawow import Datawow
 
 IMAGE_URL = "https://cdn.example.com/cat.jpg"

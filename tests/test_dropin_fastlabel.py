@@ -10,7 +10,7 @@ import pytest
 
 import labelkit
 from labelkit._emulator import EmulatorConfig, EmulatorServer
-from labelkit._providers.fastlabel._emulator import DEFAULT_TOKEN, FastLabelEmulator
+from labelkit._emulator.fastlabel import DEFAULT_TOKEN, FastLabelEmulator
 from labelkit.fastlabel import FastLabel
 
 

@@ -10,7 +10,7 @@ import typing
 import pytest
 
 import labelkit
-from labelkit._providers.scale._emulator import DEFAULT_LIVE_KEY, ScaleEmulator
+from labelkit._emulator.scale import DEFAULT_LIVE_KEY, ScaleEmulator
 from labelkit.emulators import EmulatorConfig, EmulatorServer
 from labelkit.scale import BatchStatus, TaskReviewStatus, TaskStatus, TaskType, TeamRole
 

@@ -206,9 +206,10 @@ async def test_functional_style_app_with_custom_error_body() -> None:
         error_body=lambda status, code, message: {"status": status, "detail": message},
     )
 
-    @app.route("GET", "/hello/{name}")
     async def hello(request: Request) -> Response:
         return json_response({"hello": request.path_params["name"]})
+
+    app.add_route("GET", "/hello/{name}", hello)
 
     async with client_for(app) as client:
         response = await client.get("/hello/bob", headers={"authorization": "x"})

@@ -10,7 +10,7 @@ import pytest
 
 from labelkit._config import RateLimit
 from labelkit._emulator import EmulatorConfig, serving
-from labelkit._providers.redflag._emulator import PREFIX, RedFlagEmulator
+from labelkit._emulator.redflag import PREFIX, RedFlagEmulator
 
 AUTH = {"Authorization": "Bearer test-token"}
 SENTIMENTS = set(

@@ -28,7 +28,9 @@ TASKS = [
 async def test_export_coco_looks_up_the_project_and_writes_coco(tmp_path: Path) -> None:
     emulator = FastLabelEmulator()
     emulator.add_project("pets", type="image_bbox")
-    async with AsyncFastLabel("test-token", app=emulator) as client:
+    async with AsyncFastLabel(
+        "test-token", base_url=emulator.base_url, transport=emulator.transport()
+    ) as client:
         out = await client.export_coco("pets", TASKS, output_dir=tmp_path / "coco")
         assert Path(out) == tmp_path / "coco" / "annotations.json"
         coco = json.loads(Path(out).read_text())
@@ -43,7 +45,9 @@ async def test_export_coco_looks_up_the_project_and_writes_coco(tmp_path: Path) 
 def test_sync_twin_runs_the_same_conversion(tmp_path: Path) -> None:
     emulator = FastLabelEmulator()
     emulator.add_project("pets", type="image_bbox")
-    with FastLabel("test-token", app=emulator) as client:
+    with FastLabel(
+        "test-token", base_url=emulator.base_url, transport=emulator.transport()
+    ) as client:
         out = client.export_yolo("pets", TASKS, output_dir=tmp_path / "yolo")
         assert (Path(out) / "classes.txt").read_text().split() == ["cat"]
         client.export_labelme(TASKS, output_dir=tmp_path / "labelme")

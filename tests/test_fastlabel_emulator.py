@@ -20,7 +20,7 @@ from labelkit._emulator import (
     create_emulator,
     serving,
 )
-from labelkit._providers.fastlabel._emulator import DEFAULT_RATE_LIMIT, FastLabelEmulator
+from labelkit._emulator.fastlabel import DEFAULT_RATE_LIMIT, FastLabelEmulator
 from labelkit.emulators import FastLabelEmulator as PublicFastLabelEmulator
 
 AUTH = {"Authorization": "Bearer test-token"}

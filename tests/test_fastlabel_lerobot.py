@@ -192,7 +192,9 @@ async def test_episodes_become_robotics_tasks_with_contents(tmp_path: pathlib.Pa
 
     emulator = FastLabelEmulator(config=EmulatorConfig(processing_time=0.05))
     emulator.add_project("arm", type="robotics")
-    async with AsyncFastLabel(TOKEN, app=emulator) as client:
+    async with AsyncFastLabel(
+        TOKEN, base_url=emulator.base_url, transport=emulator.transport()
+    ) as client:
         await client.create_robotics_task("arm", "episode_000002")  # makes episode 2 fail
         results = await client.import_lerobot("arm", root, converter=Tagged)
         assert [(r["episode"], r["success"]) for r in results] == [
@@ -229,7 +231,7 @@ def test_zip_contents_and_sync_twin(
     monkeypatch.setattr("labelkit._providers.fastlabel._lerobot.build_episode_zip", keep)
     emulator = FastLabelEmulator()
     emulator.add_project("arm", type="robotics")
-    with FastLabel(TOKEN, app=emulator) as client:
+    with FastLabel(TOKEN, base_url=emulator.base_url, transport=emulator.transport()) as client:
         results = client.import_lerobot("arm", root, episode_indices=[2])
     assert [(r["episode_index"], r["success"]) for r in results] == [(2, True)]
     archive = tmp_path / "ep.zip"

@@ -24,7 +24,7 @@ import anyio.from_thread
 import pytest
 
 from labelkit import RateLimit
-from labelkit._providers.scale._emulator import DEFAULT_LIVE_KEY, ScaleEmulator
+from labelkit._emulator.scale import DEFAULT_LIVE_KEY, ScaleEmulator
 from labelkit._ratelimit import InMemoryStore, Limiter
 from labelkit.emulators import EmulatorServer
 from labelkit.scale import AsyncScale, Scale

@@ -19,14 +19,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import pytest
 
+from labelkit._emulator.scale import DEFAULT_LIVE_KEY
 from labelkit._models import Model, WireEnum, structure
-from labelkit._providers.scale._emulator import DEFAULT_LIVE_KEY
 from labelkit.cloudsight import AsyncCloudSight, ImageJob, JobStatus
 from labelkit.datawow import AsyncDatawow
 from labelkit.emulators import (
     CloudSightEmulator,
     DatawowEmulator,
     EmulatorConfig,
+    EmulatorTransport,
     FastLabelEmulator,
     RedFlagEmulator,
     ScaleEmulator,
@@ -107,7 +108,11 @@ def frozen() -> EmulatorConfig:
 async def fastlabel(tmp: pathlib.Path) -> Results:
     emulator = FastLabelEmulator(config=frozen())
     emulator.add_project("pets", type="image_bbox")
-    async with AsyncFastLabel("test-token", app=newer_server(emulator)) as client:
+    async with AsyncFastLabel(
+        "test-token",
+        base_url=emulator.base_url,
+        transport=EmulatorTransport(newer_server(emulator)),
+    ) as client:
         task_id = await client.create_image_task(
             "pets",
             "cat.png",
@@ -123,8 +128,11 @@ async def fastlabel(tmp: pathlib.Path) -> Results:
 
 
 async def scale(tmp: pathlib.Path) -> Results:
+    emulator = ScaleEmulator(config=frozen())
     async with AsyncScale(
-        DEFAULT_LIVE_KEY, app=newer_server(ScaleEmulator(config=frozen()))
+        DEFAULT_LIVE_KEY,
+        base_url=emulator.base_url,
+        transport=EmulatorTransport(newer_server(emulator)),
     ) as client:
         task = await client.create_task(
             "categorization",
@@ -139,7 +147,9 @@ async def scale(tmp: pathlib.Path) -> Results:
 
 async def cloudsight(tmp: pathlib.Path) -> Results:
     emulator = CloudSightEmulator(config=frozen())
-    async with AsyncCloudSight("test-key", app=newer_server(emulator)) as client:
+    async with AsyncCloudSight(
+        "test-key", base_url=emulator.base_url, transport=EmulatorTransport(newer_server(emulator))
+    ) as client:
         job = await client.remote_image_request(IMAGE_URL)
         job = await client.image_response(job.token)
     return Results(job, None, "token", "token", job.token, job.status)
@@ -147,7 +157,11 @@ async def cloudsight(tmp: pathlib.Path) -> Results:
 
 async def datawow(tmp: pathlib.Path) -> Results:
     emulator = DatawowEmulator(config=frozen())
-    async with AsyncDatawow("test-choice", app=newer_server(emulator)) as client:
+    async with AsyncDatawow(
+        "test-choice",
+        base_url=emulator.base_url,
+        transport=EmulatorTransport(newer_server(emulator)),
+    ) as client:
         image = await client.choice.create(
             IMAGE_URL, instruction="Which animal?", categories=["cat", "dog"], custom_id="c-1"
         )
@@ -158,7 +172,11 @@ async def datawow(tmp: pathlib.Path) -> Results:
 
 async def redflag(tmp: pathlib.Path) -> Results:
     emulator = RedFlagEmulator(config=frozen())
-    async with AsyncRedFlag("test-token", app=newer_server(emulator)) as client:
+    async with AsyncRedFlag(
+        "test-token",
+        base_url=emulator.base_url,
+        transport=EmulatorTransport(newer_server(emulator)),
+    ) as client:
         op_id = await client.create_operation("text", ["sentiment-simple"], ["I love it"])
         operation = await client.get_operation(op_id)
     assert operation.query is not None and operation.query.extra[UNKNOWN] == UNKNOWN_VALUE

@@ -329,7 +329,9 @@ async def test_a_client_given_a_redis_limiter_books_every_request_in_redis(
 
     limiter = PublicLimiter(RateLimit(100, 10.0), store=store)
     emulator = RedFlagEmulator()
-    async with AsyncRedFlag("test-token", app=emulator, rate_limit=limiter) as client:
+    async with AsyncRedFlag(
+        "test-token", base_url=emulator.base_url, transport=emulator.transport(), rate_limit=limiter
+    ) as client:
         assert client._limiter is limiter
         for _ in range(3):
             with pytest.raises(labelkit.NotFoundError):

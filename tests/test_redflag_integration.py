@@ -312,6 +312,8 @@ def test_sync_errors_are_the_same_types(server: EmulatorServer) -> None:
 
 def test_in_process_emulator_needs_no_socket() -> None:
     emulator = RedFlagEmulator(config=EmulatorConfig(processing_time=0))
-    with RedFlag(TOKEN, app=emulator, poll=FAST_POLL) as redflag:
+    with RedFlag(
+        TOKEN, base_url=emulator.base_url, transport=emulator.transport(), poll=FAST_POLL
+    ) as redflag:
         op = redflag.analyze("text", ["spam-detection"], ["buy now"])
     assert op.status is OperationStatus.DONE and emulator.stats.requests >= 2

@@ -12,13 +12,13 @@ import pytest
 
 from labelkit._config import RateLimit
 from labelkit._emulator import EmulatorConfig, available_emulators, create_emulator, serving
-from labelkit._providers.scale._emulator import (
+from labelkit._emulator.scale import (
     DEFAULT_CALLBACK_AUTH_KEY,
     DEFAULT_LIVE_KEY,
     DEFAULT_TEST_KEY,
     ScaleEmulator,
 )
-from labelkit._providers.scale._emulator_state import TASK_TYPES
+from labelkit._emulator.scale._state import TASK_TYPES
 
 IMAGE = "https://cdn.example.com/cat.jpg"
 Json = dict[str, typing.Any]

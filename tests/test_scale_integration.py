@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import labelkit
-from labelkit._providers.scale._emulator import (
+from labelkit._emulator.scale import (
     DEFAULT_CALLBACK_AUTH_KEY,
     DEFAULT_LIVE_KEY,
     DEFAULT_TEST_KEY,

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 import labelkit
-from labelkit._providers.scale._emulator import DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, ScaleEmulator
-from labelkit._providers.scale._emulator_v2 import v2_id
+from labelkit._emulator.scale import DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, ScaleEmulator
+from labelkit._emulator.scale._v2 import v2_id
 from labelkit.emulators import EmulatorConfig, serving
 from labelkit.scale import (
     AsyncScale,
@@ -144,7 +144,9 @@ async def test_every_operation_over_loopback(emulator: ScaleEmulator) -> None:
 
 @pytest.mark.anyio
 async def test_v2_get_tasks_pages_exactly(emulator: ScaleEmulator) -> None:
-    async with AsyncScale(DEFAULT_LIVE_KEY, app=emulator) as scale:
+    async with AsyncScale(
+        DEFAULT_LIVE_KEY, base_url=emulator.base_url, transport=emulator.transport()
+    ) as scale:
         ids = await seeded(scale)
         for limit in (1, 2, 4, 5, 100):
             emulator.reset()
@@ -159,18 +161,26 @@ async def test_v2_get_tasks_pages_exactly(emulator: ScaleEmulator) -> None:
 
 @pytest.mark.anyio
 async def test_modes_are_separate_and_bearer_is_checked(emulator: ScaleEmulator) -> None:
-    async with AsyncScale(DEFAULT_LIVE_KEY, app=emulator) as live:
+    async with AsyncScale(
+        DEFAULT_LIVE_KEY, base_url=emulator.base_url, transport=emulator.transport()
+    ) as live:
         ids = await seeded(live)
-    async with AsyncScale(DEFAULT_TEST_KEY, app=emulator) as test:
+    async with AsyncScale(
+        DEFAULT_TEST_KEY, base_url=emulator.base_url, transport=emulator.transport()
+    ) as test:
         with pytest.raises(labelkit.NotFoundError):
             await test.v2.get_task(ids[0])
-    async with AsyncScale("live_wrong", app=emulator, max_retries=0) as wrong:
+    async with AsyncScale(
+        "live_wrong", base_url=emulator.base_url, transport=emulator.transport(), max_retries=0
+    ) as wrong:
         with pytest.raises(labelkit.AuthenticationError):
             await wrong.v2.get_datasets()
 
 
 def test_sync_twin_against_the_emulator(emulator: ScaleEmulator) -> None:
-    with Scale(DEFAULT_LIVE_KEY, app=emulator) as scale:
+    with Scale(
+        DEFAULT_LIVE_KEY, base_url=emulator.base_url, transport=emulator.transport()
+    ) as scale:
         scale.create_project("kittens", TaskType.CATEGORIZATION, {"instruction": "?"})
         batch = scale.v2.create_batch({"name": "b", "project_name": "kittens"})
         assert batch.status is V2BatchStatus.IN_PROGRESS

@@ -124,12 +124,12 @@ def run_demo(
     out: typing.TextIO = sys.stdout, *, quick: bool | None = None, drop_rate: float = 0.01
 ) -> int:
     """Run the demo; returns the process exit code (0 when every check passed)."""
-    from .._providers.cloudsight._emulator import DEFAULT_KEY, CloudSightEmulator
-    from .._providers.fastlabel._emulator import DEFAULT_TOKEN as FL_TOKEN
-    from .._providers.fastlabel._emulator import FastLabelEmulator
-    from .._providers.redflag._emulator import DEFAULT_TOKEN as RF_TOKEN
-    from .._providers.redflag._emulator import PREFIX as RF_PREFIX
-    from .._providers.redflag._emulator import RedFlagEmulator
+    from .._emulator.cloudsight import DEFAULT_KEY, CloudSightEmulator
+    from .._emulator.fastlabel import DEFAULT_TOKEN as FL_TOKEN
+    from .._emulator.fastlabel import FastLabelEmulator
+    from .._emulator.redflag import DEFAULT_TOKEN as RF_TOKEN
+    from .._emulator.redflag import PREFIX as RF_PREFIX
+    from .._emulator.redflag import RedFlagEmulator
     from . import main
 
     if quick is None:

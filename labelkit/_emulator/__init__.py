@@ -1,7 +1,8 @@
 """Stateful fake servers ("emulators") of the provider APIs, for tests, benchmarks and demos.
 
 An emulator is an ASGI app (:class:`EmulatorApp` subclass) that serves
-in-process through ``httpx.ASGITransport`` or over a real loopback socket
+in-process as an httpx transport (:meth:`EmulatorApp.transport`,
+:class:`EmulatorTransport`) or over a real loopback socket
 (:class:`EmulatorServer`, :func:`serving`, :func:`serve`). Faults and timing
 are set through :class:`EmulatorConfig`; :class:`EmulatorStats` counts what
 happened.
@@ -27,6 +28,7 @@ from ._multipart import FormData, MultipartError, UploadFile
 from ._registry import available_emulators, create_emulator, register_emulator
 from ._server import EmulatorServer, serve, serving
 from ._state import EmulatorConfig, EmulatorStats, SimClock
+from ._transport import EmulatorTransport
 from ._webhooks import DeliveryAttempt, WebhookSender, is_loopback_url
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorServer",
     "EmulatorStats",
+    "EmulatorTransport",
     "FormData",
     "HTTPError",
     "Handler",

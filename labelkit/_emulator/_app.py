@@ -3,8 +3,8 @@
 Every provider emulator is an :class:`EmulatorApp` subclass: it registers its
 routes, says how to authenticate (:meth:`EmulatorApp.check_auth`) and how its
 error bodies look (:meth:`EmulatorApp.error_body`). The app then serves
-in-process (``httpx.ASGITransport(app=...)``) or over a real socket
-(:mod:`labelkit._emulator._server`).
+in-process (:meth:`EmulatorApp.transport`, an httpx transport) or over a
+real socket (:mod:`labelkit._emulator._server`).
 
 Order of work for each request: match the route (404 / 405) → authenticate
 (401) → rate limit (429), all at arrival time; draw faults; sleep ``latency``
@@ -14,13 +14,14 @@ handler; drop the connection if a drop was drawn (the handler has committed).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import ClassVar
 
 import anyio
 import attrs
@@ -38,13 +39,14 @@ from ._messages import (
     json_response,
 )
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
+from ._transport import EmulatorTransport
 
 __all__ = ["EmulatorApp", "Handler", "Route", "compile_path"]
 
 logger = logging.getLogger("labelkit.emulator")
 
 Handler = Callable[[Request], Awaitable[Response]]
-_H = TypeVar("_H", bound=Handler)
+_instances = itertools.count(1)
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|path))?\}")
 _CONVERTERS = {"str": "[^/]+", "int": "[0-9]+", "path": ".*"}
@@ -107,15 +109,20 @@ class EmulatorApp:
     """An ASGI app with routing, auth, per-credential rate limits and fault injection.
 
     Subclass it (or pass ``check_auth`` / ``error_body`` callables) and register
-    handlers with :meth:`add_route` or the :meth:`route` decorator. ``config``
-    may be changed at any time; ``stats`` counts what happened; ``clock`` is
-    the simulated clock jobs should use. ``timer`` (default
-    ``time.monotonic``) times arrivals for the rate limiter and drives
-    ``clock``; tests may pass a fake one.
+    handlers with :meth:`add_route`. ``config`` may be changed at any time;
+    ``stats`` counts what happened; ``clock`` is the simulated clock jobs
+    should use. ``timer`` (default ``time.monotonic``) times arrivals for the
+    rate limiter and drives ``clock``; tests may pass a fake one.
+
+    A client reaches it in-process with ``transport=app.transport()`` and
+    ``base_url=app.base_url``, or over loopback through
+    :class:`~labelkit._emulator.EmulatorServer` (``base_url=server.base_url``).
     """
 
     #: Value of ``WWW-Authenticate`` on 401 responses (``None``: no header).
     auth_challenge: str | None = None
+    #: The path the provider's API is mounted at (the path of the client's base URL).
+    base_path: ClassVar[str] = "/"
 
     def __init__(
         self,
@@ -138,6 +145,22 @@ class EmulatorApp:
         self._limiter = SlidingWindowLimiter()
         self._rng = random.Random(self.config.seed)
         self._scheduled: list[_ScheduledFault] = []
+        self._origin = f"http://{name}-{next(_instances)}.emulator.invalid"
+
+    @property
+    def base_url(self) -> str:
+        """The base URL for a client using :meth:`transport`.
+
+        Its host is unique to this emulator (a ``.invalid`` name that resolves
+        nowhere), so clients of two emulators never share a client-side rate
+        limiter, and a client given this URL without the transport fails
+        instead of reaching a real server.
+        """
+        return self._origin + self.base_path
+
+    def transport(self) -> EmulatorTransport:
+        """A new httpx transport serving this emulator in-process (no sockets)."""
+        return EmulatorTransport(self)
 
     @property
     def config(self) -> EmulatorConfig:
@@ -165,15 +188,6 @@ class EmulatorApp:
         route = Route(method.upper(), path, handler, auth)
         self.routes.append(route)
         return route
-
-    def route(self, method: str, path: str, *, auth: bool = True) -> Callable[[_H], _H]:
-        """Decorator form of :meth:`add_route`."""
-
-        def decorator(handler: _H) -> _H:
-            self.add_route(method, path, handler, auth=auth)
-            return handler
-
-        return decorator
 
     # -- provider hooks -----------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Name → factory registry of the provider emulators.
 
-Each provider's emulator module, ``labelkit._providers.<name>._emulator``,
-calls :func:`register_emulator` when imported; :func:`available_emulators` and
-:func:`create_emulator` import those modules on first use. A factory takes
+Each provider's emulator package, ``labelkit._emulator.<name>``, calls
+:func:`register_emulator` when imported; :func:`available_emulators` and
+:func:`create_emulator` import those packages on first use. A factory takes
 keyword options, at least ``config: EmulatorConfig | None``, and returns an
 :class:`~labelkit._emulator._app.EmulatorApp`.
 """
@@ -10,7 +10,6 @@ keyword options, at least ``config: EmulatorConfig | None``, and returns an
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import pkgutil
 from collections.abc import Callable
@@ -38,15 +37,14 @@ def _discover() -> None:
     if _discovered:
         return
     _discovered = True
-    import labelkit._providers as providers
+    import labelkit._emulator as emulators
 
-    for info in pkgutil.iter_modules(providers.__path__):
+    for info in pkgutil.iter_modules(emulators.__path__):
         if not info.ispkg:
             continue
-        module = f"{providers.__name__}.{info.name}._emulator"
+        module = f"{emulators.__name__}.{info.name}"
         try:
-            if importlib.util.find_spec(module) is not None:
-                importlib.import_module(module)
+            importlib.import_module(module)
         except Exception:
             # One broken provider must not hide the others.
             logger.warning("could not load the %s emulator", info.name, exc_info=True)

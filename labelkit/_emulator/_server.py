@@ -373,6 +373,11 @@ class EmulatorServer:
             raise RuntimeError("the server is not running")
         return _url(self.host, self.port)
 
+    @property
+    def base_url(self) -> str:
+        """The base URL for a client: :attr:`url` plus the app's ``base_path`` (if it has one)."""
+        return self.url + getattr(self.app, "base_path", "")
+
     def start(self) -> None:
         """Start the thread and bind the socket; returns once the server accepts connections."""
         if self._future is not None:

@@ -78,8 +78,9 @@ class AsyncCloudSight(AsyncAPIClient):
     timestamp.
 
     ``base_url`` overrides the API root (default ``CLOUDSIGHT_BASE_URL``,
-    else ``https://api.cloudsightapi.com``); ``app=`` runs against an
-    in-process ASGI app such as the CloudSight emulator. CloudSight documents
+    else ``https://api.cloudsightapi.com``); ``transport=`` is any httpx
+    transport (an emulator's ``transport()`` serves in-process; ``app=`` is a
+    deprecated alias for an ASGI app). CloudSight documents
     no rate limit, so none is applied unless ``rate_limit=`` is given.
 
     Usage (the sync ``CloudSight`` is the same without ``async``/``await``)::

@@ -60,8 +60,9 @@ class AsyncDatawow(AsyncAPIClient):
     ``PROJECT_KEY`` is deliberately not read). Every Datawow project has its
     own key and one product, so a client is bound to one project: use the
     resource of that project's product. ``base_url`` overrides the API root
-    (default ``DATAWOW_BASE_URL``, else the production URL); ``app=`` runs
-    against an in-process ASGI app such as the Datawow emulator. Datawow
+    (default ``DATAWOW_BASE_URL``, else the production URL); ``transport=``
+    is any httpx transport (an emulator's ``transport()`` serves in-process;
+    ``app=`` is a deprecated alias for an ASGI app). Datawow
     documents no rate limit, so none is applied unless ``rate_limit=`` is
     given. ``poll`` is the default policy of the waits (see
     :data:`DEFAULT_POLL`). ``list_params_as_body=True`` sends ``page`` and

@@ -40,8 +40,9 @@ class FastLabelBase(AsyncAPIClient):
     (default ``FASTLABEL_API_URL``, else ``https://api.fastlabel.ai/v1/``) is
     normalised to end with exactly one slash. The default rate limit is the
     documented 10,000 calls per 600 s, shared by every client of the same
-    token in the process; ``rate_limit=None`` turns it off. ``app=`` runs
-    against an in-process ASGI app such as the FastLabel emulator.
+    token in the process; ``rate_limit=None`` turns it off. ``transport=`` is
+    any httpx transport (an emulator's ``transport()`` serves in-process;
+    ``app=`` is a deprecated alias for an ASGI app).
     """
 
     provider = "fastlabel"

@@ -30,8 +30,9 @@ class RedFlag(SyncClient[AsyncRedFlag]):
     ``token`` is the JWT sent as ``Authorization: Bearer <token>`` (default:
     the ``REDFLAG_TOKEN`` environment variable). ``base_url`` overrides the
     API root (default ``REDFLAG_BASE_URL``, else the production URL);
-    ``app=`` runs against an in-process ASGI app such as
-    :class:`labelkit.emulators.RedFlagEmulator`. RedFlag documents no rate
+    ``transport=`` is any httpx transport (an emulator's ``transport()``
+    serves in-process; ``app=`` is a deprecated alias for an ASGI app).
+    RedFlag documents no rate
     limit, so none is applied unless ``rate_limit=`` is given.
 
     Usage::

@@ -41,7 +41,8 @@ class AsyncScale(
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
-    ``app=`` runs against an in-process ASGI app such as the Scale emulator.
+    ``transport=`` is any httpx transport (an emulator's ``transport()``
+    serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
     Compared with the official SDK: one connection pool, timeouts on every
     call, retries with backoff and ``Retry-After`` for reads and for creates

@@ -8,7 +8,7 @@ Routes, all under ``/v1`` as in the official SDK's v1 surface:
   task/<id>/audit``, ``POST``/``DELETE task/<id>/unique_id``, ``POST
   task/<id>/setMetadata``, ``POST``/``PUT``/``DELETE task/<id>/tags``, ``GET
   tasks``, ``POST evaluation_tasks/<type>``, ``POST training_tasks/<type>``;
-- :mod:`._emulator_resources`: batches, projects, files, teams.
+- :mod:`._resources`: batches, projects, files, teams.
 
 Auth is HTTP Basic with an API key as the user name and an empty password.
 Keys start ``live_`` or ``test_`` and the prefix picks the mode: live and test
@@ -22,13 +22,13 @@ canceling a completed task (as Scale's old docs say), 429 and injected 5xx.
 
 A task is ``pending`` for ``config.processing_time`` simulated seconds
 (``emulator.clock``), then ``completed`` with a ``response`` derived from a
-SHA-256 of its id and params (:mod:`._emulator_responses`). An attachment
+SHA-256 of its id and params (:mod:`._responses`). An attachment
 containing ``__error__`` ends ``error`` instead. Tasks of a batch in staging
 wait until the batch is finalized. :meth:`ScaleEmulator.force_status` pins a
 status. When a task with a ``callback_url`` completes, the emulator POSTs
 ``{"task": ..., "response": ..., "task_id": ...}`` with the
 ``scale-callback-auth`` header to it (loopback URLs only) and redelivers with
-backoff on the simulated clock until a 2xx (:mod:`._emulator_callbacks`).
+backoff on the simulated clock until a 2xx (:mod:`._callbacks`).
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ from ..._emulator import (
     json_response,
     register_emulator,
 )
-from ._emulator_callbacks import CallbackAttempt, CallbackDeliverer
-from ._emulator_resources import add_resource_routes
-from ._emulator_responses import task_response
-from ._emulator_state import (
+from ._callbacks import CallbackAttempt, CallbackDeliverer
+from ._resources import add_resource_routes
+from ._responses import task_response
+from ._state import (
     MODES,
     Account,
     StoredBatch,
@@ -65,8 +65,8 @@ from ._emulator_state import (
     batch_json,
     task_json,
 )
-from ._emulator_tasks import TaskRules, list_tasks, new_task_fields, read_json
-from ._emulator_v2 import add_v2_routes, bearer_key
+from ._tasks import TaskRules, list_tasks, new_task_fields, read_json
+from ._v2 import add_v2_routes, bearer_key
 
 __all__ = [
     "DEFAULT_CALLBACK_AUTH_KEY",
@@ -142,7 +142,7 @@ class ScaleEmulator(EmulatorApp):
         self._seq = itertools.count(1)
         self._add_task_routes()
         add_resource_routes(self)
-        self.v2 = add_v2_routes(self)  # the /v2 routes on the same state (_emulator_v2)
+        self.v2 = add_v2_routes(self)  # the /v2 routes on the same state (_v2.py)
 
     # -- framework hooks ----------------------------------------------------------------
 

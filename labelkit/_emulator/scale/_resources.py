@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import HTTPError, Request, Response, json_response
-from ._emulator_state import (
+from ._state import (
     TASK_TYPES,
     StoredBatch,
     StoredFile,
@@ -38,10 +38,10 @@ from ._emulator_state import (
     file_json,
     project_json,
 )
-from ._emulator_tasks import as_list, page_param, read_json, require_bool, require_string
+from ._tasks import as_list, page_param, read_json, require_bool, require_string
 
 if TYPE_CHECKING:
-    from ._emulator import ScaleEmulator
+    from ._app import ScaleEmulator
 
 __all__ = ["add_resource_routes"]
 

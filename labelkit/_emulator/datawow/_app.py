@@ -50,8 +50,8 @@ from ..._emulator import (
     json_response,
     register_emulator,
 )
-from ..._emulator import is_loopback_url as _is_loopback  # noqa: F401 - tested here
-from ._models import POSTBACK_METHODS
+from ..._providers.datawow._models import POSTBACK_METHODS
+from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here
 
 __all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]
 
@@ -107,6 +107,8 @@ class DatawowEmulator(EmulatorApp):
     None)``. ``durations`` fixes the simulated seconds of the two waiting
     states instead of splitting ``config.processing_time``.
     """
+
+    base_path = PREFIX
 
     def __init__(
         self,

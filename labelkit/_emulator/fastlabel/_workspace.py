@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     Invalid,
     field_error,
     opt_str,
     page,
     req_str,
 )
-from ._emulator_state import WorkspaceUser
+from ._state import WorkspaceUser
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["WorkspaceRoutes"]
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import Invalid, field_error, opt_list, page, req_str, required_query
-from ._emulator_tasks import ASSIGNEE_KEYS, TaskRoutes, apply_task_fields
+from ._data import Invalid, field_error, opt_list, page, req_str, required_query
+from ._tasks import ASSIGNEE_KEYS, TaskRoutes, apply_task_fields
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["TaskOpRoutes"]
 

@@ -42,16 +42,16 @@ from ..._emulator import (
     register_emulator,
     text_response,
 )
-from ._emulator_comments import CommentRoutes
-from ._emulator_data import MAX_BODY_SIZE, Invalid, read_json
-from ._emulator_datasets import DatasetRoutes
-from ._emulator_jobs import JobRoutes
-from ._emulator_models import ModelRoutes
-from ._emulator_projects import ProjectRoutes
-from ._emulator_state import Blob, Dataset, Job, Project, Store, StoredTask
-from ._emulator_task_ops import TaskOpRoutes
-from ._emulator_tasks import ASSIGNEE_KEYS, FAMILIES, TaskRoutes, apply_task_fields, new_task
-from ._emulator_workspace import WorkspaceRoutes
+from ._comments import CommentRoutes
+from ._data import MAX_BODY_SIZE, Invalid, read_json
+from ._datasets import DatasetRoutes
+from ._jobs import JobRoutes
+from ._models import ModelRoutes
+from ._projects import ProjectRoutes
+from ._state import Blob, Dataset, Job, Project, Store, StoredTask
+from ._task_ops import TaskOpRoutes
+from ._tasks import ASSIGNEE_KEYS, FAMILIES, TaskRoutes, apply_task_fields, new_task
+from ._workspace import WorkspaceRoutes
 
 __all__ = ["DEFAULT_RATE_LIMIT", "DEFAULT_TOKEN", "PREFIX", "FastLabelEmulator", "RouteSpec"]
 
@@ -102,6 +102,7 @@ class FastLabelEmulator(EmulatorApp):
     """
 
     auth_challenge = "Bearer"
+    base_path = PREFIX
 
     def __init__(
         self,

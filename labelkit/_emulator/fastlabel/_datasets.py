@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import HTTPError, Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     Invalid,
     decode_file,
     field_error,
@@ -29,10 +29,10 @@ from ._emulator_data import (
     req_str,
     required_query,
 )
-from ._emulator_state import Blob, Dataset, DatasetObject, Upload, ZipEntry, sha256_hex
+from ._state import Blob, Dataset, DatasetObject, Upload, ZipEntry, sha256_hex
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["DatasetRoutes"]
 

@@ -1,7 +1,7 @@
 """Server-side state of the Scale emulator: tasks, batches, projects, files, teammates.
 
 Everything here is plain data plus the pure functions that turn it into wire
-JSON; the routes live in :mod:`._emulator` and :mod:`._emulator_resources`.
+JSON; the routes live in :mod:`._app` and :mod:`._resources`.
 Times are simulated seconds (the emulator's ``clock``) and become ISO-8601
 strings through :class:`Timeline`.
 """

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     Invalid,
     decode_file,
     field_error,
@@ -21,11 +21,11 @@ from ._emulator_data import (
     opt_str,
     req_str,
 )
-from ._emulator_jobs import FAIL_MARKER, JobRoutes
-from ._emulator_state import Job
+from ._jobs import FAIL_MARKER, JobRoutes
+from ._state import Job
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["ModelRoutes"]
 

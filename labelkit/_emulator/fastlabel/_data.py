@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..._emulator import Request
-from ._emulator_state import Blob
+from ._state import Blob
 
 __all__ = [
     "EXTERNAL_STATUSES",

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..._emulator import HTTPError, Request, Response, json_response
-from ._emulator_state import StoredBatch, StoredTask, batch_status, task_json
-from ._emulator_tasks import decode_token, encode_token, read_json
+from ._state import StoredBatch, StoredTask, batch_status, task_json
+from ._tasks import decode_token, encode_token, read_json
 
 if TYPE_CHECKING:
-    from ._emulator import ScaleEmulator
+    from ._app import ScaleEmulator
 
 __all__ = ["V2State", "add_v2_routes", "bearer_key"]
 

@@ -20,7 +20,7 @@ outcome. The outcome is ``done`` unless a text content contains
 ``"__fail__"`` / ``"__invalid__"`` (or an uploaded file's name does), or no
 requested analysis applies to any content (e.g. only visual analyses of
 text), which gives ``failed`` / ``invalid``. :meth:`RedFlagEmulator.force_status`
-pins any status. Results (:mod:`._emulator_results`) are derived from a
+pins any status. Results (:mod:`._results`) are derived from a
 SHA-256 of each content, so they are the same on every run.
 """
 
@@ -45,7 +45,7 @@ from ..._emulator import (
     json_response,
     register_emulator,
 )
-from ._emulator_results import ANALYSES, applies, operation_data
+from ._results import ANALYSES, applies, operation_data
 
 __all__ = ["DEFAULT_TOKEN", "PREFIX", "RedFlagEmulator", "StoredOperation", "StoredUpload"]
 
@@ -121,6 +121,7 @@ class RedFlagEmulator(EmulatorApp):
     """
 
     auth_challenge = "Bearer"
+    base_path = PREFIX.removesuffix("/operations")
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     EXTERNAL_STATUSES,
     STATUSES,
     Invalid,
@@ -18,10 +18,10 @@ from ._emulator_data import (
     req_str,
     required_query,
 )
-from ._emulator_state import Comment
+from ._state import Comment
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["CommentRoutes"]
 

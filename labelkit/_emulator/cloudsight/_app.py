@@ -54,7 +54,7 @@ from ..._emulator import (
     json_response,
     register_emulator,
 )
-from ._auth import verify_authorization
+from ..._providers.cloudsight._auth import verify_authorization
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_SECRET", "CloudSightEmulator", "StoredJob"]
 

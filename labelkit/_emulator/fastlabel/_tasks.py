@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     EXTERNAL_STATUSES,
     PRIORITIES,
     STATUSES,
@@ -28,10 +28,10 @@ from ._emulator_data import (
     req_str,
     required_query,
 )
-from ._emulator_state import Blob, Project, StoredTask
+from ._state import Blob, Project, StoredTask
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["FAMILIES", "Family", "TaskRoutes", "apply_task_fields", "new_task"]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     PRIORITIES,
     STATUSES,
     Invalid,
@@ -27,11 +27,11 @@ from ._emulator_data import (
     req_str,
     required_query,
 )
-from ._emulator_state import Blob, Job, Project, Upload
-from ._emulator_tasks import FAMILIES, TaskRoutes, apply_task_fields, new_task, project_media
+from ._state import Blob, Job, Project, Upload
+from ._tasks import FAMILIES, TaskRoutes, apply_task_fields, new_task, project_media
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["FAIL_MARKER", "JobRoutes"]
 

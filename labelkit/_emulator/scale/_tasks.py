@@ -12,7 +12,7 @@ import attrs
 import httpx
 
 from ..._emulator import HTTPError, Request
-from ._emulator_state import (
+from ._state import (
     LEGACY_TYPES,
     REVIEW_STATUSES,
     TASK_TYPES,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._emulator_data import (
+from ._data import (
     Invalid,
     field_error,
     opt_bool,
@@ -19,10 +19,10 @@ from ._emulator_data import (
     req_str,
     required_query,
 )
-from ._emulator_state import Project
+from ._state import Project
 
 if TYPE_CHECKING:
-    from ._emulator import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator, RouteSpec
 
 __all__ = ["ProjectRoutes"]
 
