@@ -65,6 +65,7 @@ from ._state import (
     batch_json,
     task_json,
 )
+from ._studio import add_studio_routes
 from ._tasks import TaskRules, list_tasks, new_task_fields, read_json
 from ._v2 import add_v2_routes, bearer_key
 
@@ -142,6 +143,7 @@ class ScaleEmulator(EmulatorApp):
         self._seq = itertools.count(1)
         self._add_task_routes()
         add_resource_routes(self)
+        add_studio_routes(self)  # /v1/studio (_studio.py)
         self.v2 = add_v2_routes(self)  # the /v2 routes on the same state (_v2.py)
 
     # -- framework hooks ----------------------------------------------------------------
