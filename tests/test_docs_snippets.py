@@ -164,15 +164,16 @@ def test_shell_block_commands_parse(block: Block) -> None:
 def emulator_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     from PIL import Image
 
-    from labelkit.emulators import EmulatorServer, create_emulator
+    from labelkit.emulators import EmulatorConfig, EmulatorServer, create_emulator
 
     folder = tmp_path_factory.mktemp("snippets")
     for name in ["cat.jpg", "photo.jpg", "a.jpg", "b.jpg"]:
         Image.new("RGB", (64, 48), (200, 120, 40)).save(folder / name, "JPEG")
     for name in ["a.png", "b.png"]:
         Image.new("RGB", (64, 48), (40, 120, 200)).save(folder / name, "PNG")
+    # Jobs finish in 0.3 s, so a wait costs about the provider's first poll delay.
     servers = {
-        name: EmulatorServer(create_emulator(name))
+        name: EmulatorServer(create_emulator(name, config=EmulatorConfig(processing_time=0.3)))
         for name in ["fastlabel", "scale", "cloudsight", "datawow", "redflag"]
     }
     for server in servers.values():
