@@ -4,7 +4,7 @@
   interpreter against the five emulators on 127.0.0.1: the clients find them
   through the same environment variables a user sets (``FASTLABEL_API_URL``,
   ``FASTLABEL_ACCESS_TOKEN``, ...), in a folder holding the image files the
-  snippets name. Top-level ``await`` is allowed, as in a notebook.
+  snippets name; each block gets fresh emulators. Top-level ``await`` is allowed, as in a notebook.
 - Every other Python block must compile (top-level ``await`` allowed), and every
   name it imports from labelkit must exist.
 - Every ``labelkit ...`` line of a shell block must parse with the CLI's parser,
@@ -160,13 +160,14 @@ def test_shell_block_commands_parse(block: Block) -> None:
             pytest.fail(f"{block.id}: `{shlex.join(argv)}` does not parse (exit {exit_.code})")
 
 
-@pytest.fixture(scope="module")
-def emulator_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
+@pytest.fixture
+def emulator_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """Fresh emulators and a fresh folder per block: each block runs as on a new account."""
     from PIL import Image
 
     from labelkit.emulators import EmulatorConfig, EmulatorServer, create_emulator
 
-    folder = tmp_path_factory.mktemp("snippets")
+    folder = tmp_path
     for name in ["cat.jpg", "photo.jpg", "a.jpg", "b.jpg"]:
         Image.new("RGB", (64, 48), (200, 120, 40)).save(folder / name, "JPEG")
     for name in ["a.png", "b.png"]:
