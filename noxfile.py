@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests lint typecheck``, ``nox -s codegen -- --check``.
+"""Developer tasks: ``nox -s tests lint typecheck docs``, ``nox -s codegen -- --check``.
 
 ``nox -s bench`` runs the benchmarks and ``nox -s demo`` the quickstart demo.
 """
@@ -47,6 +47,27 @@ def codegen(session: nox.Session) -> None:
     """Regenerate the sync facade; ``nox -s codegen -- --check`` fails on drift."""
     session.install("-e", ".")
     session.run("python", "-m", "labelkit._sync._codegen", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site: ``mkdocs build --strict`` into ``site/``, then its checks.
+
+    A broken link, an unknown reference or a docstring mkdocstrings cannot render
+    fails the build. tests/test_docs_inventory.py then compares the site's
+    ``objects.inv`` with the public API, so every public client, method and model
+    is in the reference. (The guides' code blocks are run by tests/test_docs_snippets.py
+    in ``nox -s tests``.)
+    """
+    session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    session.run(
+        "pytest",
+        "tests/test_docs_inventory.py",
+        "-p",
+        "no:cacheprovider",
+        env={"LABELKIT_DOCS_SITE": "site"},
+    )
 
 
 @nox.session
