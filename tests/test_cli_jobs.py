@@ -20,7 +20,6 @@ import pytest
 
 import labelkit
 from labelkit._cli import main
-from labelkit._cli._display import ProgressDisplay
 from labelkit._config import RateLimit
 from labelkit.emulators import (
     CloudSightEmulator,
@@ -421,22 +420,3 @@ def test_demo_quick_runs_every_job() -> None:
     ):
         assert heading in result.stdout
     assert "0 new requests" in result.stdout
-
-
-def test_progress_display_on_a_terminal_redraws_one_line() -> None:
-    import io
-
-    now = [0.0]
-    out = io.StringIO()
-    display = ProgressDisplay("upload", 4, out, tty=True, clock=lambda: now[0])
-    for status in ("ok", "failed", "ok"):
-        now[0] += 0.5
-        display.record(status)
-    display.note("  failed x.png: boom")
-    now[0] += 0.5
-    display.record("ambiguous")
-    display.finish()
-    text = out.getvalue()
-    assert text.count("\n") == 2  # the note and the final line; the bar is redrawn with \r
-    assert "\r  upload [######------------------] 1/4  ok 1  failed 0  2.0/s  ETA 1.5 s" in text
-    assert text.endswith("4/4  ok 2  failed 1  ambiguous 1  2.0/s  in 2.0 s\x1b[K\n")

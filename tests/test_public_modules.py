@@ -181,6 +181,7 @@ PUBLIC_NAMES: dict[str, list[str]] = {
         "V2Task",
         "V2TaskPage",
         "V2TaskStatus",
+        "content_unique_id",
         "new_unique_id",
         "parse_callback",
     ],

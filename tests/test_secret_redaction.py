@@ -330,7 +330,8 @@ async def test_the_journal_and_cli_writers_redact_what_any_live_client_knows(
     import argparse
     import io
 
-    from labelkit._cli._job import JobContext, describe_error
+    from labelkit._cli._common import describe_error
+    from labelkit._cli._job import JobContext
 
     token = "rf/Last+Line=Token0123"
     forms = forms_of([token])

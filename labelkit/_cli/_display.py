@@ -1,29 +1,37 @@
-"""Progress of a command-line bulk job: a bar on a terminal, log lines otherwise.
+"""How a bulk command talks: plain lines, a rich terminal display, or one JSON summary.
 
-On a terminal one line is redrawn in place with ``\\r`` (done / failed / total,
-rate, ETA); when the output is a pipe or a file a plain line is written every
-few seconds instead, so logs stay readable. Messages about single items
-(``note``) are printed above the bar. Plain ANSI, no dependency.
+:func:`make_output` picks the form: rich progress bars, live counters and a
+summary table when the output is a terminal and rich is installed (the
+``cli`` extra); plain lines otherwise (pipes, CI logs, no rich), a log line
+every few seconds instead of a bar. ``--quiet`` keeps only the errors;
+``--json`` writes the summary as one JSON object and the rest to stderr.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 import time
 import typing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import anyio
 
 from .._config import RateLimit
 from .._logging import redact_known
 
-__all__ = ["ProgressDisplay", "format_duration", "format_rate_limit", "ticking"]
+__all__ = [
+    "Output",
+    "PlainOutput",
+    "ProgressDisplay",
+    "format_duration",
+    "format_rate_limit",
+    "make_output",
+    "ticking",
+]
 
 T = typing.TypeVar("T")
-
-_BAR_WIDTH = 24
-_CLEAR = "\x1b[K"
 
 
 def format_duration(seconds: float) -> str:
@@ -47,12 +55,12 @@ def format_rate_limit(limit: RateLimit) -> str:
 
 
 class ProgressDisplay:
-    """Counts of one job phase and their display on ``out``.
+    """Counts of one job phase, written as a plain line every ``interval`` seconds.
 
     Call :meth:`record` once per finished item, :meth:`tick` now and then
     (:func:`ticking` does it in the background) and :meth:`finish` at the end.
-    ``tty`` defaults to ``out.isatty()``; ``interval`` is the seconds between
-    log lines when not on a terminal.
+    ``quiet`` writes only the notes (the errors). Subclasses draw differently
+    (see ``_rich.py``).
     """
 
     def __init__(
@@ -61,15 +69,15 @@ class ProgressDisplay:
         total: int | None,
         out: typing.TextIO,
         *,
-        tty: bool | None = None,
         interval: float = 2.0,
+        quiet: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.label = label
         self.total = total
         self.out = out
-        self.tty = _isatty(out) if tty is None else tty
         self.interval = interval
+        self.quiet = quiet
         self.clock = clock
         self.ok = 0
         self.failed = 0
@@ -77,11 +85,7 @@ class ProgressDisplay:
         self.resumed = 0
         self.started = clock()
         self.finished_at: float | None = None
-        self._last_draw = -math.inf
         self._last_log = self.started
-        self._drawn = False
-
-    # -- counts ----------------------------------------------------------------------------
 
     @property
     def done(self) -> int:
@@ -123,10 +127,8 @@ class ProgressDisplay:
             self.failed += 1
         self.tick()
 
-    # -- output ----------------------------------------------------------------------------
-
     def line(self) -> str:
-        """The current state as one line (without the bar)."""
+        """The current state as one line."""
         total = "?" if self.total is None else str(self.total)
         text = f"{self.done}/{total}  ok {self.ok}  failed {self.failed}"
         if self.ambiguous:
@@ -142,49 +144,103 @@ class ProgressDisplay:
         return text
 
     def tick(self) -> None:
-        """Redraw the bar (at most 10 times a second) or write a log line (every ``interval``)."""
+        """Write a log line when ``interval`` has passed since the last one."""
         now = self.clock()
-        if self.tty:
-            if now - self._last_draw >= 0.1:
-                self._draw(now)
-        elif now - self._last_log >= self.interval:
+        if not self.quiet and now - self._last_log >= self.interval:
             self._last_log = now
             self._write(f"  {self.label}: {self.line()}\n")
 
     def note(self, message: str) -> None:
-        """Print a message about one item without breaking the bar (never a credential)."""
-        message = redact_known(message)
-        if self.tty and self._drawn:
-            self._write("\r" + _CLEAR + message + "\n")
-            self._draw(self.clock())
-        else:
-            self._write(message + "\n")
+        """Print a message about one item (never a credential)."""
+        self._write(redact_known(message) + "\n")
 
     def finish(self) -> None:
-        """Freeze the counts and print the final state on its own line."""
+        """Freeze the counts and print the final state."""
         if self.finished_at is None:
             self.finished_at = self.clock()
-        if self.tty:
-            self._draw(self.finished_at)
-            self._write("\n")
-            self._drawn = False
-        else:
+        if not self.quiet:
             self._write(f"  {self.label}: {self.line()}\n")
-
-    def _draw(self, now: float) -> None:
-        self._last_draw = now
-        self._drawn = True
-        self._write(f"\r  {self.label} {self._bar()} {self.line()}{_CLEAR}")
-
-    def _bar(self) -> str:
-        if not self.total:
-            return "[" + "?" * _BAR_WIDTH + "]"
-        filled = min(_BAR_WIDTH, self.done * _BAR_WIDTH // self.total)
-        return "[" + "#" * filled + "-" * (_BAR_WIDTH - filled) + "]"
 
     def _write(self, text: str) -> None:
         self.out.write(text)
         self.out.flush()
+
+
+class Output(typing.Protocol):
+    """Where a job's lines, progress and summary go."""
+
+    def say(self, text: str) -> None:
+        """An informational line."""
+
+    def error(self, text: str) -> None:
+        """A line about something that went wrong (kept by ``--quiet``)."""
+
+    def progress(self, label: str, total: int | None) -> ProgressDisplay:
+        """The display of one phase."""
+
+    def summary(
+        self,
+        title: str,
+        rows: Sequence[tuple[str, str]],
+        notes: Sequence[str],
+        data: Mapping[str, object],
+    ) -> None:
+        """The end of the job: ``rows`` (name, value), ``notes``, ``data`` for ``--json``."""
+
+
+class PlainOutput:
+    """Plain lines: for pipes and logs, without rich, with ``--quiet`` or ``--json``."""
+
+    def __init__(self, out: typing.TextIO, *, quiet: bool = False, as_json: bool = False) -> None:
+        self.out = out
+        self.quiet = quiet
+        self.as_json = as_json
+        # With --json, stdout carries only the summary object.
+        self._lines = sys.stderr if as_json else out
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            self._write(self._lines, text)
+
+    def error(self, text: str) -> None:
+        self._write(self._lines, text)
+
+    def progress(self, label: str, total: int | None) -> ProgressDisplay:
+        return ProgressDisplay(label, total, self._lines, quiet=self.quiet or self.as_json)
+
+    def summary(
+        self,
+        title: str,
+        rows: Sequence[tuple[str, str]],
+        notes: Sequence[str],
+        data: Mapping[str, object],
+    ) -> None:
+        if self.as_json:
+            self._write(self.out, json.dumps(data, ensure_ascii=False, default=str))
+            return
+        if self.quiet:
+            return
+        self.say(title)
+        self.say("  " + ", ".join(f"{name} {value}" for name, value in rows))
+        for note in notes:
+            self.say(f"  {note}")
+
+    @staticmethod
+    def _write(stream: typing.TextIO, text: str) -> None:
+        stream.write(redact_known(text) + "\n")
+        stream.flush()
+
+
+def make_output(out: typing.TextIO, *, quiet: bool = False, as_json: bool = False) -> Output:
+    """Rich on a terminal when installed; plain lines otherwise."""
+    if not quiet and not as_json and _isatty(out):
+        try:
+            from ._rich import RichOutput
+        except ImportError:  # the `labelkit` script installs without the cli extra
+            pass
+        else:
+            return RichOutput(out)
+    return PlainOutput(out, quiet=quiet, as_json=as_json)
 
 
 async def ticking(display: ProgressDisplay, work: Callable[[], Awaitable[T]]) -> T:

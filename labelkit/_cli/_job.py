@@ -1,11 +1,13 @@
-"""What every bulk command (``upload``, ``recognize``, ``analyze``) shares.
+"""The one skeleton of every bulk command (``upload``, ``recognize``, ``analyze``).
 
-A command turns its arguments into :class:`Item` objects (rejecting bad
-input with one line each, before anything is sent), then runs one or more
-phases with :meth:`JobContext.run_phase`: the core :func:`~labelkit.bulk`
-runner with the journal, a progress display, one JSON line per item in
-``--output``, and the request count for the achieved-rate summary.
-Exit status: 0 all ok, 1 any item failed, ambiguous or rejected, 2 bad usage.
+A command declares a :class:`Job`: how to list its items (rejecting bad input
+with one line each, before anything is sent), how to describe one for
+``--dry-run``, how to open its client and what to send. :func:`run_job` does
+the rest: the credential, the journal, ``--output``, the dry run, the phases
+(:meth:`JobContext.run_phase` on the core :func:`~labelkit.bulk` runner, or
+:meth:`JobContext.consume` of a client's own bulk run) with their progress
+display, and the summary. Exit status: 0 all ok, 1 any item failed, ambiguous
+or rejected, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -14,58 +16,42 @@ import argparse
 import json
 import math
 import os
-import sqlite3
-import sys
 import typing
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 
+import anyio
 import attrs
 
-from .._bulk import BulkRun, Outcome, OutcomeStatus, bulk
-from .._config import RateLimit
-from .._errors import (
+from .. import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
-    LabelkitError,
+    BulkRun,
+    Journal,
+    Outcome,
+    OutcomeStatus,
     PermissionDeniedError,
+    RateLimit,
+    bulk,
 )
-from .._journal import Journal
-from .._logging import SecretRedactor, record_calls, redact_known
-from .._ratelimit import Limiter
+from .._logging import record_calls, redact_known
 from .._types import NOT_GIVEN, NotGiven
-from ._display import ProgressDisplay, format_duration, format_rate_limit, ticking
+from ..ratelimit import Limiter
+from ._common import UsageError, credential, describe_error
+from ._display import format_duration, format_rate_limit, make_output, ticking
 from ._options import shard_of
 
-__all__ = [
-    "Item",
-    "JobContext",
-    "PhaseResult",
-    "UsageError",
-    "check_file",
-    "credential",
-    "describe_error",
-    "human_size",
-    "run_command",
-    "walk_files",
-]
+__all__ = ["Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
 
 K = typing.TypeVar("K")
 P = typing.TypeVar("P")
 R = typing.TypeVar("R")
+C = typing.TypeVar("C", bound="typing.AsyncContextManager[typing.Any]")
 
 #: Lines printed about failed items per phase; the rest are only in --output.
 _MAX_NOTES = 20
 #: Identical client errors (4xx) before any success that stop a job.
 _SAME_FAILURES = 10
-#: The credentials given to this process's commands; kept for the process's life,
-#: so that every line and file the CLI writes is redacted even after the client is gone.
-_CREDENTIALS = SecretRedactor()
-
-
-class UsageError(Exception):
-    """Bad usage or bad input for the whole command: one line, exit status 2."""
 
 
 @attrs.define
@@ -105,80 +91,83 @@ class PhaseResult(typing.Generic[R]):
         """The ok outcomes, in input order."""
         return sorted((o for o in self.outcomes.values() if o.ok), key=lambda o: o.index)
 
-
-def credential(token: str | None, env: str, what: str) -> str:
-    """``--token`` or the environment variable, else a usage error saying how to fix it."""
-    value = token or os.environ.get(env)
-    if not value:
-        raise UsageError(f"no {what}: set {env} or pass --token")
-    _CREDENTIALS.add(value)
-    return value
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for an item's error, without any credential a client of this process knows."""
-    if isinstance(exc, LabelkitError):
-        text = str(exc)
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return redact_known(" ".join(text.split()))[:500]
-
-
-def human_size(size: int) -> str:
-    """``812 B``, ``12.5 KiB``, ``20.0 MiB``."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every regular file under ``root``, sorted, skipping hidden files and folders."""
-    if not root.exists():
-        raise UsageError(f"directory not found: {root}")
-    if not root.is_dir():
-        raise UsageError(f"not a directory: {root} (give the folder that holds the files)")
-    for folder, dirs, files in os.walk(root, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(folder, name)
-
-
-def check_file(
-    path: Path,
-    *,
-    extensions: Sequence[str] | None,
-    max_bytes: int | None,
-    what: str,
-) -> str | None:
-    """Why ``path`` cannot be sent (``None`` if it can), checked against ``what``'s limits."""
-    suffix = path.suffix.lower()
-    if extensions is not None and suffix not in extensions:
-        kinds = "/".join(e.lstrip(".") for e in extensions)
-        return f"not a {kinds} file; {what} accept only those types"
-    try:
-        size = path.stat().st_size
-        with open(path, "rb"):
-            pass
-    except PermissionError:
-        return "cannot be read (permission denied); fix its permissions or move it away"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if size == 0:
-        return "is empty; nothing to send"
-    if max_bytes is not None and size > max_bytes:
-        return (
-            f"is {human_size(size)}, over the {human_size(max_bytes)} limit of {what}; "
-            "shrink or split it"
+    def totals(self, *, extra: Sequence[str] = (), lookup: bool = True) -> Totals:
+        """The job's totals when this is its only phase."""
+        return Totals(
+            ok=self.count("ok"),
+            failed=self.count("failed"),
+            not_run=self.not_run,
+            ambiguous=self.count("ambiguous"),
+            resumed=self.resumed,
+            elapsed=self.elapsed,
+            extra=extra,
+            lookup=lookup,
         )
-    return None
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    """What a job did, for its summary.
+
+    ``not_run`` items (never started, the job having stopped) count as failed.
+    ``lookup`` says whether the provider can look an item up (to resolve ambiguous ones).
+    """
+
+    ok: int
+    failed: int
+    ambiguous: int
+    resumed: int
+    elapsed: float
+    not_run: int = 0
+    extra: Sequence[str] = ()
+    lookup: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Job(typing.Generic[P, C]):
+    """A bulk command's declaration; :func:`run_job` runs it."""
+
+    command: str
+    """``upload scale``: the summary's title and the prefix of usage errors."""
+    provider: str
+    env: str
+    """The environment variable of the credential (``--token`` overrides it)."""
+    secret: str
+    """What the credential is called, for the line saying it is missing."""
+    rate_limit: RateLimit | None
+    """The provider's documented limit (``--rate-limit`` overrides it)."""
+    header: str
+    items: Callable[[JobContext], list[Item[P]]]
+    describe: Callable[[Item[P]], str]
+    client: Callable[[str, JobContext], C]
+    send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals]]
+    """Run the phases; the client is open."""
+
+
+def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Parse items, dry run or run, summary; returns the exit status."""
+    token = "" if args.dry_run else credential(args.token, job.env, job.secret)
+    rate_limit = getattr(args, "rate_limit", None) or job.rate_limit
+    ctx = JobContext(job.command, args, out, provider=job.provider, rate_limit=rate_limit)
+    ctx.open()
+    try:
+        ctx.say(job.header)
+        items = job.items(ctx)
+        if args.dry_run:
+            return ctx.dry_run_list(items, job.describe)
+
+        async def run() -> int:
+            async with job.client(token, ctx) as client:
+                totals = await job.send(ctx, client, items)
+            return ctx.summary(totals)
+
+        return anyio.run(run)
+    finally:
+        anyio.run(ctx.aclose)
 
 
 class JobContext:
-    """One run of a bulk command: its output stream, journal, results file and counts."""
+    """One run of a bulk command: its output, journal, results file and counts."""
 
     def __init__(
         self,
@@ -190,7 +179,9 @@ class JobContext:
         rate_limit: RateLimit | None,
     ) -> None:
         self.command = command
-        self.out = out
+        self.output = make_output(
+            out, quiet=getattr(args, "quiet", False), as_json=getattr(args, "json", False)
+        )
         self.provider = provider
         self.rate_limit = rate_limit
         self.concurrency: int = args.concurrency
@@ -204,7 +195,6 @@ class JobContext:
         self._redis_url: str | None = getattr(args, "redis_url", None)
         self.rejected: list[tuple[str, str]] = []
         self.requests = 0
-        self.started = 0.0
 
     # -- setup and teardown ----------------------------------------------------------------
 
@@ -255,14 +245,13 @@ class JobContext:
     # -- output ----------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        """Print one line (without any credential)."""
-        self.out.write(redact_known(text) + "\n")
-        self.out.flush()
+        """Print one informational line (without any credential)."""
+        self.output.say(text)
 
     def reject(self, name: str, reason: str) -> None:
         """Report an item that is skipped before anything is sent."""
         self.rejected.append((name, reason))
-        self.say(f"  skipped {name}: {reason}")
+        self.output.error(f"  skipped {name}: {reason}")
         self.write_result(name, "rejected", error=reason)
 
     def write_result(
@@ -312,9 +301,7 @@ class JobContext:
         call: Callable[[Item[P]], Awaitable[R]],
         *,
         key: Callable[[Item[P]], str | Awaitable[str]] | None = None,
-        resolve: Callable[[Item[P]], Awaitable[R | None]] | None = None,
         remote_id: Callable[[R], object] | None = None,
-        concurrency: int | None = None,
         write: Callable[[Outcome[Item[P], R]], dict[str, object] | None] | None = None,
     ) -> PhaseResult[R]:
         """Run ``call`` over ``items`` on the core bulk runner; journaled when ``key`` is given.
@@ -327,10 +314,9 @@ class JobContext:
             return bulk(
                 call,
                 items,
-                concurrency=concurrency or self.concurrency,
+                concurrency=self.concurrency,
                 journal=self.journal if key is not None else None,
                 key=key,
-                resolve=resolve,
                 remote_id=remote_id,
             )
 
@@ -349,7 +335,7 @@ class JobContext:
         Stops early on a credential the API rejects, or when the API cannot
         be reached before any item succeeded.
         """
-        display = ProgressDisplay(label, total, self.out)
+        display = self.output.progress(label, total)
         outcomes: dict[str, Outcome[typing.Any, R]] = {}
         notes = 0
         aborted: str | None = None
@@ -384,9 +370,9 @@ class JobContext:
         if notes > _MAX_NOTES:
             more = notes - _MAX_NOTES
             where = "in --output" if self._output is not None else "with --output PATH"
-            self.say(f"  ... and {more} more failed item(s); see them all {where}")
+            self.output.error(f"  ... and {more} more failed item(s); see them all {where}")
         if aborted is not None:
-            self.say(f"  stopped: {aborted}")
+            self.output.error(f"  stopped: {aborted}")
         return PhaseResult(label, outcomes, display.elapsed, requests, total, aborted)
 
     def _write_outcome(
@@ -403,38 +389,26 @@ class JobContext:
 
     # -- the end ---------------------------------------------------------------------------
 
-    def summary(
-        self,
-        *,
-        ok: int,
-        failed: int,
-        ambiguous: int,
-        resumed: int,
-        elapsed: float,
-        not_run: int = 0,
-        extra: Sequence[str] = (),
-        lookup: bool = True,
-    ) -> int:
-        """Print the summary; returns the exit status (1 if anything is not ok).
-
-        ``not_run`` items (never started, the job having stopped) count as failed.
-        ``lookup`` says whether the provider can look an item up (to resolve ambiguous ones).
-        """
-        failed += not_run
+    def summary(self, totals: Totals) -> int:
+        """Print the summary (a table, lines or ``--json``); returns the exit status."""
+        failed = totals.failed + totals.not_run
         rejected = len(self.rejected)
-        self.say(f"Summary ({self.command})")
-        line = f"  ok {ok}"
-        if resumed:
-            line += f" ({resumed} already done per the journal, not sent again)"
-        line += f", failed {failed}"
-        if not_run:
-            line += f" ({not_run} not started)"
-        line += f", ambiguous {ambiguous}, rejected before sending {rejected}"
-        self.say(line)
-        for text in extra:
-            self.say(f"  {text}")
+        ok_text = str(totals.ok)
+        if totals.resumed:
+            ok_text += f" ({totals.resumed} already done per the journal, not sent again)"
+        failed_text = str(failed)
+        if totals.not_run:
+            failed_text += f" ({totals.not_run} not started)"
+        rows = [
+            ("ok", ok_text),
+            ("failed", failed_text),
+            ("ambiguous", str(totals.ambiguous)),
+            ("rejected before sending", str(rejected)),
+        ]
+        elapsed = totals.elapsed
         rate = self.requests / elapsed if elapsed > 0 else 0.0
-        text = f"  {self.requests} requests in {format_duration(elapsed)} ({rate:.1f}/s)"
+        text = f"{self.requests} requests in {format_duration(elapsed)} ({rate:.1f}/s)"
+        allowed: int | None = None
         if self.rate_limit is not None:
             allowed = _allowed(self.rate_limit, elapsed)
             text += (
@@ -445,50 +419,36 @@ class JobContext:
                 text += f": {100.0 * self.requests / allowed:.0f} % used"
         else:
             text += f"; {self.provider} documents no rate limit"
-        self.say(text)
-        if ambiguous and lookup:
-            self.say(
-                "  ambiguous items may or may not exist remotely: re-run with the same "
+        notes = [*totals.extra, text]
+        if totals.ambiguous and totals.lookup:
+            notes.append(
+                "ambiguous items may or may not exist remotely: re-run with the same "
                 "--journal to look them up before anything is sent again"
             )
-        elif ambiguous:
-            self.say(
-                f"  ambiguous items may or may not exist remotely and {self.provider} has no "
+        elif totals.ambiguous:
+            notes.append(
+                f"ambiguous items may or may not exist remotely and {self.provider} has no "
                 "lookup: they are never re-sent blindly (with --journal a re-run reports them "
                 "again); check them in the output"
             )
-        return 1 if failed or ambiguous or rejected else 0
-
-
-def run_command(command: str, body: Callable[[], int], out: typing.TextIO | None = None) -> int:
-    """Run a command's body: usage errors give one line and status 2, never a traceback."""
-    stream = sys.stderr if out is None else out
-
-    def tell(line: str) -> None:
-        stream.write(f"labelkit {command}: {redact_known(line)}\n")
-
-    try:
-        return body()
-    except UsageError as exc:
-        tell(str(exc))
-        return 2
-    except KeyboardInterrupt:
-        tell("interrupted (a --journal run resumes where it stopped)")
-        return 130
-    except sqlite3.Error as exc:
-        tell(f"journal error: {exc}")
-        return 2
-    except LabelkitError as exc:  # e.g. a client rejecting its configuration
-        tell(describe_error(exc))
-        return 2
-    except OSError as exc:
-        tell(str(exc))
-        return 1
-    except Exception as exc:
-        if os.environ.get("LABELKIT_TRACEBACK"):
-            raise
-        tell(f"unexpected error: {describe_error(exc)} (set LABELKIT_TRACEBACK=1 to see where)")
-        return 1
+        status = 1 if failed or totals.ambiguous or rejected else 0
+        data: dict[str, object] = {
+            "command": self.command,
+            "ok": totals.ok,
+            "resumed": totals.resumed,
+            "failed": failed,
+            "not_started": totals.not_run,
+            "ambiguous": totals.ambiguous,
+            "rejected": [{"key": name, "error": why} for name, why in self.rejected],
+            "requests": self.requests,
+            "elapsed_seconds": round(elapsed, 3),
+            "rate_limit": None if self.rate_limit is None else format_rate_limit(self.rate_limit),
+            "allowed_requests": allowed,
+            "notes": notes,
+            "exit_status": status,
+        }
+        self.output.summary(f"Summary ({self.command})", rows, notes, data)
+        return status
 
 
 def _fatal(error: BaseException, ok_so_far: int, same: dict[tuple[object, ...], int]) -> str | None:

@@ -43,6 +43,15 @@ def add_job_options(parser: argparse.ArgumentParser, *, env: str, token_help: st
         help="take only part I of N of the items (1/4 ... 4/4; by a stable hash of each "
         "item's key): N workers, each with its own --journal, share one job",
     )
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--quiet", "-q", action="store_true", help="print only errors (the exit status tells)"
+    )
+    shown.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as one JSON object on stdout (other lines go to stderr)",
+    )
     parser.add_argument(
         "--redis-url",
         metavar="URL",

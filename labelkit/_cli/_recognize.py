@@ -10,23 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 
-import anyio
 import attrs
 
-from .._bulk import Outcome
-from .._journal import Journal
-from ._job import (
-    Item,
-    JobContext,
-    UsageError,
-    check_file,
-    credential,
-    human_size,
-    run_command,
-    walk_files,
-)
+from .. import Journal, Outcome
+from ._common import UsageError, check_file, human_size, run_command, walk_files
+from ._job import Item, Job, JobContext, Totals, run_job
+
+if typing.TYPE_CHECKING:
+    from ..cloudsight import AsyncCloudSight, ImageJob
+    from ..redflag import AsyncRedFlag, Operation
 from ._options import add_job_options
 
 __all__ = ["add_analyze_command", "add_recognize_command"]
@@ -115,68 +110,77 @@ def add_analyze_command(subparsers: typing.Any) -> None:
 
 def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``recognize cloudsight`` with parsed ``args``; returns the exit status."""
+    from ..cloudsight import AsyncCloudSight
+
     root = Path(args.dir)
     files = list(walk_files(root))
     if not files:
         raise UsageError(f"no files in {root}")
-    key = "" if args.dry_run else credential(args.token, CLOUDSIGHT_ENV, "CloudSight API key")
-    ctx = JobContext(
-        "recognize cloudsight", args, out, provider="CloudSight", rate_limit=args.rate_limit
+    job = Job(
+        command="recognize cloudsight",
+        provider="CloudSight",
+        env=CLOUDSIGHT_ENV,
+        secret="CloudSight API key",
+        rate_limit=None,
+        header=f"recognize cloudsight: {len(files)} file(s) in {root}",
+        items=lambda ctx: _checked(
+            ctx,
+            ((path.relative_to(root).as_posix(), path) for path in files),
+            CLOUDSIGHT_TYPES,
+            "CloudSight image requests",
+        ),
+        describe=_describe_file,
+        client=lambda key, ctx: AsyncCloudSight(
+            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
+        ),
+        send=lambda ctx, client, items: _recognize(ctx, client, args, root, items),
     )
-    ctx.open()
-    try:
-        ctx.say(f"recognize cloudsight: {len(files)} file(s) in {root}")
-        items = _checked(ctx, root, files, CLOUDSIGHT_TYPES, "CloudSight image requests")
-        if args.dry_run:
-            return ctx.dry_run_list(items, _describe_file)
-        return anyio.run(_recognize, ctx, args, root, items, key)
-    finally:
-        anyio.run(ctx.aclose)
+    return run_job(job, args, out)
 
 
 async def _recognize(
-    ctx: JobContext, args: argparse.Namespace, root: Path, items: list[Item[Path]], key: str
-) -> int:
-    from .._providers.cloudsight import AsyncCloudSight, ImageJob
+    ctx: JobContext,
+    client: AsyncCloudSight,
+    args: argparse.Namespace,
+    root: Path,
+    items: list[Item[Path]],
+) -> Totals:
+    async def submit(item: Item[Path]) -> ImageJob:
+        return await client.image_request(item.payload, locale=args.locale)
 
-    async with AsyncCloudSight(key, base_url=args.base_url, rate_limit=ctx.limiter(key)) as client:
+    submitted = await ctx.run_phase(
+        "submit",
+        items,
+        submit,
+        key=_file_key("cloudsight", root),
+        remote_id=lambda job: job.token,
+        write=_failures_only,
+    )
+    names: dict[str, str] = {}
+    for outcome in submitted.ok_outcomes():
+        token = outcome.value.token if outcome.value is not None else outcome.remote_id
+        if token is not None:
+            names[token] = outcome.item.name
 
-        async def submit(item: Item[Path]) -> ImageJob:
-            return await client.image_request(item.payload, locale=args.locale)
+    def write(outcome: Outcome[str, ImageJob]) -> dict[str, object]:
+        job = outcome.value
+        if job is None:
+            return {"remote_id": outcome.item}
+        reason = None if job.reason is None else str(job.reason.value)
+        return {
+            "remote_id": job.token,
+            "job_status": job.status.value,
+            "result": job.name,
+            "reason": reason,
+        }
 
-        submitted = await ctx.run_phase(
-            "submit",
-            items,
-            submit,
-            key=_file_key("cloudsight", root),
-            remote_id=lambda job: job.token,
-            write=_failures_only,
-        )
-        names: dict[str, str] = {}
-        for outcome in submitted.ok_outcomes():
-            token = outcome.value.token if outcome.value is not None else outcome.remote_id
-            if token is not None:
-                names[token] = outcome.item.name
-
-        def write(outcome: Outcome[str, ImageJob]) -> dict[str, object]:
-            job = outcome.value
-            if job is None:
-                return {"remote_id": outcome.item}
-            reason = None if job.reason is None else str(job.reason.value)
-            return {
-                "remote_id": job.token,
-                "job_status": job.status.value,
-                "result": job.name,
-                "reason": reason,
-            }
-
-        waited = await ctx.consume(
-            "recognize",
-            len(names),
-            lambda: client.wait_many(list(names), timeout=args.timeout),
-            names.__getitem__,
-            write,
-        )
+    waited = await ctx.consume(
+        "recognize",
+        len(names),
+        lambda: client.wait_many(list(names), timeout=args.timeout),
+        names.__getitem__,
+        write,
+    )
     statuses: dict[str, int] = {}
     examples: list[str] = []
     for outcome in waited.ok_outcomes():
@@ -189,7 +193,7 @@ async def _recognize(
     if statuses:
         extra.append("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     extra += examples
-    return ctx.summary(
+    return Totals(
         ok=waited.count("ok"),
         failed=submitted.count("failed") + waited.count("failed"),
         not_run=submitted.not_run + waited.not_run,
@@ -213,7 +217,7 @@ class _Batch:
 
 def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``analyze redflag`` with parsed ``args``; returns the exit status."""
-    from .._providers.redflag._models import ANALYSIS_TYPES
+    from ..redflag import ANALYSIS_TYPES, AsyncRedFlag
 
     analyses: tuple[str, ...] | None = None
     if args.analyses:
@@ -238,75 +242,69 @@ def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
         raise UsageError(f"file not found: {missing[0]}")
     if not paths:
         raise UsageError("no files found in " + ", ".join(args.files))
-    token = "" if args.dry_run else credential(args.token, REDFLAG_ENV, "RedFlag token")
-    ctx = JobContext("analyze redflag", args, out, provider="RedFlag", rate_limit=args.rate_limit)
-    ctx.open()
-    try:
-        ctx.say(f"analyze redflag: {len(paths)} file(s)")
+
+    def items(ctx: JobContext) -> list[Item[Path]]:
         for name in missing:
             ctx.reject(name, "file not found")
-        items: list[Item[Path]] = []
-        for path in paths:
-            name = path.as_posix()
-            if not ctx.mine(name):
-                continue
-            reason = check_file(
-                path, extensions=tuple(REDFLAG_KINDS), max_bytes=None, what="RedFlag uploads"
-            )
-            if reason is not None:
-                ctx.reject(name, reason)
-            else:
-                items.append(Item(name, path))
-        if args.dry_run:
-            return ctx.dry_run_list(items, _describe_file)
-        return anyio.run(_analyze, ctx, args, items, analyses, token)
-    finally:
-        anyio.run(ctx.aclose)
+        named = ((path.as_posix(), path) for path in paths)
+        return _checked(ctx, named, tuple(REDFLAG_KINDS), "RedFlag uploads")
+
+    job = Job(
+        command="analyze redflag",
+        provider="RedFlag",
+        env=REDFLAG_ENV,
+        secret="RedFlag token",
+        rate_limit=None,
+        header=f"analyze redflag: {len(paths)} file(s)",
+        items=items,
+        describe=_describe_file,
+        client=lambda token, ctx: AsyncRedFlag(
+            token, base_url=args.base_url, rate_limit=ctx.limiter(token)
+        ),
+        send=lambda ctx, client, items: _analyze(ctx, client, args, items, analyses),
+    )
+    return run_job(job, args, out)
 
 
 async def _analyze(
     ctx: JobContext,
+    client: AsyncRedFlag,
     args: argparse.Namespace,
     items: list[Item[Path]],
     analyses: tuple[str, ...] | None,
-    token: str,
-) -> int:
-    from .._providers.redflag import AsyncRedFlag
-    from .._providers.redflag._models import Operation
+) -> Totals:
 
-    async with AsyncRedFlag(token, base_url=args.base_url, rate_limit=ctx.limiter(token)) as client:
+    async def upload(item: Item[Path]) -> int:
+        return await client.upload_file(item.payload)
 
-        async def upload(item: Item[Path]) -> int:
-            return await client.upload_file(item.payload)
+    async def key(item: Item[Path]) -> str:
+        return "redflag:upload:" + await Journal.file_key(item.payload.resolve())
 
-        async def key(item: Item[Path]) -> str:
-            return "redflag:upload:" + await Journal.file_key(item.payload.resolve())
+    uploaded = await ctx.run_phase(
+        "upload", items, upload, key=key, remote_id=lambda i: i, write=_failures_only
+    )
+    by_kind: dict[str, list[tuple[str, int]]] = {}
+    for outcome in uploaded.ok_outcomes():
+        file_id = outcome.value if outcome.value is not None else outcome.remote_id
+        kind = REDFLAG_KINDS[outcome.item.payload.suffix.lower()]
+        by_kind.setdefault(kind, []).append((outcome.item.name, int(str(file_id))))
+    batches: list[Item[_Batch]] = []
+    for kind, files in sorted(by_kind.items()):
+        wanted = analyses or DEFAULT_ANALYSES[kind]
+        for start in range(0, len(files), args.batch_size):
+            chunk = tuple(files[start : start + args.batch_size])
+            label = f"{kind} batch {start // args.batch_size + 1} ({len(chunk)} files)"
+            batches.append(Item(label, _Batch(kind, chunk, wanted)))
 
-        uploaded = await ctx.run_phase(
-            "upload", items, upload, key=key, remote_id=lambda i: i, write=_failures_only
-        )
-        by_kind: dict[str, list[tuple[str, int]]] = {}
-        for outcome in uploaded.ok_outcomes():
-            file_id = outcome.value if outcome.value is not None else outcome.remote_id
-            kind = REDFLAG_KINDS[outcome.item.payload.suffix.lower()]
-            by_kind.setdefault(kind, []).append((outcome.item.name, int(str(file_id))))
-        batches: list[Item[_Batch]] = []
-        for kind, files in sorted(by_kind.items()):
-            wanted = analyses or DEFAULT_ANALYSES[kind]
-            for start in range(0, len(files), args.batch_size):
-                chunk = tuple(files[start : start + args.batch_size])
-                label = f"{kind} batch {start // args.batch_size + 1} ({len(chunk)} files)"
-                batches.append(Item(label, _Batch(kind, chunk, wanted)))
+    async def run_operation(item: Item[_Batch]) -> Operation:
+        batch = item.payload
+        ids = [file_id for _, file_id in batch.files]
+        op_id = await client.create_operation("file", list(batch.analyses), ids)
+        return await client.wait_operation(op_id, timeout=args.timeout)
 
-        async def run_operation(item: Item[_Batch]) -> Operation:
-            batch = item.payload
-            ids = [file_id for _, file_id in batch.files]
-            op_id = await client.create_operation("file", list(batch.analyses), ids)
-            return await client.wait_operation(op_id, timeout=args.timeout)
-
-        if batches:
-            ctx.say(f"  {len(batches)} operation(s): " + "; ".join(b.name for b in batches))
-        analysed = await ctx.run_phase("analyze", batches, run_operation)
+    if batches:
+        ctx.say(f"  {len(batches)} operation(s): " + "; ".join(b.name for b in batches))
+    analysed = await ctx.run_phase("analyze", batches, run_operation)
     ok = failed = ambiguous = 0
     for batch_item in batches:
         op_outcome = analysed.outcomes.get(batch_item.name)
@@ -327,7 +325,7 @@ async def _analyze(
                 ambiguous += op_outcome is not None and op_outcome.status.value == "ambiguous"
                 failed += op_outcome is None or op_outcome.status.value == "failed"
                 ctx.write_result(name, "failed", remote_id=file_id, error=error)
-    return ctx.summary(
+    return Totals(
         ok=ok,
         failed=failed + uploaded.count("failed"),
         not_run=uploaded.not_run,
@@ -358,11 +356,10 @@ def _results(operation: typing.Any) -> dict[int, dict[str, object]]:
 
 
 def _checked(
-    ctx: JobContext, root: Path, files: list[Path], types: tuple[str, ...], what: str
+    ctx: JobContext, named: Iterable[tuple[str, Path]], types: tuple[str, ...], what: str
 ) -> list[Item[Path]]:
     items: list[Item[Path]] = []
-    for path in files:
-        name = path.relative_to(root).as_posix()
+    for name, path in named:
         if not ctx.mine(name):
             continue
         reason = check_file(path, extensions=types, max_bytes=None, what=what)

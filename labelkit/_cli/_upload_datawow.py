@@ -14,10 +14,9 @@ import typing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import anyio
-
-from .._errors import AmbiguousResultError, LabelkitError, NotFoundError
-from ._job import Item, JobContext, UsageError, credential, run_command
+from .. import NotFoundError
+from ._common import UsageError, read_lines, run_command
+from ._job import Item, Job, JobContext, Totals, run_job
 from ._options import add_job_options
 
 __all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
@@ -61,23 +60,25 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload datawow`` with parsed ``args``; returns the exit status."""
-    if args.product in _NEEDS_INSTRUCTION and not args.instruction:
-        raise UsageError(f"--instruction is required for {args.product} images")
-    if args.product == "choice" and not (args.categories or "").split():
+    from ..datawow import AsyncDatawow
+
+    product: str = args.product
+    if product in _NEEDS_INSTRUCTION and not args.instruction:
+        raise UsageError(f"--instruction is required for {product} images")
+    if product == "choice" and not (args.categories or "").split():
         raise UsageError("--categories is required for choice images, e.g. --categories 'cat dog'")
     source = Path(args.file)
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {source}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {source}: {exc}") from None
-    key = "" if args.dry_run else credential(args.token, ENV, "Datawow project key")
-    ctx = JobContext("upload datawow", args, out, provider="Datawow", rate_limit=args.rate_limit)
-    ctx.open()
-    try:
-        ctx.say(f"upload datawow: {source} -> {args.product} images")
-        items: list[Item[str]] = []
+    lines = read_lines(source)
+    options: dict[str, typing.Any] = {}
+    if args.instruction:
+        options["instruction"] = args.instruction
+    if product == "choice":
+        options["categories"] = args.categories.split()
+        if args.multiple:
+            options["multiple"] = True
+
+    def items(ctx: JobContext) -> list[Item[str]]:
+        found: list[Item[str]] = []
         seen: set[str] = set()
         for number, text in enumerate(lines, start=1):
             url = text.strip()
@@ -91,73 +92,56 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
                 ctx.say(f"  note: line {number} repeats {url}; it is submitted once")
                 continue
             seen.add(url)
-            if not ctx.mine(url):
-                continue
-            items.append(Item(url, custom_id_for(url)))
-        if not items and not ctx.rejected:
+            if ctx.mine(url):
+                found.append(Item(url, custom_id_for(url)))
+        if not found and not ctx.rejected:
             raise UsageError(f"no image URLs in {source}")
-        if args.dry_run:
-            return ctx.dry_run_list(
-                items, lambda i: f"{args.product} image {i.name} (custom_id {i.payload})"
-            )
-        return anyio.run(_send, ctx, args, items, key)
-    finally:
-        anyio.run(ctx.aclose)
+        return found
 
-
-async def _send(ctx: JobContext, args: argparse.Namespace, items: list[Item[str]], key: str) -> int:
-    from .._providers.datawow import AsyncDatawow
-
-    product: str = args.product
-    async with AsyncDatawow(key, base_url=args.base_url, rate_limit=ctx.limiter(key)) as client:
+    async def send(ctx: JobContext, client: AsyncDatawow, items: list[Item[str]]) -> Totals:
         resource = getattr(client, product)
-        resolved: list[str] = []
-        options: dict[str, typing.Any] = {}
-        if args.instruction:
-            options["instruction"] = args.instruction
-        if product == "choice":
-            options["categories"] = args.categories.split()
-            if args.multiple:
-                options["multiple"] = True
+        looked_up: list[str] = []
 
         async def resolve(item: Item[str]) -> typing.Any:
             try:
-                return await resource.find_id(custom_id=item.payload)
+                found = await resource.find_id(custom_id=item.payload)
             except NotFoundError:
                 return None
+            looked_up.append(item.name)
+            return found
 
-        async def call(item: Item[str]) -> typing.Any:
-            try:
-                return await resource.create(item.name, custom_id=item.payload, **options)
-            except AmbiguousResultError as lost:
-                # The answer was lost: the image is there if the server stored it.
-                try:
-                    found = await resolve(item)
-                except LabelkitError:
-                    raise lost from None
-                if found is None:
-                    raise
-                resolved.append(item.name)
-                return found
-
-        phase = await ctx.run_phase(
+        phase = await ctx.consume(
             "upload",
-            items,
-            call,
-            key=lambda item: f"datawow:{product}:{item.payload}",
-            resolve=resolve,
-            remote_id=lambda image: image.id,
-            write=lambda o: {
+            len(items),
+            lambda: client.bulk(
+                lambda item: resource.create(item.name, custom_id=item.payload, **options),
+                items,
+                concurrency=ctx.concurrency,
+                journal=ctx.journal,
+                key=lambda item: f"datawow:{product}:{item.payload}",
+                resolve=resolve,
+            ),
+            lambda item: item.name,
+            lambda o: {
                 "remote_id": o.value.id if o.value is not None else o.remote_id,
                 "custom_id": o.item.payload,
             },
         )
-    return ctx.summary(
-        ok=phase.count("ok"),
-        failed=phase.count("failed"),
-        not_run=phase.not_run,
-        ambiguous=phase.count("ambiguous"),
-        resumed=phase.resumed,
-        elapsed=phase.elapsed,
-        extra=[f"{len(resolved)} lost answer(s) resolved by custom_id lookup"] if resolved else (),
+        extra = [f"{len(looked_up)} item(s) found by custom_id lookup"] if looked_up else []
+        return phase.totals(extra=extra)
+
+    job = Job(
+        command="upload datawow",
+        provider="Datawow",
+        env=ENV,
+        secret="Datawow project key",
+        rate_limit=None,
+        header=f"upload datawow: {source} -> {product} images",
+        items=items,
+        describe=lambda i: f"{product} image {i.name} (custom_id {i.payload})",
+        client=lambda key, ctx: AsyncDatawow(
+            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
+        ),
+        send=send,
     )
+    return run_job(job, args, out)

@@ -17,20 +17,11 @@ import sys
 import typing
 from pathlib import Path
 
-import anyio
 import attrs
 
-from .._journal import Journal
-from ._job import (
-    Item,
-    JobContext,
-    UsageError,
-    check_file,
-    credential,
-    human_size,
-    run_command,
-    walk_files,
-)
+from .. import Journal
+from ._common import UsageError, check_file, human_size, run_command, walk_files
+from ._job import Item, Job, JobContext, Totals, run_job
 from ._options import add_job_options
 
 __all__ = ["TASK_TYPES", "add_fastlabel_parser"]
@@ -48,8 +39,6 @@ TASK_TYPES = (
     "pcd",
 )
 ENV = "FASTLABEL_ACCESS_TOKEN"
-#: Times a create is re-sent after its answer was lost and the lookup found nothing.
-_MAX_RESENDS = 2
 
 
 @attrs.frozen
@@ -95,26 +84,19 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
     from .._providers.fastlabel._base import DEFAULT_RATE_LIMIT
     from .._providers.fastlabel.tasks._kinds import KINDS
+    from ..fastlabel import AsyncFastLabel
 
     kind = KINDS[args.type]
+    project: str = args.project
     root = Path(args.dir)
     files = list(walk_files(root))
     if not files:
         raise UsageError(f"no files in {root}")
     annotations = _load_annotations(args.annotations)
-    token = "" if args.dry_run else credential(args.token, ENV, "FastLabel access token")
-    ctx = JobContext(
-        "upload fastlabel",
-        args,
-        out,
-        provider="FastLabel",
-        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
-    )
-    ctx.open()
-    try:
-        what = f"FastLabel {kind.title} tasks"
-        ctx.say(f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {args.project!r}")
-        items: list[Item[_File]] = []
+    what = f"FastLabel {kind.title} tasks"
+
+    def items(ctx: JobContext) -> list[Item[_File]]:
+        found: list[Item[_File]] = []
         used: set[str] = set()
         for path in files:
             name = path.relative_to(root).as_posix()
@@ -128,43 +110,20 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
                 continue
             extras, matched = _extras_for(annotations, name, path.name, kind.key)
             used.update(matched)
-            items.append(Item(name, _File(path, extras)))
+            found.append(Item(name, _File(path, extras)))
         for unused in sorted(set(annotations) - used):
             ctx.say(f"  note: --annotations has an entry {unused!r} that matches no file sent")
-        if args.dry_run:
-            return ctx.dry_run_list(
-                items,
-                lambda i: (
-                    f"{kind.title} task {i.name!r} ({human_size(i.payload.path.stat().st_size)})"
-                ),
-            )
-        return anyio.run(_send, ctx, args, kind.key, root, items, token)
-    finally:
-        anyio.run(ctx.aclose)
+        return found
 
-
-async def _send(
-    ctx: JobContext,
-    args: argparse.Namespace,
-    kind: str,
-    root: Path,
-    items: list[Item[_File]],
-    token: str,
-) -> int:
-    from ..fastlabel import AsyncFastLabel
-
-    project: str = args.project
-    if ctx.journal is not None:
-        await migrate_journal(ctx.journal, project, kind)
-    async with AsyncFastLabel(
-        token, base_url=args.base_url, rate_limit=ctx.limiter(token)
-    ) as client:
+    async def send(ctx: JobContext, client: AsyncFastLabel, items: list[Item[_File]]) -> Totals:
+        if ctx.journal is not None:
+            await migrate_journal(ctx.journal, project, kind.key)
         creates = [{"name": i.name, "file_path": i.payload.path, **i.payload.extras} for i in items]
         phase = await ctx.consume(
             "upload",
             len(creates),
             lambda: client.bulk_create(
-                kind,
+                kind.key,
                 project,
                 creates,
                 concurrency=ctx.concurrency,
@@ -174,14 +133,25 @@ async def _send(
             lambda create: str(create["name"]),
             lambda o: {"remote_id": o.value if o.value is not None else o.remote_id},
         )
-    return ctx.summary(
-        ok=phase.count("ok"),
-        failed=phase.count("failed"),
-        not_run=phase.not_run,
-        ambiguous=phase.count("ambiguous"),
-        resumed=phase.resumed,
-        elapsed=phase.elapsed,
+        return phase.totals()
+
+    job = Job(
+        command="upload fastlabel",
+        provider="FastLabel",
+        env=ENV,
+        secret="FastLabel access token",
+        rate_limit=DEFAULT_RATE_LIMIT,
+        header=f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {project!r}",
+        items=items,
+        describe=lambda i: (
+            f"{kind.title} task {i.name!r} ({human_size(i.payload.path.stat().st_size)})"
+        ),
+        client=lambda token, ctx: AsyncFastLabel(
+            token, base_url=args.base_url, rate_limit=ctx.limiter(token)
+        ),
+        send=send,
     )
+    return run_job(job, args, out)
 
 
 async def migrate_journal(journal: Journal, project: str, kind: str) -> None:

@@ -10,16 +10,15 @@ looked up by ``unique_id`` first.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import typing
 from pathlib import Path
 
-import anyio
 import attrs
 
-from ._job import Item, JobContext, UsageError, credential, run_command
+from ._common import UsageError, read_lines, run_command
+from ._job import Item, Job, JobContext, Totals, run_job
 from ._options import add_job_options
 
 __all__ = ["add_scale_parser"]
@@ -60,25 +59,17 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload scale`` with parsed ``args``; returns the exit status."""
-    from .._providers.scale import TaskType
+    from ..scale import AsyncScale, TaskType, content_unique_id
 
     kind = args.type.lower()
     known = sorted(t.value for t in TaskType)
     if kind not in known:
         raise UsageError(f"unknown Scale task type {args.type!r}; one of: {', '.join(known)}")
     source = Path(args.file)
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {source}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {source}: {exc}") from None
-    api_key = "" if args.dry_run else credential(args.token, ENV, "Scale API key")
-    ctx = JobContext("upload scale", args, out, provider="Scale", rate_limit=args.rate_limit)
-    ctx.open()
-    try:
-        ctx.say(f"upload scale: {source} -> {kind} tasks")
-        items: list[Item[_Task]] = []
+    lines = read_lines(source)
+
+    def items(ctx: JobContext) -> list[Item[_Task]]:
+        found: list[Item[_Task]] = []
         seen: dict[str, int] = {}
         for number, text in enumerate(lines, start=1):
             if not text.strip():
@@ -87,7 +78,9 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
             if params is None:
                 ctx.reject(f"line {number}", typing.cast(str, reason))
                 continue
-            unique_id = params.setdefault("unique_id", _derived_unique_id(kind, params))
+            if params.get("unique_id") is None:
+                params["unique_id"] = content_unique_id(kind, params)
+            unique_id = params["unique_id"]
             if unique_id in seen:
                 ctx.reject(
                     f"line {number}",
@@ -95,18 +88,46 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
                 )
                 continue
             seen[unique_id] = number
-            if not ctx.mine(unique_id):
-                continue
-            items.append(Item(unique_id, _Task(number, params)))
-        if not items and not ctx.rejected:
+            if ctx.mine(unique_id):
+                found.append(Item(unique_id, _Task(number, params)))
+        if not found and not ctx.rejected:
             raise UsageError(f"no tasks in {source} (expected one JSON object per line)")
-        if args.dry_run:
-            return ctx.dry_run_list(
-                items, lambda i: f"{kind} task {i.name} (line {i.payload.line})"
-            )
-        return anyio.run(_send, ctx, args, kind, items, api_key)
-    finally:
-        anyio.run(ctx.aclose)
+        return found
+
+    async def send(ctx: JobContext, client: AsyncScale, items: list[Item[_Task]]) -> Totals:
+        lines = {item.name: item.payload.line for item in items}
+        phase = await ctx.consume(
+            "upload",
+            len(items),
+            lambda: client.create_tasks(
+                kind,
+                [item.payload.params for item in items],
+                concurrency=ctx.concurrency,
+                journal=ctx.journal,
+            ),
+            lambda params: str(params["unique_id"]),
+            lambda o: {
+                "remote_id": o.value.task_id if o.value is not None else o.remote_id,
+                "line": lines[str(o.item["unique_id"])],
+            },
+        )
+        return phase.totals()
+
+    job = Job(
+        command="upload scale",
+        provider="Scale",
+        env=ENV,
+        secret="Scale API key",
+        rate_limit=None,
+        header=f"upload scale: {source} -> {kind} tasks",
+        items=items,
+        describe=lambda i: f"{kind} task {i.name} (line {i.payload.line})",
+        client=lambda key, ctx: AsyncScale(
+            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
+        ),
+        send=send,
+    )
+    return run_job(job, args, out)
 
 
 def _parse_line(
@@ -126,48 +147,3 @@ def _parse_line(
     if args.batch and "batch" not in params:
         params["batch"] = args.batch
     return params, None
-
-
-def _derived_unique_id(kind: str, params: dict[str, typing.Any]) -> str:
-    canonical = json.dumps([kind, params], sort_keys=True, separators=(",", ":"))
-    return "labelkit-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-async def _send(
-    ctx: JobContext, args: argparse.Namespace, kind: str, items: list[Item[_Task]], api_key: str
-) -> int:
-    from .._providers.scale import AsyncScale, Task
-
-    async with AsyncScale(
-        api_key, base_url=args.base_url, rate_limit=ctx.limiter(api_key)
-    ) as client:
-
-        async def call(item: Item[_Task]) -> Task:
-            return await client.create_task(kind, **item.payload.params)
-
-        async def resolve(item: Item[_Task]) -> Task | None:
-            project = item.payload.params.get("project")
-            return await client.find_task_by_unique_id(
-                item.name, project=project if isinstance(project, str) else None
-            )
-
-        phase = await ctx.run_phase(
-            "upload",
-            items,
-            call,
-            key=lambda item: f"scale:{kind}:{item.name}",
-            resolve=resolve,
-            remote_id=lambda task: task.task_id,
-            write=lambda o: {
-                "remote_id": o.value.task_id if o.value is not None else o.remote_id,
-                "line": o.item.payload.line,
-            },
-        )
-    return ctx.summary(
-        ok=phase.count("ok"),
-        failed=phase.count("failed"),
-        not_run=phase.not_run,
-        ambiguous=phase.count("ambiguous"),
-        resumed=phase.resumed,
-        elapsed=phase.elapsed,
-    )

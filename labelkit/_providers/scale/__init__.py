@@ -1,4 +1,4 @@
-from ._base import DEFAULT_POLL, new_unique_id
+from ._base import DEFAULT_POLL, content_unique_id, new_unique_id
 from ._callbacks import Callback, CallbackReceiver, CallbackVerifier, parse_callback
 from ._client import DEFAULT_RETRY, AsyncScale
 from ._errors import NotEnabledError
@@ -112,6 +112,7 @@ __all__ = [
     "V2Task",
     "V2TaskPage",
     "V2TaskStatus",
+    "content_unique_id",
     "new_unique_id",
     "parse_callback",
 ]

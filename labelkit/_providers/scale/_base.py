@@ -9,6 +9,7 @@ client keeps the official SDK's flat method names (``client.create_task``,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import typing
 import uuid
@@ -31,7 +32,7 @@ from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
 from ._v2 import redirected
 
-__all__ = ["DEFAULT_POLL", "QueryValue", "new_unique_id"]
+__all__ = ["DEFAULT_POLL", "QueryValue", "content_unique_id", "new_unique_id"]
 
 _T = typing.TypeVar("_T")
 QueryValue = typing.Union[str, int, bool, None, list[str]]
@@ -47,6 +48,21 @@ DEFAULT_POLL = PollPolicy(
 def new_unique_id(prefix: str = "labelkit-") -> str:
     """A random ``unique_id`` (``prefix`` + 32 hex digits)."""
     return prefix + uuid.uuid4().hex
+
+
+def content_unique_id(
+    task_type: str, params: Mapping[str, typing.Any], prefix: str = "labelkit-"
+) -> str:
+    """The ``unique_id`` of ``create_tasks(unique_ids="content")``: a hash of type and parameters.
+
+    The same parameters always give the same id, so the same input sent again
+    (by a re-run, another process or the CLI) makes no second task.
+    """
+    try:
+        canonical = json.dumps([task_type, params], sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("items", f"is not JSON-serialisable ({exc})") from None
+    return prefix + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 class _ScaleBase(AsyncAPIClient):

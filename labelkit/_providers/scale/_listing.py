@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 
 from ..._bulk import BulkRun, Progress
 from ..._config import PollPolicy
 from ..._errors import ValidationError
+from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
@@ -23,6 +23,7 @@ from ._base import (
     _task_type,
     _text,
     _when,
+    content_unique_id,
     new_unique_id,
 )
 from ._models import Task, Tasklist, TaskReviewStatus, TaskStatus, TaskType
@@ -278,6 +279,7 @@ class _ListingMixin(_ScaleBase):
         unique_id_prefix: str = "labelkit-",
         concurrency: int = 16,
         on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
     ) -> BulkRun[Mapping[str, typing.Any], Task]:
         """Create one task per item (its parameters), ``concurrency`` at a time.
 
@@ -287,11 +289,18 @@ class _ListingMixin(_ScaleBase):
 
         * ``"random"`` (default): ``unique_id_prefix`` + a random UUID; safe
           within this run, but running the same items again creates them again.
-        * ``"content"``: ``unique_id_prefix`` + a hash of the type and the
-          item, so re-running the same input after a crash creates only what is
-          missing (two identical items become one task).
+        * ``"content"``: :func:`~labelkit.scale.content_unique_id` of the type
+          and the item, so re-running the same input after a crash creates only
+          what is missing (two identical items become one task).
         * a function ``item -> str`` (e.g. ``lambda item: item["metadata"]["row"]``):
           your own stable key.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``unique_id`` first. Each item is
+        journaled as ``scale:{task_type}:{unique_id}`` (the key ``labelkit
+        upload scale`` uses, so either resumes the other's job); it needs
+        stable ids (``"content"``, a function, or a ``unique_id`` in every item).
 
         Returns a :class:`~labelkit.BulkRun` of one Outcome per item.
         """
@@ -299,15 +308,42 @@ class _ListingMixin(_ScaleBase):
         if not callable(unique_ids) and unique_ids not in ("random", "content"):
             raise ValidationError("unique_ids", f"unknown strategy {unique_ids!r}")
 
-        async def create(item: Mapping[str, typing.Any]) -> Task:
+        def unique_id(item: Mapping[str, typing.Any]) -> str:
             if not isinstance(item, Mapping):
                 raise ValidationError("items", f"expected a mapping, got {type(item).__name__}")
-            params = dict(item)
-            if params.get("unique_id") is None:
-                params["unique_id"] = _make_unique_id(kind, params, unique_ids, unique_id_prefix)
+            own = item.get("unique_id")
+            if own is not None:
+                return _text("unique_id", own)
+            if journal is not None and unique_ids == "random":
+                raise ValidationError(
+                    "unique_ids",
+                    "journal= needs stable ids: unique_ids='content', a function, "
+                    "or a unique_id in every item",
+                )
+            return _make_unique_id(kind, item, unique_ids, unique_id_prefix)
+
+        async def create(item: Mapping[str, typing.Any]) -> Task:
+            params = {**item, "unique_id": unique_id(item)}
             return await self._create_task_at(f"task/{kind}", kind, params)
 
-        return self.bulk(create, items, concurrency=concurrency, on_progress=on_progress)
+        async def find(item: Mapping[str, typing.Any]) -> Task | None:
+            project = item.get("project")
+            return await self.find_task_by_unique_id(
+                unique_id(item), project=project if isinstance(project, str) else None
+            )
+
+        if journal is None:
+            return self.bulk(create, items, concurrency=concurrency, on_progress=on_progress)
+        return self.bulk(
+            create,
+            items,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+            key=lambda item: f"scale:{kind}:{unique_id(item)}",
+            resolve=find,
+            remote_id=lambda task: task.task_id,
+        )
 
 
 def _make_unique_id(
@@ -317,8 +353,4 @@ def _make_unique_id(
         return _text("unique_id", strategy(params))
     if strategy == "random":
         return new_unique_id(prefix)
-    try:
-        canonical = json.dumps([kind, params], sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("items", f"is not JSON-serialisable ({exc})") from None
-    return prefix + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return content_unique_id(kind, params, prefix)

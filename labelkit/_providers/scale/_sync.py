@@ -519,6 +519,7 @@ class Scale(SyncClient[AsyncScale]):
         unique_id_prefix: str = "labelkit-",
         concurrency: int = 16,
         on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
     ) -> Iterator[Outcome[Mapping[str, typing.Any], Task]]:
         """Create one task per item (its parameters), ``concurrency`` at a time.
 
@@ -528,11 +529,18 @@ class Scale(SyncClient[AsyncScale]):
 
         * ``"random"`` (default): ``unique_id_prefix`` + a random UUID; safe
           within this run, but running the same items again creates them again.
-        * ``"content"``: ``unique_id_prefix`` + a hash of the type and the
-          item, so re-running the same input after a crash creates only what is
-          missing (two identical items become one task).
+        * ``"content"``: :func:`~labelkit.scale.content_unique_id` of the type
+          and the item, so re-running the same input after a crash creates only
+          what is missing (two identical items become one task).
         * a function ``item -> str`` (e.g. ``lambda item: item["metadata"]["row"]``):
           your own stable key.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``unique_id`` first. Each item is
+        journaled as ``scale:{task_type}:{unique_id}`` (the key ``labelkit
+        upload scale`` uses, so either resumes the other's job); it needs
+        stable ids (``"content"``, a function, or a ``unique_id`` in every item).
 
         Returns a :class:`~labelkit.BulkRun` of one Outcome per item.
         """
@@ -544,6 +552,7 @@ class Scale(SyncClient[AsyncScale]):
             unique_id_prefix=unique_id_prefix,
             concurrency=concurrency,
             on_progress=on_progress,
+            journal=journal,
         )
 
     def create_batch(
