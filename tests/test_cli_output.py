@@ -161,7 +161,7 @@ def _scale_python(url: str, key: str, journal: Path) -> list[bool]:
 
 @pytest.mark.parametrize("cli_first", [True, False], ids=["cli-then-python", "python-then-cli"])
 def test_a_scale_job_resumes_across_the_cli_and_python(tmp_path: Path, cli_first: bool) -> None:
-    from labelkit._providers.scale._emulator import DEFAULT_TEST_KEY
+    from labelkit._emulator.scale import DEFAULT_TEST_KEY
 
     emulator = ScaleEmulator()
     source, journal = tmp_path / "tasks.jsonl", tmp_path / "scale.journal"
@@ -182,7 +182,7 @@ def test_a_scale_job_resumes_across_the_cli_and_python(tmp_path: Path, cli_first
 
 
 def test_scale_create_tasks_with_a_journal_needs_stable_ids(tmp_path: Path) -> None:
-    from labelkit._providers.scale._emulator import DEFAULT_TEST_KEY
+    from labelkit._emulator.scale import DEFAULT_TEST_KEY
 
     async def run(url: str) -> list[str]:
         async with AsyncScale(DEFAULT_TEST_KEY, base_url=url) as client:
