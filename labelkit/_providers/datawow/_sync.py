@@ -568,7 +568,7 @@ class Messages(SyncResource[AsyncMessages]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MessageImage:
-        """Submit an image (``data``, its URL) with a question answered in free text.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """
@@ -703,7 +703,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PhotoTagImage:
-        """Submit an image (``data``, its URL) whose matching areas are to be tagged.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """
