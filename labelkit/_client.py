@@ -23,6 +23,7 @@ client's underscore members it uses only those listed in
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import ssl
 import typing
@@ -54,10 +55,11 @@ from ._pipeline import (
 )
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RetryingClient
+from ._signatures import expand_unpacked_kwargs
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
-__all__ = ["AsyncAPIClient", "EnvelopeError", "StreamedBody"]
+__all__ = ["AsyncAPIClient", "ClientOptions", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
@@ -66,6 +68,27 @@ Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 _IN_PROCESS_ORIGIN = "http://asgi-app.invalid"
+
+
+class ClientOptions(typing.TypedDict, total=False):
+    """The transport keywords every provider client takes, passed on to :class:`AsyncAPIClient`.
+
+    A provider's ``__init__`` takes them as ``**options: Unpack[ClientOptions]``; its
+    ``__signature__`` lists each one with the default of ``AsyncAPIClient.__init__``.
+    """
+
+    base_url: str | None
+    timeout: float | Timeout | None
+    max_retries: int
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | Limiter | NotGiven | None
+    max_connections: int
+    proxy: str | None
+    verify: bool | str | ssl.SSLContext
+    cert: str | tuple[str, str] | None
+    transport: AsyncTransport | None
+    app: typing.Any
+    default_headers: Mapping[str, str] | None
 
 
 class AsyncAPIClient(RetryingClient, ArgumentChecked):
@@ -99,24 +122,43 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
     base_url_env: typing.ClassVar[str | None] = None
     default_rate_limit: typing.ClassVar[RateLimit | None] = None
 
+    default_max_retries: typing.ClassVar[int] = _DEFAULT_MAX_RETRIES
+    """What ``max_retries`` is when not passed."""
+
+    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        expand_unpacked_kwargs(cls, defaults=cls._option_defaults())
+
+    @classmethod
+    def _option_defaults(cls) -> dict[str, object]:
+        """The defaults of :class:`ClientOptions`, for the providers' ``__signature__``."""
+        params = inspect.signature(AsyncAPIClient.__init__).parameters
+        defaults = {name: params[name].default for name in ClientOptions.__annotations__}
+        return {**defaults, "max_retries": cls.default_max_retries}
+
     def __init__(
         self,
         *,
         credential: str,
         auth_headers: Mapping[str, str],
-        base_url: str | None,
-        timeout: float | Timeout | None,
-        max_retries: int,
-        retry: RetryPolicy | None,
-        rate_limit: RateLimit | Limiter | NotGiven | None,
-        max_connections: int,
-        proxy: str | None,
-        verify: bool | str | ssl.SSLContext,
-        cert: str | tuple[str, str] | None,
-        transport: AsyncTransport | None,
-        app: typing.Any,
-        default_headers: Mapping[str, str] | None,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = Timeout(),
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
+        max_connections: int = 64,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Keywords as :class:`ClientOptions`; ``max_retries`` defaults to the class's
+        ``default_max_retries``.
+        """
+        if isinstance(max_retries, NotGiven):
+            max_retries = self.default_max_retries
         resolved = base_url or (os.environ.get(self.base_url_env) if self.base_url_env else None)
         resolved = (resolved or self.default_base_url).rstrip("/") + "/"
         if app is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Mapping
 
 from ._types import NOT_GIVEN
 
@@ -36,8 +37,12 @@ def _text(hint: object) -> object:
     return hint.__forward_arg__ if isinstance(hint, typing.ForwardRef) else hint
 
 
-def expand_unpacked_kwargs(cls: type) -> None:
-    """Set ``__signature__`` on each function of ``cls`` whose ``**kwargs`` is ``Unpack[TD]``."""
+def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = None) -> None:
+    """Set ``__signature__`` on each function of ``cls`` whose ``**kwargs`` is ``Unpack[TD]``.
+
+    A keyword shows its default from ``defaults``, else :data:`~labelkit._types.NOT_GIVEN`.
+    """
+    defaults = defaults or {}
     for fn in vars(cls).values():
         if not inspect.isfunction(fn):
             continue
@@ -50,7 +55,10 @@ def expand_unpacked_kwargs(cls: type) -> None:
             continue
         keywords = [
             inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=NOT_GIVEN, annotation=_text(hint)
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=defaults.get(name, NOT_GIVEN),
+                annotation=_text(hint),
             )
             for name, hint in td.__annotations__.items()
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, get_args
 
 from .._signatures import expand_unpacked_kwargs
 from . import _portal
@@ -42,8 +42,12 @@ class SyncClient(Generic[AsyncT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # Generated twins copy ``**kw: Unpack[TD]``; list TD's keywords as the async side does.
-        expand_unpacked_kwargs(cls)
+        # Generated twins copy ``**kw: Unpack[TD]``; list TD's keywords as the async side does,
+        # with the async client's defaults of its options (ClientOptions).
+        bases = [get_args(base) for base in getattr(cls, "__orig_bases__", ())]
+        async_cls = next((args[0] for args in bases if args and isinstance(args[0], type)), None)
+        option_defaults = getattr(async_cls, "_option_defaults", None)
+        expand_unpacked_kwargs(cls, defaults=option_defaults() if option_defaults else None)
 
     def __init__(self, factory: Callable[P, AsyncT], /, *args: P.args, **kwargs: P.kwargs) -> None:
         # The async client is built on the loop thread: anything it creates

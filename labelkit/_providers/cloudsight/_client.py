@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import ssl
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
+from typing_extensions import Unpack
 
 from ..._bulk import BulkRun
-from ..._client import AsyncAPIClient, EnvelopeError
-from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ..._client import AsyncAPIClient, ClientOptions, EnvelopeError
+from ..._config import PollPolicy, Timeout
 from ..._errors import APIStatusError, JobFailedError, NotFoundError, ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
-from ..._http import AsyncTransport, HttpRequest, HttpResponse
+from ..._http import HttpRequest, HttpResponse
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
-from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
 from ._models import (
@@ -102,19 +101,8 @@ class AsyncCloudSight(AsyncAPIClient):
         api_secret: str | None = None,
         *,
         oauth_sign_multipart_fields: bool = True,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if not api_key:
             api_key = os.environ.get("CLOUDSIGHT_API_KEY")
@@ -127,18 +115,7 @@ class AsyncCloudSight(AsyncAPIClient):
         super().__init__(
             credential=api_key,
             auth_headers={} if self._signer else {"Authorization": f"CloudSight {api_key}"},
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            **options,
         )
         self._add_secrets(api_key, api_secret)
 

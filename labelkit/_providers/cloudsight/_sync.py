@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import os
-import ssl
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 
+from typing_extensions import Unpack
+
 from labelkit._bulk import Outcome
-from labelkit._client import ItemT, ResultT
-from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
-from labelkit._http import AsyncTransport
 from labelkit._journal import Journal
 from labelkit._providers.cloudsight._client import DEFAULT_POLL, AsyncCloudSight
 from labelkit._providers.cloudsight._models import ImageJob, Number, ParamValue
-from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -62,38 +61,16 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         api_secret: str | None = None,
         *,
         oauth_sign_multipart_fields: bool = True,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(
             AsyncCloudSight,
             api_key=api_key,
             api_secret=api_secret,
             oauth_sign_multipart_fields=oauth_sign_multipart_fields,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
             poll=poll,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            **options,
         )
 
     @property

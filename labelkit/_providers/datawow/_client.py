@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import typing
 from collections.abc import Iterable, Mapping
 
 import attrs
+from typing_extensions import Unpack
 
 from ..._bulk import BulkRun
-from ..._client import AsyncAPIClient, EnvelopeError
-from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ..._client import AsyncAPIClient, ClientOptions, EnvelopeError
+from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
-from ..._http import AsyncTransport, HttpResponse, QueryValue
+from ..._http import HttpResponse, QueryValue
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
-from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import Image, ImagePage, PageMeta
 from ._postback import Postback
@@ -101,20 +100,9 @@ class AsyncDatawow(AsyncAPIClient):
         self,
         project_key: str | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         list_params_as_body: bool = False,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         project_key = project_key or os.environ.get("DATAWOW_PROJECT_KEY")
         if not project_key:
@@ -126,18 +114,7 @@ class AsyncDatawow(AsyncAPIClient):
         super().__init__(
             credential=project_key,
             auth_headers={"Authorization": project_key},
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            **options,
         )
         self._bind_resources()
 

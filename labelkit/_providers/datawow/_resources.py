@@ -260,18 +260,31 @@ class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
 
 
 class _AsyncInstructed(_AsyncImages[R]):
-    async def _create_instructed(
+    """A product whose create takes only an ``instruction`` besides the common fields."""
+
+    async def create(
         self,
-        f: dict[str, object],
-        common: tuple[str | None, str | None, str | None, int | None],
-        timeout: float | Timeout | NotGiven | None,
-        max_retries: int | NotGiven,
+        data: str | Mapping[str, object] | None = None,
+        *,
+        instruction: str | None = None,
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> R:
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
+
+        Other arguments as in :meth:`AsyncChoices.create`.
+        """
+        f = _merge(data, params, instruction=instruction)
         form: _Form = {
             "data": _text("data", f.pop("data", None)),
             "instruction": _text("instruction", f.pop("instruction", None)),
         }
-        form.update(_common(f, *common))
+        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
 
 
@@ -281,54 +294,12 @@ class AsyncMessages(_AsyncInstructed[MessageImage]):
     def __init__(self, client: AsyncDatawow) -> None:
         super().__init__(client, "images/messages", MessageImage)
 
-    async def create(
-        self,
-        data: str | Mapping[str, object] | None = None,
-        *,
-        instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> MessageImage:
-        """Submit an image (``data``, its URL) with a question answered in free text.
-
-        Other arguments as in :meth:`AsyncChoices.create`.
-        """
-        f = _merge(data, params, instruction=instruction)
-        common = (postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(f, common, timeout, max_retries)
-
 
 class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
     """PhotoTag: a moderator draws the areas matching your ``instruction``."""
 
     def __init__(self, client: AsyncDatawow) -> None:
         super().__init__(client, "images/photo_tags", PhotoTagImage)
-
-    async def create(
-        self,
-        data: str | Mapping[str, object] | None = None,
-        *,
-        instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PhotoTagImage:
-        """Submit an image (``data``, its URL) whose matching areas are to be tagged.
-
-        Other arguments as in :meth:`AsyncChoices.create`.
-        """
-        f = _merge(data, params, instruction=instruction)
-        common = (postback_url, postback_method, custom_id, staff_id)
-        return await self._create_instructed(f, common, timeout, max_retries)
 
 
 class AsyncPredictions(_AsyncImages[PredictionImage]):

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import functools
 import os
-import ssl
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from typing_extensions import Unpack
+
 from labelkit._bulk import Outcome
-from labelkit._client import ItemT, ResultT
-from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
-from labelkit._http import AsyncTransport
+from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
 from labelkit._providers.datawow._client import DEFAULT_POLL, AsyncDatawow
 from labelkit._providers.datawow._models import (
@@ -40,7 +40,6 @@ from labelkit._providers.datawow._resources import (
     AsyncPhotoTags,
     AsyncPredictions,
 )
-from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -87,38 +86,16 @@ class Datawow(SyncClient[AsyncDatawow]):
         self,
         project_key: str | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         list_params_as_body: bool = False,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(
             AsyncDatawow,
             project_key=project_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
             poll=poll,
             list_params_as_body=list_params_as_body,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            **options,
         )
 
     @functools.cached_property
@@ -591,7 +568,7 @@ class Messages(SyncResource[AsyncMessages]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MessageImage:
-        """Submit an image (``data``, its URL) with a question answered in free text.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """
@@ -726,7 +703,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PhotoTagImage:
-        """Submit an image (``data``, its URL) whose matching areas are to be tagged.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
         Other arguments as in :meth:`AsyncChoices.create`.
         """

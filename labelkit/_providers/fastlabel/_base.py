@@ -8,15 +8,15 @@ with the helpers here and calls :meth:`FastLabelBase._call`.
 from __future__ import annotations
 
 import os
-import ssl
 import typing
 from collections.abc import Mapping
 
-from ..._client import AsyncAPIClient
-from ..._config import RateLimit, RetryPolicy, Timeout
+from typing_extensions import Unpack
+
+from ..._client import AsyncAPIClient, ClientOptions
+from ..._config import RateLimit
 from ..._errors import ValidationError
-from ..._http import AsyncTransport, QueryParams
-from ..._ratelimit import Limiter
+from ..._http import QueryParams
 from ..._types import NOT_GIVEN, NotGiven
 from ._upload import json_body
 
@@ -30,6 +30,7 @@ _T = typing.TypeVar("_T")
 
 #: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
+_API_ONLY = ("base_url", "rate_limit", "default_headers")
 
 
 class FastLabelBase(AsyncAPIClient):
@@ -50,47 +51,24 @@ class FastLabelBase(AsyncAPIClient):
     base_url_env = "FASTLABEL_API_URL"
     default_rate_limit = DEFAULT_RATE_LIMIT
 
-    def __init__(
-        self,
-        access_token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
+    def __init__(self, access_token: str | None = None, **options: Unpack[ClientOptions]) -> None:
         access_token = access_token or os.environ.get("FASTLABEL_ACCESS_TOKEN")
         if not access_token:
             raise ValidationError(
                 "access_token",
                 "missing: pass access_token= or set FASTLABEL_ACCESS_TOKEN",
             )
-        common: dict[str, typing.Any] = dict(
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-        )
+        # The storage client shares the transport options, not the API's URL, limit or headers.
+        common: dict[str, typing.Any] = {k: v for k, v in options.items() if k not in _API_ONLY}
+        json_headers = {
+            "Content-Type": "application/json",
+            **(options.get("default_headers") or {}),
+        }
+        options["default_headers"] = json_headers
         super().__init__(
             credential=access_token,
             auth_headers={"Authorization": f"Bearer {access_token}"},
-            base_url=base_url,
-            rate_limit=rate_limit,
-            default_headers={"Content-Type": "application/json", **(default_headers or {})},
-            **common,
+            **options,
         )
         # The storage client redacts the same token from its errors.
         self._storage_options = {**common, "credential": access_token}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import ssl
 import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -12,9 +11,8 @@ from pathlib import Path
 from typing_extensions import Unpack
 
 from labelkit._bulk import Outcome, Progress
-from labelkit._client import ItemT, ResultT
-from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
-from labelkit._http import AsyncTransport
+from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
 from labelkit._providers.fastlabel._annotations import Attributes
 from labelkit._providers.fastlabel._client import AsyncFastLabel
@@ -57,7 +55,6 @@ from labelkit._providers.fastlabel.tasks._models import (
     TextTask,
     VideoTask,
 )
-from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -90,39 +87,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             task = await client.find_image_task(task_id)
     """
 
-    def __init__(
-        self,
-        access_token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            AsyncFastLabel,
-            access_token=access_token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
-        )
+    def __init__(self, access_token: str | None = None, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(AsyncFastLabel, access_token=access_token, **options)
 
     def import_lerobot(
         self,

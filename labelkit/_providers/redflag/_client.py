@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import os
-import ssl
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
+from typing_extensions import Unpack
+
 from ..._bulk import BulkRun, Progress
-from ..._client import AsyncAPIClient
-from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from ..._client import AsyncAPIClient, ClientOptions
+from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
-from ..._http import AsyncTransport
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
 from ..._poll import JobState, wait_for, wait_many
-from ..._ratelimit import Limiter
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import ANALYSIS_TYPES, AnalysisType, ContentType, Operation, OperationStatus
 
@@ -70,19 +69,8 @@ class AsyncRedFlag(AsyncAPIClient):
         self,
         token: str | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = PollPolicy(),
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         token = token or os.environ.get("REDFLAG_TOKEN")
         if not token:
@@ -91,18 +79,7 @@ class AsyncRedFlag(AsyncAPIClient):
         super().__init__(
             credential=token,
             auth_headers={"Authorization": f"Bearer {token}"},
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            **options,
         )
 
     async def create_operation(

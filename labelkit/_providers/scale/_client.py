@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
-import ssl
-import typing
-from collections.abc import Mapping
 
-from ..._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from typing_extensions import Unpack
+
+from ..._client import ClientOptions
+from ..._config import PollPolicy, RetryPolicy
 from ..._errors import ValidationError
-from ..._http import AsyncTransport
-from ..._ratelimit import Limiter
-from ..._types import NOT_GIVEN, NotGiven
 from ._account import _AccountMixin
 from ._base import DEFAULT_POLL
 from ._batches import _BatchesMixin
@@ -76,26 +73,18 @@ class AsyncScale(
     base_url_env = None  # read (and normalised) in __init__
     default_rate_limit = None
 
+    default_max_retries = 3
+
     def __init__(
         self,
         api_key: str | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 3,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
         api_instance_url: str | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        base_url = options.get("base_url")
         if api_instance_url is not None:
             # The official ScaleClient's name for the same thing (it ends in /v1).
             if base_url is not None and base_url != api_instance_url:
@@ -106,26 +95,16 @@ class AsyncScale(
             raise ValidationError("api_key", "missing: pass api_key= or set SCALE_API_KEY")
         if not isinstance(api_key, str) or any(c in api_key for c in "\r\n:"):
             raise ValidationError("api_key", "must be a single-line string without ':'")
-        base = base_url or (None if app is not None else os.environ.get("SCALE_BASE_URL"))
+        in_process = options.get("app") is not None
+        base = base_url or (None if in_process else os.environ.get("SCALE_BASE_URL"))
         token = base64.b64encode(f"{api_key}:".encode()).decode("ascii")
         self._poll = poll
         self._auto_unique_id = auto_unique_id
         self._v2_key = api_key
+        options["base_url"] = _host(base) if base else None
+        options["retry"] = options.get("retry") or DEFAULT_RETRY
         super().__init__(
-            credential=api_key,
-            auth_headers={"Authorization": f"Basic {token}"},
-            base_url=_host(base) if base else None,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry or DEFAULT_RETRY,
-            rate_limit=rate_limit,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
+            credential=api_key, auth_headers={"Authorization": f"Basic {token}"}, **options
         )
         self._add_secrets(token, f"Bearer {api_key}")
         self._bind_resources()

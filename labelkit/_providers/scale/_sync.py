@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import functools
 import os
-import ssl
 import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 
+from typing_extensions import Unpack
+
 from labelkit._bulk import Outcome, Progress
-from labelkit._client import ItemT, ResultT
-from labelkit._config import PollPolicy, RateLimit, RetryPolicy, Timeout
+from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
-from labelkit._http import AsyncTransport
 from labelkit._journal import Journal
 from labelkit._providers.scale._base import DEFAULT_POLL, When
 from labelkit._providers.scale._client import AsyncScale
@@ -62,7 +62,6 @@ from labelkit._providers.scale._v2_models import (
     V2TaskPage,
 )
 from labelkit._providers.scale._v2_wire import EnumArg, Many, Moment
-from labelkit._ratelimit import Limiter
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -113,40 +112,18 @@ class Scale(SyncClient[AsyncScale]):
         self,
         api_key: str | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | Timeout | None = Timeout(),
-        max_retries: int = 3,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | Limiter | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
-        max_connections: int = 64,
-        proxy: str | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        cert: str | tuple[str, str] | None = None,
-        transport: AsyncTransport | None = None,
-        app: typing.Any = None,
-        default_headers: Mapping[str, str] | None = None,
         api_instance_url: str | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(
             AsyncScale,
             api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
             poll=poll,
             auto_unique_id=auto_unique_id,
-            max_connections=max_connections,
-            proxy=proxy,
-            verify=verify,
-            cert=cert,
-            transport=transport,
-            app=app,
-            default_headers=default_headers,
             api_instance_url=api_instance_url,
+            **options,
         )
 
     @functools.cached_property
