@@ -248,7 +248,9 @@ def test_held_starts_of_the_parent_count_in_the_child() -> None:
     """A request of the parent between its grant and its write never commits in the
     child: its start is dated at its grant there instead of staying held for ever
     (with one call per window, the child would wait for that commit without end)."""
-    rate = RateLimit(1, 0.05)
+    # A window long enough that the child surely starts inside it, even on a loaded
+    # machine: then only counting the parent's start can make the child wait.
+    rate = RateLimit(1, 1.0)
     limiter = Limiter(rate)
     slot = anyio.run(limiter.hold)
     store = limiter._store
@@ -257,9 +259,9 @@ def test_held_starts_of_the_parent_count_in_the_child() -> None:
 
     def child() -> str:
         mine = anyio.run(limiter.hold)
-        return f"{len(store._held)},{len(store._log)},{mine.grant >= slot.grant + period}"
+        return f"{len(store._held)},{mine.grant >= slot.grant + period}"
 
-    assert in_child(child) == "1,1,True"
+    assert in_child(child) == "1,True"
     slot.commit()
 
 
