@@ -29,7 +29,13 @@ import attrs
 
 from ._errors import PollTimeoutError, ValidationError
 
-__all__ = ["WebhookAnswer", "WebhookReceiver", "WebhookRequest", "decode_body"]
+__all__ = [
+    "WebhookAnswer",
+    "WebhookReceiver",
+    "WebhookRequest",
+    "answer_lifespan",
+    "decode_body",
+]
 
 logger = logging.getLogger("labelkit")
 
@@ -249,13 +255,8 @@ class WebhookReceiver(typing.Generic[A, C, E]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await answer_lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         status, text = await self._http(scope, receive)
@@ -289,6 +290,17 @@ class WebhookReceiver(typing.Generic[A, C, E]):
             path=scope.get("path", "/"),
         )
         return await self.process(request)
+
+
+async def answer_lifespan(receive: Receive, send: Send) -> None:
+    """Answer an ASGI ``lifespan`` scope: nothing to start or stop, so acknowledge both."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _is_async(handler: Callable[..., object]) -> bool:

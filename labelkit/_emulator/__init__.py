@@ -10,7 +10,7 @@ happened.
 
 from __future__ import annotations
 
-from ._app import EmulatorApp, Handler, Route, compile_path
+from ._app import EmulatorApp, Handler, Route, RouteGroup, RouteSpec, compile_path
 from ._messages import (
     ClientDisconnect,
     DropConnection,
@@ -48,6 +48,8 @@ __all__ = [
     "Request",
     "Response",
     "Route",
+    "RouteGroup",
+    "RouteSpec",
     "Scope",
     "Send",
     "SimClock",

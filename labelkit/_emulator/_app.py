@@ -20,12 +20,13 @@ import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import ClassVar, Protocol
 
 import anyio
 import attrs
 
+from .._webhooks import answer_lifespan
 from ._messages import (
     ClientDisconnect,
     DropConnection,
@@ -41,11 +42,13 @@ from ._messages import (
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
 from ._transport import EmulatorTransport
 
-__all__ = ["EmulatorApp", "Handler", "Route", "compile_path"]
+__all__ = ["EmulatorApp", "Handler", "Route", "RouteGroup", "RouteSpec", "compile_path"]
 
 logger = logging.getLogger("labelkit.emulator")
 
 Handler = Callable[[Request], Awaitable[Response]]
+#: ``(method, path, handler)`` of one route, as a route group lists it.
+RouteSpec = tuple[str, str, Handler]
 _instances = itertools.count(1)
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|path))?\}")
@@ -78,6 +81,18 @@ class Route:
     @regex.default
     def _compile(self) -> re.Pattern[str]:
         return compile_path(self.template)
+
+
+class RouteGroup(Protocol):
+    """A set of related routes: a class with a method per route and one table of them.
+
+    Every emulator groups its handlers this way and registers the table with
+    :meth:`EmulatorApp.add_routes`.
+    """
+
+    def routes(self) -> Iterable[RouteSpec]:
+        """``(method, path, handler)`` of every route of the group."""
+        ...
 
 
 @attrs.define
@@ -189,6 +204,13 @@ class EmulatorApp:
         self.routes.append(route)
         return route
 
+    def add_routes(
+        self, routes: Iterable[RouteSpec], *, prefix: str = "", auth: bool = True
+    ) -> None:
+        """Register every ``(method, path, handler)`` of a route table under ``prefix``."""
+        for method, path, handler in routes:
+            self.add_route(method, prefix + path, handler, auth=auth)
+
     # -- provider hooks -----------------------------------------------------------------
 
     def check_auth(self, request: Request) -> str | None:
@@ -264,7 +286,7 @@ class EmulatorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point. :class:`DropConnection` propagates out of it."""
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await answer_lifespan(receive, send)
             return
         if scope["type"] != "http":
             raise RuntimeError(f"unsupported ASGI scope type {scope['type']!r}")
@@ -386,13 +408,3 @@ class EmulatorApp:
         except Exception:
             logger.exception("%s: handler of %s %s failed", self.name, request.method, request.path)
             return self.error_response(500, "internal emulator error")
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -40,7 +40,7 @@ import random
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -51,6 +51,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteSpec,
     json_response,
     register_emulator,
 )
@@ -132,9 +133,7 @@ class CloudSightEmulator(EmulatorApp):
         self.sign_multipart_fields = sign_multipart_fields
         self.jobs: dict[str, StoredJob] = {}
         self._counter = itertools.count(1)
-        self.add_route("POST", "/image_requests", self._create)
-        self.add_route("GET", "/image_responses/{token}", self._response)
-        self.add_route("POST", "/image_requests/{token}/repost", self._repost)
+        self.add_routes(ImageRequestRoutes(self).routes())
 
     def check_auth(self, request: Request) -> str | None:
         """The API key of a known credential (an OAuth signature is checked by the handler)."""
@@ -193,64 +192,6 @@ class CloudSightEmulator(EmulatorApp):
             body["reason"] = reason
         return body
 
-    # -- handlers ---------------------------------------------------------------------
-
-    async def _create(self, request: Request) -> Response:
-        form = await request.form()
-        fields = dict(form.fields)
-        upload = form.file(_IMAGE)
-        signed = form.fields if self.sign_multipart_fields or upload is None else []
-        self._verify_oauth(request, signed)
-        remote = fields.get(_REMOTE_URL)
-        if (upload is None) == (remote is None):
-            raise HTTPError(422, "send either image_request[image] or remote_image_url")
-        if not fields.get("image_request[locale]"):
-            raise HTTPError(422, "image_request[locale] can't be blank")
-        ttl = _check_fields(fields)
-        if upload is not None:
-            if upload.size == 0:
-                raise HTTPError(422, "image_request[image] is empty")
-            source, digest = upload.filename, upload.sha256
-        else:
-            assert remote is not None
-            parts = urllib.parse.urlsplit(remote)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise HTTPError(422, "image_request[remote_image_url] is not an http(s) URL")
-            source, digest = remote, hashlib.sha256(remote.encode()).hexdigest()
-        assert request.credential is not None
-        job = StoredJob(
-            token=self._new_token(digest),
-            source=source,
-            digest=digest,
-            fields=fields,
-            created_at=self.clock.now(),
-            ttl=ttl,
-            credential=request.credential,
-            extra_time=self._spread_rng.random() * self.processing_time_spread,
-        )
-        self.jobs[job.token] = job
-        return json_response(self.job_object(job.token))
-
-    async def _response(self, request: Request) -> Response:
-        self._verify_oauth(request, [])
-        token = request.path_params["token"]
-        if token not in self.jobs:
-            return json_response({"status": "not found"}, 404)
-        return json_response(self.job_object(token))
-
-    async def _repost(self, request: Request) -> Response:
-        self._verify_oauth(request, [])
-        token = request.path_params["token"]
-        if token not in self.jobs:
-            raise HTTPError(404, f"no image request with token {token}")
-        status, _ = self.status(token)
-        if status != "timeout":
-            raise HTTPError(422, f"only a job in timeout can be reposted, this one is {status}")
-        job = self.jobs[token]
-        job.created_at, job.ttl, job.forced = self.clock.now(), None, None
-        job.reposts += 1
-        return json_response(self.job_object(token))
-
     # -- helpers ----------------------------------------------------------------------
 
     def _verify_oauth(self, request: Request, params: list[tuple[str, str]]) -> None:
@@ -278,6 +219,75 @@ class CloudSightEmulator(EmulatorApp):
             return job.source
         name = urllib.parse.quote(job.source)
         return f"https://images.cloudsight.invalid/{job.token}/{name}"
+
+
+class ImageRequestRoutes:
+    """Image requests: create (multipart, optionally OAuth-signed), poll and repost."""
+
+    def __init__(self, emu: CloudSightEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "/image_requests", self.create_request
+        yield "GET", "/image_responses/{token}", self.get_response
+        yield "POST", "/image_requests/{token}/repost", self.repost
+
+    async def create_request(self, request: Request) -> Response:
+        form = await request.form()
+        fields = dict(form.fields)
+        upload = form.file(_IMAGE)
+        signed = form.fields if self.emu.sign_multipart_fields or upload is None else []
+        self.emu._verify_oauth(request, signed)
+        remote = fields.get(_REMOTE_URL)
+        if (upload is None) == (remote is None):
+            raise HTTPError(422, "send either image_request[image] or remote_image_url")
+        if not fields.get("image_request[locale]"):
+            raise HTTPError(422, "image_request[locale] can't be blank")
+        ttl = _check_fields(fields)
+        if upload is not None:
+            if upload.size == 0:
+                raise HTTPError(422, "image_request[image] is empty")
+            source, digest = upload.filename, upload.sha256
+        else:
+            assert remote is not None
+            parts = urllib.parse.urlsplit(remote)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise HTTPError(422, "image_request[remote_image_url] is not an http(s) URL")
+            source, digest = remote, hashlib.sha256(remote.encode()).hexdigest()
+        assert request.credential is not None
+        job = StoredJob(
+            token=self.emu._new_token(digest),
+            source=source,
+            digest=digest,
+            fields=fields,
+            created_at=self.emu.clock.now(),
+            ttl=ttl,
+            credential=request.credential,
+            extra_time=self.emu._spread_rng.random() * self.emu.processing_time_spread,
+        )
+        self.emu.jobs[job.token] = job
+        return json_response(self.emu.job_object(job.token))
+
+    async def get_response(self, request: Request) -> Response:
+        self.emu._verify_oauth(request, [])
+        token = request.path_params["token"]
+        if token not in self.emu.jobs:
+            return json_response({"status": "not found"}, 404)
+        return json_response(self.emu.job_object(token))
+
+    async def repost(self, request: Request) -> Response:
+        self.emu._verify_oauth(request, [])
+        token = request.path_params["token"]
+        if token not in self.emu.jobs:
+            raise HTTPError(404, f"no image request with token {token}")
+        status, _ = self.emu.status(token)
+        if status != "timeout":
+            raise HTTPError(422, f"only a job in timeout can be reposted, this one is {status}")
+        job = self.emu.jobs[token]
+        job.created_at, job.ttl, job.forced = self.emu.clock.now(), None, None
+        job.reposts += 1
+        return json_response(self.emu.job_object(token))
 
 
 def _check_fields(fields: dict[str, str]) -> float | None:

@@ -35,7 +35,7 @@ import math
 import random
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -46,6 +46,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteSpec,
     WebhookSender,
     json_response,
     register_emulator,
@@ -131,10 +132,7 @@ class DatawowEmulator(EmulatorApp):
         self.images: dict[str, StoredImage] = {}
         self.sender = WebhookSender(self.clock.now, name="datawow", backoff=0.1, max_attempts=3)
         self._ids = itertools.count(1)
-        for product, path in PRODUCTS.items():
-            self.add_route("POST", f"{PREFIX}/{path}", self._creator(product))
-            self.add_route("GET", f"{PREFIX}/{path}", self._lister(product))
-        self.add_route("GET", PREFIX + "/projects/images/{id:path}", self._find)
+        self.add_routes(ImageRoutes(self).routes(), prefix=PREFIX)
 
     def check_auth(self, request: Request) -> str | None:
         """The raw project key, if it belongs to a project."""
@@ -199,61 +197,6 @@ class DatawowEmulator(EmulatorApp):
         """Forget undelivered postbacks (the delivery thread then ends)."""
         self.sender.close()
 
-    # -- handlers -----------------------------------------------------------------------
-
-    def _creator(self, product: str) -> Callable[[Request], Any]:
-        async def create(request: Request) -> Response:
-            project = self._project(request, product)
-            fields = _create_fields(product, await _body_fields(request))
-            fields.update(id=f"5a5{next(self._ids):021x}", project_id=project.id)
-            durations = self._durations(product)
-            image = StoredImage(fields["id"], project, fields, self.clock.now(), durations)
-            self.images[image.id] = image
-            if fields["postback_url"]:
-                self._schedule_postback(image)
-            return _envelope(self.image_object(image.id))
-
-        return create
-
-    def _lister(self, product: str) -> Callable[[Request], Any]:
-        async def list_images(request: Request) -> Response:
-            project = self._project(request, product)
-            params: Mapping[str, str] = request.query
-            if not request.query_string and request.content_type:
-                params = dict((await request.form()).fields)
-            page = max(_int(params, "page", 1), 1)
-            per_page = min(max(_int(params, "per_page", 20), 1), 100)
-            ids = [i.id for i in self.images.values() if i.project is project][::-1]
-            pages = math.ceil(len(ids) / per_page)
-            chosen = ids[(page - 1) * per_page : page * per_page]
-            meta = {
-                "current_page": page,
-                "next_page": page + 1 if page < pages else -1,
-                "prev_page": page - 1 if 1 < page <= pages + 1 else -1,
-                "total_count": len(ids),
-                "total_pages": pages,
-            }
-            return _envelope({"images": [self.image_object(i) for i in chosen]}, **meta)
-
-        return list_images
-
-    async def _find(self, request: Request) -> Response:
-        assert request.credential is not None
-        project = self.projects[request.credential]
-        raw = request.raw_path.partition(b"?")[0].split(b"/projects/images/", 1)[1]
-        wanted = urllib.parse.unquote(raw.decode("latin-1"))
-        image = self.images.get(wanted)
-        if image is None or image.project is not project:
-            by_custom = [
-                i
-                for i in self.images.values()
-                if i.project is project and i.fields.get("custom_id") == wanted
-            ]
-            image = by_custom[-1] if by_custom else None
-        if image is None:
-            raise HTTPError(404, f"image {wanted!r} not found")
-        return _envelope({"image": self.image_object(image.id)})
-
     def _project(self, request: Request, product: str) -> StoredProject:
         assert request.credential is not None
         project = self.projects[request.credential]
@@ -291,6 +234,74 @@ class DatawowEmulator(EmulatorApp):
             method=method,
             in_query=method in ("GET", "DELETE"),
         )
+
+
+class ImageRoutes:
+    """Images of every product: create and list (one path per product), find by id."""
+
+    def __init__(self, emu: DatawowEmulator) -> None:
+        self.emu = emu
+        self._products = {f"{PREFIX}/{path}": product for product, path in PRODUCTS.items()}
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        for path in PRODUCTS.values():
+            yield "POST", f"/{path}", self.create_image
+            yield "GET", f"/{path}", self.list_images
+        yield "GET", "/projects/images/{id:path}", self.find_image
+
+    def _project(self, request: Request) -> tuple[str, StoredProject]:
+        """The product of the route and the request's project (422 for another product's)."""
+        product = self._products[request.route or ""]
+        return product, self.emu._project(request, product)
+
+    async def create_image(self, request: Request) -> Response:
+        emu = self.emu
+        product, project = self._project(request)
+        fields = _create_fields(product, await _body_fields(request))
+        fields.update(id=f"5a5{next(emu._ids):021x}", project_id=project.id)
+        durations = emu._durations(product)
+        image = StoredImage(fields["id"], project, fields, emu.clock.now(), durations)
+        emu.images[image.id] = image
+        if fields["postback_url"]:
+            emu._schedule_postback(image)
+        return _envelope(emu.image_object(image.id))
+
+    async def list_images(self, request: Request) -> Response:
+        _, project = self._project(request)
+        params: Mapping[str, str] = request.query
+        if not request.query_string and request.content_type:
+            params = dict((await request.form()).fields)
+        page = max(_int(params, "page", 1), 1)
+        per_page = min(max(_int(params, "per_page", 20), 1), 100)
+        ids = [i.id for i in self.emu.images.values() if i.project is project][::-1]
+        pages = math.ceil(len(ids) / per_page)
+        chosen = ids[(page - 1) * per_page : page * per_page]
+        meta = {
+            "current_page": page,
+            "next_page": page + 1 if page < pages else -1,
+            "prev_page": page - 1 if 1 < page <= pages + 1 else -1,
+            "total_count": len(ids),
+            "total_pages": pages,
+        }
+        return _envelope({"images": [self.emu.image_object(i) for i in chosen]}, **meta)
+
+    async def find_image(self, request: Request) -> Response:
+        assert request.credential is not None
+        project = self.emu.projects[request.credential]
+        raw = request.raw_path.partition(b"?")[0].split(b"/projects/images/", 1)[1]
+        wanted = urllib.parse.unquote(raw.decode("latin-1"))
+        image = self.emu.images.get(wanted)
+        if image is None or image.project is not project:
+            by_custom = [
+                i
+                for i in self.emu.images.values()
+                if i.project is project and i.fields.get("custom_id") == wanted
+            ]
+            image = by_custom[-1] if by_custom else None
+        if image is None:
+            raise HTTPError(404, f"image {wanted!r} not found")
+        return _envelope({"image": self.emu.image_object(image.id)})
 
 
 def _envelope(data: object, **meta: object) -> Response:

@@ -29,7 +29,7 @@ Without a ``config``, the rate limit is the documented 10,000 calls per 600 s
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..._config import RateLimit
@@ -38,6 +38,8 @@ from ..._emulator import (
     EmulatorConfig,
     Request,
     Response,
+    RouteGroup,
+    RouteSpec,
     json_response,
     register_emulator,
     text_response,
@@ -62,7 +64,6 @@ OWNER_EMAIL = "owner@example.com"
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
 
 Handler = Callable[[Request], Awaitable[Response]]
-RouteSpec = tuple[str, str, Handler]
 
 _REASONS = {
     400: "Bad Request",
@@ -137,7 +138,7 @@ class FastLabelEmulator(EmulatorApp):
         self._datasets = DatasetRoutes(self)
         workspace = WorkspaceRoutes(self)
         workspace.add_user(OWNER_EMAIL, "Owner", role="owner")
-        groups: tuple[Any, ...] = (
+        groups: tuple[RouteGroup, ...] = (
             jobs,  # before tasks: "tasks/dicom" and "tasks/import/..." are more specific
             TaskOpRoutes(self, tasks),
             tasks,
@@ -148,13 +149,8 @@ class FastLabelEmulator(EmulatorApp):
             ModelRoutes(self, jobs),
         )
         for group in groups:
-            for method, path, handler in group.routes():
-                self.add_route(method, PREFIX + path, self._wrap(handler))
-        self.add_route(
-            "PUT", "/storage/upload/{token}", self._wrap(self._datasets.storage_put), auth=False
-        )
-        download = "/storage/download/{token}/{name:path}"
-        self.add_route("GET", download, self._wrap(self._datasets.storage_get), auth=False)
+            self.add_routes(self._wrapped(group.routes()), prefix=PREFIX)
+        self.add_routes(self._wrapped(self._datasets.storage_routes()), auth=False)
 
     # -- provider hooks -----------------------------------------------------------------
 
@@ -180,6 +176,10 @@ class FastLabelEmulator(EmulatorApp):
                 return text_response("Unauthorized", 401, headers=headers)
             message = "Unauthorized"
         return super().error_response(status, message, code=code, headers=headers)
+
+    def _wrapped(self, routes: Iterable[RouteSpec]) -> Iterator[RouteSpec]:
+        for method, path, handler in routes:
+            yield method, path, self._wrap(handler)
 
     def _wrap(self, handler: Handler) -> Handler:
         async def run(request: Request) -> Response:

@@ -65,6 +65,11 @@ class DatasetRoutes:
         yield "PUT", "dataset-revision-objects", self.update_object
         yield "GET", "files", self.signed_upload
 
+    def storage_routes(self) -> Iterator[RouteSpec]:
+        """The unauthenticated ``/storage`` routes the signed URLs point at."""
+        yield "PUT", "/storage/upload/{token}", self.storage_put
+        yield "GET", "/storage/download/{token}/{name:path}", self.storage_get
+
     # -- datasets -----------------------------------------------------------------------
 
     def render_dataset(self, dataset: Dataset) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import posixpath
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -42,6 +42,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteSpec,
     json_response,
     register_emulator,
 )
@@ -140,9 +141,7 @@ class RedFlagEmulator(EmulatorApp):
         self.uploads: dict[int, StoredUpload] = {}
         self._operation_ids = itertools.count(1)
         self._upload_ids = itertools.count(1)
-        self.add_route("POST", PREFIX, self._create)
-        self.add_route("POST", PREFIX + "/upload", self._upload)
-        self.add_route("GET", PREFIX + "/{id:int}", self._retrieve)
+        self.add_routes(OperationRoutes(self).routes(), prefix=PREFIX)
 
     def check_auth(self, request: Request) -> str | None:
         """The bearer token, if it is one of ``tokens``."""
@@ -186,87 +185,6 @@ class RedFlagEmulator(EmulatorApp):
                 )
             data = operation.result
         return {"status": status, "query": operation.query, "data": data}
-
-    # -- handlers -----------------------------------------------------------------------
-
-    async def _retrieve(self, request: Request) -> Response:
-        operation_id = int(request.path_params["id"])
-        if operation_id not in self.operations:
-            raise HTTPError(404, f"operation {operation_id} not found")
-        return json_response(self.operation_object(operation_id))
-
-    async def _create(self, request: Request) -> Response:
-        payload = await request.json()
-        if not isinstance(payload, dict):
-            raise HTTPError(400, "the body must be a JSON object", code="invalid_request")
-        kind = _require(payload, "type", str)
-        if kind not in ("text", "file"):
-            raise HTTPError(
-                422, f"type must be 'text' or 'file', got {kind!r}", code="invalid_type"
-            )
-        analyses = _require(payload, "analyses", list)
-        if not analyses or not all(isinstance(a, str) for a in analyses):
-            raise HTTPError(
-                400, "analyses must be a non-empty array of strings", code="invalid_field"
-            )
-        unknown = [a for a in analyses if a not in ANALYSES]
-        if unknown:
-            raise HTTPError(
-                422, f"unknown analysis type(s): {', '.join(unknown)}", code="invalid_analysis"
-            )
-        contents = _require(payload, "contents", list)
-        if not contents:
-            raise HTTPError(400, "contents must be a non-empty array", code="invalid_field")
-        self._check_contents(kind, contents)
-        query: dict[str, Any] = {"type": kind, "analyses": analyses, "contents": contents}
-        groups = payload.get("contents_groups")
-        if groups is not None:
-            query["contents_groups"] = _check_groups(groups, len(contents))
-
-        assert request.credential is not None
-        operation = StoredOperation(
-            id=next(self._operation_ids),
-            query=query,
-            created_at=self.clock.now(),
-            durations=self._durations(),
-            outcome=self._outcome(query),
-            credential=request.credential,
-        )
-        self.operations[operation.id] = operation
-        return json_response({"id": operation.id})
-
-    async def _upload(self, request: Request) -> Response:
-        form = await request.multipart()
-        if form.fields or len(form.files) != 1 or form.files[0].field != "file":
-            raise HTTPError(
-                400,
-                "expected exactly one multipart part, named 'file', with a filename",
-                code="invalid_upload",
-            )
-        upload = form.files[0]
-        kind = _upload_kind(upload.filename, upload.content_type)
-        if kind is None:
-            raise HTTPError(
-                422, "only PNG, JPG, MP3 or MP4 files are allowed", code="unsupported_file_type"
-            )
-        if upload.size == 0:
-            raise HTTPError(422, "the file is empty", code="empty_file")
-        if self.max_upload_size is not None and upload.size > self.max_upload_size:
-            raise HTTPError(
-                413, f"the file exceeds {self.max_upload_size} bytes", code="file_too_large"
-            )
-        assert request.credential is not None
-        stored = StoredUpload(
-            id=next(self._upload_ids),
-            filename=upload.filename,
-            content_type=upload.content_type,
-            size=upload.size,
-            sha256=upload.sha256,
-            kind=kind,
-            credential=request.credential,
-        )
-        self.uploads[stored.id] = stored
-        return json_response({"id": stored.id})
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -319,6 +237,98 @@ class RedFlagEmulator(EmulatorApp):
         if not any(applies(a, k) for a in query["analyses"] for k in kinds):
             return "invalid"
         return "done"
+
+
+class OperationRoutes:
+    """Operations: create (by URL or upload id), upload a file and retrieve."""
+
+    def __init__(self, emu: RedFlagEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "", self.create
+        yield "POST", "/upload", self.upload
+        yield "GET", "/{id:int}", self.retrieve
+
+    async def retrieve(self, request: Request) -> Response:
+        operation_id = int(request.path_params["id"])
+        if operation_id not in self.emu.operations:
+            raise HTTPError(404, f"operation {operation_id} not found")
+        return json_response(self.emu.operation_object(operation_id))
+
+    async def create(self, request: Request) -> Response:
+        payload = await request.json()
+        if not isinstance(payload, dict):
+            raise HTTPError(400, "the body must be a JSON object", code="invalid_request")
+        kind = _require(payload, "type", str)
+        if kind not in ("text", "file"):
+            raise HTTPError(
+                422, f"type must be 'text' or 'file', got {kind!r}", code="invalid_type"
+            )
+        analyses = _require(payload, "analyses", list)
+        if not analyses or not all(isinstance(a, str) for a in analyses):
+            raise HTTPError(
+                400, "analyses must be a non-empty array of strings", code="invalid_field"
+            )
+        unknown = [a for a in analyses if a not in ANALYSES]
+        if unknown:
+            raise HTTPError(
+                422, f"unknown analysis type(s): {', '.join(unknown)}", code="invalid_analysis"
+            )
+        contents = _require(payload, "contents", list)
+        if not contents:
+            raise HTTPError(400, "contents must be a non-empty array", code="invalid_field")
+        self.emu._check_contents(kind, contents)
+        query: dict[str, Any] = {"type": kind, "analyses": analyses, "contents": contents}
+        groups = payload.get("contents_groups")
+        if groups is not None:
+            query["contents_groups"] = _check_groups(groups, len(contents))
+
+        assert request.credential is not None
+        operation = StoredOperation(
+            id=next(self.emu._operation_ids),
+            query=query,
+            created_at=self.emu.clock.now(),
+            durations=self.emu._durations(),
+            outcome=self.emu._outcome(query),
+            credential=request.credential,
+        )
+        self.emu.operations[operation.id] = operation
+        return json_response({"id": operation.id})
+
+    async def upload(self, request: Request) -> Response:
+        form = await request.multipart()
+        if form.fields or len(form.files) != 1 or form.files[0].field != "file":
+            raise HTTPError(
+                400,
+                "expected exactly one multipart part, named 'file', with a filename",
+                code="invalid_upload",
+            )
+        upload = form.files[0]
+        kind = _upload_kind(upload.filename, upload.content_type)
+        if kind is None:
+            raise HTTPError(
+                422, "only PNG, JPG, MP3 or MP4 files are allowed", code="unsupported_file_type"
+            )
+        if upload.size == 0:
+            raise HTTPError(422, "the file is empty", code="empty_file")
+        if self.emu.max_upload_size is not None and upload.size > self.emu.max_upload_size:
+            raise HTTPError(
+                413, f"the file exceeds {self.emu.max_upload_size} bytes", code="file_too_large"
+            )
+        assert request.credential is not None
+        stored = StoredUpload(
+            id=next(self.emu._upload_ids),
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            kind=kind,
+            credential=request.credential,
+        )
+        self.emu.uploads[stored.id] = stored
+        return json_response({"id": stored.id})
 
 
 def _require(payload: dict[str, Any], field: str, kind: type) -> Any:

@@ -8,7 +8,12 @@ Routes, all under ``/v1`` as in the official SDK's v1 surface:
   task/<id>/audit``, ``POST``/``DELETE task/<id>/unique_id``, ``POST
   task/<id>/setMetadata``, ``POST``/``PUT``/``DELETE task/<id>/tags``, ``GET
   tasks``, ``POST evaluation_tasks/<type>``, ``POST training_tasks/<type>``;
-- :mod:`._resources`: batches, projects, files, teams.
+- :mod:`._resources`: batches, projects, files, teams;
+- :mod:`._studio`: Studio (``/v1/studio``); :mod:`._v2`: the v2 API (``/v2``).
+
+Every group of routes is a class with a method per route and a ``routes()``
+table (:class:`~labelkit._emulator.RouteGroup`); :mod:`._task_routes` has the
+task routes.
 
 Auth is HTTP Basic with an API key as the user name and an empty password.
 Keys start ``live_`` or ``test_`` and the prefix picks the mode: live and test
@@ -44,18 +49,15 @@ from typing import Any
 from ..._emulator import (
     EmulatorApp,
     EmulatorConfig,
-    HTTPError,
     Receive,
     Request,
-    Response,
+    RouteGroup,
     Scope,
     Send,
-    json_response,
     register_emulator,
 )
 from ._callbacks import CallbackAttempt, CallbackDeliverer
-from ._resources import add_resource_routes
-from ._responses import task_response
+from ._resources import BatchRoutes, FileRoutes, ProjectRoutes, RapidRoutes, TeamRoutes
 from ._state import (
     MODES,
     Account,
@@ -65,9 +67,12 @@ from ._state import (
     batch_json,
     task_json,
 )
-from ._studio import add_studio_routes
-from ._tasks import TaskRules, list_tasks, new_task_fields, read_json
-from ._v2 import add_v2_routes, bearer_key
+from ._studio import StudioRoutes
+from ._task_routes import TaskRoutes
+from ._tasks import TaskRules
+from ._v2 import V2_PREFIX, V2BatchRoutes, V2State, V2TaskRoutes, bearer_key
+from ._v2_datasets import V2DatasetRoutes, V2FileRoutes
+from ._v2_projects import V2ProjectRoutes
 
 __all__ = [
     "DEFAULT_CALLBACK_AUTH_KEY",
@@ -141,10 +146,22 @@ class ScaleEmulator(EmulatorApp):
             max_attempts=callback_max_attempts,
         )
         self._seq = itertools.count(1)
-        self._add_task_routes()
-        add_resource_routes(self)
-        add_studio_routes(self)  # /v1/studio (_studio.py)
-        self.v2 = add_v2_routes(self)  # the /v2 routes on the same state (_v2.py)
+        self.v2 = V2State()  # what only the /v2 API has (_v2.py)
+        v1_groups: tuple[RouteGroup, ...] = (
+            TaskRoutes(self),
+            BatchRoutes(self),
+            ProjectRoutes(self),
+            FileRoutes(self),
+            TeamRoutes(self),
+            RapidRoutes(self),
+        )
+        for group in v1_groups:
+            self.add_routes(group.routes(), prefix=PREFIX)
+        self.add_routes(StudioRoutes(self).routes(), prefix=PREFIX + "/studio")
+        v2_groups = (V2TaskRoutes, V2BatchRoutes, V2ProjectRoutes, V2DatasetRoutes)
+        for v2_group in v2_groups:
+            self.add_routes(v2_group(self, self.v2).routes(), prefix=V2_PREFIX)
+        self.add_routes(V2FileRoutes(self, self.v2).routes(), auth=False)
 
     # -- framework hooks ----------------------------------------------------------------
 
@@ -217,187 +234,9 @@ class ScaleEmulator(EmulatorApp):
         """Forget undelivered callbacks (the delivery thread then ends)."""
         self.deliverer.close()
 
-    # -- tasks --------------------------------------------------------------------------
-
-    def _add_task_routes(self) -> None:
-        add = self.add_route
-        add("POST", PREFIX + "/task/{type}", self._create_task)
-        add("GET", PREFIX + "/task/{id}", self._get_task)
-        add("POST", PREFIX + "/task/{id}/cancel", self._cancel_task)
-        add("POST", PREFIX + "/task/{id}/audit", self._audit_task)
-        add("POST", PREFIX + "/task/{id}/unique_id", self._set_unique_id)
-        add("DELETE", PREFIX + "/task/{id}/unique_id", self._clear_unique_id)
-        add("POST", PREFIX + "/task/{id}/setMetadata", self._set_metadata)
-        for method in ("POST", "PUT", "DELETE"):
-            add(method, PREFIX + "/task/{id}/tags", self._tags)
-        add("GET", PREFIX + "/tasks", self._list_tasks)
-
-    def _task_response(self, task: StoredTask) -> Response:
-        return json_response(task_json(task, self.clock.now(), self.timeline))
-
-    def _task(self, request: Request) -> StoredTask:
-        task = self.tasks.get(request.path_params["id"])
-        if task is None or task.mode != self.account(request).mode:
-            raise HTTPError(404, f"No task found with id {request.path_params['id']!r}")
-        return task
-
-    async def _create_task(self, request: Request) -> Response:
-        account, now = self.account(request), self.clock.now()
-        task_type = self.rules.task_type(request.path_params["type"])
-        body = await read_json(request, dict)
-        fields = new_task_fields(self.rules, account, task_type, body)
-        unique_id = fields["unique_id"]
-        if unique_id is not None and unique_id in account.unique_ids:
-            raise HTTPError(409, _conflict(unique_id, account.unique_ids[unique_id]))
-        seq = next(self._seq)
-        task = StoredTask(
-            id=f"64e{seq:021x}",
-            seq=seq,
-            type=task_type,
-            mode=account.mode,
-            created_at=now,
-            updated_at=now,
-            duration=self.config.processing_time,
-            start_at=None if fields.pop("waits") else now,
-            **fields,
-        )
-        task.response = task_response(task.id, task_type, task.params)
-        self.tasks[task.id] = task
-        account.task_ids.append(task.id)
-        if unique_id is not None:
-            account.unique_ids[unique_id] = task.id
-        if task.batch is not None:
-            account.batches[task.batch].task_ids.append(task.id)
-        if task.callback_url:
-            task.callback_succeeded = False
-            self._schedule_callback(task)
-        return self._task_response(task)
-
-    async def _get_task(self, request: Request) -> Response:
-        return self._task_response(self._task(request))
-
-    async def _cancel_task(self, request: Request) -> Response:
-        task, now = self._task(request), self.clock.now()
-        status = task.status(now)
-        if status == "canceled":
-            raise HTTPError(409, f"Task {task.id} has already been canceled")
-        if status != "pending":
-            raise HTTPError(500, f"Task {task.id} is already {status} and cannot be canceled")
-        task.canceled_at = now
-        task.touch(now)
-        if _flag(request.query.get("clear_unique_id")):
-            self._drop_unique_id(task)
-        return self._task_response(task)
-
-    async def _audit_task(self, request: Request) -> Response:
-        task, now = self._task(request), self.clock.now()
-        body = await read_json(request, dict)
-        accepted = body.get("accepted")
-        if not isinstance(accepted, bool):
-            raise HTTPError(400, "accepted must be true or false")
-        comments = body.get("comments")
-        if comments is not None and not isinstance(comments, str):
-            raise HTTPError(400, "comments must be a string")
-        if task.status(now) != "completed":
-            raise HTTPError(400, f"Task {task.id} is not completed and cannot be audited")
-        audit = {
-            "audited_by": "customer",
-            "audited_at": self.timeline.iso(now),
-            "audit_time_secs": 0,
-            "accepted": accepted,
-            "comments": comments,
-            "source": "customer",
-        }
-        task.audits.append(audit)
-        task.review_status = "accepted" if accepted else "rejected"
-        task.touch(now)
-        return self._task_response(task)
-
-    async def _set_unique_id(self, request: Request) -> Response:
-        task, account = self._task(request), self.account(request)
-        unique_id = (await read_json(request, dict)).get("unique_id")
-        if not isinstance(unique_id, str) or not unique_id:
-            raise HTTPError(400, "unique_id must be a non-empty string")
-        owner = account.unique_ids.get(unique_id)
-        if owner is not None and owner != task.id:
-            raise HTTPError(409, _conflict(unique_id, owner))
-        self._drop_unique_id(task)
-        task.unique_id = unique_id
-        account.unique_ids[unique_id] = task.id
-        task.touch(self.clock.now())
-        return self._task_response(task)
-
-    async def _clear_unique_id(self, request: Request) -> Response:
-        task = self._task(request)
-        self._drop_unique_id(task)
-        task.touch(self.clock.now())
-        return self._task_response(task)
-
-    def _drop_unique_id(self, task: StoredTask) -> None:
-        if task.unique_id is not None:
-            self.accounts[task.mode].unique_ids.pop(task.unique_id, None)
-            task.unique_id = None
-
-    async def _set_metadata(self, request: Request) -> Response:
-        task = self._task(request)
-        task.metadata = await read_json(request, dict)
-        task.touch(self.clock.now())
-        return self._task_response(task)
-
-    async def _tags(self, request: Request) -> Response:
-        task = self._task(request)
-        tags = await read_json(request, list)
-        if not all(isinstance(tag, str) and tag for tag in tags):
-            raise HTTPError(400, "tags must be an array of non-empty strings")
-        if request.method == "POST":
-            task.tags = list(dict.fromkeys(tags))
-        elif request.method == "PUT":
-            task.tags = list(dict.fromkeys([*task.tags, *tags]))
-        else:
-            task.tags = [tag for tag in task.tags if tag not in tags]
-        task.touch(self.clock.now())
-        return self._task_response(task)
-
-    async def _list_tasks(self, request: Request) -> Response:
-        account, now = self.account(request), self.clock.now()
-        candidates = [self.tasks[task_id] for task_id in reversed(account.task_ids)]
-        return json_response(list_tasks(candidates, request.query, now, self.timeline))
-
-    # -- callbacks ----------------------------------------------------------------------
-
-    def _schedule_callback(self, task: StoredTask) -> None:
-        assert task.callback_url is not None
-
-        def ready(now: float) -> bool | None:
-            status = task.status(now)
-            if status in ("canceled", "error"):
-                return None  # never called back
-            return status == "completed"
-
-        def payload() -> object:
-            record = task_json(task, self.clock.now(), self.timeline)
-            return {"task": record, "response": record.get("response"), "task_id": task.id}
-
-        def on_result(ok: bool) -> None:
-            task.callback_succeeded = task.callback_succeeded or ok
-
-        self.deliverer.add(
-            "task",
-            task.id,
-            task.callback_url,
-            self.callback_auth_keys[task.mode],
-            ready=ready,
-            payload=payload,
-            on_result=on_result,
-        )
-
-
-def _conflict(unique_id: str, task_id: str) -> str:
-    return f"The unique_id ({unique_id!r}) is already used for a different task ({task_id})."
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("true", "1")
+    def next_seq(self) -> int:
+        """The sequence number of a new task (v1 and v2 share it)."""
+        return next(self._seq)
 
 
 register_emulator("scale", ScaleEmulator)

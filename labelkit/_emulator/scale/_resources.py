@@ -25,10 +25,10 @@ import itertools
 import mimetypes
 import urllib.parse
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import HTTPError, Request, Response, json_response
+from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
 from ._state import (
     TASK_TYPES,
     StoredBatch,
@@ -43,7 +43,7 @@ from ._tasks import as_list, page_param, read_json, require_bool, require_string
 if TYPE_CHECKING:
     from ._app import ScaleEmulator
 
-__all__ = ["add_resource_routes"]
+__all__ = ["BatchRoutes", "FileRoutes", "ProjectRoutes", "RapidRoutes", "TeamRoutes"]
 
 _ROLES = ("labeler", "member", "manager", "admin")
 _BATCH_STATUSES = ("staging", "in_progress", "completed")
@@ -54,21 +54,32 @@ def _name(request: Request) -> str:
     return urllib.parse.unquote(request.path_params["name"])
 
 
-def add_resource_routes(emulator: ScaleEmulator) -> None:
-    """Register the batch, project, file and team routes on ``emulator``."""
-    prefix, add = "/v1", emulator.add_route
+class BatchRoutes:
+    """``batches``: create, list, get, finalize, status counts and metadata."""
 
-    def batch_of(request: Request) -> StoredBatch:
-        batch = emulator.account(request).batches.get(_name(request))
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "/batches", self.create_batch
+        yield "GET", "/batches", self.list_batches
+        yield "GET", "/batches/{name}", self.get_batch
+        yield "POST", "/batches/{name}/finalize", self.finalize_batch
+        yield "GET", "/batches/{name}/status", self.batch_status_counts
+        yield "POST", "/batches/{name}/setMetadata", self.set_batch_metadata
+
+    def batch_of(self, request: Request) -> StoredBatch:
+        batch = self.emu.account(request).batches.get(_name(request))
         if batch is None:
             raise HTTPError(404, f"Batch {_name(request)!r} not found")
         return batch
 
-    def batch_response(request: Request, batch: StoredBatch) -> Response:
-        return json_response(emulator.batch_object(emulator.account(request).mode, batch.name))
+    def batch_response(self, request: Request, batch: StoredBatch) -> Response:
+        return json_response(self.emu.batch_object(self.emu.account(request).mode, batch.name))
 
-    async def create_batch(request: Request) -> Response:
-        account, body = emulator.account(request), await read_json(request, dict)
+    async def create_batch(self, request: Request) -> Response:
+        account, body = self.emu.account(request), await read_json(request, dict)
         name, project = require_string(body, "name"), require_string(body, "project")
         if project not in account.projects:
             raise HTTPError(400, f"Project {project!r} does not exist")
@@ -80,52 +91,52 @@ def add_resource_routes(emulator: ScaleEmulator) -> None:
         batch = StoredBatch(
             name,
             project,
-            emulator.clock.now(),
+            self.emu.clock.now(),
             callback=callback,
             calibration_batch=require_bool(body, "calibration_batch"),
             self_label_batch=require_bool(body, "self_label_batch"),
             metadata=metadata,
         )
         account.batches[name] = batch
-        return batch_response(request, batch)
+        return self.batch_response(request, batch)
 
-    async def get_batch(request: Request) -> Response:
-        return batch_response(request, batch_of(request))
+    async def get_batch(self, request: Request) -> Response:
+        return self.batch_response(request, self.batch_of(request))
 
-    async def finalize_batch(request: Request) -> Response:
-        batch, now = batch_of(request), emulator.clock.now()
+    async def finalize_batch(self, request: Request) -> Response:
+        emu = self.emu
+        batch, now = self.batch_of(request), emu.clock.now()
         if batch.finalized_at is None:
             batch.finalized_at = now
-            for task in emulator.batch_tasks(batch):
+            for task in emu.batch_tasks(batch):
                 if task.start_at is None and task.canceled_at is None:
                     task.start_at = now
             if batch.callback:
-                _schedule_batch_callback(emulator, emulator.account(request).mode, batch)
-        return batch_response(request, batch)
+                _schedule_batch_callback(emu, emu.account(request).mode, batch)
+        return self.batch_response(request, batch)
 
-    async def batch_status_counts(request: Request) -> Response:
-        batch, now = batch_of(request), emulator.clock.now()
-        tasks = emulator.batch_tasks(batch)
+    async def batch_status_counts(self, request: Request) -> Response:
+        batch, now = self.batch_of(request), self.emu.clock.now()
+        tasks = self.emu.batch_tasks(batch)
         counts = Counter(task.status(now) for task in tasks)
         return json_response({"status": batch_status(batch, tasks, now), **counts})
 
-    async def set_batch_metadata(request: Request) -> Response:
-        batch = batch_of(request)
+    async def set_batch_metadata(self, request: Request) -> Response:
+        batch = self.batch_of(request)
         batch.metadata = await read_json(request, dict)
-        return batch_response(request, batch)
+        return self.batch_response(request, batch)
 
-    async def list_batches(request: Request) -> Response:
-        account, query = emulator.account(request), request.query
-        batches = list(reversed(account.batches.values()))
+    async def list_batches(self, request: Request) -> Response:
+        account, query = self.emu.account(request), request.query
         status, project = query.get("status"), query.get("project")
         if status and status not in _BATCH_STATUSES:
             raise HTTPError(400, f"status must be one of {', '.join(_BATCH_STATUSES)}")
-        tl = emulator.timeline
+        tl = self.emu.timeline
         start = tl.seconds("start_time", query["start_time"]) if query.get("start_time") else None
         end = tl.seconds("end_time", query["end_time"]) if query.get("end_time") else None
         docs = [
-            emulator.batch_object(account.mode, batch.name)
-            for batch in batches
+            self.emu.batch_object(account.mode, batch.name)
+            for batch in reversed(account.batches.values())
             if (not project or batch.project == project)
             and (start is None or batch.created_at >= start)
             and (end is None or batch.created_at <= end)
@@ -142,27 +153,36 @@ def add_resource_routes(emulator: ScaleEmulator) -> None:
         }
         return json_response(envelope)
 
-    add("POST", prefix + "/batches", create_batch)
-    add("GET", prefix + "/batches", list_batches)
-    add("GET", prefix + "/batches/{name}", get_batch)
-    add("POST", prefix + "/batches/{name}/finalize", finalize_batch)
-    add("GET", prefix + "/batches/{name}/status", batch_status_counts)
-    add("POST", prefix + "/batches/{name}/setMetadata", set_batch_metadata)
 
-    # -- projects -----------------------------------------------------------------------
+class ProjectRoutes:
+    """``projects``: create, list, get, parameter versions and task templates."""
 
-    def project_of(request: Request) -> StoredProject:
-        project = emulator.account(request).projects.get(_name(request))
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "/projects", self.create_project
+        yield "GET", "/projects", self.list_projects
+        yield "GET", "/projects/{name}", self.get_project
+        yield "POST", "/projects/{name}/setParams", self.set_project_params
+        yield "GET", "/projects/{name}/taskTemplates", self.task_template
+
+    def project_of(self, request: Request) -> StoredProject:
+        project = self.emu.account(request).projects.get(_name(request))
         if project is None:
             raise HTTPError(404, f"Project {_name(request)!r} not found")
         return project
 
-    def version(params: dict[str, Any], number: int) -> dict[str, Any]:
-        stamp = emulator.timeline.iso(emulator.clock.now())
+    def version(self, params: dict[str, Any], number: int) -> dict[str, Any]:
+        stamp = self.emu.timeline.iso(self.emu.clock.now())
         return {**params, "version": number, "created_at": stamp}
 
-    async def create_project(request: Request) -> Response:
-        account, body = emulator.account(request), await read_json(request, dict)
+    def project_response(self, project: StoredProject) -> Response:
+        return json_response(project_json(project, self.emu.timeline))
+
+    async def create_project(self, request: Request) -> Response:
+        account, body = self.emu.account(request), await read_json(request, dict)
         name, task_type = require_string(body, "name"), require_string(body, "type")
         if task_type not in TASK_TYPES:
             raise HTTPError(400, f"Invalid task type {task_type!r}")
@@ -175,35 +195,35 @@ def add_resource_routes(emulator: ScaleEmulator) -> None:
         project = StoredProject(
             name,
             task_type,
-            emulator.clock.now(),
-            [version(params, 0)],
+            self.emu.clock.now(),
+            [self.version(params, 0)],
             rapid=require_bool(body, "rapid"),
             studio=require_bool(body, "studio"),
             dataset_id=dataset if isinstance(dataset, str) else None,
         )
         account.projects[name] = project
-        return json_response(project_json(project, emulator.timeline))
+        return self.project_response(project)
 
-    async def get_project(request: Request) -> Response:
-        return json_response(project_json(project_of(request), emulator.timeline))
+    async def get_project(self, request: Request) -> Response:
+        return self.project_response(self.project_of(request))
 
-    async def list_projects(request: Request) -> Response:
-        projects = emulator.account(request).projects.values()
-        return json_response([project_json(p, emulator.timeline) for p in projects])
+    async def list_projects(self, request: Request) -> Response:
+        projects = self.emu.account(request).projects.values()
+        return json_response([project_json(p, self.emu.timeline) for p in projects])
 
-    async def set_project_params(request: Request) -> Response:
-        project, body = project_of(request), await read_json(request, dict)
+    async def set_project_params(self, request: Request) -> Response:
+        project, body = self.project_of(request), await read_json(request, dict)
         patch = require_bool(body, "patch")
         changes = {k: v for k, v in body.items() if k != "patch"}
         params = {**project.params, **changes} if patch else changes
-        project.param_history.append(version(params, len(project.param_history)))
-        return json_response(project_json(project, emulator.timeline))
+        project.param_history.append(self.version(params, len(project.param_history)))
+        return self.project_response(project)
 
-    async def task_template(request: Request) -> Response:
-        project = project_of(request)
+    async def task_template(self, request: Request) -> Response:
+        project = self.project_of(request)
         if project.type not in _TEMPLATE_TYPES:
             raise HTTPError(400, f"Project {project.name!r} has no task template")
-        stamp = emulator.timeline.iso(project.created_at)
+        stamp = self.emu.timeline.iso(project.created_at)
         template = {
             "id": f"template-{project.name}",
             "version": len(project.param_history) - 1,
@@ -213,132 +233,149 @@ def add_resource_routes(emulator: ScaleEmulator) -> None:
         }
         return json_response(template)
 
-    add("POST", prefix + "/projects", create_project)
-    add("GET", prefix + "/projects", list_projects)
-    add("GET", prefix + "/projects/{name}", get_project)
-    add("POST", prefix + "/projects/{name}/setParams", set_project_params)
-    add("GET", prefix + "/projects/{name}/taskTemplates", task_template)
 
-    # -- files --------------------------------------------------------------------------
+class FileRoutes:
+    """``files/upload`` (multipart) and ``files/import`` (by URL)."""
 
-    def store_file(request: Request, stored: StoredFile) -> Response:
-        account = emulator.account(request)
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "/files/upload", self.upload_file
+        yield "POST", "/files/import", self.import_file
+
+    def store_file(self, request: Request, stored: StoredFile) -> Response:
+        account = self.emu.account(request)
         account.files[stored.id] = stored
-        return json_response(file_json(stored, f"emulated-{account.mode}", emulator.timeline))
+        return json_response(file_json(stored, f"emulated-{account.mode}", self.emu.timeline))
 
-    def file_id() -> str:
-        return (
-            f"fl{len(emulator.accounts['live'].files) + len(emulator.accounts['test'].files):022x}"
-        )
+    def file_id(self) -> str:
+        accounts = self.emu.accounts
+        return f"fl{len(accounts['live'].files) + len(accounts['test'].files):022x}"
 
-    async def upload_file(request: Request) -> Response:
+    async def upload_file(self, request: Request) -> Response:
         form = await request.multipart()
         upload = form.file("file")
         if upload is None:
             raise HTTPError(400, "Missing required parameter: file")
-        fields = {key: value for key, value in form.fields}
         stored = StoredFile(
-            file_id(),
-            emulator.clock.now(),
+            self.file_id(),
+            self.emu.clock.now(),
             upload.content_type or mimetypes.guess_type(upload.filename)[0],
             upload.size,
             form.getlist("project_name"),
             filename=upload.filename,
             sha256=upload.sha256,
-            fields=fields,
+            fields=dict(form.fields),
         )
-        return store_file(request, stored)
+        return self.store_file(request, stored)
 
-    async def import_file(request: Request) -> Response:
+    async def import_file(self, request: Request) -> Response:
         body = await read_json(request, dict)
         url = require_string(body, "file_url")
         if urllib.parse.urlsplit(url).scheme not in ("http", "https", "s3", "gs"):
             raise HTTPError(400, "file_url must be an http(s), s3 or gs URL")
         names = body.get("project_name")
         stored = StoredFile(
-            file_id(),
-            emulator.clock.now(),
+            self.file_id(),
+            self.emu.clock.now(),
             mimetypes.guess_type(urllib.parse.urlsplit(url).path)[0],
             None,
             [str(n) for n in as_list(names)] if names else [],
             file_url=url,
             fields={k: str(v) for k, v in body.items() if k != "file_url"},
         )
-        return store_file(request, stored)
+        return self.store_file(request, stored)
 
-    add("POST", prefix + "/files/upload", upload_file)
-    add("POST", prefix + "/files/import", import_file)
 
-    # -- teams --------------------------------------------------------------------------
+class TeamRoutes:
+    """``teams``: list, invite and set roles."""
 
-    def team(request: Request) -> Response:
-        return json_response(list(emulator.account(request).teammates.values()))
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
 
-    async def emails_and_role(request: Request) -> tuple[list[str], str]:
-        body = await read_json(request, dict)
-        emails, role = body.get("emails"), body.get("team_role")
-        if not isinstance(emails, list) or not emails:
-            raise HTTPError(400, "emails must be a non-empty array")
-        if not all(isinstance(e, str) and "@" in e for e in emails):
-            raise HTTPError(400, "emails must be e-mail addresses")
-        if role not in _ROLES:
-            raise HTTPError(400, f"team_role must be one of {', '.join(_ROLES)}")
-        return emails, role
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "GET", "/teams", self.list_team
+        yield "POST", "/teams/invite", self.invite
+        yield "POST", "/teams/set_role", self.set_role
 
-    async def list_team(request: Request) -> Response:
-        return team(request)
+    def team(self, request: Request) -> Response:
+        return json_response(list(self.emu.account(request).teammates.values()))
 
-    async def invite(request: Request) -> Response:
-        emails, role = await emails_and_role(request)
-        teammates = emulator.account(request).teammates
+    async def list_team(self, request: Request) -> Response:
+        return self.team(request)
+
+    async def invite(self, request: Request) -> Response:
+        emails, role = await _emails_and_role(request)
+        teammates = self.emu.account(request).teammates
         for email in emails:
             teammates.setdefault(email, {"email": email, "role": role, "expiry": None})
-        return team(request)
+        return self.team(request)
 
-    async def set_role(request: Request) -> Response:
-        emails, role = await emails_and_role(request)
-        teammates = emulator.account(request).teammates
+    async def set_role(self, request: Request) -> Response:
+        emails, role = await _emails_and_role(request)
+        teammates = self.emu.account(request).teammates
         unknown = [email for email in emails if email not in teammates]
         if unknown:
             raise HTTPError(404, f"{unknown[0]} is not on the team")
         for email in emails:
             teammates[email]["role"] = role
-        return team(request)
+        return self.team(request)
 
-    add("GET", prefix + "/teams", list_team)
-    add("POST", prefix + "/teams/invite", invite)
-    add("POST", prefix + "/teams/set_role", set_role)
 
-    # -- evaluation and training tasks (Rapid) ------------------------------------------
+class RapidRoutes:
+    """Rapid's ``evaluation_tasks/<type>`` and ``training_tasks/<type>``."""
 
-    numbers = itertools.count(1)
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
+        self._numbers = itertools.count(1)
 
-    def special_task(kind: str) -> Callable[[Request], Awaitable[Response]]:
-        async def create(request: Request) -> Response:
-            account, now = emulator.account(request), emulator.clock.now()
-            task_type = emulator.rules.task_type(request.path_params["type"])
-            body = await read_json(request, dict)
-            project = body.get("project")
-            if not isinstance(project, str) or project not in account.projects:
-                raise HTTPError(400, f"Project {project!r} does not exist")
-            if not isinstance(body.get("expected_response"), dict):
-                raise HTTPError(400, "expected_response must be an object")
-            record = {
-                "id": f"{kind[:2]}{next(numbers):022x}",
-                "type": task_type,
-                "project": project,
-                "created_at": emulator.timeline.iso(now),
-                "expected_response": body["expected_response"],
-                "params": {k: v for k, v in body.items() if k != "expected_response"},
-            }
-            if "initial_response" in body:
-                record["initial_response"] = body["initial_response"]
-            return json_response(record)
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "POST", "/evaluation_tasks/{type}", self.create_evaluation_task
+        yield "POST", "/training_tasks/{type}", self.create_training_task
 
-        return create
+    async def create_evaluation_task(self, request: Request) -> Response:
+        return await self._create(request, "ev")
 
-    add("POST", prefix + "/evaluation_tasks/{type}", special_task("evaluation"))
-    add("POST", prefix + "/training_tasks/{type}", special_task("training"))
+    async def create_training_task(self, request: Request) -> Response:
+        return await self._create(request, "tr")
+
+    async def _create(self, request: Request, id_prefix: str) -> Response:
+        emu = self.emu
+        account, now = emu.account(request), emu.clock.now()
+        task_type = emu.rules.task_type(request.path_params["type"])
+        body = await read_json(request, dict)
+        project = body.get("project")
+        if not isinstance(project, str) or project not in account.projects:
+            raise HTTPError(400, f"Project {project!r} does not exist")
+        if not isinstance(body.get("expected_response"), dict):
+            raise HTTPError(400, "expected_response must be an object")
+        record = {
+            "id": f"{id_prefix}{next(self._numbers):022x}",
+            "type": task_type,
+            "project": project,
+            "created_at": emu.timeline.iso(now),
+            "expected_response": body["expected_response"],
+            "params": {k: v for k, v in body.items() if k != "expected_response"},
+        }
+        if "initial_response" in body:
+            record["initial_response"] = body["initial_response"]
+        return json_response(record)
+
+
+async def _emails_and_role(request: Request) -> tuple[list[str], str]:
+    body = await read_json(request, dict)
+    emails, role = body.get("emails"), body.get("team_role")
+    if not isinstance(emails, list) or not emails:
+        raise HTTPError(400, "emails must be a non-empty array")
+    if not all(isinstance(e, str) and "@" in e for e in emails):
+        raise HTTPError(400, "emails must be e-mail addresses")
+    if role not in _ROLES:
+        raise HTTPError(400, f"team_role must be one of {', '.join(_ROLES)}")
+    return emails, role
 
 
 def _schedule_batch_callback(emulator: ScaleEmulator, mode: str, batch: StoredBatch) -> None:

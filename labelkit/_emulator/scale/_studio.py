@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import HTTPError, Request, Response, json_response
+from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
 from ._tasks import read_json
 
 if TYPE_CHECKING:
     from ._app import ScaleEmulator
     from ._state import Account
 
-__all__ = ["add_studio_routes"]
+__all__ = ["StudioRoutes"]
 
 
 @attrs.define
@@ -55,19 +55,34 @@ def _strings(body: dict[str, Any], name: str) -> list[str]:
     return list(value)
 
 
-def add_studio_routes(emulator: ScaleEmulator) -> None:
-    """Register the Studio routes on ``emulator``."""
-    prefix, add = "/v1/studio", emulator.add_route
-    studios: dict[str, _Studio] = {}
+class StudioRoutes:
+    """Studio assignments, project groups and batch priorities (per mode)."""
 
-    def context(request: Request) -> tuple[Account, _Studio]:
-        account = emulator.account(request)
-        return account, studios.setdefault(account.mode, _Studio())
+    def __init__(self, emu: ScaleEmulator) -> None:
+        self.emu = emu
+        self.studios: dict[str, _Studio] = {}
 
-    def segment(request: Request, name: str) -> str:
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every route."""
+        yield "GET", "/assignments", self.list_assignments
+        yield "POST", "/assignments/add", self.change_assignments
+        yield "POST", "/assignments/remove", self.change_assignments
+        yield "GET", "/projects/{project}/groups", self.list_groups
+        yield "POST", "/projects/{project}/groups", self.create_group
+        yield "PUT", "/projects/{project}/groups/{group}", self.update_group
+        yield "GET", "/batches", self.list_batches
+        yield "POST", "/batches/set_priorities", self.set_priorities
+        yield "POST", "/batches/reset_priorities", self.reset_priorities
+        yield "PUT", "/batches/{batch}", self.assign_batch
+
+    def context(self, request: Request) -> tuple[Account, _Studio]:
+        account = self.emu.account(request)
+        return account, self.studios.setdefault(account.mode, _Studio())
+
+    def segment(self, request: Request, name: str) -> str:
         return urllib.parse.unquote(request.path_params[name])
 
-    def check(account: Account, emails: list[str], projects: Sequence[str] = ()) -> None:
+    def check(self, account: Account, emails: list[str], projects: Sequence[str] = ()) -> None:
         strangers = [e for e in emails if e not in account.teammates]
         if strangers:
             raise HTTPError(400, f"Not teammates: {', '.join(strangers)}")
@@ -75,13 +90,13 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
         if unknown:
             raise HTTPError(404, f"Projects not found: {', '.join(unknown)}")
 
-    async def list_assignments(request: Request) -> Response:
-        return json_response(context(request)[1].assignments)
+    async def list_assignments(self, request: Request) -> Response:
+        return json_response(self.context(request)[1].assignments)
 
-    async def change_assignments(request: Request) -> Response:
-        (account, studio), body = context(request), await read_json(request, dict)
+    async def change_assignments(self, request: Request) -> Response:
+        (account, studio), body = self.context(request), await read_json(request, dict)
         emails, projects = _strings(body, "emails"), _strings(body, "projects")
-        check(account, emails, projects)
+        self.check(account, emails, projects)
         adding = request.path.endswith("/add")
         for email in emails:
             held = studio.assignments.setdefault(email, [])
@@ -92,7 +107,7 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
                     held.remove(project)
         return json_response(studio.assignments)
 
-    def group_json(project: str, name: str, emails: list[str]) -> dict[str, Any]:
+    def group_json(self, project: str, name: str, emails: list[str]) -> dict[str, Any]:
         workers = [{"id": _id("worker", e), "email": e} for e in emails]
         return {
             "id": _id(project, name),
@@ -102,49 +117,51 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
             "workers": workers,
         }
 
-    def project_groups(account: Account, studio: _Studio, project: str) -> dict[str, list[str]]:
+    def project_groups(
+        self, account: Account, studio: _Studio, project: str
+    ) -> dict[str, list[str]]:
         if project not in account.projects:
             raise HTTPError(404, f"Project {project!r} not found")
         return studio.groups.setdefault(project, {})
 
-    async def list_groups(request: Request) -> Response:
-        account, studio = context(request)
-        project = segment(request, "project")
-        groups = project_groups(account, studio, project)
-        return json_response([group_json(project, n, e) for n, e in groups.items()])
+    async def list_groups(self, request: Request) -> Response:
+        account, studio = self.context(request)
+        project = self.segment(request, "project")
+        groups = self.project_groups(account, studio, project)
+        return json_response([self.group_json(project, n, e) for n, e in groups.items()])
 
-    async def create_group(request: Request) -> Response:
-        (account, studio), body = context(request), await read_json(request, dict)
+    async def create_group(self, request: Request) -> Response:
+        (account, studio), body = self.context(request), await read_json(request, dict)
         project, emails, name = (
-            segment(request, "project"),
+            self.segment(request, "project"),
             _strings(body, "emails"),
             body.get("name"),
         )
         if not isinstance(name, str) or not name:
             raise HTTPError(400, "Missing required parameter: name")
-        groups = project_groups(account, studio, project)
-        check(account, emails)
+        groups = self.project_groups(account, studio, project)
+        self.check(account, emails)
         if name in groups:
             raise HTTPError(409, f"A project group named {name!r} already exists")
         groups[name] = list(dict.fromkeys(emails))
-        return json_response(group_json(project, name, groups[name]))
+        return json_response(self.group_json(project, name, groups[name]))
 
-    async def update_group(request: Request) -> Response:
-        (account, studio), body = context(request), await read_json(request, dict)
-        project, name = segment(request, "project"), segment(request, "group")
-        groups = project_groups(account, studio, project)
+    async def update_group(self, request: Request) -> Response:
+        (account, studio), body = self.context(request), await read_json(request, dict)
+        project, name = self.segment(request, "project"), self.segment(request, "group")
+        groups = self.project_groups(account, studio, project)
         if name not in groups:
             raise HTTPError(404, f"Project group {name!r} not found")
         adding, removing = _strings(body, "add_emails"), _strings(body, "remove_emails")
-        check(account, adding)
+        self.check(account, adding)
         members = [e for e in dict.fromkeys(groups[name] + adding) if e not in removing]
         groups[name] = members
-        return json_response(group_json(project, name, members))
+        return json_response(self.group_json(project, name, members))
 
-    def batch_json(account: Account, studio: _Studio, name: str) -> dict[str, Any]:
+    def batch_json(self, account: Account, studio: _Studio, name: str) -> dict[str, Any]:
         batch = account.batches[name]
-        tasks = emulator.batch_tasks(batch)
-        now = emulator.clock.now()
+        tasks = self.emu.batch_tasks(batch)
+        now = self.emu.clock.now()
         order = studio.priorities or sorted(account.batches)
         return {
             "id": _id("batch", name),
@@ -158,15 +175,15 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
             "groups": list(studio.batch_groups.get(name, [])),
         }
 
-    def all_batches(account: Account, studio: _Studio) -> Response:
-        return json_response([batch_json(account, studio, n) for n in account.batches])
+    def all_batches(self, account: Account, studio: _Studio) -> Response:
+        return json_response([self.batch_json(account, studio, n) for n in account.batches])
 
-    async def list_batches(request: Request) -> Response:
-        return all_batches(*context(request))
+    async def list_batches(self, request: Request) -> Response:
+        return self.all_batches(*self.context(request))
 
-    async def assign_batch(request: Request) -> Response:
-        (account, studio), body = context(request), await read_json(request, dict)
-        name, groups = segment(request, "batch"), _strings(body, "groups")
+    async def assign_batch(self, request: Request) -> Response:
+        (account, studio), body = self.context(request), await read_json(request, dict)
+        name, groups = self.segment(request, "batch"), _strings(body, "groups")
         if name not in account.batches:
             raise HTTPError(404, f"Batch {name!r} not found")
         known = studio.groups.get(account.batches[name].project, {})
@@ -174,10 +191,10 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
         if unknown:
             raise HTTPError(404, f"Project groups not found: {', '.join(unknown)}")
         studio.batch_groups[name] = groups
-        return json_response(batch_json(account, studio, name))
+        return json_response(self.batch_json(account, studio, name))
 
-    async def set_priorities(request: Request) -> Response:
-        (account, studio), body = context(request), await read_json(request, dict)
+    async def set_priorities(self, request: Request) -> Response:
+        (account, studio), body = self.context(request), await read_json(request, dict)
         entries = body.get("batches")
         if not isinstance(entries, list) or not all(
             isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries
@@ -188,20 +205,9 @@ def add_studio_routes(emulator: ScaleEmulator) -> None:
         if unknown:
             raise HTTPError(404, f"Batches not found: {', '.join(unknown)}")
         studio.priorities = names + [n for n in account.batches if n not in names]
-        return all_batches(account, studio)
+        return self.all_batches(account, studio)
 
-    async def reset_priorities(request: Request) -> Response:
-        account, studio = context(request)
+    async def reset_priorities(self, request: Request) -> Response:
+        account, studio = self.context(request)
         studio.priorities = []
-        return all_batches(account, studio)
-
-    add("GET", prefix + "/assignments", list_assignments)
-    add("POST", prefix + "/assignments/add", change_assignments)
-    add("POST", prefix + "/assignments/remove", change_assignments)
-    add("GET", prefix + "/projects/{project}/groups", list_groups)
-    add("POST", prefix + "/projects/{project}/groups", create_group)
-    add("PUT", prefix + "/projects/{project}/groups/{group}", update_group)
-    add("GET", prefix + "/batches", list_batches)
-    add("POST", prefix + "/batches/set_priorities", set_priorities)
-    add("POST", prefix + "/batches/reset_priorities", reset_priorities)
-    add("PUT", prefix + "/batches/{batch}", assign_batch)
+        return self.all_batches(account, studio)
