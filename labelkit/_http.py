@@ -21,7 +21,6 @@ import attrs
 import httpx
 
 from ._config import Timeout
-from ._transport import PooledTransport
 from ._version import __version__
 
 __all__ = [
@@ -223,6 +222,9 @@ class HttpSession:
             options = {**options, "transport": _DroppedByApp(self._app)}
         elif options["transport"] is None and options["proxy"] is None and not _env_proxies():
             # A proxy (given or from the environment) keeps httpx's own transport.
+            # Imported here: httpcore (and trio with it) loads on the first client.
+            from ._transport import PooledTransport
+
             transport = PooledTransport(
                 verify=options["verify"], cert=options["cert"], limits=options["limits"]
             )
