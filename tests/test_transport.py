@@ -207,7 +207,6 @@ async def test_the_linear_pool_keeps_what_httpcore_keeps(keepalive: int) -> None
         server = Server(delay=0.02)
         pool = pool_class(max_connections=8, max_keepalive_connections=keepalive)
         try:
-
             async with anyio.create_task_group() as group:
                 for _ in range(20):
                     group.start_soon(_get, pool, server.url + "/")
