@@ -85,6 +85,8 @@ def bench(session: nox.Session) -> None:
         "scaleapi==2.18.4",
         "cloudsight==0.9.2",
         "matplotlib",
+        "aiohttp",
+        "trustme",
     )
     session.run("python", "-m", "benchmarks", *session.posargs)
 

@@ -18,11 +18,13 @@ from pathlib import Path
 import labelkit
 
 from . import (
+    facade,
     fastlabel_ratelimit,
     memory,
     overhead,
     ratelimit,
     sdk_overhead,
+    sidebyside,
     throughput,
     waiting,
 )
@@ -37,6 +39,7 @@ from ._report import (
     verdict,
     waiting_section,
 )
+from ._report_perf import facade_section, perf_rows, sidebyside_section
 
 README = Path(__file__).resolve().parent / "README.md"
 
@@ -261,12 +264,19 @@ class SideBySide:
     wait: waiting.WaitResult | None = None
     sdk: sdk_overhead.SdkOverheadResult | None = None
     scale: throughput.ThroughputResult | None = None
+    bulk: sidebyside.BulkResult | None = None
+    threads: facade.FacadeResult | None = None
     chart: str | None = None  # file name of the PNG next to the README
     chart_note: str = ""
 
     def rows(self) -> list[list[str]]:
         """Their rows of the results table."""
-        return summary_rows(
+        import_ratio = None
+        if self.mem is not None:
+            ours, theirs = self.mem.imported("labelkit.fastlabel"), self.mem.imported("fastlabel")
+            if ours is not None and theirs is not None:
+                import_ratio = ours.seconds / theirs.seconds
+        return perf_rows(self.bulk, self.threads, import_ratio) + summary_rows(
             fl=self.fl,
             fl_rate=self.fl_rate,
             mem=self.mem,
@@ -339,6 +349,18 @@ def render_readme(
         lines += [f"![{alt}]({side.chart})", ""]
     elif side.chart_note:
         lines += [f"No chart: {side.chart_note}", ""]
+    if side.bulk is not None:
+        lines += [
+            "## 7. Bulk creates side by side: official SDK, httpx, aiohttp, the floor",
+            "",
+            *sidebyside_section(side.bulk),
+        ]
+    if side.threads is not None:
+        lines += [
+            "## 8. The sync facade from 1, 8 and 32 threads",
+            "",
+            *facade_section(side.threads),
+        ]
     if side.fl is not None:
         lines += ["## 1. Bulk throughput: FastLabel creates", "", *throughput_section(side.fl)]
     if side.fl_rate is not None:
@@ -453,6 +475,8 @@ on trio, and a second rate-limit run with 8 requests in flight instead of 64.
 
 
 BENCHMARKS = (
+    "sidebyside",
+    "facade",
     "throughput",
     "fastlabel-ratelimit",
     "memory",
@@ -519,6 +543,13 @@ def _parser() -> argparse.ArgumentParser:
         "--sdk-requests", type=int, default=400, metavar="N", help="reads per SDK overhead run"
     )
     parser.add_argument(
+        "--flat-creates",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="labelkit creates of the cost-per-create-at-scale run of benchmark 7 (20000)",
+    )
+    parser.add_argument(
         "--extended",
         action="store_true",
         help="also: client.bulk and trio for the overhead, and a rate-limit run at 8 in flight",
@@ -561,6 +592,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     side = SideBySide()
     over: overhead.OverheadResult | None = None
     rates: list[tuple[str, ratelimit.RateLimitResult]] = []
+    if "sidebyside" in selected:
+        print("7. bulk creates side by side (fixed server)")
+        side.bulk = sidebyside.run(calls=args.creates, flat_calls=args.flat_creates)
+    if "facade" in selected:
+        print("8. sync facade from 1, 8 and 32 threads")
+        side.threads = facade.run()
     if "throughput" in selected:
         print("1. bulk throughput: FastLabel create_image_task")
         side.fl = throughput.run_fastlabel(calls=args.creates)

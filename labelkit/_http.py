@@ -12,6 +12,7 @@ import os
 import ssl
 import time
 import typing
+import urllib.request
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
@@ -219,6 +220,15 @@ class HttpSession:
         options = self._options
         if self._app is not None:
             options = {**options, "transport": _DroppedByApp(self._app)}
+        elif options["transport"] is None and options["proxy"] is None and not _env_proxies():
+            # A proxy (given or from the environment) keeps httpx's own transport.
+            # Imported here: httpcore (and trio with it) loads on the first client.
+            from ._transport import PooledTransport
+
+            transport = PooledTransport(
+                verify=options["verify"], cert=options["cert"], limits=options["limits"]
+            )
+            options = {**options, "transport": transport}
         return httpx.AsyncClient(**options)
 
     def _pool(self) -> httpx.AsyncClient:
@@ -358,6 +368,10 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _env_proxies() -> bool:
+    return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
 
 
 _WRITE_STARTED = frozenset(

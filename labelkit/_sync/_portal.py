@@ -1,7 +1,10 @@
 """The bridge between the generated sync clients and the one async implementation.
 
 Every sync call runs as a task on one process-wide event loop that lives in a
-daemon thread and is reached through an :class:`anyio.from_thread.BlockingPortal`.
+daemon thread. On asyncio (the default) a call is handed over with one
+``call_soon_threadsafe`` and answered through a ``concurrent.futures.Future``;
+on trio, and for iterators and context managers, through an
+:class:`anyio.from_thread.BlockingPortal`.
 Because the loop lives in its own thread, the sync API works inside a running
 loop (Jupyter, an ``async def`` that calls sync code). Because there is one
 loop, a sync client's connection pool serves every thread that uses it, and
@@ -12,7 +15,7 @@ Guarantees:
 * Ctrl-C (or any ``BaseException`` raised in the waiting thread) cancels the
   in-flight coroutine before it propagates.
 * The coroutine runs in a copy of the calling thread's :mod:`contextvars`
-  context (anyio captures it when scheduling the task, on asyncio and trio), so
+  context (copied when the call is handed over, on asyncio and trio), so
   a ``ContextVar`` set by the caller is visible inside, and mutable objects held
   in one are shared; values set inside do not flow back, as with any task.
 * Calling the sync API from the loop thread itself (a callback invoked by the
@@ -24,6 +27,9 @@ Guarantees:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import functools
 import inspect
 import os
@@ -71,21 +77,24 @@ class _LoopThread:
     """One event loop in one daemon thread, and the portal that reaches it."""
 
     def __init__(self, backend: str) -> None:
-        ready: Future[BlockingPortal] = Future()
+        ready: Future[tuple[BlockingPortal, asyncio.AbstractEventLoop | None]] = Future()
         # Not anyio.from_thread.start_blocking_portal(): that needs a context
         # manager around the whole process lifetime.
         self.thread = threading.Thread(
             target=self._main, args=(backend, ready), name="labelkit-portal", daemon=True
         )
         self.thread.start()
-        self.portal = ready.result()
+        self.portal, self.asyncio_loop = ready.result()
         self.stopped = False
 
     @staticmethod
-    def _main(backend: str, ready: Future[BlockingPortal]) -> None:
+    def _main(
+        backend: str, ready: Future[tuple[BlockingPortal, asyncio.AbstractEventLoop | None]]
+    ) -> None:
         async def serve() -> None:
             async with BlockingPortal() as portal:
-                ready.set_result(portal)
+                loop = asyncio.get_running_loop() if backend == "asyncio" else None
+                ready.set_result((portal, loop))
                 await portal.sleep_until_stopped()
 
         try:
@@ -182,6 +191,8 @@ def _run(loop: _LoopThread, fn: Callable[[], Awaitable[T]]) -> T:
         raise RuntimeError(_REENTRANT_MESSAGE)
     if loop.stopped:
         raise RuntimeError("labelkit's event-loop thread was stopped: every sync client is closed")
+    if loop.asyncio_loop is not None:
+        return _run_on_asyncio(loop.asyncio_loop, fn)
     finished = threading.Event()
 
     async def task() -> T:
@@ -198,6 +209,54 @@ def _run(loop: _LoopThread, fn: Callable[[], Awaitable[T]]) -> T:
         # coroutine running, cancelling the future cancels its task.
         if future.cancel():
             finished.wait(_CANCEL_GRACE)
+        raise
+
+
+def _run_on_asyncio(aio: asyncio.AbstractEventLoop, fn: Callable[[], Awaitable[T]]) -> T:
+    """``_run`` on asyncio: one ``call_soon_threadsafe`` instead of a portal task.
+
+    The portal's ``start_task_soon`` goes through a task group, a cancel scope
+    and a callback chain per call; here the coroutine becomes a plain asyncio
+    task (anyio's primitives work in it, as in any task) in a copy of the
+    caller's context, and its outcome is handed back through a
+    ``concurrent.futures.Future``.
+    """
+    future: Future[T] = Future()
+    context = contextvars.copy_context()
+    task: asyncio.Task[None] | None = None
+    finished = threading.Event()
+
+    async def run() -> None:
+        try:
+            result = await fn()
+        except BaseException as exc:  # raised in the calling thread, not on the shared loop
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        finally:
+            finished.set()
+
+    def start() -> None:
+        nonlocal task
+        if future.set_running_or_notify_cancel():
+            task = context.run(aio.create_task, run())  # create_task(context=) is 3.11+
+        else:
+            finished.set()
+
+    def cancel() -> None:
+        if task is not None:
+            task.cancel()
+
+    aio.call_soon_threadsafe(start)
+    try:
+        return future.result()
+    except BaseException:
+        # Reached on Ctrl-C in this thread too: cancel the task (or keep it
+        # from starting) and give it a moment to clean up.
+        if not future.cancel() and not future.done():
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                aio.call_soon_threadsafe(cancel)
+                finished.wait(_CANCEL_GRACE)
         raise
 
 

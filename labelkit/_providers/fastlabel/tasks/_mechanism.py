@@ -23,7 +23,7 @@ from ...._types import NotGiven
 from .._area import models, string_list
 from .._base import FastLabelBase, check_limit
 from .._mp4 import check_h264
-from .._upload import check_contents_total, contents, folder_files, inspect_file
+from .._upload import READ_AHEAD, check_contents_total, contents, folder_files, inspect_file
 from ._assignees import ASSIGNEES, Assignees
 from ._kinds import DICOM, TaskKind
 from ._models import History, IntegratedTask, Task
@@ -245,6 +245,7 @@ class TasksBase(FastLabelBase):
                 field="file_path",
                 extensions=kind.extensions,
                 max_bytes=kind.max_bytes,
+                read_up_to=0 if kind.video else READ_AHEAD,
             )
             if kind.video:
                 await check_h264(checked.path)

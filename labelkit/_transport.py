@@ -1,0 +1,281 @@
+"""labelkit's default HTTP transport: httpcore's connection pool with cheap streams.
+
+``httpx.AsyncHTTPTransport`` is ``httpcore.AsyncConnectionPool`` on httpcore's
+default network backend. On every request the pool checks every pooled
+connection for expiry, and each check asks the stream ``is_readable``; the
+anyio stream answers by building its whole ``extra_attributes`` mapping,
+which calls ``getpeername()`` on the socket, so with 16 connections a request
+costs dozens of system calls before it is sent. The streams here keep the
+socket found at connect time and answer ``is_readable`` with one ``poll``;
+everything else (the pool, HTTP/1.1, TLS, timeouts, the ``trace`` extension)
+is httpcore's, through its public API, on asyncio and trio alike.
+"""
+
+from __future__ import annotations
+
+import select
+import ssl
+import sys
+import typing
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+
+import httpcore
+import httpx
+
+__all__ = ["PooledTransport"]
+
+_SocketOption = typing.Union[
+    tuple[int, int, int],
+    tuple[int, int, typing.Union[bytes, bytearray]],
+    tuple[int, int, None, int],
+]
+
+
+def _readable(sock: typing.Any) -> bool:
+    """Whether a read would not block (data, or the server's close): one ``poll``."""
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    if sys.platform == "win32" or not hasattr(select, "poll"):  # pragma: no cover
+        return bool(select.select([fd], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """A network stream that remembers its socket."""
+
+    __slots__ = ("_inner", "_socket")
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, sock: typing.Any) -> None:
+        self._inner = inner
+        self._socket = sock
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        return _Stream(inner, self._socket)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "is_readable":
+            return _readable(self._socket)
+        if info == "socket":
+            return self._socket
+        return self._inner.get_extra_info(info)
+
+
+def _library() -> str:
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - httpx depends on it
+        return "asyncio"
+    return str(sniffio.current_async_library())
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's own backend (anyio or trio, whichever runs), with :class:`_Stream`\\ s."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._trio: httpcore.AsyncNetworkBackend | None = None
+
+    def _backend(self) -> httpcore.AsyncNetworkBackend:
+        # As httpcore's default backend chooses: trio's own streams under trio.
+        if "trio" in sys.modules and _library() == "trio":
+            if self._trio is None:
+                self._trio = httpcore.TrioBackend()
+            return self._trio
+        return self._inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[_SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend().connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        return _Stream(stream, stream.get_extra_info("socket"))
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[_SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend().connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+        return _Stream(stream, stream.get_extra_info("socket"))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend().sleep(seconds)
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, inner: AsyncIterable[bytes]) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for part in self._inner:
+                yield part
+        except httpcore.TimeoutException as exc:
+            raise _mapped(exc) from exc
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise _mapped(exc) from exc
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._inner, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+# Most specific first: httpcore's classes mirror httpx's.
+_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+)
+
+
+def _mapped(exc: Exception) -> httpx.TransportError:
+    for source, target in _EXCEPTIONS:
+        if isinstance(exc, source):
+            return target(str(exc))
+    return httpx.TransportError(str(exc))  # pragma: no cover - every httpcore error is listed
+
+
+class _Pool(httpcore.AsyncConnectionPool):
+    """httpcore's pool with its per-request bookkeeping made linear.
+
+    ``_assign_requests_to_connections`` runs on every request and response.
+    httpcore 1.0 builds, for every idle connection, a list over all
+    connections whose length is the number of connections (quadratic in the
+    pool size), and lists every available and idle connection to use the
+    first. This is the same algorithm without those lists. It overrides a
+    private method, so :class:`PooledTransport` uses it only on the httpcore
+    versions it was checked against (1.0.x) and plain httpcore otherwise.
+    """
+
+    def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        closing: list[httpcore.AsyncConnectionInterface] = []
+        connections = self._connections
+        keep_alive = self._max_keepalive_connections
+        for connection in list(connections):
+            if connection.is_closed():
+                connections.remove(connection)
+            elif connection.has_expired():
+                connections.remove(connection)
+                closing.append(connection)
+            elif connection.is_idle() and len(connections) > keep_alive:
+                connections.remove(connection)
+                closing.append(connection)
+
+        for pool_request in self._requests:
+            if not pool_request.is_queued():
+                continue
+            origin = pool_request.request.url.origin
+            available = next(
+                (c for c in connections if c.can_handle_request(origin) and c.is_available()),
+                None,
+            )
+            if available is not None:
+                pool_request.assign_to_connection(available)
+            elif len(connections) < self._max_connections:
+                connection = self.create_connection(origin)
+                connections.append(connection)
+                pool_request.assign_to_connection(connection)
+            else:
+                idle = next((c for c in connections if c.is_idle()), None)
+                if idle is not None:
+                    connections.remove(idle)
+                    closing.append(idle)
+                    connection = self.create_connection(origin)
+                    connections.append(connection)
+                    pool_request.assign_to_connection(connection)
+        return closing
+
+
+_LINEAR_POOL = httpcore.__version__.startswith("1.0.") and hasattr(
+    httpcore.AsyncConnectionPool, "_assign_requests_to_connections"
+)
+
+
+class PooledTransport(httpx.AsyncBaseTransport):
+    """``httpx.AsyncHTTPTransport`` without a proxy, on :class:`_Backend`.
+
+    Same pool, same limits, same TLS context (from ``verify``/``cert`` and
+    ``SSL_CERT_FILE``, as httpx builds it) and the same errors.
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: typing.Any = None,
+        limits: httpx.Limits,
+        trust_env: bool = True,
+    ) -> None:
+        pool = _Pool if _LINEAR_POOL else httpcore.AsyncConnectionPool
+        self._pool = pool(
+            ssl_context=httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_Backend(),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=typing.cast("AsyncIterable[bytes]", request.stream),
+            extensions=request.extensions,
+        )
+        try:
+            response = await self._pool.handle_async_request(core)
+        except httpcore.UnsupportedProtocol as exc:
+            raise httpx.UnsupportedProtocol(str(exc)) from exc
+        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise _mapped(exc) from exc
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(typing.cast("AsyncIterable[bytes]", response.stream)),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()

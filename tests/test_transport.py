@@ -1,0 +1,224 @@
+"""labelkit's default transport (``labelkit._transport``) over real loopback sockets.
+
+A small threaded HTTP/1.1 server counts connections, so connection reuse,
+recovery from a connection the server closed while idle, the pool's
+keep-alive limit, the write trace and error mapping are all checked on
+asyncio and trio.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import anyio
+import httpcore
+import httpx
+import pytest
+
+from labelkit._config import Timeout
+from labelkit._http import HttpRequest, HttpSession, TransportError
+from labelkit._transport import PooledTransport, _Pool
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
+
+
+class Server:
+    """Answers every request ``200 ok``; ``close_idle()`` closes every idle connection."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        self.requests = 0
+        self.delay = delay
+        self._idle: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    with self._lock:
+                        self._idle.append(conn)
+                    try:
+                        data = conn.recv(65536)
+                    except OSError:
+                        return
+                    with self._lock:
+                        if conn in self._idle:
+                            self._idle.remove(conn)
+                    if not data:
+                        return
+                    buffer += data
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    buffer += conn.recv(65536)
+                buffer = buffer[length:]
+                with self._lock:
+                    self.requests += 1
+                if self.delay:
+                    threading.Event().wait(self.delay)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    s = Server()
+    yield s
+    s.close()
+
+
+def session(url: str, **options: object) -> HttpSession:
+    return HttpSession(base_url=url, headers={}, **options)  # type: ignore[arg-type]
+
+
+def test_default_session_uses_the_pooled_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(session("http://127.0.0.1:1")._pool()._transport, PooledTransport)
+
+
+def test_a_proxy_keeps_httpx_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert not isinstance(session("http://127.0.0.1:1")._pool()._transport, PooledTransport)
+    monkeypatch.delenv("HTTPS_PROXY")
+    explicit = session("http://127.0.0.1:1", proxy="http://127.0.0.1:9")
+    assert not isinstance(explicit._pool()._transport, PooledTransport)
+
+
+async def test_connections_are_reused(server: Server) -> None:
+    http = session(server.url)
+    written: list[int] = []
+    try:
+        for i in range(5):
+            response = await http.send(
+                HttpRequest("POST", "/x", content=b"body"),
+                TIMEOUT,
+                budget=None,
+                on_write=lambda i=i: written.append(i),  # type: ignore[misc]
+            )
+            assert (response.status, response.content) == (200, b"ok")
+    finally:
+        await http.aclose()
+    assert server.connections == 1
+    assert server.requests == 5
+    assert written == [0, 1, 2, 3, 4]  # the httpcore write trace still reaches the session
+
+
+async def test_a_connection_closed_by_the_server_while_idle_is_replaced(server: Server) -> None:
+    http = session(server.url)
+    try:
+        assert (await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)).status == 200
+        for _ in range(100):  # the server thread marks the connection idle
+            if server._idle:
+                break
+            await anyio.sleep(0.01)
+        server.close_idle()
+        await anyio.sleep(0.05)
+        # Without the is_readable check this request would go to the dead connection.
+        assert (await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)).status == 200
+    finally:
+        await http.aclose()
+    assert server.connections == 2
+
+
+async def test_concurrent_requests_share_a_bounded_pool() -> None:
+    server = Server(delay=0.05)
+    http = session(server.url, max_connections=4)
+    try:
+
+        async def one() -> None:
+            assert (await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)).status == 200
+
+        async with anyio.create_task_group() as group:
+            for _ in range(12):
+                group.start_soon(one)
+    finally:
+        await http.aclose()
+        server.close()
+    assert server.requests == 12
+    assert server.connections == 4
+
+
+async def test_errors_are_mapped() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    http = session(f"http://127.0.0.1:{port}")
+    with pytest.raises(TransportError) as refused:
+        await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)
+    assert (refused.value.kind, refused.value.sent) == ("connect", False)
+    await http.aclose()
+
+    slow = Server(delay=2.0)
+    http = session(slow.url)
+    with pytest.raises(TransportError) as timed_out:
+        await http.send(
+            HttpRequest("GET", "/"), Timeout(connect=5, read=0.2, write=5, pool=5), budget=None
+        )
+    assert timed_out.value.kind == "read_timeout"
+    await http.aclose()
+    slow.close()
+
+
+async def _get(pool: httpcore.AsyncConnectionPool, url: str) -> None:
+    assert (await pool.request("GET", url)).status == 200
+
+
+@pytest.mark.parametrize("keepalive", [0, 2, 8])
+async def test_the_linear_pool_keeps_what_httpcore_keeps(keepalive: int) -> None:
+    """Same requests through httpcore's pool and ours: same connections afterwards."""
+    counts = []
+    for pool_class in (httpcore.AsyncConnectionPool, _Pool):
+        server = Server(delay=0.02)
+        pool = pool_class(max_connections=8, max_keepalive_connections=keepalive)
+        try:
+            async with anyio.create_task_group() as group:
+                for _ in range(20):
+                    group.start_soon(_get, pool, server.url + "/")
+            counts.append((len(pool.connections), server.connections))
+        finally:
+            await pool.aclose()
+            server.close()
+    assert counts[0] == counts[1]
+
+
+async def test_responses_stream_through_httpx(server: Server) -> None:
+    transport = PooledTransport(limits=httpx.Limits(max_connections=2))
+    async with httpx.AsyncClient(transport=transport, base_url=server.url) as client:
+        async with client.stream("GET", "/") as response:
+            assert [chunk async for chunk in response.aiter_bytes()] == [b"ok"]
