@@ -104,7 +104,7 @@ async def prepare_upload(
         filename = filename or os.path.basename(str(getattr(file, "name", "") or "")) or None
         if filename is None:
             raise ValidationError(field, "this file object has no name; pass filename=")
-        start, size = await anyio.to_thread.run_sync(_remaining_size, file)
+        start, size = await anyio.to_thread.run_sync(_remaining_size, file, field)
     else:
         raise ValidationError(
             field, f"expected a path, bytes or a binary file, got {type(file).__name__}"
@@ -128,14 +128,14 @@ async def prepare_upload(
     )
 
 
-def _remaining_size(handle: typing.BinaryIO) -> tuple[int, int]:
+def _remaining_size(handle: typing.BinaryIO, field: str) -> tuple[int, int]:
     try:
         start = handle.tell()
         end = handle.seek(0, os.SEEK_END)
         handle.seek(start)
     except (OSError, AttributeError, ValueError):
         raise ValidationError(
-            "file", "file objects must be seekable (open the file in 'rb' mode)"
+            field, "file objects must be seekable (open the file in 'rb' mode)"
         ) from None
     return start, end - start
 

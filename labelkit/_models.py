@@ -236,11 +236,17 @@ def _is_model(cls: type) -> bool:
 def _structure_factory(cls: type[Model]) -> typing.Callable[[typing.Any, type], Model]:
     fields = [f for f in attrs.fields(cls) if not f.metadata.get("extra")]
     names = {f.name: _wire_name(cls, f) for f in fields}
+    # Fields marked "extra" are never read from the wire, even when the server sends a key
+    # of the same name (a wire field called "extra" is an unknown field like any other).
+    overrides = {
+        f.name: override(omit=True) if f.metadata.get("extra") else override(rename=names[f.name])
+        for f in attrs.fields(cls)
+    }
     inner = make_dict_structure_fn(
         cls,
         converter,
         _cattrs_forbid_extra_keys=False,
-        **{f.name: override(rename=names[f.name]) for f in fields},  # type: ignore[arg-type]
+        **overrides,  # type: ignore[arg-type]
     )
     known = set(names.values())
 

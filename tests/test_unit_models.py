@@ -372,21 +372,14 @@ def test_structure_then_unstructure_gives_back_what_was_sent(
     assert json.loads(obj.to_json()) == data
 
 
-_EXTRA_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=ResponseValidationError,
-    reason="known bug: a wire field named 'extra' is structured into Model.extra first",
-)
-
-
 @pytest.mark.parametrize(
     "value",
     [
         {"k": 1},
-        pytest.param(1, marks=_EXTRA_BUG),
-        pytest.param("text", marks=_EXTRA_BUG),
-        pytest.param([1, 2], marks=_EXTRA_BUG),
-        pytest.param(None, marks=_EXTRA_BUG),
+        1,
+        "text",
+        [1, 2],
+        None,
     ],
 )
 def test_a_field_named_extra_on_the_wire_is_an_unknown_field(value: object) -> None:
