@@ -50,7 +50,7 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"{self.page.relative_to(DOCS)}:{self.line}"
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
 
 
 def blocks(text: str, page: Path) -> Iterator[Block]:
@@ -62,9 +62,13 @@ def blocks(text: str, page: Path) -> Iterator[Block]:
         yield Block(page, line, match["lang"], body, bool(match["marker"]))
 
 
+#: Every guide, and the README (its blocks are checked the same way).
+PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
+
+
 def all_blocks() -> list[Block]:
     found: list[Block] = []
-    for page in sorted(DOCS.rglob("*.md")):
+    for page in PAGES:
         found.extend(blocks(page.read_text("utf-8"), page))
     return found
 
@@ -80,7 +84,7 @@ def test_the_docs_have_runnable_and_checked_blocks() -> None:
     assert len(PYTHON) > len(RUNNABLE)
     assert SHELL
     # A marker that does not sit right above a Python fence would silently run nothing.
-    for page in DOCS.rglob("*.md"):
+    for page in PAGES:
         text = page.read_text("utf-8")
         marked = text.count("<!-- run -->")
         run_blocks = sum(b.run and b.lang == "python" for b in blocks(text, page))
