@@ -15,7 +15,16 @@ pytest_plugins = ["pytester"]
 
 DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "testing.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```$", DOC.read_text(), flags=re.M | re.S)
-PLUGIN = ("-p", "labelkit.testing", "-p", "no:cacheprovider")
+# In-process pytester: when an earlier test of this session imported labelkit.testing,
+# pytest cannot rewrite its asserts and says so; a user's own run never sees that.
+PLUGIN = (
+    "-p",
+    "labelkit.testing",
+    "-p",
+    "no:cacheprovider",
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",
+)
 
 
 def test_the_page_has_examples() -> None:

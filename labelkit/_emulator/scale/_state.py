@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -87,6 +88,8 @@ MODES = ("live", "test")
 REVIEW_STATUSES = ("accepted", "fixed", "commented", "rejected", "pending")
 FINISHED = ("completed", "error", "canceled")
 
+_COLONLESS_OFFSET = re.compile(r"[+-]\d{4}$")
+
 
 class Timeline:
     """Maps simulated seconds to wall-clock datetimes from a fixed ``epoch``."""
@@ -106,6 +109,9 @@ class Timeline:
         value = text.strip()
         if value.endswith(("Z", "z")):
             value = value[:-1] + "+00:00"
+        elif _COLONLESS_OFFSET.search(value):
+            # ``+0900`` (what the official client sends); fromisoformat needs 3.11 for it.
+            value = value[:-2] + ":" + value[-2:]
         try:
             moment = datetime.datetime.fromisoformat(value)
         except ValueError:
