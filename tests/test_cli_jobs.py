@@ -340,7 +340,7 @@ def test_scale_upload_from_jsonl_resumes(tmp_path: Path) -> None:
 
 
 def test_datawow_upload_of_urls(tmp_path: Path) -> None:
-    from labelkit._cli._upload_datawow import custom_id_for
+    from labelkit.datawow import url_custom_id
 
     urls = [f"https://example.com/photo{i}.jpg" for i in range(6)]
     source = tmp_path / "urls.txt"
@@ -355,7 +355,7 @@ def test_datawow_upload_of_urls(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout  # "not a url"
     assert "skipped line 9: 'not a url' is not an http(s) URL" in result.stdout
     stored = sorted(image.fields["custom_id"] for image in emulator.images.values())
-    assert stored == sorted(custom_id_for(url) for url in urls)  # each exactly once
+    assert stored == sorted(url_custom_id(url) for url in urls)  # each exactly once
     records = {r["key"]: r for r in map(json.loads, output.read_text().splitlines())}
     assert all(records[url]["status"] == "ok" for url in urls)
 
