@@ -125,10 +125,15 @@ def test_fastlabel_upload_rejects_bad_files_resolves_drops_and_resumes(
     assert first.returncode == 1, first.stdout  # two files were rejected
     lines = first.stdout.splitlines()
     assert any(
-        "skipped huge.png: is 21.0 MiB, over the 20.0 MiB limit of FastLabel image tasks" in line
+        "skipped huge.png: 'huge.png' is 21.0 MiB (22020096 bytes); FastLabel image tasks "
+        "take at most 20.0 MiB (20971520 bytes)" in line
         for line in lines
     ), first.stdout
-    assert any("skipped notes.txt: not a png/jpg/jpeg file" in line for line in lines)
+    assert any(
+        "skipped notes.txt: 'notes.txt' has an unsupported file type; "
+        "FastLabel image tasks take one of png/jpg/jpeg" in line
+        for line in lines
+    )
     assert "\r" not in first.stdout and "\x1b[" not in first.stdout  # not a terminal
     assert any(line.strip().startswith("upload: 12/12  ok 12") for line in lines), first.stdout
     assert "Summary (upload fastlabel)" in lines
