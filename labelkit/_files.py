@@ -106,7 +106,7 @@ def check_type(filename: str, *, field: str, extensions: Collection[str] | None)
             raise ValidationError(
                 field,
                 f"{filename!r} has an unsupported file type",
-                limit="one of " + "/".join(kinds),
+                limit="one of " + ", ".join(sorted(kinds)),
             )
     return ext
 

@@ -131,7 +131,7 @@ def test_fastlabel_upload_rejects_bad_files_resolves_drops_and_resumes(
     ), first.stdout
     assert any(
         "skipped notes.txt: 'notes.txt' has an unsupported file type; "
-        "FastLabel image tasks take one of png/jpg/jpeg" in line
+        "FastLabel image tasks take one of jpeg, jpg, png" in line
         for line in lines
     )
     assert "\r" not in first.stdout and "\x1b[" not in first.stdout  # not a terminal
