@@ -68,6 +68,7 @@ class ValidationError(LabelkitError, ValueError):
 
     def __init__(self, field: str, message: str, *, limit: str | None = None) -> None:
         self.field = field
+        self.message = message
         self.limit = limit
         text = f"{field}: {message}"
         if limit is not None:

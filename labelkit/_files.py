@@ -10,10 +10,11 @@ file from its start).
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import typing
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 
 import anyio
 import anyio.to_thread
@@ -21,7 +22,17 @@ import attrs
 
 from ._errors import ValidationError
 
-__all__ = ["FileInput", "MultipartBody", "UploadFile", "multipart_body", "prepare_upload"]
+__all__ = [
+    "FileInput",
+    "MultipartBody",
+    "UploadFile",
+    "check_local_file",
+    "check_size",
+    "check_type",
+    "human_size",
+    "multipart_body",
+    "prepare_upload",
+]
 
 FileInput = typing.Union[str, os.PathLike[str], bytes, typing.BinaryIO]
 
@@ -67,6 +78,85 @@ def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower().lstrip(".")
 
 
+def human_size(size: int) -> str:
+    """``812 B``, ``12.5 KiB``, ``20.0 MiB``."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _bytes(size: int) -> str:
+    return f"{size} bytes" if size < 1024 else f"{human_size(size)} ({size} bytes)"
+
+
+def check_type(filename: str, *, field: str, extensions: Collection[str] | None) -> str:
+    """The lower-case extension of ``filename`` (no dot), if one of ``extensions``.
+
+    ``extensions`` may be written with or without the dot, in any case
+    (``(".png", "jpg")``, or a mapping's keys); ``None`` allows any. Raises
+    :class:`~labelkit.ValidationError` naming ``field``, the file and the types.
+    """
+    ext = _extension(filename)
+    if extensions is not None:
+        kinds = [e.lower().lstrip(".") for e in extensions]
+        if ext not in kinds:
+            raise ValidationError(
+                field,
+                f"{filename!r} has an unsupported file type",
+                limit="one of " + ", ".join(sorted(kinds)),
+            )
+    return ext
+
+
+def check_size(filename: str, size: int, *, field: str, max_bytes: int | None) -> None:
+    """Raise :class:`~labelkit.ValidationError` if ``size`` is over ``max_bytes`` (inclusive)."""
+    if max_bytes is not None and size > max_bytes:
+        raise ValidationError(
+            field, f"{filename!r} is {_bytes(size)}", limit=f"at most {_bytes(max_bytes)}"
+        )
+
+
+def check_local_file(
+    path: str | os.PathLike[str],
+    *,
+    field: str,
+    extensions: Collection[str] | None = None,
+    max_bytes: int | None = None,
+    readable: bool = False,
+    allow_empty: bool = True,
+) -> int:
+    """Check a local file against an upload's limits before anything is sent; return its size.
+
+    Blocking (it stats the file): call it in a worker thread from async code.
+    Raises :class:`~labelkit.ValidationError` naming ``field``, the file and
+    the limit: wrong type (see :func:`check_type`), missing, not a regular
+    file, too big; with ``readable=True`` also one that cannot be opened, and
+    with ``allow_empty=False`` an empty one.
+    """
+    name = os.path.basename(os.fspath(path))
+    check_type(name, field=field, extensions=extensions)
+    try:
+        stat = os.stat(path)
+        if readable:
+            with open(path, "rb"):
+                pass
+    except FileNotFoundError:
+        raise ValidationError(field, f"file not found: {os.fspath(path)}") from None
+    except OSError as exc:
+        raise ValidationError(
+            field, f"cannot read {os.fspath(path)}: {exc.strerror or exc}"
+        ) from None
+    if stat.st_mode & 0o170000 != 0o100000:
+        raise ValidationError(field, f"not a regular file: {os.fspath(path)}")
+    if stat.st_size == 0 and not allow_empty:
+        raise ValidationError(field, f"{name!r} is empty; nothing to send")
+    check_size(name, stat.st_size, field=field, max_bytes=max_bytes)
+    return stat.st_size
+
+
 async def prepare_upload(
     file: FileInput,
     *,
@@ -89,15 +179,9 @@ async def prepare_upload(
         start = 0
     elif isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
-        try:
-            stat = await anyio.Path(path).stat()
-        except FileNotFoundError:
-            raise ValidationError(field, f"file not found: {path}") from None
-        except OSError as exc:
-            raise ValidationError(field, f"cannot read {path}: {exc.strerror}") from None
-        if not (stat.st_mode & 0o170000 == 0o100000):
-            raise ValidationError(field, f"not a regular file: {path}")
-        source, size, start = path, stat.st_size, 0
+        check = functools.partial(check_local_file, path, field=field)
+        size = await anyio.to_thread.run_sync(check)
+        source, start = path, 0
         filename = filename or os.path.basename(path)
     elif hasattr(file, "read"):
         source = file
@@ -110,19 +194,9 @@ async def prepare_upload(
             field, f"expected a path, bytes or a binary file, got {type(file).__name__}"
         )
     assert filename is not None
-    ext = _extension(filename)
-    content_type = "application/octet-stream"
-    if allowed is not None:
-        if ext not in allowed:
-            kinds = ", ".join(sorted(allowed))
-            raise ValidationError(
-                field, f"{filename!r} has an unsupported file type", limit=f"one of {kinds}"
-            )
-        content_type = allowed[ext]
-    if max_size is not None and size > max_size:
-        raise ValidationError(
-            field, f"{filename!r} is {size} bytes", limit=f"at most {max_size} bytes"
-        )
+    ext = check_type(filename, field=field, extensions=allowed)
+    content_type = "application/octet-stream" if allowed is None else allowed[ext]
+    check_size(filename, size, field=field, max_bytes=max_size)
     return UploadFile(
         filename=filename, content_type=content_type, size=size, source=source, start=start
     )

@@ -125,10 +125,15 @@ def test_fastlabel_upload_rejects_bad_files_resolves_drops_and_resumes(
     assert first.returncode == 1, first.stdout  # two files were rejected
     lines = first.stdout.splitlines()
     assert any(
-        "skipped huge.png: is 21.0 MiB, over the 20.0 MiB limit of FastLabel image tasks" in line
+        "skipped huge.png: 'huge.png' is 21.0 MiB (22020096 bytes); FastLabel image tasks "
+        "take at most 20.0 MiB (20971520 bytes)" in line
         for line in lines
     ), first.stdout
-    assert any("skipped notes.txt: not a png/jpg/jpeg file" in line for line in lines)
+    assert any(
+        "skipped notes.txt: 'notes.txt' has an unsupported file type; "
+        "FastLabel image tasks take one of jpeg, jpg, png" in line
+        for line in lines
+    )
     assert "\r" not in first.stdout and "\x1b[" not in first.stdout  # not a terminal
     assert any(line.strip().startswith("upload: 12/12  ok 12") for line in lines), first.stdout
     assert "Summary (upload fastlabel)" in lines
@@ -340,7 +345,7 @@ def test_scale_upload_from_jsonl_resumes(tmp_path: Path) -> None:
 
 
 def test_datawow_upload_of_urls(tmp_path: Path) -> None:
-    from labelkit._cli._upload_datawow import custom_id_for
+    from labelkit.datawow import url_custom_id
 
     urls = [f"https://example.com/photo{i}.jpg" for i in range(6)]
     source = tmp_path / "urls.txt"
@@ -355,7 +360,7 @@ def test_datawow_upload_of_urls(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout  # "not a url"
     assert "skipped line 9: 'not a url' is not an http(s) URL" in result.stdout
     stored = sorted(image.fields["custom_id"] for image in emulator.images.values())
-    assert stored == sorted(custom_id_for(url) for url in urls)  # each exactly once
+    assert stored == sorted(url_custom_id(url) for url in urls)  # each exactly once
     records = {r["key"]: r for r in map(json.loads, output.read_text().splitlines())}
     assert all(records[url]["status"] == "ok" for url in urls)
 

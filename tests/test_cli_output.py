@@ -120,7 +120,7 @@ def test_quiet_prints_only_errors(fastlabel: tuple[FastLabelEmulator, str], imag
     _no_traceback(result)
     assert result.returncode == 1
     (line,) = result.stdout.splitlines()
-    assert line.startswith("  skipped notes.txt: not a png/jpg/jpeg file"), result.stdout
+    assert line.startswith("  skipped notes.txt: 'notes.txt' has an unsupported file type"), line
     clean = labelkit_cli(
         "upload", "fastlabel", str(images), "--project", "animals", "--type", "text",
         "--base-url", url, "--quiet", "--dry-run",

@@ -9,7 +9,8 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .._errors import LabelkitError
+from .._errors import LabelkitError, ValidationError
+from .._files import check_local_file, human_size
 from .._logging import SecretRedactor, redact_known
 
 __all__ = [
@@ -50,16 +51,6 @@ def describe_error(exc: BaseException) -> str:
     return redact_known(" ".join(text.split()))[:500]
 
 
-def human_size(size: int) -> str:
-    """``812 B``, ``12.5 KiB``, ``20.0 MiB``."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def walk_files(root: Path) -> Iterator[Path]:
     """Every regular file under ``root``, sorted, skipping hidden files and folders."""
     if not root.exists():
@@ -80,26 +71,24 @@ def check_file(
     max_bytes: int | None,
     what: str,
 ) -> str | None:
-    """Why ``path`` cannot be sent (``None`` if it can), checked against ``what``'s limits."""
-    suffix = path.suffix.lower()
-    if extensions is not None and suffix not in extensions:
-        kinds = "/".join(e.lstrip(".") for e in extensions)
-        return f"not a {kinds} file; {what} accept only those types"
+    """Why ``path`` cannot be sent (``None`` if it can): the library's upload checks.
+
+    Stricter than a library call only in refusing an empty or unreadable file
+    up front; the reason names ``what`` (e.g. "FastLabel image tasks") whose limit it breaks.
+    """
     try:
-        size = path.stat().st_size
-        with open(path, "rb"):
-            pass
-    except PermissionError:
-        return "cannot be read (permission denied); fix its permissions or move it away"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if size == 0:
-        return "is empty; nothing to send"
-    if max_bytes is not None and size > max_bytes:
-        return (
-            f"is {human_size(size)}, over the {human_size(max_bytes)} limit of {what}; "
-            "shrink or split it"
+        check_local_file(
+            path,
+            field="file",
+            extensions=extensions,
+            max_bytes=max_bytes,
+            readable=True,
+            allow_empty=False,
         )
+    except ValidationError as exc:
+        if exc.limit is None:
+            return exc.message
+        return f"{exc.message}; {what} take {exc.limit}"
     return None
 
 

@@ -8,27 +8,20 @@ looked up by that id before anything is sent again.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import typing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import NotFoundError
 from ._common import UsageError, read_lines, run_command
 from ._job import Item, Job, JobContext, Totals, run_job
 from ._options import add_job_options
 
-__all__ = ["PRODUCTS", "add_datawow_parser", "custom_id_for"]
+__all__ = ["PRODUCTS", "add_datawow_parser"]
 
 ENV = "DATAWOW_PROJECT_KEY"
 PRODUCTS = ("choice", "closed_question", "message", "photo_tag", "prediction")
 _NEEDS_INSTRUCTION = ("choice", "message", "photo_tag")
-
-
-def custom_id_for(url: str) -> str:
-    """The ``custom_id`` an image URL is submitted with (stable across runs)."""
-    return "labelkit-" + hashlib.sha256(url.encode()).hexdigest()[:32]
 
 
 def add_datawow_parser(subparsers: typing.Any) -> None:
@@ -60,7 +53,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
     """Run ``upload datawow`` with parsed ``args``; returns the exit status."""
-    from ..datawow import AsyncDatawow
+    from ..datawow import AsyncDatawow, url_custom_id
 
     product: str = args.product
     if product in _NEEDS_INSTRUCTION and not args.instruction:
@@ -93,42 +86,28 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
                 continue
             seen.add(url)
             if ctx.mine(url):
-                found.append(Item(url, custom_id_for(url)))
+                found.append(Item(url, url_custom_id(url)))
         if not found and not ctx.rejected:
             raise UsageError(f"no image URLs in {source}")
         return found
 
     async def send(ctx: JobContext, client: AsyncDatawow, items: list[Item[str]]) -> Totals:
-        resource = getattr(client, product)
-        looked_up: list[str] = []
-
-        async def resolve(item: Item[str]) -> typing.Any:
-            try:
-                found = await resource.find_id(custom_id=item.payload)
-            except NotFoundError:
-                return None
-            looked_up.append(item.name)
-            return found
-
         phase = await ctx.consume(
             "upload",
             len(items),
-            lambda: client.bulk(
-                lambda item: resource.create(item.name, custom_id=item.payload, **options),
-                items,
+            lambda: getattr(client, product).create_many(
+                [item.name for item in items],
+                fields=options,
                 concurrency=ctx.concurrency,
                 journal=ctx.journal,
-                key=lambda item: f"datawow:{product}:{item.payload}",
-                resolve=resolve,
             ),
-            lambda item: item.name,
+            str,
             lambda o: {
                 "remote_id": o.value.id if o.value is not None else o.remote_id,
-                "custom_id": o.item.payload,
+                "custom_id": url_custom_id(o.item),
             },
         )
-        extra = [f"{len(looked_up)} item(s) found by custom_id lookup"] if looked_up else []
-        return phase.totals(extra=extra)
+        return phase.totals()
 
     job = Job(
         command="upload datawow",

@@ -1,4 +1,5 @@
 from ._client import DEFAULT_POLL, AsyncDatawow
+from ._forms import url_custom_id
 from ._models import (
     POSTBACK_METHODS,
     ChoiceImage,
@@ -47,4 +48,5 @@ __all__ = [
     "PostbackReceiver",
     "PredictionImage",
     "parse_postback",
+    "url_custom_id",
 ]

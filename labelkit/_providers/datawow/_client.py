@@ -18,6 +18,7 @@ from ..._http import HttpResponse, QueryValue
 from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._types import NOT_GIVEN, NotGiven
+from ._forms import _image_segment
 from ._models import Image, ImagePage, PageMeta
 from ._postback import Postback
 from ._resources import (
@@ -26,7 +27,6 @@ from ._resources import (
     AsyncMessages,
     AsyncPhotoTags,
     AsyncPredictions,
-    _image_segment,
 )
 
 __all__ = ["DEFAULT_POLL", "AsyncDatawow"]

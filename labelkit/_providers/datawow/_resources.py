@@ -6,18 +6,29 @@ envelope, retries, pagination and polling all go through the client and the core
 
 from __future__ import annotations
 
+import os
 import typing
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
-from ..._bulk import BulkRun
+from ..._bulk import BulkRun, Progress
 from ..._config import PollPolicy, Timeout
-from ..._errors import ValidationError
+from ..._errors import NotFoundError, ValidationError
 from ..._http import QueryValue
+from ..._journal import Journal
 from ..._pagination import Page, iter_pages
-from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
 from ..._validate import ArgumentChecked
+from ._forms import (
+    _categories,
+    _common,
+    _count,
+    _flag,
+    _Form,
+    _merge,
+    _passed_through,
+    _text,
+    url_custom_id,
+)
 from ._models import (
     ChoiceImage,
     ClosedQuestionImage,
@@ -41,7 +52,6 @@ __all__ = [
 ]
 
 R = typing.TypeVar("R", bound=Image)
-_Form = dict[str, object]
 
 
 class _AsyncImages(ArgumentChecked, typing.Generic[R]):
@@ -50,10 +60,20 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).
     """
 
-    def __init__(self, client: AsyncDatawow, path: str, model: type[R]) -> None:
+    def __init__(self, client: AsyncDatawow, product: str, path: str, model: type[R]) -> None:
         self._client = client
+        self._product = product
         self._path = path
         self._model = model
+
+    if typing.TYPE_CHECKING:
+        # Every product defines its own create; these two arguments they all share.
+        async def create(
+            self,
+            data: str | Mapping[str, object] | None = None,
+            *,
+            params: Mapping[str, object] | None = None,
+        ) -> R: ...
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self._path!r})"
@@ -160,6 +180,73 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
             postback.id, custom_id=custom_id, timeout=timeout, max_retries=max_retries
         )
 
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> BulkRun[str | Mapping[str, object], R]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        shared = _merge(None, fields)
+        for name in ("data", "custom_id"):
+            if name in shared:
+                raise ValidationError(f"fields[{name!r}]", "is per item; put it in the items")
+
+        def custom_id(item: str | Mapping[str, object]) -> str:
+            if isinstance(item, str):
+                return url_custom_id(_text("data", item))
+            if not isinstance(item, Mapping):
+                raise ValidationError(
+                    "items", f"expected a URL or a mapping, got {type(item).__name__}"
+                )
+            own = item.get("custom_id")
+            if own is not None:
+                return _text("custom_id", own)
+            return url_custom_id(_text("data", item.get("data")))
+
+        async def create(item: str | Mapping[str, object]) -> R:
+            return await self.create(item, params={**shared, "custom_id": custom_id(item)})
+
+        async def find(item: str | Mapping[str, object]) -> R | None:
+            try:
+                return await self.find_id(custom_id=custom_id(item))
+            except NotFoundError:
+                return None
+
+        return self._client.bulk(
+            create,
+            items,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+            key=lambda item: f"datawow:{self._product}:{custom_id(item)}",
+            resolve=find,
+            remote_id=lambda image: image.id,
+        )
+
     async def _send(
         self, form: _Form, timeout: float | Timeout | NotGiven | None, max_retries: int | NotGiven
     ) -> R:
@@ -172,7 +259,7 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
     """Choice: a moderator picks among your ``categories`` (about 30 minutes)."""
 
     def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "images/choices", ChoiceImage)
+        super().__init__(client, "choice", "images/choices", ChoiceImage)
 
     async def create(
         self,
@@ -231,7 +318,7 @@ class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
     """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
 
     def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "images/closed_questions", ClosedQuestionImage)
+        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
 
     async def create(
         self,
@@ -292,21 +379,21 @@ class AsyncMessages(_AsyncInstructed[MessageImage]):
     """Message: a moderator answers your ``instruction`` with free text."""
 
     def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "images/messages", MessageImage)
+        super().__init__(client, "message", "images/messages", MessageImage)
 
 
 class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
     """PhotoTag: a moderator draws the areas matching your ``instruction``."""
 
     def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "images/photo_tags", PhotoTagImage)
+        super().__init__(client, "photo_tag", "images/photo_tags", PhotoTagImage)
 
 
 class AsyncPredictions(_AsyncImages[PredictionImage]):
     """Prediction ("Images (AI Beta)"): AI moderation; starts in ``processing``."""
 
     def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "prime/predictions", PredictionImage)
+        super().__init__(client, "prediction", "prime/predictions", PredictionImage)
 
     async def create(
         self,
@@ -332,139 +419,3 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
             form["instruction"] = _text("instruction", f.pop("instruction"))
         form.update(_common(f, postback_url, postback_method, custom_id, None))
         return await self._send(form, timeout, max_retries)
-
-
-# -- validation (everything is checked before a request is sent) ----------------------
-
-
-def _text(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
-    return value
-
-
-def _categories(value: object) -> str:
-    items: list[object]
-    if value is None:
-        raise ValidationError("categories", "required: at least one category")
-    if isinstance(value, str):
-        items = list(value.split())
-    elif isinstance(value, Sequence):
-        items = list(value)
-    else:
-        raise ValidationError("categories", f"must be a list of strings, got {value!r}")
-    if not items:
-        raise ValidationError("categories", "required: at least one category")
-    for i, item in enumerate(items):
-        if not isinstance(item, str) or not item.strip():
-            raise ValidationError(f"categories[{i}]", f"must be a non-empty string, got {item!r}")
-        if len(item.split()) != 1:
-            raise ValidationError(
-                f"categories[{i}]",
-                f"{item!r} contains whitespace; the server splits categories on whitespace",
-            )
-    return " ".join(typing.cast("list[str]", items))
-
-
-def _flag(field: str, value: object) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        raise ValidationError(field, f"must be True, False or None, got {value!r}")
-    return value
-
-
-def _merge(
-    data: object, params: Mapping[str, object] | None = None, **given: object
-) -> dict[str, object]:
-    """The fields of a call: keywords (``None`` = not given) merged with the SDK's ``params``.
-
-    ``data`` is the first positional argument of a create: the image URL, or
-    the SDK's params dict passed positionally. A field given both ways must agree.
-    """
-    fields = {k: v for k, v in given.items() if v is not None}
-    sources: list[Mapping[str, object]] = []
-    if isinstance(data, Mapping):
-        sources.append(data)
-    elif data is not None:
-        fields["data"] = data
-    if params is not None:
-        if not isinstance(params, Mapping):
-            raise ValidationError("params", f"must be a dict, got {type(params).__name__}")
-        sources.append(params)
-    for source in sources:
-        for key, value in source.items():
-            if not isinstance(key, str):
-                raise ValidationError("params", f"field names must be strings, got {key!r}")
-            if value is None:
-                continue
-            if key in fields and fields[key] != value:
-                raise ValidationError(key, f"given twice: {fields[key]!r} and {value!r}")
-            fields[key] = value
-    return fields
-
-
-def _passed_through(fields: Mapping[str, object]) -> dict[str, QueryValue]:
-    """Fields labelkit does not model, sent as given (the SDK sent any key of ``params``)."""
-    out: dict[str, QueryValue] = {}
-    for key, value in fields.items():
-        if not isinstance(value, (str, int, float)):
-            raise ValidationError(
-                f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
-            )
-        out[key] = value
-    return out
-
-
-def _common(
-    fields: dict[str, object],
-    postback_url: str | None,
-    postback_method: str | None,
-    custom_id: str | None,
-    staff_id: int | None,
-) -> _Form:
-    """The optional fields every product shares, then whatever else ``fields`` holds."""
-    f = _merge(
-        None,
-        fields,
-        postback_url=postback_url,
-        postback_method=postback_method,
-        custom_id=custom_id,
-        staff_id=staff_id,
-    )
-    postback_url = typing.cast("str | None", f.pop("postback_url", None))
-    postback_method = typing.cast("str | None", f.pop("postback_method", None))
-    custom_id = typing.cast("str | None", f.pop("custom_id", None))
-    staff_id = typing.cast("int | None", f.pop("staff_id", None))
-    form: _Form = {}
-    if postback_url is not None:
-        parts = urlsplit(postback_url) if isinstance(postback_url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError("postback_url", f"must be an http(s) URL, got {postback_url!r}")
-        form["postback_url"] = postback_url
-    if postback_method is not None:
-        # Sent as given, as the SDK does: the server judges the method.
-        form["postback_method"] = _text("postback_method", postback_method)
-    if custom_id is not None:
-        form["custom_id"] = _text("custom_id", custom_id)
-    if staff_id is not None:
-        if isinstance(staff_id, bool) or not isinstance(staff_id, int) or staff_id < 0:
-            raise ValidationError("staff_id", f"must be a non-negative int, got {staff_id!r}")
-        form["staff_id"] = staff_id
-    form.update(_passed_through(f))
-    return form
-
-
-def _count(field: str, value: object) -> int:
-    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"must be an int >= 1, got {value!r}")
-    return value
-
-
-def _image_segment(id: str | None, custom_id: str | None) -> str:
-    """The path segment naming one image: exactly one of ``id`` or ``custom_id``."""
-    if (id is None) == (custom_id is None):
-        raise ValidationError("id", "pass exactly one of id or custom_id")
-    if id is not None:
-        return segment(id, field="id")
-    return segment(custom_id, field="custom_id")

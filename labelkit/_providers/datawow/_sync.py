@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import os
 import typing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 
 from typing_extensions import Unpack
 
-from labelkit._bulk import Outcome
+from labelkit._bulk import Outcome, Progress
 from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
@@ -415,6 +415,45 @@ class Choices(SyncResource[AsyncChoices]):
             self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
         )
 
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> Iterator[Outcome[str | Mapping[str, object], ChoiceImage]]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        return _portal.iterate_call(
+            self._async.create_many,
+            items=items,
+            fields=fields,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+        )
+
 
 class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
     """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
@@ -549,6 +588,45 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
         return _portal.call(
             self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
+
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> Iterator[Outcome[str | Mapping[str, object], ClosedQuestionImage]]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        return _portal.iterate_call(
+            self._async.create_many,
+            items=items,
+            fields=fields,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
         )
 
 
@@ -686,6 +764,45 @@ class Messages(SyncResource[AsyncMessages]):
             self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
         )
 
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> Iterator[Outcome[str | Mapping[str, object], MessageImage]]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        return _portal.iterate_call(
+            self._async.create_many,
+            items=items,
+            fields=fields,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+        )
+
 
 class PhotoTags(SyncResource[AsyncPhotoTags]):
     """PhotoTag: a moderator draws the areas matching your ``instruction``."""
@@ -821,6 +938,45 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
             self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
         )
 
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> Iterator[Outcome[str | Mapping[str, object], PhotoTagImage]]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        return _portal.iterate_call(
+            self._async.create_many,
+            items=items,
+            fields=fields,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+        )
+
 
 class Predictions(SyncResource[AsyncPredictions]):
     """Prediction ("Images (AI Beta)"): AI moderation; starts in ``processing``."""
@@ -954,4 +1110,43 @@ class Predictions(SyncResource[AsyncPredictions]):
         """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
         return _portal.call(
             self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
+
+    def create_many(
+        self,
+        items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
+        *,
+        fields: Mapping[str, object] | None = None,
+        concurrency: int = 16,
+        on_progress: Callable[[Progress], object] | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> Iterator[Outcome[str | Mapping[str, object], PredictionImage]]:
+        """Submit many images, ``concurrency`` at a time; one Outcome per item.
+
+        Each item is an image URL, or a mapping of this product's create
+        fields (``data`` plus e.g. ``instruction`` or ``custom_id``);
+        ``fields`` are sent with every item (e.g. ``{"instruction": "Which?",
+        "categories": ["cat", "dog"]}``), a field given both ways must agree.
+        Every image carries a ``custom_id``: the item's own, else
+        :func:`~labelkit.datawow.url_custom_id` of its URL (so one URL is one
+        image per job; give an item its own ``custom_id`` to submit a URL twice).
+
+        A create is not idempotent, so a create whose answer was lost is
+        looked up by ``find_id(custom_id=...)`` instead of being sent again:
+        found, it is OK; not found, it stays AMBIGUOUS.
+
+        ``journal`` (a :class:`~labelkit.Journal` or a path) makes the job
+        resumable: items done by an earlier run are not sent again, and one a
+        crash left unknown is looked up by its ``custom_id`` first. Each item
+        is journaled as ``datawow:{product}:{custom_id}`` (``product`` as the
+        client's attribute, e.g. ``choice``: the key ``labelkit upload
+        datawow`` uses, so either resumes the other's job).
+        """
+        return _portal.iterate_call(
+            self._async.create_many,
+            items=items,
+            fields=fields,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
         )

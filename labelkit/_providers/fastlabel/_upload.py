@@ -25,6 +25,7 @@ import anyio.to_thread
 import attrs
 
 from ..._errors import ValidationError
+from ..._files import check_local_file, check_type
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -255,35 +256,21 @@ async def inspect_file(
     if not isinstance(path, (str, os.PathLike)):
         raise ValidationError(field, f"expected a file path, got {type(path).__name__}")
     file = pathlib.Path(path)
-    if extensions is not None and file.suffix.lower() not in extensions:
-        raise ValidationError(
-            field, f"{file.name!r} has an unsupported extension", limit=f"one of {extensions}"
-        )
+    check_type(file.name, field=field, extensions=extensions)
     return await anyio.to_thread.run_sync(_inspect, file, field, max_bytes, read_up_to)
 
 
 def _inspect(file: pathlib.Path, field: str, max_bytes: int | None, read_up_to: int) -> CheckedFile:
-    try:
-        stat = os.stat(file)
-    except FileNotFoundError:
-        raise ValidationError(field, f"file not found: {file}") from None
-    except OSError as exc:
-        raise ValidationError(field, f"cannot read {file}: {exc.strerror}") from None
-    if stat.st_mode & 0o170000 != 0o100000:
-        raise ValidationError(field, f"not a regular file: {file}")
-    if max_bytes is not None and stat.st_size > max_bytes:
-        raise ValidationError(
-            field, f"{file.name!r} is {stat.st_size} bytes", limit=f"at most {max_bytes} bytes"
-        )
-    if stat.st_size > read_up_to:
-        return CheckedFile(file, stat.st_size)
+    size = check_local_file(file, field=field, max_bytes=max_bytes)
+    if size > read_up_to:
+        return CheckedFile(file, size)
     try:
         with open(file, "rb") as handle:
             data = handle.read(read_up_to + 1)
     except OSError as exc:
         raise ValidationError(field, f"cannot read {file}: {exc.strerror}") from None
     if len(data) > read_up_to:  # grew past the bound since the stat: stream it
-        return CheckedFile(file, stat.st_size)
+        return CheckedFile(file, size)
     return CheckedFile(file, len(data), base64.b64encode(data))
 
 
