@@ -57,6 +57,7 @@ PUBLIC_NAMES: dict[str, list[str]] = {
         "PostbackReceiver",
         "PredictionImage",
         "parse_postback",
+        "url_custom_id",  # the CLI's and create_many's custom_id of a URL (one journal format)
     ],
     "fastlabel": [
         "Annotation",
