@@ -19,7 +19,7 @@ import pytest
 
 from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
-from labelkit._transport import PooledTransport, _Pool
+from labelkit._transport import PooledTransport, _Liveness, _Pool
 
 pytestmark = pytest.mark.anyio
 
@@ -222,3 +222,30 @@ async def test_responses_stream_through_httpx(server: Server) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=server.url) as client:
         async with client.stream("GET", "/") as response:
             assert [chunk async for chunk in response.aiter_bytes()] == [b"ok"]
+
+
+def test_liveness_answers_a_whole_scan_from_one_poll() -> None:
+    liveness = _Liveness()
+    open_a, peer_a = socket.socketpair()
+    open_b, peer_b = socket.socketpair()
+    try:
+        liveness.register(open_a)
+        liveness.register(open_b)
+        peer_b.close()  # the server closed b: b is readable (EOF), a is not
+        liveness.begin()
+        try:
+            assert liveness.readable(open_a) is False
+            assert liveness.readable(open_b) is True
+            assert liveness._ready == frozenset({open_b.fileno()})
+        finally:
+            liveness.end()
+        assert liveness._ready is None
+        # Outside a scan every question polls on its own; a closed socket counts as readable.
+        assert liveness.readable(open_a) is False
+        liveness.unregister(open_a)
+        liveness.unregister(open_a)  # twice is harmless
+        open_a.close()
+        assert liveness.readable(open_a) is True
+    finally:
+        for sock in (open_a, peer_a, open_b, peer_b):
+            sock.close()
