@@ -43,6 +43,10 @@ def _readable(sock: typing.Any) -> bool:
     return bool(poller.poll(0))
 
 
+#: Writes held before one send: a whole small request (a head and a JSON body
+#: with a file of up to about 40 KB); a bigger one goes in pieces of this size.
+_COALESCE = 64 * 1024
+
 _POLL = sys.platform != "win32" and hasattr(select, "poll")
 
 
@@ -97,9 +101,18 @@ class _Liveness:
 
 
 class _Stream(httpcore.AsyncNetworkStream):
-    """A network stream that remembers its socket."""
+    """A network stream that remembers its socket and sends a request in one piece.
 
-    __slots__ = ("_inner", "_liveness", "_socket")
+    httpcore writes a request as separate pieces (the head, each body chunk,
+    the end of the message), each a ``send`` system call and, on loopback or
+    a LAN, a wake-up of the server. Writes here are held (up to
+    :data:`_COALESCE` bytes) and sent together before the next read: an
+    HTTP/1.1 client always reads after it has written a request. A failed
+    held write is dropped as httpcore drops a failed write (it reads the
+    server's answer, if any, next).
+    """
+
+    __slots__ = ("_held", "_held_size", "_held_timeout", "_inner", "_liveness", "_socket")
 
     def __init__(
         self, inner: httpcore.AsyncNetworkStream, sock: typing.Any, liveness: _Liveness
@@ -107,14 +120,37 @@ class _Stream(httpcore.AsyncNetworkStream):
         self._inner = inner
         self._socket = sock
         self._liveness = liveness
+        self._held: list[bytes] = []
+        self._held_size = 0
+        self._held_timeout: float | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._held:
+            try:
+                await self._flush()
+            except httpcore.WriteError:
+                pass  # as httpcore does: the server may have answered before closing
         return await self._inner.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+        if not buffer:
+            return
+        self._held.append(buffer)
+        self._held_size += len(buffer)
+        self._held_timeout = timeout
+        if self._held_size >= _COALESCE:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        held = self._held
+        data = held[0] if len(held) == 1 else b"".join(held)
+        self._held = []
+        self._held_size = 0
+        await self._inner.write(data, self._held_timeout)
 
     async def aclose(self) -> None:
+        self._held = []
+        self._held_size = 0
         self._liveness.unregister(self._socket)
         await self._inner.aclose()
 
@@ -124,6 +160,8 @@ class _Stream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        if self._held:
+            await self._flush()
         inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
         return _Stream(inner, self._socket, self._liveness)
 
