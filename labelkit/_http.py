@@ -18,10 +18,44 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
 import anyio
 import attrs
-import httpx
 
 from ._config import Timeout
 from ._version import __version__
+
+
+def _import_httpx() -> typing.Any:
+    """``import httpx`` without its command-line client.
+
+    httpx's ``__init__`` imports ``httpx._main`` (rich, click, pygments: about
+    a fifth of what ``labelkit.FastLabel`` costs to import) only to offer
+    ``httpx.main``; it falls back to a stub when that import fails. Blocking
+    the submodule for the one import, then putting back a ``main`` that loads
+    the real one on call, keeps both the import cheap and ``httpx.main``
+    working.
+    """
+    import sys
+
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        import httpx
+
+        return httpx
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx
+    finally:
+        del sys.modules["httpx._main"]
+
+    def main(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        from httpx._main import main as real_main
+
+        return real_main(*args, **kwargs)
+
+    httpx.main = main  # type: ignore[assignment]
+    return httpx
+
+
+_import_httpx()
+import httpx  # noqa: E402  (already imported, without its CLI)
 
 __all__ = [
     "USER_AGENT",

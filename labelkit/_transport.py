@@ -36,29 +36,122 @@ def _readable(sock: typing.Any) -> bool:
     fd = -1 if sock is None else sock.fileno()
     if fd < 0:
         return True
-    if sys.platform == "win32" or not hasattr(select, "poll"):  # pragma: no cover
+    if not _POLL:  # pragma: no cover
         return bool(select.select([fd], [], [], 0)[0])
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return bool(poller.poll(0))
 
 
+#: Writes held before one send: a whole small request (a head and a JSON body
+#: with a file of up to about 40 KB); a bigger one goes in pieces of this size.
+_COALESCE = 64 * 1024
+
+_POLL = sys.platform != "win32" and hasattr(select, "poll")
+
+
+class _Liveness:
+    """One ``poll`` for every pooled socket per pool scan, instead of one per idle connection.
+
+    A pool scan asks each idle connection whether its socket is readable (the
+    server closed it); with 16 connections that is a dozen system calls per
+    request. Between :meth:`begin` and :meth:`end` (one synchronous scan, no
+    await in between) the first question polls every registered socket at
+    once and the rest read the answer.
+    """
+
+    __slots__ = ("_poller", "_ready", "_scanning")
+
+    def __init__(self) -> None:
+        self._poller = select.poll() if _POLL else None
+        self._scanning = False
+        self._ready: frozenset[int] | None = None
+
+    def register(self, sock: typing.Any) -> None:
+        fd = -1 if sock is None else sock.fileno()
+        if self._poller is not None and fd >= 0:
+            self._poller.register(fd, select.POLLIN)
+
+    def unregister(self, sock: typing.Any) -> None:
+        fd = -1 if sock is None else sock.fileno()
+        if self._poller is not None and fd >= 0:
+            try:
+                self._poller.unregister(fd)
+            except KeyError:
+                pass
+
+    def begin(self) -> None:
+        self._scanning = True
+        self._ready = None
+
+    def end(self) -> None:
+        self._scanning = False
+        self._ready = None
+
+    def readable(self, sock: typing.Any) -> bool:
+        if not self._scanning or self._poller is None:
+            return _readable(sock)
+        fd = -1 if sock is None else sock.fileno()
+        if fd < 0:
+            return True
+        ready = self._ready
+        if ready is None:
+            ready = self._ready = frozenset(fd for fd, _ in self._poller.poll(0))
+        return fd in ready
+
+
 class _Stream(httpcore.AsyncNetworkStream):
-    """A network stream that remembers its socket."""
+    """A network stream that remembers its socket and sends a request in one piece.
 
-    __slots__ = ("_inner", "_socket")
+    httpcore writes a request as separate pieces (the head, each body chunk,
+    the end of the message), each a ``send`` system call and, on loopback or
+    a LAN, a wake-up of the server. Writes here are held (up to
+    :data:`_COALESCE` bytes) and sent together before the next read: an
+    HTTP/1.1 client always reads after it has written a request. A failed
+    held write is dropped as httpcore drops a failed write (it reads the
+    server's answer, if any, next).
+    """
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream, sock: typing.Any) -> None:
+    __slots__ = ("_held", "_held_size", "_held_timeout", "_inner", "_liveness", "_socket")
+
+    def __init__(
+        self, inner: httpcore.AsyncNetworkStream, sock: typing.Any, liveness: _Liveness
+    ) -> None:
         self._inner = inner
         self._socket = sock
+        self._liveness = liveness
+        self._held: list[bytes] = []
+        self._held_size = 0
+        self._held_timeout: float | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._held:
+            try:
+                await self._flush()
+            except httpcore.WriteError:
+                pass  # as httpcore does: the server may have answered before closing
         return await self._inner.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+        if not buffer:
+            return
+        self._held.append(buffer)
+        self._held_size += len(buffer)
+        self._held_timeout = timeout
+        if self._held_size >= _COALESCE:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        held = self._held
+        data = held[0] if len(held) == 1 else b"".join(held)
+        self._held = []
+        self._held_size = 0
+        await self._inner.write(data, self._held_timeout)
 
     async def aclose(self) -> None:
+        self._held = []
+        self._held_size = 0
+        self._liveness.unregister(self._socket)
         await self._inner.aclose()
 
     async def start_tls(
@@ -67,12 +160,14 @@ class _Stream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        if self._held:
+            await self._flush()
         inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
-        return _Stream(inner, self._socket)
+        return _Stream(inner, self._socket, self._liveness)
 
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
-            return _readable(self._socket)
+            return self._liveness.readable(self._socket)
         if info == "socket":
             return self._socket
         return self._inner.get_extra_info(info)
@@ -92,6 +187,12 @@ class _Backend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
         self._inner = httpcore.AnyIOBackend()
         self._trio: httpcore.AsyncNetworkBackend | None = None
+        self.liveness = _Liveness()
+
+    def _stream(self, inner: httpcore.AsyncNetworkStream) -> _Stream:
+        sock = inner.get_extra_info("socket")
+        self.liveness.register(sock)
+        return _Stream(inner, sock, self.liveness)
 
     def _backend(self) -> httpcore.AsyncNetworkBackend:
         # As httpcore's default backend chooses: trio's own streams under trio.
@@ -112,7 +213,7 @@ class _Backend(httpcore.AsyncNetworkBackend):
         stream = await self._backend().connect_tcp(
             host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )
-        return _Stream(stream, stream.get_extra_info("socket"))
+        return self._stream(stream)
 
     async def connect_unix_socket(
         self,
@@ -123,7 +224,7 @@ class _Backend(httpcore.AsyncNetworkBackend):
         stream = await self._backend().connect_unix_socket(
             path, timeout=timeout, socket_options=socket_options
         )
-        return _Stream(stream, stream.get_extra_info("socket"))
+        return self._stream(stream)
 
     async def sleep(self, seconds: float) -> None:
         await self._backend().sleep(seconds)
@@ -185,7 +286,19 @@ class _Pool(httpcore.AsyncConnectionPool):
     versions it was checked against (1.0.x) and plain httpcore otherwise.
     """
 
+    liveness: _Liveness | None = None
+
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        liveness = self.liveness
+        if liveness is None:
+            return self._assign()
+        liveness.begin()
+        try:
+            return self._assign()
+        finally:
+            liveness.end()
+
+    def _assign(self) -> list[httpcore.AsyncConnectionInterface]:
         closing: list[httpcore.AsyncConnectionInterface] = []
         connections = self._connections
         keep_alive = self._max_keepalive_connections
@@ -245,13 +358,16 @@ class PooledTransport(httpx.AsyncBaseTransport):
         trust_env: bool = True,
     ) -> None:
         pool = _Pool if _LINEAR_POOL else httpcore.AsyncConnectionPool
+        backend = _Backend()
         self._pool = pool(
             ssl_context=httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_Backend(),
+            network_backend=backend,
         )
+        if isinstance(self._pool, _Pool):
+            self._pool.liveness = backend.liveness
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url

@@ -27,3 +27,25 @@ def test_every_public_name_resolves_with_its_public_module() -> None:
         if isinstance(value, type):
             assert value.__module__ == "labelkit", name
     assert {"AsyncFastLabel", "FastLabel", "AsyncScale", "Scale"} <= set(dir(labelkit))
+
+
+def test_a_fastlabel_client_does_not_load_the_httpx_command_line() -> None:
+    # httpx's CLI (rich, click, pygments) was a fifth of what labelkit.FastLabel cost to import.
+    code = (
+        "import sys, labelkit\n"
+        "labelkit.FastLabel\n"
+        "for name in ('httpx._main', 'rich', 'click', 'pygments'):\n"
+        "    assert name not in sys.modules, name\n"
+        "import httpx, httpx._main\n"
+        "assert 'httpx._main' in sys.modules\n"
+        "assert callable(httpx.main)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_httpx_main_runs_the_real_command_line() -> None:
+    # httpx.main, as labelkit leaves it, still runs httpx's CLI (here: its --help).
+    code = "import labelkit._http, httpx, sys\nsys.argv = ['httpx', '--help']\nhttpx.main()\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Usage" in done.stdout

@@ -19,7 +19,7 @@ import pytest
 
 from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
-from labelkit._transport import PooledTransport, _Pool
+from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Pool, _Stream
 
 pytestmark = pytest.mark.anyio
 
@@ -222,3 +222,74 @@ async def test_responses_stream_through_httpx(server: Server) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=server.url) as client:
         async with client.stream("GET", "/") as response:
             assert [chunk async for chunk in response.aiter_bytes()] == [b"ok"]
+
+
+def test_liveness_answers_a_whole_scan_from_one_poll() -> None:
+    liveness = _Liveness()
+    open_a, peer_a = socket.socketpair()
+    open_b, peer_b = socket.socketpair()
+    try:
+        liveness.register(open_a)
+        liveness.register(open_b)
+        peer_b.close()  # the server closed b: b is readable (EOF), a is not
+        liveness.begin()
+        try:
+            assert liveness.readable(open_a) is False
+            assert liveness.readable(open_b) is True
+            assert liveness._ready == frozenset({open_b.fileno()})
+        finally:
+            liveness.end()
+        assert liveness._ready is None
+        # Outside a scan every question polls on its own; a closed socket counts as readable.
+        assert liveness.readable(open_a) is False
+        liveness.unregister(open_a)
+        liveness.unregister(open_a)  # twice is harmless
+        open_a.close()
+        assert liveness.readable(open_a) is True
+    finally:
+        for sock in (open_a, peer_a, open_b, peer_b):
+            sock.close()
+
+
+class _RecordingStream(httpcore.AsyncNetworkStream):
+    def __init__(self, fail_writes: bool = False) -> None:
+        self.writes: list[bytes] = []
+        self.fail_writes = fail_writes
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return b"answer"
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if self.fail_writes:
+            raise httpcore.WriteError("broken pipe")
+        self.writes.append(buffer)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_request_written_in_pieces_is_sent_in_one_before_the_read() -> None:
+    inner = _RecordingStream()
+    stream = _Stream(inner, None, _Liveness())
+    await stream.write(b"HEAD\r\n\r\n")
+    await stream.write(b"body")
+    await stream.write(b"")
+    assert inner.writes == []
+    assert await stream.read(100) == b"answer"
+    assert inner.writes == [b"HEAD\r\n\r\nbody"]
+    big = b"x" * _COALESCE
+    await stream.write(b"HEAD")
+    await stream.write(big)  # past the cap: sent at once, with what was held
+    assert inner.writes[1:] == [b"HEAD" + big]
+    await stream.write(b"dropped")
+    await stream.aclose()
+    assert len(inner.writes) == 2
+
+
+async def test_a_failed_held_write_is_dropped_and_the_answer_still_read() -> None:
+    stream = _Stream(_RecordingStream(fail_writes=True), None, _Liveness())
+    await stream.write(b"HEAD\r\n\r\n")
+    # httpcore ignores a failed request write and reads whatever the server answered.
+    assert await stream.read(100) == b"answer"
+    with pytest.raises(httpcore.WriteError):
+        await stream.write(b"x" * _COALESCE)
