@@ -45,9 +45,13 @@ def _import_httpx() -> typing.Any:
     finally:
         del sys.modules["httpx._main"]
 
-    def main(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
-        from httpx._main import main as real_main
+    stub = httpx.main  # httpx's own "install httpx[cli]" message, for when it is not
 
+    def main(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        try:
+            from httpx._main import main as real_main
+        except ImportError:
+            return stub(*args, **kwargs)
         return real_main(*args, **kwargs)
 
     httpx.main = main  # type: ignore[assignment]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import labelkit
 
 
@@ -36,15 +38,16 @@ def test_a_fastlabel_client_does_not_load_the_httpx_command_line() -> None:
         "labelkit.FastLabel\n"
         "for name in ('httpx._main', 'rich', 'click', 'pygments'):\n"
         "    assert name not in sys.modules, name\n"
-        "import httpx, httpx._main\n"
-        "assert 'httpx._main' in sys.modules\n"
+        "import httpx\n"
         "assert callable(httpx.main)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_httpx_main_runs_the_real_command_line() -> None:
-    # httpx.main, as labelkit leaves it, still runs httpx's CLI (here: its --help).
+    # httpx.main, as labelkit leaves it, still runs httpx's CLI (here: its --help), where
+    # httpx's CLI extra (click, rich, pygments) is installed.
+    pytest.importorskip("click", reason="httpx's CLI extra is not installed")
     code = "import labelkit._http, httpx, sys\nsys.argv = ['httpx', '--help']\nhttpx.main()\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
