@@ -54,7 +54,7 @@ def _import_httpx() -> typing.Any:
             return stub(*args, **kwargs)
         return real_main(*args, **kwargs)
 
-    httpx.main = main  # type: ignore[assignment]
+    typing.cast(typing.Any, httpx).main = main
     return httpx
 
 
