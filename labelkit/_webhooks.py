@@ -13,6 +13,7 @@ the id and de-duplication key of an event. A hook answers early by raising
 
 from __future__ import annotations
 
+import abc
 import collections
 import inspect
 import json
@@ -113,7 +114,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-class WebhookReceiver(typing.Generic[A, C, E]):
+class WebhookReceiver(abc.ABC, typing.Generic[A, C, E]):
     """An ASGI app (and framework-independent :meth:`process`) receiving one provider's webhooks.
 
     For every request: lifespan messages are answered; the whole body is read
@@ -153,18 +154,22 @@ class WebhookReceiver(typing.Generic[A, C, E]):
 
     # -- hooks ------------------------------------------------------------------------------
 
+    @abc.abstractmethod
     async def authenticate(self, request: WebhookRequest) -> A:
         """Check who sent ``request``; raise :class:`WebhookAnswer` (e.g. 401) to refuse it."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def parse(self, request: WebhookRequest, sender: A) -> C:
         """The payload model of ``request``; raise :class:`WebhookAnswer` (e.g. 400)."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     async def verify(self, claim: C) -> E:
         """The event to trust and hand on; raise :class:`WebhookAnswer` to stop."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def event_id(self, event: E) -> str:
         """The id :meth:`wait` knows ``event`` by."""
         raise NotImplementedError
