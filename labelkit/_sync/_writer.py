@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import inspect
 import re
@@ -140,19 +141,28 @@ class ModuleWriter(AnnotationWriter):
     def members(self, classes: list[Source]) -> tuple[
         tuple[Source, _Function] | None,
         list[tuple[Source, ast.AnnAssign, list[str]]],
-        list[tuple[Source, list[_Function]]],
+        list[tuple[Source, list[_Function], list[str] | None]],
     ]:  # fmt: skip
-        """``__init__``, annotated attributes and public methods; a subclass's win."""
+        """``__init__``, annotated attributes and public methods; a subclass's win.
+
+        A method is a ``def`` or a declaration (:meth:`declared`), which comes with
+        its docstring.
+        """
         seen: set[str] = set()
         init: tuple[Source, _Function] | None = None
         attributes: list[tuple[Source, ast.AnnAssign, list[str]]] = []
-        methods: list[tuple[Source, list[_Function]]] = []
+        methods: list[tuple[Source, list[_Function], list[str] | None]] = []
         for source in classes:
             groups: dict[str, list[_Function]] = {}
             body = source.node.body
             for i, node in enumerate(body):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     groups.setdefault(node.name, []).append(node)
+                elif isinstance(node, ast.Assign) and (declared := self.declared(source, node)):
+                    shape, func, doc = declared
+                    if func.name not in seen and not func.name.startswith("_"):
+                        methods.append((shape, [func], doc))
+                    seen.add(func.name)
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     name = node.target.id
                     classvar = subscript_parts(node.annotation)[0] in ("ClassVar", "Final")
@@ -167,8 +177,51 @@ class ModuleWriter(AnnotationWriter):
                 if name == "__init__":
                     init = (source, nodes[-1])
                 elif not name.startswith("_") and name != "aclose":
-                    methods.append((source, nodes))
+                    methods.append((source, nodes, None))
         return init, attributes, methods
+
+    def declared(
+        self, source: Source, node: ast.Assign
+    ) -> tuple[Source, _Function, list[str]] | None:
+        """``name = <declaration>`` in a class body: the method it stands for, if any.
+
+        At run time such a name is a function carrying ``__labelkit_declaration__``
+        (a shape, the shape's type arguments and defaults, a docstring filler; see
+        :mod:`labelkit._providers.fastlabel.tasks._declared`). Returned: the source of
+        the shape (a Protocol's ``__call__``) with its type parameters bound, the
+        shape renamed with the declaration's defaults, and the filled docstring.
+        """
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return None
+        name = node.targets[0].id
+        owner = getattr(importlib.import_module(source.module.name), source.node.name)
+        declaration = getattr(vars(owner).get(name), "__labelkit_declaration__", None)
+        if declaration is None:
+            return None
+        shape = declaration.shape
+        module = self.module_named(shape.__module__)
+        class_name, _, attr = shape.__qualname__.rpartition(".")
+        classdef = module.classdef(class_name)
+        original = next(n for n in classdef.body if isinstance(n, _Function) and n.name == attr)
+        func = copy.deepcopy(original)
+        func.name = name
+        positional = [*func.args.posonlyargs, *func.args.args]
+        first = len(positional) - len(func.args.defaults)
+        for i, arg in enumerate(positional[first:]):
+            if arg.arg in declaration.defaults:
+                func.args.defaults[i] = ast.Constant(declaration.defaults[arg.arg])
+        types = {
+            param: (ast.Name(arg.__name__), self.class_source(arg))
+            for param, arg in declaration.types.items()
+        }
+        template = "\n".join(module.docstring(original))
+        doc = declaration.document(template).split("\n") if template else []
+        return Source(module, classdef, types), func, doc
+
+    def class_source(self, cls: type) -> Source:
+        """The source of a class, to resolve its name in its own module."""
+        module = self.module_named(cls.__module__)
+        return Source(module, module.classdef(cls.__name__), {})
 
     # signatures
 
@@ -290,7 +343,9 @@ class ModuleWriter(AnnotationWriter):
             f"        return self._async.{name}",
         ]
 
-    def member(self, source: Source, nodes: list[_Function]) -> list[str]:
+    def member(
+        self, source: Source, nodes: list[_Function], doc: list[str] | None = None
+    ) -> list[str]:
         name, where = nodes[0].name, f"{source.node.name}.{nodes[0].name}"
         if name == "close":
             raise CodegenError(f"{where}: clashes with SyncClient.close()")
@@ -320,7 +375,7 @@ class ModuleWriter(AnnotationWriter):
         lines += bracketed(
             f"    def {name}", self.params(impl, source, bound), f" -> {ret.annotation}:"
         )
-        lines += source.module.docstring(impl)
+        lines += source.module.docstring(impl) if doc is None else doc
         return lines + self.body(impl, kind, ret, overloaded=bool(stubs))
 
     def body(self, func: _Function, kind: str, ret: _Return, overloaded: bool) -> list[str]:

@@ -12,14 +12,8 @@ from ._lerobot import LeRobotMixin
 from ._projects import ProjectsMixin
 from ._workspace import WorkspaceMixin
 from .tasks._any import CommonTasksMixin
-from .tasks._audio import AudioTasksMixin
 from .tasks._bulk import BulkTasksMixin
-from .tasks._dicom_robotics import DicomRoboticsTasksMixin
-from .tasks._image import ImageTasksMixin
-from .tasks._multi import MultiContentTasksMixin
-from .tasks._pcd import PcdTasksMixin
-from .tasks._text import TextTasksMixin
-from .tasks._video import VideoTasksMixin
+from .tasks._per_kind import PerKindTasksMixin
 
 __all__ = ["AsyncFastLabel"]
 
@@ -27,13 +21,7 @@ __all__ = ["AsyncFastLabel"]
 class AsyncFastLabel(
     LeRobotMixin,
     ConvertersMixin,
-    ImageTasksMixin,
-    MultiContentTasksMixin,
-    VideoTasksMixin,
-    TextTasksMixin,
-    AudioTasksMixin,
-    PcdTasksMixin,
-    DicomRoboticsTasksMixin,
+    PerKindTasksMixin,
     CommonTasksMixin,
     BulkTasksMixin,
     AppendixDataMixin,

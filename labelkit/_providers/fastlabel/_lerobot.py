@@ -28,7 +28,7 @@ from ._lerobot_data import (
     require,
 )
 from .tasks._any import CommonTasksMixin
-from .tasks._dicom_robotics import DicomRoboticsTasksMixin
+from .tasks._per_kind import PerKindTasksMixin
 
 __all__ = ["Camera", "LeRobotConverter", "LeRobotMixin"]
 
@@ -161,7 +161,7 @@ def _check_indices(indices: Sequence[int], known: Mapping[int, EpisodeInfo]) -> 
     return list(indices)
 
 
-class LeRobotMixin(DicomRoboticsTasksMixin, CommonTasksMixin):
+class LeRobotMixin(PerKindTasksMixin, CommonTasksMixin):
     """``import_lerobot`` of ``fastlabel.Client``."""
 
     async def import_lerobot(

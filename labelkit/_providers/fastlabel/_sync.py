@@ -289,8 +289,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[ImageTask]:
         """One page of image tasks (``limit`` at most 1000).
 
-        ``GET tasks/image``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/image``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_image_tasks` walks every page.
         """
         return _portal.call(
@@ -382,7 +382,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update an image task; returns its id.
 
-        ``PUT tasks/image/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/image/{task_id}``: sends only the fields given (non-empty).
         ``relations``: ``[{startIndex, endIndex}]`` indexes into ``annotations``.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -417,6 +417,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """Create an integrated image task; returns the new task's id.
 
         ``POST tasks/integrated-image``.
+
         ``file_path`` is a png/jpg/jpeg path inside the project's bucket; annotations get
         ``content`` = ``file_path``.
 
@@ -466,8 +467,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[ClassificationTask]:
         """One page of image classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/image/classification``. Filters: ``status``, ``external_status``, ``tags``
-        (any of), ``task_name``.
+        ``GET tasks/image/classification``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_image_classification_tasks` walks every page.
         """
         return _portal.call(
@@ -554,6 +555,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """Create an integrated image classification task; returns the new task's id.
 
         ``POST tasks/integrated-image/classification``.
+
         ``file_path`` is a path inside the project's bucket.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -584,8 +586,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update an image classification task; returns its id.
 
-        ``PUT tasks/image/classification/{task_id}``: only the fields given (non-empty) are
-        sent.
+        ``PUT tasks/image/classification/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -627,8 +628,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[MultiImageClassificationTask]:
         """One page of multi image classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/multi-image/classification``. Filters: ``status``, ``external_status``,
-        ``tags`` (any of), ``task_name``.
+        ``GET tasks/multi-image/classification``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_multi_image_classification_tasks` walks every page.
         """
         return _portal.call(
@@ -680,8 +681,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``POST tasks/multi-image/classification``.
 
-        ``folder_path``: its files (png/jpg/jpeg/gif, at most 20 MiB each, at most 6 files),
-        sorted by name; checked before sending.
+        ``folder_path``: its files (png/jpg/jpeg/gif, at most 20 MiB each, at most 6 files), sorted
+        by name; checked before sending.
         ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -713,8 +714,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a multi image classification task; returns its id.
 
-        ``PUT tasks/multi-image/classification/{task_id}``: only the fields given (non-empty)
-        are sent.
+        ``PUT tasks/multi-image/classification/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -754,8 +754,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[SequentialImageTask]:
         """One page of sequential image tasks (``limit`` at most 10).
 
-        ``GET tasks/sequential-image``. Filters: ``status``, ``external_status``, ``tags`` (any
-        of), ``task_name``.
+        ``GET tasks/sequential-image``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_sequential_image_tasks` walks every page.
         """
         return _portal.call(
@@ -808,8 +808,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``POST tasks/sequential-image``.
 
-        ``folder_path``: its files (png/jpg/jpeg, at most 20 MiB each, at most 250 files),
-        sorted by name; checked before sending.
+        ``folder_path``: its files (png/jpg/jpeg, at most 20 MiB each, at most 250 files), sorted by
+        name; checked before sending.
         ``annotations`` are sent as copies; set each one's ``content`` to its frame's file name.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -843,7 +843,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a sequential image task; returns its id.
 
-        ``PUT tasks/sequential-image/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/sequential-image/{task_id}``: sends only the fields given (non-empty).
         ``annotations`` are sent as copies, ``content`` as the caller set it.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -883,8 +883,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[VideoTask]:
         """One page of video tasks (``limit`` at most 10).
 
-        ``GET tasks/video``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/video``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_video_tasks` walks every page.
         """
         return _portal.call(
@@ -936,10 +936,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``POST tasks/video``.
 
-        ``file_path``: mp4, at most 250 MiB, H.264 (avc1/h264) video; checked before sending,
-        then streamed.
+        ``file_path``: mp4, at most 250 MiB, H.264 (avc1/h264) video; checked before sending, then
+        streamed.
         ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. Points are keyed by 1-based frame number.
+        name.
+        Points are keyed by 1-based frame number.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -971,7 +972,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a video task; returns its id.
 
-        ``PUT tasks/video/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/video/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1018,8 +1019,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[ClassificationTask]:
         """One page of video classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/video/classification``. Filters: ``status``, ``external_status``, ``tags``
-        (any of), ``task_name``.
+        ``GET tasks/video/classification``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_video_classification_tasks` walks every page.
         """
         return _portal.call(
@@ -1070,8 +1071,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``POST tasks/video/classification``.
 
-        ``file_path``: mp4, at most 250 MiB, H.264 (avc1/h264) video; checked before sending,
-        then streamed.
+        ``file_path``: mp4, at most 250 MiB, H.264 (avc1/h264) video; checked before sending, then
+        streamed.
         ``attributes`` (``[{key, value}]``) are sent as copies without display-only keys.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -1102,8 +1103,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a video classification task; returns its id.
 
-        ``PUT tasks/video/classification/{task_id}``: only the fields given (non-empty) are
-        sent.
+        ``PUT tasks/video/classification/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1135,8 +1135,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[MultiModalVideoAudioTask]:
         """One page of multi modal video audio tasks (``limit`` at most 10).
 
-        ``GET tasks/multi-modal-video-audio``. Filters: ``status``, ``external_status``,
-        ``tags`` (any of), ``task_name``.
+        ``GET tasks/multi-modal-video-audio``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_multi_modal_video_audio_tasks` walks every page.
         """
         return _portal.call(
@@ -1193,8 +1193,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[TextTask]:
         """One page of text tasks (``limit`` at most 1000).
 
-        ``GET tasks/text``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/text``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_text_tasks` walks every page.
         """
         return _portal.call(
@@ -1248,7 +1248,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``file_path``: txt, at most 2 MiB; checked before sending, then streamed.
         ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. NER annotations carry ``start``, ``end``, ``text``.
+        name.
+        NER annotations carry ``start``, ``end``, ``text``.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1280,7 +1281,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a text task; returns its id.
 
-        ``PUT tasks/text/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/text/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1321,8 +1322,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[ClassificationTask]:
         """One page of text classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/text/classification``. Filters: ``status``, ``external_status``, ``tags``
-        (any of), ``task_name``.
+        ``GET tasks/text/classification``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_text_classification_tasks` walks every page.
         """
         return _portal.call(
@@ -1404,7 +1405,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a text classification task; returns its id.
 
-        ``PUT tasks/text/classification/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/text/classification/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1442,8 +1443,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[AudioTask]:
         """One page of audio tasks (``limit`` at most 1000).
 
-        ``GET tasks/audio``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/audio``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_audio_tasks` walks every page.
         """
         return _portal.call(
@@ -1497,7 +1498,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``file_path``: mp3/wav/m4a, at most 120 MiB; checked before sending, then streamed.
         ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. Segments carry ``start``/``end`` in seconds.
+        name.
+        Segments carry ``start``/``end`` in seconds.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1529,7 +1531,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update an audio task; returns its id.
 
-        ``PUT tasks/audio/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/audio/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1576,8 +1578,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[ClassificationTask]:
         """One page of audio classification tasks (``limit`` at most 1000).
 
-        ``GET tasks/audio/classification``. Filters: ``status``, ``external_status``, ``tags``
-        (any of), ``task_name``.
+        ``GET tasks/audio/classification``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_audio_classification_tasks` walks every page.
         """
         return _portal.call(
@@ -1659,8 +1661,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update an audio classification task; returns its id.
 
-        ``PUT tasks/audio/classification/{task_id}``: only the fields given (non-empty) are
-        sent.
+        ``PUT tasks/audio/classification/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1696,8 +1697,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[PcdTask]:
         """One page of PCD tasks (``limit`` at most 1000).
 
-        ``GET tasks/pcd``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/pcd``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_pcd_tasks` walks every page.
         """
         return _portal.call(
@@ -1751,7 +1752,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``file_path``: pcd, at most 100 MiB; checked before sending, then streamed.
         ``annotations`` are sent as copies without display-only keys, ``content`` = the task
-        name. Cuboid points: x, y, z, rotation x/y/z, size x/y/z.
+        name.
+        Cuboid points: x, y, z, rotation x/y/z, size x/y/z.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1783,7 +1785,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a PCD task; returns its id.
 
-        ``PUT tasks/pcd/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/pcd/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1824,8 +1826,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[SequentialPcdTask]:
         """One page of sequential PCD tasks (``limit`` at most 10).
 
-        ``GET tasks/sequential-pcd``. Filters: ``status``, ``external_status``, ``tags`` (any
-        of), ``task_name``.
+        ``GET tasks/sequential-pcd``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_sequential_pcd_tasks` walks every page.
         """
         return _portal.call(
@@ -1877,8 +1879,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
 
         ``POST tasks/sequential-pcd``.
 
-        ``folder_path``: its files (pcd, at most 100 MiB each, at most 250 files), sorted by
-        name; checked before sending.
+        ``folder_path``: its files (pcd, at most 100 MiB each, at most 250 files), sorted by name;
+        checked before sending.
         ``annotations`` are sent as copies; set each one's ``content`` to its frame's file name.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -1911,7 +1913,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a sequential PCD task; returns its id.
 
-        ``PUT tasks/sequential-pcd/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/sequential-pcd/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -1950,8 +1952,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> list[DicomTask]:
         """One page of DICOM tasks (``limit`` at most 1000).
 
-        ``GET tasks/dicom``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
+        ``GET tasks/dicom``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
         :meth:`iter_dicom_tasks` walks every page.
         """
         return _portal.call(
@@ -2029,7 +2031,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a DICOM task; returns its id.
 
-        ``PUT tasks/dicom/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/dicom/{task_id}``: sends only the fields given (non-empty).
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
         when given, ``None`` as ``null``.
@@ -2059,6 +2061,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """Create a robotics task; returns the new task's id.
 
         ``POST tasks/robotics``.
+
         A task without content; import it with :meth:`import_robotics_contents_file`.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -2085,33 +2088,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """The first robotics task the ``taskName`` filter returns, or None."""
         return _portal.call(
             self._async.find_robotics_task_by_name, project=project, task_name=task_name
-        )
-
-    def get_robotics_tasks(
-        self,
-        project: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        tags: Sequence[str] | None = None,
-        task_name: str | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> list[RoboticsTask]:
-        """One page of robotics tasks (``limit`` at most 100).
-
-        ``GET tasks/robotics``. Filters: ``status``, ``external_status``, ``tags`` (any of),
-        ``task_name``.
-        :meth:`iter_robotics_tasks` walks every page.
-        """
-        return _portal.call(
-            self._async.get_robotics_tasks,
-            project=project,
-            status=status,
-            external_status=external_status,
-            tags=tags,
-            task_name=task_name,
-            offset=offset,
-            limit=limit,
         )
 
     def iter_robotics_tasks(
@@ -2149,7 +2125,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> str:
         """Update a robotics task; returns its id.
 
-        ``PUT tasks/robotics/{task_id}``: only the fields given (non-empty) are sent.
+        ``PUT tasks/robotics/{task_id}``: sends only the fields given (non-empty).
         ``annotations`` is sent whenever it is not None, so ``[]`` clears them.
 
         Assignees (``assignee``, ``reviewer``, ... ``workflow_6_user``: user slugs) are sent
@@ -2166,6 +2142,33 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             metadatas=metadatas,
             **assignees,
+        )
+
+    def get_robotics_tasks(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_name: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[RoboticsTask]:
+        """One page of robotics tasks (``limit`` at most 100).
+
+        ``GET tasks/robotics``; unlike the other types, ``offset`` and ``limit`` are always
+        sent. Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
+        :meth:`iter_robotics_tasks` walks every page.
+        """
+        return _portal.call(
+            self._async.get_robotics_tasks,
+            project=project,
+            status=status,
+            external_status=external_status,
+            tags=tags,
+            task_name=task_name,
+            offset=offset,
+            limit=limit,
         )
 
     def update_task(

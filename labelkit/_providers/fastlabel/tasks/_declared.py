@@ -1,0 +1,167 @@
+"""Methods declared by a shape instead of written out, one line per method.
+
+A *shape* is the ``__call__`` of a Protocol: its parameters, return type and a
+docstring template. ``name = Method(shape, call, ...)`` in a class body becomes,
+when the class is created, a real function under that name: the shape's
+signature (``help()``, ``inspect.signature``), resolvable annotations (type
+parameters such as ``M`` replaced by the declaration's ``types``), the
+docstring filled from ``values``, and a body that binds the arguments by name
+and hands them to ``call``. For type checkers :meth:`Method.__get__` types the
+bound attribute as the shape itself.
+
+The sync generator (:mod:`labelkit._sync._codegen`) writes an explicit twin for
+each: it reads the function's ``__labelkit_declaration__``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Callable, Mapping
+
+__all__ = ["Declaration", "Method", "fill"]
+
+P = typing.TypeVar("P")
+
+_FIELD = re.compile(r"\{\w+\}")
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """``template`` with each ``{field}`` replaced (``{{`` and ``}}`` are braces).
+
+    A multi-line value continues at the indentation of its line, and a line
+    holding nothing but a field whose value is empty is dropped: the template
+    is a docstring, indented as written.
+    """
+    out: list[str] = []
+    for line in template.split("\n"):
+        if _FIELD.fullmatch(line.strip()) and not str(values[line.strip()[1:-1]]):
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        first, *rest = line.format_map(values).split("\n")
+        out += [first, *(indent + part if part else part for part in rest)]
+    return "\n".join(out)
+
+
+class Declaration(typing.NamedTuple):
+    """What a declared method was made from (read by the sync generator)."""
+
+    #: The Protocol's ``__call__``: signature and docstring template.
+    shape: Callable[..., object]
+    #: Type parameter name -> its argument (``{"M": AudioTask}``).
+    types: Mapping[str, type]
+    #: Parameter -> default, where it differs from the shape's.
+    defaults: Mapping[str, object]
+    #: The docstring template's fields.
+    values: Mapping[str, object]
+
+    def document(self, template: str) -> str:
+        """The filled docstring (also applied by the generator to the template's source)."""
+        return fill(template, self.values)
+
+
+def _substitute(hint: object, types: Mapping[str, type]) -> object:
+    if isinstance(hint, typing.TypeVar):
+        return types.get(hint.__name__, hint)
+    params = [p for p in getattr(hint, "__parameters__", ()) if isinstance(p, typing.TypeVar)]
+    if params and all(p.__name__ in types for p in params):
+        return hint[tuple(types[p.__name__] for p in params)]  # type: ignore[index]
+    return hint
+
+
+def _text(annotation: object, types: Mapping[str, type]) -> object:
+    if not isinstance(annotation, str):
+        return annotation
+    for name, arg in types.items():
+        annotation = re.sub(rf"\b{name}\b", arg.__name__, annotation)
+    return annotation
+
+
+def _arguments(
+    signature: inspect.Signature, args: tuple[object, ...], kwargs: dict[str, object]
+) -> dict[str, typing.Any]:
+    """Every parameter by name (defaults included), a ``**kwargs`` parameter's keywords inlined."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    del arguments[next(iter(signature.parameters))]  # self
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_KEYWORD:
+            arguments.update(arguments.pop(param.name))
+    return arguments
+
+
+class Method(typing.Generic[P]):
+    """A method declared by ``shape`` whose body is ``call(self, arguments)``.
+
+    ``P`` is the type of the bound method (the shape's Protocol, with its type
+    arguments). Replaced by a plain function when its class is created.
+    """
+
+    def __init__(
+        self,
+        shape: Callable[..., object],
+        call: Callable[[typing.Any, dict[str, typing.Any]], typing.Any],
+        *,
+        types: Mapping[str, type] | None = None,
+        defaults: Mapping[str, object] | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        self.call = call
+        self.declaration = Declaration(shape, types or {}, defaults or {}, values or {})
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        setattr(owner, name, self.function(owner, name))
+
+    @typing.overload
+    def __get__(self, obj: None, owner: type) -> Method[P]: ...
+    @typing.overload
+    def __get__(self, obj: object, owner: type | None = None) -> P: ...
+    def __get__(self, obj: object, owner: type | None = None) -> Method[P] | P:
+        # Only reached for a declaration outside a class body (no __set_name__).
+        raise AttributeError("a declared method must be assigned in a class body")
+
+    def signature(self) -> inspect.Signature:
+        """The shape's signature: annotations as written, type parameters replaced."""
+        shape, types, defaults, _ = self.declaration
+        signature = inspect.signature(shape)
+        # ``**kw: Unpack[TD]`` is resolved here: the keywords are listed one by one
+        # (expand_unpacked_kwargs), which needs the TypedDict, not its name.
+        hints = typing.get_type_hints(shape, include_extras=True)
+        params = [
+            p.replace(
+                annotation=hints[p.name] if p.kind is p.VAR_KEYWORD else _text(p.annotation, types),
+                default=defaults.get(p.name, p.default),
+            )
+            for p in signature.parameters.values()
+        ]
+        return signature.replace(
+            parameters=params, return_annotation=_text(signature.return_annotation, types)
+        )
+
+    def function(self, owner: type, name: str) -> Callable[..., typing.Any]:
+        """The plain function that stands for this declaration in ``owner``."""
+        declaration, call = self.declaration, self.call
+        signature = self.signature()
+        method: Callable[..., typing.Any]
+        if inspect.iscoroutinefunction(declaration.shape):
+
+            async def coroutine(*args: object, **kwargs: object) -> object:
+                return await call(args[0], _arguments(signature, args, kwargs))
+
+            method = coroutine
+        else:
+
+            def plain(*args: object, **kwargs: object) -> object:
+                return call(args[0], _arguments(signature, args, kwargs))
+
+            method = plain
+        hints = typing.get_type_hints(declaration.shape, include_extras=True)
+        method.__name__, method.__qualname__ = name, f"{owner.__qualname__}.{name}"
+        method.__module__ = owner.__module__
+        method.__doc__ = declaration.document(declaration.shape.__doc__ or "")
+        method.__annotations__ = {k: _substitute(v, declaration.types) for k, v in hints.items()}
+        method.__signature__ = signature  # type: ignore[attr-defined]
+        method.__labelkit_declaration__ = declaration  # type: ignore[attr-defined]
+        return method
