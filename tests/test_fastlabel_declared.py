@@ -1,0 +1,76 @@
+"""The per-type FastLabel task methods are declarations (``tasks/_per_kind.py``): they must
+be real methods at run time and precisely typed for a type checker."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+from labelkit._providers.fastlabel.tasks._declared import fill
+from labelkit._providers.fastlabel.tasks._models import AudioTask, VideoTask
+from labelkit.fastlabel import AsyncFastLabel, FastLabel
+
+REPO = Path(__file__).resolve().parents[1]
+
+SNIPPET = """
+from labelkit import AsyncFastLabel, FastLabel
+from labelkit.fastlabel import AudioTask, History, PcdTask, VideoTask
+
+
+async def typed(client: AsyncFastLabel, sync: FastLabel) -> None:
+    task: AudioTask = await client.find_audio_task("t")
+    named: AudioTask | None = await client.find_audio_task_by_name("p", "n")
+    page: list[VideoTask] = await client.get_video_tasks("p", tags=["a"], limit=5)
+    new_id: str = await client.create_audio_task("p", "n", "a.mp3", assignee="u")
+    history: History = await client.create_dicom_task("p", "a.zip")
+    async for pcd in client.iter_pcd_tasks("p", status="registered"):
+        one: PcdTask = pcd
+    synced: AudioTask = sync.find_audio_task("t")
+    wrong: VideoTask = await client.find_audio_task("t")  # type: ignore[assignment]
+    await client.create_audio_task("p", "n", "a.mp3", assigne="u")  # type: ignore[call-arg]
+    await client.get_audio_tasks("p", limit="5")  # type: ignore[arg-type]
+"""
+
+
+def test_fill_indents_multi_line_values_and_drops_empty_lines() -> None:
+    template = "First {a}.\n\n    {b}\n    {c}\n    {{literal}}"
+    assert fill(template, {"a": "x", "b": "one\n\ntwo", "c": ""}) == (
+        "First x.\n\n    one\n\n    two\n    {literal}"
+    )
+
+
+def test_a_declared_method_is_a_plain_documented_function() -> None:
+    method = inspect.getattr_static(AsyncFastLabel, "find_audio_task")
+    assert inspect.iscoroutinefunction(method)
+    assert method.__name__ == "find_audio_task"
+    assert method.__qualname__ == "PerKindTasksMixin.find_audio_task"
+    assert method.__doc__ == "Find a single audio task by id."
+    assert typing.get_type_hints(method) == {"task_id": str, "return": AudioTask}
+    hints = typing.get_type_hints(AsyncFastLabel.get_video_tasks)
+    assert hints["return"] == list[VideoTask]
+    limit = inspect.signature(AsyncFastLabel.get_video_tasks).parameters["limit"]
+    assert limit.default == 10  # the kind's page size, not the shape's 100
+    assert not inspect.iscoroutinefunction(AsyncFastLabel.iter_video_tasks)
+    assert FastLabel.get_video_tasks.__doc__ == AsyncFastLabel.get_video_tasks.__doc__
+
+
+@pytest.mark.slow
+def test_call_sites_are_typed(tmp_path: Path) -> None:
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(SNIPPET)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+         "--cache-dir", str(tmp_path / "cache"), str(snippet)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "MYPYPATH": str(REPO)},
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
