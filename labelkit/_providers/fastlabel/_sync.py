@@ -2090,6 +2090,33 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             self._async.find_robotics_task_by_name, project=project, task_name=task_name
         )
 
+    def get_robotics_tasks(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_name: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[RoboticsTask]:
+        """One page of robotics tasks (``limit`` at most 100).
+
+        ``GET tasks/robotics``; unlike the other types, ``offset`` and ``limit`` are always sent.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
+        :meth:`iter_robotics_tasks` walks every page.
+        """
+        return _portal.call(
+            self._async.get_robotics_tasks,
+            project=project,
+            status=status,
+            external_status=external_status,
+            tags=tags,
+            task_name=task_name,
+            offset=offset,
+            limit=limit,
+        )
+
     def iter_robotics_tasks(
         self,
         project: str,
@@ -2142,33 +2169,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             annotations=annotations,
             metadatas=metadatas,
             **assignees,
-        )
-
-    def get_robotics_tasks(
-        self,
-        project: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        tags: Sequence[str] | None = None,
-        task_name: str | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> list[RoboticsTask]:
-        """One page of robotics tasks (``limit`` at most 100).
-
-        ``GET tasks/robotics``; unlike the other types, ``offset`` and ``limit`` are always
-        sent. Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
-        :meth:`iter_robotics_tasks` walks every page.
-        """
-        return _portal.call(
-            self._async.get_robotics_tasks,
-            project=project,
-            status=status,
-            external_status=external_status,
-            tags=tags,
-            task_name=task_name,
-            offset=offset,
-            limit=limit,
         )
 
     def update_task(

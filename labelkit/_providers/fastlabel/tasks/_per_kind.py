@@ -8,8 +8,6 @@ wire field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ._kinds import (
     AUDIO,
     AUDIO_CLASSIFICATION,
@@ -30,13 +28,13 @@ from ._kinds import (
     VIDEO_CLASSIFICATION,
 )
 from ._mechanism import TasksBase
-from ._models import RoboticsTask
 from ._shapes import (
     create_task,
     find_integrated,
     find_task,
     find_task_by_name,
     get_tasks,
+    get_tasks_from_zero,
     iter_tasks,
     update_task,
 )
@@ -202,26 +200,6 @@ class PerKindTasksMixin(TasksBase):
     create_robotics_task = create_task(ROBOTICS, CreateRoboticsTask.__call__)
     find_robotics_task = find_task(ROBOTICS)
     find_robotics_task_by_name = find_task_by_name(ROBOTICS)
+    get_robotics_tasks = get_tasks_from_zero(ROBOTICS)
     iter_robotics_tasks = iter_tasks(ROBOTICS)
     update_robotics_task = update_task(ROBOTICS, UpdateRoboticsTask.__call__)
-
-    async def get_robotics_tasks(
-        self,
-        project: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        tags: Sequence[str] | None = None,
-        task_name: str | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> list[RoboticsTask]:
-        """One page of robotics tasks (``limit`` at most 100).
-
-        ``GET tasks/robotics``; unlike the other types, ``offset`` and ``limit`` are always
-        sent. Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
-        :meth:`iter_robotics_tasks` walks every page.
-        """
-        filters = {"status": status, "external_status": external_status, "tags": tags}
-        return await self._get_tasks(
-            ROBOTICS, project, {**filters, "task_name": task_name}, offset, limit
-        )

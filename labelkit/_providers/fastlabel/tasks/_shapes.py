@@ -25,12 +25,14 @@ __all__ = [
     "FindTask",
     "FindTaskByName",
     "GetTasks",
+    "GetTasksFromZero",
     "IterTasks",
     "create_task",
     "find_integrated",
     "find_task",
     "find_task_by_name",
     "get_tasks",
+    "get_tasks_from_zero",
     "iter_tasks",
     "update_task",
 ]
@@ -112,6 +114,25 @@ class GetTasks(typing.Protocol[M]):
         """
 
 
+class GetTasksFromZero(typing.Protocol[M]):
+    async def __call__(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_name: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[M]:
+        """One page of {title} tasks (``limit`` at most {max_page_size}).
+
+        ``GET {path}``; unlike the other types, ``offset`` and ``limit`` are always sent.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
+        :meth:`iter_{key}_tasks` walks every page.
+        """
+
+
 class IterTasks(typing.Protocol[M_co]):
     def __call__(
         self,
@@ -154,17 +175,29 @@ def _filters(args: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
     return {k: v for k, v in args.items() if k not in ("project", "offset", "limit")}
 
 
-def get_tasks(kind: TaskKind[M]) -> Method[GetTasks[M]]:
-    """``get_<kind>_tasks(project, filters..., offset, limit)``: one page."""
-
+def _page(kind: TaskKind[M]) -> Callable[[TasksBase, dict[str, typing.Any]], Awaitable[list[M]]]:
     def call(self: TasksBase, args: dict[str, typing.Any]) -> Awaitable[list[M]]:
         return self._get_tasks(kind, args["project"], _filters(args), args["offset"], args["limit"])
 
+    return call
+
+
+def get_tasks(kind: TaskKind[M]) -> Method[GetTasks[M]]:
+    """``get_<kind>_tasks(project, filters..., offset, limit)``: one page."""
+    defaults = {"limit": kind.page_size}
     return Method(
-        GetTasks.__call__,
-        call,
+        GetTasks.__call__, _page(kind), types=_types(kind), defaults=defaults, values=_values(kind)
+    )
+
+
+def get_tasks_from_zero(kind: TaskKind[M]) -> Method[GetTasksFromZero[M]]:
+    """:func:`get_tasks` of a kind that always sends ``offset`` (an int, 0 by default)."""
+    defaults = {"limit": kind.page_size}
+    return Method(
+        GetTasksFromZero.__call__,
+        _page(kind),
         types=_types(kind),
-        defaults={"limit": kind.page_size},
+        defaults=defaults,
         values=_values(kind),
     )
 
