@@ -38,7 +38,7 @@ from .._logging import record_calls, redact_known
 from .._types import NOT_GIVEN, NotGiven
 from ..ratelimit import Limiter
 from ._common import UsageError, credential, describe_error
-from ._display import format_duration, format_rate_limit, make_output, ticking
+from ._display import Summary, format_duration, format_rate_limit, make_output, ticking
 from ._options import JobCommand, shard_of
 
 __all__ = ["ClientClass", "Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
@@ -458,7 +458,7 @@ class JobContext:
             "notes": notes,
             "exit_status": status,
         }
-        self.output.summary(f"Summary ({self.command})", rows, notes, data)
+        self.output.summary(Summary(f"Summary ({self.command})", rows, notes, data))
         return status
 
 
