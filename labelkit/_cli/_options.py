@@ -14,7 +14,7 @@ import attrs
 from .._config import RateLimit
 from ._common import run_command
 
-__all__ = ["JobCommand", "add_job_options", "rate_limit_arg", "shard_of"]
+__all__ = ["JobCommand", "add_job_options", "number_arg", "rate_limit_arg", "shard_of"]
 
 
 @attrs.frozen(kw_only=True)
@@ -107,14 +107,28 @@ def _base_url(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+N = typing.TypeVar("N", int, float)
+
+
+def number_arg(
+    convert: Callable[[str], N], accept: Callable[[N], bool], expected: str
+) -> Callable[[str], N]:
+    """An argparse type: ``convert(text)`` when ``accept`` takes it, else "expected ..."."""
+
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            pass
+        else:
+            if accept(value):
+                return value
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+
+    return parse
+
+
+_positive_int = number_arg(int, lambda n: n >= 1, "a whole number >= 1")
 
 
 def rate_limit_arg(text: str) -> RateLimit:

@@ -17,7 +17,7 @@ import attrs
 from .. import Journal, Outcome
 from ._common import UsageError, check_file, human_size, walk_files
 from ._job import Item, Job, JobContext, Totals, run_job
-from ._options import JobCommand
+from ._options import JobCommand, number_arg
 
 if typing.TYPE_CHECKING:
     from ..cloudsight import AsyncCloudSight, ImageJob
@@ -53,14 +53,7 @@ DEFAULT_ANALYSES = {
 }
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
-    return value
+_timeout = number_arg(float, lambda x: x > 0, "seconds > 0")
 
 
 def add_recognize_command(subparsers: typing.Any) -> None:
