@@ -91,8 +91,10 @@ local function cooldown_after(key, pause)
 end
 """
 
-# KEYS: log, cooldown, seq. ARGV: cost, pause, longest period, then calls, period pairs.
-_RESERVE = (
+# The start of _RESERVE and _HOLD: the cost, the grant after the cooldown and the
+# latest start, the log without what is older than the longest window, its size.
+# KEYS: log, cooldown, ... ARGV: cost, pause, longest period, ...
+_BOOKING = (
     _PRELUDE
     + """
 local cost = tonumber(ARGV[1])
@@ -100,7 +102,15 @@ local grant = math.max(now, cooldown_after(KEYS[2], tonumber(ARGV[2])))
 local longest = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - longest))
 local n = redis.call('ZCARD', KEYS[1])
-grant = after_windows(after_last(grant, KEYS[1]), KEYS[1], n, 0, cost, 4)
+grant = after_last(grant, KEYS[1])
+"""
+)
+
+# KEYS: log, cooldown, seq. ARGV: cost, pause, longest period, then calls, period pairs.
+_RESERVE = (
+    _BOOKING
+    + """
+grant = after_windows(grant, KEYS[1], n, 0, cost, 4)
 local g, first = book(KEYS[3], KEYS[1], cost, grant)
 local ttl = math.ceil((grant - now + longest) * 1000) + 1000
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -115,16 +125,11 @@ return {g, fmt(now), first}
 # KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale, then pairs.
 # Returns {'', now, 0} while held starts alone fill a window.
 _HOLD = (
-    _PRELUDE
+    _BOOKING
     + """
-local cost = tonumber(ARGV[1])
-local grant = math.max(now, cooldown_after(KEYS[2], tonumber(ARGV[2])))
-local longest = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - longest))
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - tonumber(ARGV[4])))
-local n = redis.call('ZCARD', KEYS[1])
 local h = redis.call('ZCARD', KEYS[4])
-grant = after_windows(after_last(after_last(grant, KEYS[1]), KEYS[4]), KEYS[1], n, h, cost, 5)
+grant = after_windows(after_last(grant, KEYS[4]), KEYS[1], n, h, cost, 5)
 if grant == nil then return {'', fmt(now), 0} end
 local g, first = book(KEYS[3], KEYS[4], cost, grant)
 local ttl = math.ceil((grant - now + longest + tonumber(ARGV[4])) * 1000) + 1000
