@@ -69,6 +69,7 @@ __all__ = [
     "HttpSession",
     "StreamedResponse",
     "TransportError",
+    "encode_params",
 ]
 
 USER_AGENT = f"labelkit/{__version__}"
@@ -316,7 +317,7 @@ class HttpSession:
             response = await self._pool().request(
                 request.method,
                 request.url,
-                params=_query(request.params),
+                params=encode_params(request.params),
                 headers=dict(request.headers),
                 content=content,
                 timeout=httpx.Timeout(
@@ -359,7 +360,7 @@ class HttpSession:
         built = client.build_request(
             request.method,
             request.url,
-            params=_query(request.params),
+            params=encode_params(request.params),
             headers=dict(request.headers),
             content=content,
             timeout=httpx.Timeout(
@@ -384,7 +385,7 @@ class HttpSession:
 
     def absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The URL a request would go to (used for logs and errors)."""
-        return str(self._pool().build_request("GET", path, params=_query(params)).url)
+        return str(self._pool().build_request("GET", path, params=encode_params(params)).url)
 
     async def aclose(self) -> None:
         await self._pool().aclose()
@@ -429,9 +430,11 @@ def _write_trace(
     return trace
 
 
-def _query(params: QueryParams | None) -> list[tuple[str, QueryValue]] | None:
-    """Encode query parameters: ``None`` dropped, sequences as repeated keys,
-    booleans as lowercase ``true``/``false``."""
+def encode_params(
+    params: Mapping[str, object] | typing.Sequence[tuple[str, object]] | None,
+) -> list[tuple[str, QueryValue]] | None:
+    """Encode query (or form) parameters: ``None`` dropped, sequences as repeated
+    keys, booleans as lowercase ``true``/``false``."""
     if params is None:
         return None
     items = params.items() if isinstance(params, Mapping) else params
