@@ -28,15 +28,15 @@ import os
 import ssl
 import typing
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import attrs
+from typing_extensions import Unpack
 
 from . import _errors as errors
 from ._bulk import BulkRun, bulk
 from ._config import PollPolicy, RateLimit, RetryPolicy, Timeout
-from ._files import MultipartBody
 from ._http import (
     AsyncTransport,
     HttpResponse,
@@ -54,7 +54,7 @@ from ._pipeline import (
     json_body,
 )
 from ._ratelimit import Limiter, shared_limiter
-from ._retrying import RetryingClient
+from ._retrying import RequestOptions, RetryingClient
 from ._signatures import expand_unpacked_kwargs
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
@@ -308,39 +308,13 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         return self._session.absolute_url(path, params)
 
     async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        json: object = NOT_GIVEN,
-        form: Mapping[str, object] | Sequence[tuple[str, object]] | None = None,
-        multipart: MultipartBody | None = None,
-        streamed: StreamedBody | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        context: object = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> HttpResponse:
         """Send a request with retries, the rate limiter and the call deadline.
 
         Keywords as :meth:`_send`.
         """
-        response, _ = await self._send(
-            method,
-            path,
-            params=params,
-            json=json,
-            form=form,
-            multipart=multipart,
-            streamed=streamed,
-            headers=headers,
-            idempotent=idempotent,
-            timeout=timeout,
-            max_retries=max_retries,
-            context=context,
-        )
+        response, _ = await self._send(method, path, **options)
         return response
 
     @typing.overload

@@ -69,6 +69,7 @@ __all__ = [
     "HttpSession",
     "StreamedResponse",
     "TransportError",
+    "encode_params",
 ]
 
 USER_AGENT = f"labelkit/{__version__}"
@@ -301,32 +302,14 @@ class HttpSession:
         written to a connection (after any wait for the pool or a connect).
         """
 
-        def cap(value: float | None) -> float | None:
-            if budget is None:
-                return value
-            return budget if value is None else min(value, budget)
-
-        content: typing.Any = request.content
-        if callable(content):
-            content = content()
         # Timed here: httpx's response.elapsed is unset for a transport's plain
         # (non-streamed) response, e.g. httpx.MockTransport's.
         started = time.monotonic()
+        client = self._pool()
+        extensions = None if on_write is None else {"trace": _write_trace(on_write)}
+        built = _build_request(client, request, timeout, budget=budget, extensions=extensions)
         try:
-            response = await self._pool().request(
-                request.method,
-                request.url,
-                params=_query(request.params),
-                headers=dict(request.headers),
-                content=content,
-                timeout=httpx.Timeout(
-                    connect=cap(timeout.connect),
-                    read=cap(timeout.read),
-                    write=cap(timeout.write),
-                    pool=cap(timeout.pool),
-                ),
-                extensions=None if on_write is None else {"trace": _write_trace(on_write)},
-            )
+            response = await client.send(built)
         except httpx.TransportError as exc:
             raise _classify(exc) from exc
         return HttpResponse(
@@ -352,20 +335,8 @@ class HttpSession:
         session's ``Authorization`` header. ``timeout.total`` is not applied
         (a large body may take longer); the per-phase timeouts are.
         """
-        content: typing.Any = request.content
-        if callable(content):
-            content = content()
         client = self._pool()
-        built = client.build_request(
-            request.method,
-            request.url,
-            params=_query(request.params),
-            headers=dict(request.headers),
-            content=content,
-            timeout=httpx.Timeout(
-                connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
-            ),
-        )
+        built = _build_request(client, request, timeout, budget=None)
         for name in omit_headers:
             built.headers.pop(name, None)
         try:
@@ -384,7 +355,7 @@ class HttpSession:
 
     def absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The URL a request would go to (used for logs and errors)."""
-        return str(self._pool().build_request("GET", path, params=_query(params)).url)
+        return str(self._pool().build_request("GET", path, params=encode_params(params)).url)
 
     async def aclose(self) -> None:
         await self._pool().aclose()
@@ -417,6 +388,41 @@ _WRITE_STARTED = frozenset(
 )
 
 
+def _build_request(
+    client: httpx.AsyncClient,
+    request: HttpRequest,
+    timeout: Timeout,
+    *,
+    budget: float | None,
+    extensions: dict[str, typing.Any] | None = None,
+) -> httpx.Request:
+    """The httpx request of one attempt: a body factory is called here (a fresh
+    stream per attempt) and every phase's timeout is capped by ``budget``."""
+
+    def cap(value: float | None) -> float | None:
+        if budget is None:
+            return value
+        return budget if value is None else min(value, budget)
+
+    content: typing.Any = request.content
+    if callable(content):
+        content = content()
+    return client.build_request(
+        request.method,
+        request.url,
+        params=encode_params(request.params),
+        headers=dict(request.headers),
+        content=content,
+        timeout=httpx.Timeout(
+            connect=cap(timeout.connect),
+            read=cap(timeout.read),
+            write=cap(timeout.write),
+            pool=cap(timeout.pool),
+        ),
+        extensions=extensions,
+    )
+
+
 def _write_trace(
     on_write: typing.Callable[[], None],
 ) -> typing.Callable[[str, dict[str, typing.Any]], typing.Awaitable[None]]:
@@ -429,9 +435,11 @@ def _write_trace(
     return trace
 
 
-def _query(params: QueryParams | None) -> list[tuple[str, QueryValue]] | None:
-    """Encode query parameters: ``None`` dropped, sequences as repeated keys,
-    booleans as lowercase ``true``/``false``."""
+def encode_params(
+    params: Mapping[str, object] | typing.Sequence[tuple[str, object]] | None,
+) -> list[tuple[str, QueryValue]] | None:
+    """Encode query (or form) parameters: ``None`` dropped, sequences as repeated
+    keys, booleans as lowercase ``true``/``false``."""
     if params is None:
         return None
     items = params.items() if isinstance(params, Mapping) else params

@@ -18,7 +18,7 @@ import attrs
 from . import _errors as errors
 from ._config import Timeout
 from ._files import MultipartBody
-from ._http import HttpRequest, HttpResponse, QueryParams
+from ._http import HttpRequest, HttpResponse, QueryParams, encode_params
 from ._logging import redact_url
 from ._models import ResponseValidationError
 from ._types import NotGiven
@@ -138,7 +138,7 @@ def build_call(
         content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
         request_headers.setdefault("Content-Type", "application/json")
     elif form is not None:
-        content = _form_encode(form).encode()
+        content = urlencode(encode_params(form) or []).encode()
         request_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     elif multipart is not None or streamed is not None:
         body = multipart if multipart is not None else streamed
@@ -193,15 +193,3 @@ def request_id(response: HttpResponse | typing.Any) -> str | None:
 
 def str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _form_encode(form: Form) -> str:
-    items = form.items() if isinstance(form, Mapping) else form
-    pairs: list[tuple[str, str]] = []
-    for key, value in items:
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for v in values:
-            if v is None:
-                continue
-            pairs.append((key, ("true" if v else "false") if isinstance(v, bool) else str(v)))
-    return urlencode(pairs)

@@ -52,6 +52,35 @@ if redis.replicate_commands then redis.replicate_commands() end
 local function fmt(x) return string.format('%.17g', x) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+-- The grant no earlier than the latest start in the sorted set ``key``.
+local function after_last(grant, key)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+  if last then return math.max(grant, tonumber(last)) end
+  return grant
+end
+-- The grant once, for every window (calls, period pairs from ARGV[from]), the
+-- (calls - held - cost + 1)-th latest start of ``log`` (``n`` starts) is a period
+-- back; nil while held starts alone fill a window.
+local function after_windows(grant, log, n, held, cost, from)
+  for i = from, #ARGV, 2 do
+    local back = tonumber(ARGV[i]) - held - cost + 1
+    if back <= 0 then return nil end
+    if n >= back then
+      local e = redis.call('ZRANGE', log, -back, -back, 'WITHSCORES')
+      grant = math.max(grant, tonumber(e[2]) + tonumber(ARGV[i + 1]))
+    end
+  end
+  return grant
+end
+-- Records ``cost`` starts at ``grant`` in the sorted set ``set``, numbered by ``seq``.
+local function book(seq, set, cost, grant)
+  local first = redis.call('INCRBY', seq, cost) - cost + 1
+  local g = fmt(grant)
+  for j = 0, cost - 1 do
+    redis.call('ZADD', set, g, g .. ':' .. (first + j))
+  end
+  return g, first
+end
 local function cooldown_after(key, pause)
   local c = tonumber(redis.call('GET', key) or '') or 0
   if pause > 0 and now + pause > c then
@@ -62,8 +91,10 @@ local function cooldown_after(key, pause)
 end
 """
 
-# KEYS: log, cooldown, seq. ARGV: cost, pause, longest period, then calls, period pairs.
-_RESERVE = (
+# The start of _RESERVE and _HOLD: the cost, the grant after the cooldown and the
+# latest start, the log without what is older than the longest window, its size.
+# KEYS: log, cooldown, ... ARGV: cost, pause, longest period, ...
+_BOOKING = (
     _PRELUDE
     + """
 local cost = tonumber(ARGV[1])
@@ -71,21 +102,16 @@ local grant = math.max(now, cooldown_after(KEYS[2], tonumber(ARGV[2])))
 local longest = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - longest))
 local n = redis.call('ZCARD', KEYS[1])
-if n > 0 then
-  grant = math.max(grant, tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]))
-end
-for i = 4, #ARGV, 2 do
-  local back = tonumber(ARGV[i]) - cost + 1
-  if n >= back then
-    local e = redis.call('ZRANGE', KEYS[1], -back, -back, 'WITHSCORES')
-    grant = math.max(grant, tonumber(e[2]) + tonumber(ARGV[i + 1]))
-  end
-end
-local first = redis.call('INCRBY', KEYS[3], cost) - cost + 1
-local g = fmt(grant)
-for j = 0, cost - 1 do
-  redis.call('ZADD', KEYS[1], g, g .. ':' .. (first + j))
-end
+grant = after_last(grant, KEYS[1])
+"""
+)
+
+# KEYS: log, cooldown, seq. ARGV: cost, pause, longest period, then calls, period pairs.
+_RESERVE = (
+    _BOOKING
+    + """
+grant = after_windows(grant, KEYS[1], n, 0, cost, 4)
+local g, first = book(KEYS[3], KEYS[1], cost, grant)
 local ttl = math.ceil((grant - now + longest) * 1000) + 1000
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
@@ -99,34 +125,13 @@ return {g, fmt(now), first}
 # KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale, then pairs.
 # Returns {'', now, 0} while held starts alone fill a window.
 _HOLD = (
-    _PRELUDE
+    _BOOKING
     + """
-local cost = tonumber(ARGV[1])
-local grant = math.max(now, cooldown_after(KEYS[2], tonumber(ARGV[2])))
-local longest = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - longest))
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - tonumber(ARGV[4])))
-local n = redis.call('ZCARD', KEYS[1])
 local h = redis.call('ZCARD', KEYS[4])
-if n > 0 then
-  grant = math.max(grant, tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]))
-end
-if h > 0 then
-  grant = math.max(grant, tonumber(redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')[2]))
-end
-for i = 5, #ARGV, 2 do
-  local back = tonumber(ARGV[i]) - h - cost + 1
-  if back <= 0 then return {'', fmt(now), 0} end
-  if n >= back then
-    local e = redis.call('ZRANGE', KEYS[1], -back, -back, 'WITHSCORES')
-    grant = math.max(grant, tonumber(e[2]) + tonumber(ARGV[i + 1]))
-  end
-end
-local first = redis.call('INCRBY', KEYS[3], cost) - cost + 1
-local g = fmt(grant)
-for j = 0, cost - 1 do
-  redis.call('ZADD', KEYS[4], g, g .. ':' .. (first + j))
-end
+grant = after_windows(after_last(grant, KEYS[4]), KEYS[1], n, h, cost, 5)
+if grant == nil then return {'', fmt(now), 0} end
+local g, first = book(KEYS[3], KEYS[4], cost, grant)
 local ttl = math.ceil((grant - now + longest + tonumber(ARGV[4])) * 1000) + 1000
 for k = 1, 4 do if k ~= 2 then redis.call('PEXPIRE', KEYS[k], ttl) end end
 return {g, fmt(now), first}

@@ -43,7 +43,22 @@ from ._ratelimit import Limiter
 from ._retry import backoff, parse_retry_after, safe_to_resend_status
 from ._types import NOT_GIVEN, NotGiven
 
-__all__ = ["RetryingClient"]
+__all__ = ["RequestOptions", "RetryingClient"]
+
+
+class RequestOptions(typing.TypedDict, total=False):
+    """The keywords of one request, as :meth:`RetryingClient._send` takes them."""
+
+    params: QueryParams | None
+    json: object
+    form: Mapping[str, object] | Sequence[tuple[str, object]] | None
+    multipart: MultipartBody | None
+    streamed: StreamedBody | None
+    headers: Mapping[str, str] | None
+    idempotent: bool | None
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+    context: object
 
 
 class RetryingClient(ErrorMapping):

@@ -17,6 +17,7 @@ import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import anyio
+import attrs
 
 from .._config import RateLimit
 from .._logging import redact_known
@@ -166,6 +167,16 @@ class ProgressDisplay:
         self.out.flush()
 
 
+@attrs.frozen
+class Summary:
+    """The end of a job: ``rows`` (name, value) and ``notes`` to show, ``data`` for ``--json``."""
+
+    title: str
+    rows: Sequence[tuple[str, str]]
+    notes: Sequence[str]
+    data: Mapping[str, object]
+
+
 class Output(typing.Protocol):
     """Where a job's lines, progress and summary go."""
 
@@ -178,14 +189,8 @@ class Output(typing.Protocol):
     def progress(self, label: str, total: int | None) -> ProgressDisplay:
         """The display of one phase."""
 
-    def summary(
-        self,
-        title: str,
-        rows: Sequence[tuple[str, str]],
-        notes: Sequence[str],
-        data: Mapping[str, object],
-    ) -> None:
-        """The end of the job: ``rows`` (name, value), ``notes``, ``data`` for ``--json``."""
+    def summary(self, summary: Summary) -> None:
+        """The end of the job."""
 
 
 class PlainOutput:
@@ -208,21 +213,15 @@ class PlainOutput:
     def progress(self, label: str, total: int | None) -> ProgressDisplay:
         return ProgressDisplay(label, total, self._lines, quiet=self.quiet or self.as_json)
 
-    def summary(
-        self,
-        title: str,
-        rows: Sequence[tuple[str, str]],
-        notes: Sequence[str],
-        data: Mapping[str, object],
-    ) -> None:
+    def summary(self, summary: Summary) -> None:
         if self.as_json:
-            self._write(self.out, json.dumps(data, ensure_ascii=False, default=str))
+            self._write(self.out, json.dumps(summary.data, ensure_ascii=False, default=str))
             return
         if self.quiet:
             return
-        self.say(title)
-        self.say("  " + ", ".join(f"{name} {value}" for name, value in rows))
-        for note in notes:
+        self.say(summary.title)
+        self.say("  " + ", ".join(f"{name} {value}" for name, value in summary.rows))
+        for note in summary.notes:
             self.say(f"  {note}")
 
     @staticmethod

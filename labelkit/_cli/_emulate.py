@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import signal
 import sys
 from typing import Any
@@ -23,7 +24,7 @@ from ..emulators import (
     create_emulator,
     serve,
 )
-from ._options import rate_limit_arg
+from ._options import number_arg, rate_limit_arg
 
 __all__ = ["add_emulate_command", "fraction"]
 
@@ -70,24 +71,8 @@ def _announce(name: str, root: str) -> None:
     print("\n".join(lines), flush=True)
 
 
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
-    return value
+fraction = number_arg(float, lambda x: 0.0 <= x <= 1.0, "a number between 0 and 1")
+_seconds = number_arg(float, lambda x: 0.0 <= x < math.inf, "a number of seconds >= 0")
 
 
 def add_emulate_command(subparsers: Any) -> None:

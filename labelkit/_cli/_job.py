@@ -38,15 +38,16 @@ from .._logging import record_calls, redact_known
 from .._types import NOT_GIVEN, NotGiven
 from ..ratelimit import Limiter
 from ._common import UsageError, credential, describe_error
-from ._display import format_duration, format_rate_limit, make_output, ticking
-from ._options import shard_of
+from ._display import Summary, format_duration, format_rate_limit, make_output, ticking
+from ._options import JobCommand, shard_of
 
-__all__ = ["Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
+__all__ = ["ClientClass", "Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
 
 K = typing.TypeVar("K")
 P = typing.TypeVar("P")
 R = typing.TypeVar("R")
 C = typing.TypeVar("C", bound="typing.AsyncContextManager[typing.Any]")
+C_co = typing.TypeVar("C_co", bound="typing.AsyncContextManager[typing.Any]", covariant=True)
 
 #: Lines printed about failed items per phase; the rest are only in --output.
 _MAX_NOTES = 20
@@ -123,32 +124,41 @@ class Totals:
     lookup: bool = True
 
 
+class ClientClass(typing.Protocol[C_co]):
+    """A provider's async client class, opened by :func:`run_job` with the job's options."""
+
+    def __call__(
+        self,
+        credential: str,
+        /,
+        *,
+        base_url: str | None,
+        rate_limit: RateLimit | Limiter | NotGiven,
+    ) -> C_co: ...
+
+
 @attrs.frozen(kw_only=True)
 class Job(typing.Generic[P, C]):
     """A bulk command's declaration; :func:`run_job` runs it."""
 
-    command: str
-    """``upload scale``: the summary's title and the prefix of usage errors."""
-    provider: str
-    env: str
-    """The environment variable of the credential (``--token`` overrides it)."""
-    secret: str
-    """What the credential is called, for the line saying it is missing."""
-    rate_limit: RateLimit | None
+    command: JobCommand
+    rate_limit: RateLimit | None = None
     """The provider's documented limit (``--rate-limit`` overrides it)."""
     header: str
     items: Callable[[JobContext], list[Item[P]]]
     describe: Callable[[Item[P]], str]
-    client: Callable[[str, JobContext], C]
+    client: ClientClass[C]
+    """Opened with the credential, ``--base-url`` and the rate limit."""
     send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals]]
     """Run the phases; the client is open."""
 
 
 def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int:
     """Parse items, dry run or run, summary; returns the exit status."""
-    token = "" if args.dry_run else credential(args.token, job.env, job.secret)
+    command = job.command
+    token = "" if args.dry_run else credential(args.token, command.env, command.secret)
     rate_limit = getattr(args, "rate_limit", None) or job.rate_limit
-    ctx = JobContext(job.command, args, out, provider=job.provider, rate_limit=rate_limit)
+    ctx = JobContext(command.name, args, out, provider=command.provider, rate_limit=rate_limit)
     ctx.open()
     try:
         ctx.say(job.header)
@@ -157,7 +167,8 @@ def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int
             return ctx.dry_run_list(items, job.describe)
 
         async def run() -> int:
-            async with job.client(token, ctx) as client:
+            limiter = ctx.limiter(token)
+            async with job.client(token, base_url=args.base_url, rate_limit=limiter) as client:
                 totals = await job.send(ctx, client, items)
             return ctx.summary(totals)
 
@@ -447,7 +458,7 @@ class JobContext:
             "notes": notes,
             "exit_status": status,
         }
-        self.output.summary(f"Summary ({self.command})", rows, notes, data)
+        self.output.summary(Summary(f"Summary ({self.command})", rows, notes, data))
         return status
 
 

@@ -1,14 +1,54 @@
-"""The options every bulk command takes, and their argparse types."""
+"""The options every bulk command takes, its registration, and their argparse types."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
+import typing
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .._config import RateLimit
+import attrs
 
-__all__ = ["add_job_options", "rate_limit_arg", "shard_of"]
+from .._config import RateLimit
+from ._common import run_command
+
+__all__ = ["JobCommand", "add_job_options", "number_arg", "rate_limit_arg", "shard_of"]
+
+
+@attrs.frozen(kw_only=True)
+class JobCommand:
+    """A bulk command (``upload scale``): its name and its provider's credential."""
+
+    name: str
+    """``upload scale``: the summary's title and the prefix of usage errors."""
+    provider: str
+    env: str
+    """The environment variable of the credential (``--token`` overrides it)."""
+    secret: str
+    """What the credential is called, for the line saying it is missing."""
+    token_help: str
+    """What ``--token`` takes, for its help."""
+
+    def add_parser(
+        self,
+        subparsers: typing.Any,
+        run: Callable[[argparse.Namespace, typing.TextIO], int],
+        *,
+        help: str,
+        description: str,
+        arguments: Callable[[argparse.ArgumentParser], None],
+    ) -> None:
+        """Register the command: its own ``arguments``, then the job options; ``run`` runs it."""
+        parser = subparsers.add_parser(
+            self.name.rpartition(" ")[2], help=help, description=description
+        )
+        arguments(parser)
+        add_job_options(parser, env=self.env, token_help=self.token_help)
+        parser.set_defaults(
+            handler=lambda args: run_command(self.name, lambda: run(args, sys.stdout))
+        )
 
 
 def add_job_options(parser: argparse.ArgumentParser, *, env: str, token_help: str) -> None:
@@ -67,14 +107,28 @@ def _base_url(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+N = typing.TypeVar("N", int, float)
+
+
+def number_arg(
+    convert: Callable[[str], N], accept: Callable[[N], bool], expected: str
+) -> Callable[[str], N]:
+    """An argparse type: ``convert(text)`` when ``accept`` takes it, else "expected ..."."""
+
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            pass
+        else:
+            if accept(value):
+                return value
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+
+    return parse
+
+
+_positive_int = number_arg(int, lambda n: n >= 1, "a whole number >= 1")
 
 
 def rate_limit_arg(text: str) -> RateLimit:

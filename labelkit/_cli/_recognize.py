@@ -8,7 +8,6 @@ concurrently; one output line per file carries its final status and result.
 from __future__ import annotations
 
 import argparse
-import sys
 import typing
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,18 +15,32 @@ from pathlib import Path
 import attrs
 
 from .. import Journal, Outcome
-from ._common import UsageError, check_file, human_size, run_command, walk_files
+from ._common import UsageError, check_file, human_size, walk_files
 from ._job import Item, Job, JobContext, Totals, run_job
+from ._options import JobCommand, number_arg
 
 if typing.TYPE_CHECKING:
     from ..cloudsight import AsyncCloudSight, ImageJob
     from ..redflag import AsyncRedFlag, Operation
-from ._options import add_job_options
 
 __all__ = ["add_analyze_command", "add_recognize_command"]
 
 CLOUDSIGHT_ENV = "CLOUDSIGHT_API_KEY"
 REDFLAG_ENV = "REDFLAG_TOKEN"
+CLOUDSIGHT = JobCommand(
+    name="recognize cloudsight",
+    provider="CloudSight",
+    env=CLOUDSIGHT_ENV,
+    secret="CloudSight API key",
+    token_help="API key",
+)
+REDFLAG = JobCommand(
+    name="analyze redflag",
+    provider="RedFlag",
+    env=REDFLAG_ENV,
+    secret="RedFlag token",
+    token_help="JWT",
+)
 #: Image types sent to CloudSight (it documents no size limit).
 CLOUDSIGHT_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 #: What RedFlag accepts (PNG, JPG, MP3, MP4), and the analyses run on each kind by default.
@@ -40,68 +53,57 @@ DEFAULT_ANALYSES = {
 }
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
-    return value
+_timeout = number_arg(float, lambda x: x > 0, "seconds > 0")
 
 
 def add_recognize_command(subparsers: typing.Any) -> None:
     """Register ``recognize cloudsight``."""
     parser = subparsers.add_parser("recognize", help="image recognition of a folder of images")
-    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
-    cloudsight = providers.add_parser(
-        "cloudsight",
+    CLOUDSIGHT.add_parser(
+        parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True),
+        recognize_cloudsight,
         help="submit every image of a folder to CloudSight and wait for the descriptions",
         description=f"Credential: ${CLOUDSIGHT_ENV} or --token.",
+        arguments=_cloudsight_arguments,
     )
-    cloudsight.add_argument("dir", metavar="DIR", help="folder of images (searched recursively)")
-    cloudsight.add_argument("--locale", default="en-US", help="answer language (en-US)")
-    cloudsight.add_argument(
+
+
+def _cloudsight_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="folder of images (searched recursively)")
+    parser.add_argument("--locale", default="en-US", help="answer language (en-US)")
+    parser.add_argument(
         "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per image (600)"
-    )
-    add_job_options(cloudsight, env=CLOUDSIGHT_ENV, token_help="API key")
-    cloudsight.set_defaults(
-        handler=lambda args: run_command(
-            "recognize cloudsight", lambda: recognize_cloudsight(args, sys.stdout)
-        )
     )
 
 
 def add_analyze_command(subparsers: typing.Any) -> None:
     """Register ``analyze redflag``."""
     parser = subparsers.add_parser("analyze", help="content analysis of files")
-    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
-    redflag = providers.add_parser(
-        "redflag",
+    REDFLAG.add_parser(
+        parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True),
+        analyze_redflag,
         help="upload files to RedFlag, analyse them and wait for the results",
         description=(
             "Upload PNG/JPG/MP3/MP4 files (folders are searched), create one operation per "
             f"kind and batch, wait for them. Credential: ${REDFLAG_ENV} or --token."
         ),
+        arguments=_redflag_arguments,
     )
-    redflag.add_argument("files", nargs="+", metavar="FILE", help="files or folders")
-    redflag.add_argument(
+
+
+def _redflag_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="files or folders")
+    parser.add_argument(
         "--analyses",
         metavar="A,B",
         help="analyses for every file (default: object-id,caption for images, "
         "sentiment-simple,topic for audio, object-id,activity-id for video)",
     )
-    redflag.add_argument(
+    parser.add_argument(
         "--batch-size", type=int, default=100, metavar="N", help="files per operation (100)"
     )
-    redflag.add_argument(
+    parser.add_argument(
         "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per operation (600)"
-    )
-    add_job_options(redflag, env=REDFLAG_ENV, token_help="JWT")
-    redflag.set_defaults(
-        handler=lambda args: run_command(
-            "analyze redflag", lambda: analyze_redflag(args, sys.stdout)
-        )
     )
 
 
@@ -117,11 +119,7 @@ def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
     if not files:
         raise UsageError(f"no files in {root}")
     job = Job(
-        command="recognize cloudsight",
-        provider="CloudSight",
-        env=CLOUDSIGHT_ENV,
-        secret="CloudSight API key",
-        rate_limit=None,
+        command=CLOUDSIGHT,
         header=f"recognize cloudsight: {len(files)} file(s) in {root}",
         items=lambda ctx: _checked(
             ctx,
@@ -130,9 +128,7 @@ def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
             "CloudSight image requests",
         ),
         describe=_describe_file,
-        client=lambda key, ctx: AsyncCloudSight(
-            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
-        ),
+        client=AsyncCloudSight,
         send=lambda ctx, client, items: _recognize(ctx, client, args, root, items),
     )
     return run_job(job, args, out)
@@ -250,17 +246,11 @@ def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
         return _checked(ctx, named, tuple(REDFLAG_KINDS), "RedFlag uploads")
 
     job = Job(
-        command="analyze redflag",
-        provider="RedFlag",
-        env=REDFLAG_ENV,
-        secret="RedFlag token",
-        rate_limit=None,
+        command=REDFLAG,
         header=f"analyze redflag: {len(paths)} file(s)",
         items=items,
         describe=_describe_file,
-        client=lambda token, ctx: AsyncRedFlag(
-            token, base_url=args.base_url, rate_limit=ctx.limiter(token)
-        ),
+        client=AsyncRedFlag,
         send=lambda ctx, client, items: _analyze(ctx, client, args, items, analyses),
     )
     return run_job(job, args, out)

@@ -8,7 +8,6 @@ plain lines.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.progress import (
@@ -23,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._logging import redact_known
-from ._display import ProgressDisplay
+from ._display import ProgressDisplay, Summary
 
 __all__ = ["RichOutput"]
 
@@ -83,18 +82,12 @@ class RichOutput:
     def progress(self, label: str, total: int | None) -> ProgressDisplay:
         return _RichPhase(label, total, self.console)
 
-    def summary(
-        self,
-        title: str,
-        rows: Sequence[tuple[str, str]],
-        notes: Sequence[str],
-        data: Mapping[str, object],
-    ) -> None:
-        table = Table(title=title, title_justify="left", show_header=False)
+    def summary(self, summary: Summary) -> None:
+        table = Table(title=summary.title, title_justify="left", show_header=False)
         table.add_column("", style="bold")
         table.add_column("")
-        for name, value in rows:
+        for name, value in summary.rows:
             table.add_row(name, redact_known(value))
         self.console.print(table)
-        for note in notes:
+        for note in summary.notes:
             self.say(f"  {note}")

@@ -8,32 +8,43 @@ looked up by that id before anything is sent again.
 from __future__ import annotations
 
 import argparse
-import sys
 import typing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ._common import UsageError, read_lines, run_command
+from ._common import UsageError, read_lines
 from ._job import Item, Job, JobContext, Totals, run_job
-from ._options import add_job_options
+from ._options import JobCommand
 
 __all__ = ["PRODUCTS", "add_datawow_parser"]
 
 ENV = "DATAWOW_PROJECT_KEY"
 PRODUCTS = ("choice", "closed_question", "message", "photo_tag", "prediction")
 _NEEDS_INSTRUCTION = ("choice", "message", "photo_tag")
+COMMAND = JobCommand(
+    name="upload datawow",
+    provider="Datawow",
+    env=ENV,
+    secret="Datawow project key",
+    token_help="project key",
+)
 
 
 def add_datawow_parser(subparsers: typing.Any) -> None:
     """Register ``upload datawow``."""
-    parser = subparsers.add_parser(
-        "datawow",
+    COMMAND.add_parser(
+        subparsers,
+        upload_datawow,
         help="submit the image URLs of a text file to a Datawow product",
         description=(
             "Submit one image per line of FILE (an http(s) URL; blank lines and # comments "
             f"are skipped). Credential: the project key, ${ENV} or --token."
         ),
+        arguments=_arguments,
     )
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="text file of image URLs, one per line")
     parser.add_argument("--product", required=True, choices=PRODUCTS, help="the project's product")
     parser.add_argument(
@@ -43,12 +54,6 @@ def add_datawow_parser(subparsers: typing.Any) -> None:
         "--categories", metavar="'A B C'", help="answer choices, space separated (choice)"
     )
     parser.add_argument("--multiple", action="store_true", help="choice: allow several answers")
-    add_job_options(parser, env=ENV, token_help="project key")
-    parser.set_defaults(handler=_handle)
-
-
-def _handle(args: argparse.Namespace) -> int:
-    return run_command("upload datawow", lambda: upload_datawow(args, sys.stdout))
 
 
 def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
@@ -110,17 +115,11 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
         return phase.totals()
 
     job = Job(
-        command="upload datawow",
-        provider="Datawow",
-        env=ENV,
-        secret="Datawow project key",
-        rate_limit=None,
+        command=COMMAND,
         header=f"upload datawow: {source} -> {product} images",
         items=items,
         describe=lambda i: f"{product} image {i.name} (custom_id {i.payload})",
-        client=lambda key, ctx: AsyncDatawow(
-            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
-        ),
+        client=AsyncDatawow,
         send=send,
     )
     return run_job(job, args, out)

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import typing
 from pathlib import Path
 
 import attrs
 
 from .. import Journal
-from ._common import UsageError, check_file, human_size, run_command, walk_files
+from ._common import UsageError, check_file, human_size, walk_files
 from ._job import Item, Job, JobContext, Totals, run_job
-from ._options import add_job_options
+from ._options import JobCommand
 
 __all__ = ["TASK_TYPES", "add_fastlabel_parser"]
 
@@ -39,6 +38,13 @@ TASK_TYPES = (
     "pcd",
 )
 ENV = "FASTLABEL_ACCESS_TOKEN"
+COMMAND = JobCommand(
+    name="upload fastlabel",
+    provider="FastLabel",
+    env=ENV,
+    secret="FastLabel access token",
+    token_help="access token",
+)
 
 
 @attrs.frozen
@@ -49,14 +55,19 @@ class _File:
 
 def add_fastlabel_parser(subparsers: typing.Any) -> None:
     """Register ``upload fastlabel``."""
-    parser = subparsers.add_parser(
-        "fastlabel",
+    COMMAND.add_parser(
+        subparsers,
+        upload_fastlabel,
         help="create one FastLabel task per file of a folder",
         description=(
             "Create one task per file of DIR (task name: the path relative to DIR). "
             f"Credential: ${ENV} or --token."
         ),
+        arguments=_arguments,
     )
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="folder of files (searched recursively)")
     parser.add_argument("--project", required=True, metavar="SLUG", help="project slug")
     parser.add_argument("--type", required=True, choices=TASK_TYPES, help="task type")
@@ -72,12 +83,6 @@ def add_fastlabel_parser(subparsers: typing.Any) -> None:
         action="store_true",
         help="count a file whose task name already exists in the project as done",
     )
-    add_job_options(parser, env=ENV, token_help="access token")
-    parser.set_defaults(handler=_handle)
-
-
-def _handle(args: argparse.Namespace) -> int:
-    return run_command("upload fastlabel", lambda: upload_fastlabel(args, sys.stdout))
 
 
 def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
@@ -136,19 +141,14 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
         return phase.totals()
 
     job = Job(
-        command="upload fastlabel",
-        provider="FastLabel",
-        env=ENV,
-        secret="FastLabel access token",
+        command=COMMAND,
         rate_limit=DEFAULT_RATE_LIMIT,
         header=f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {project!r}",
         items=items,
         describe=lambda i: (
             f"{kind.title} task {i.name!r} ({human_size(i.payload.path.stat().st_size)})"
         ),
-        client=lambda token, ctx: AsyncFastLabel(
-            token, base_url=args.base_url, rate_limit=ctx.limiter(token)
-        ),
+        client=AsyncFastLabel,
         send=send,
     )
     return run_job(job, args, out)

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import typing
 from pathlib import Path
 
 import attrs
 
-from ._common import UsageError, read_lines, run_command
+from ._common import UsageError, read_lines
 from ._job import Item, Job, JobContext, Totals, run_job
-from ._options import add_job_options
+from ._options import JobCommand
 
 __all__ = ["add_scale_parser"]
 
 ENV = "SCALE_API_KEY"
+COMMAND = JobCommand(
+    name="upload scale", provider="Scale", env=ENV, secret="Scale API key", token_help="API key"
+)
 
 
 @attrs.frozen
@@ -34,27 +36,26 @@ class _Task:
 
 def add_scale_parser(subparsers: typing.Any) -> None:
     """Register ``upload scale``."""
-    parser = subparsers.add_parser(
-        "scale",
+    COMMAND.add_parser(
+        subparsers,
+        upload_scale,
         help="create one Scale task per line of a JSONL file",
         description=(
             "Create one task per line of FILE, each line a JSON object of the task's "
             "parameters (project, instruction, attachment, ...). A line without unique_id "
             f"gets one derived from its content. Credential: ${ENV} or --token."
         ),
+        arguments=_arguments,
     )
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="JSONL file of task parameters")
     parser.add_argument(
         "--type", required=True, metavar="TYPE", help="task type, e.g. categorization"
     )
     parser.add_argument("--project", metavar="NAME", help="project of lines that name none")
     parser.add_argument("--batch", metavar="NAME", help="batch of lines that name none")
-    add_job_options(parser, env=ENV, token_help="API key")
-    parser.set_defaults(handler=_handle)
-
-
-def _handle(args: argparse.Namespace) -> int:
-    return run_command("upload scale", lambda: upload_scale(args, sys.stdout))
 
 
 def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
@@ -114,17 +115,11 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
         return phase.totals()
 
     job = Job(
-        command="upload scale",
-        provider="Scale",
-        env=ENV,
-        secret="Scale API key",
-        rate_limit=None,
+        command=COMMAND,
         header=f"upload scale: {source} -> {kind} tasks",
         items=items,
         describe=lambda i: f"{kind} task {i.name} (line {i.payload.line})",
-        client=lambda key, ctx: AsyncScale(
-            key, base_url=args.base_url, rate_limit=ctx.limiter(key)
-        ),
+        client=AsyncScale,
         send=send,
     )
     return run_job(job, args, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ __all__ = [
     "clean_number",
     "coerce_task",
     "coerce_tasks",
+    "distinct_values",
     "flat_points",
     "iter_files",
     "json_text",
@@ -76,6 +77,18 @@ def coerce_tasks(tasks: Iterable[object], field: str = "tasks") -> list[dict[str
         data["annotations"] = annotations
         result.append(data)
     return result
+
+
+def distinct_values(tasks: Iterable[Mapping[str, Any]], types: Collection[str]) -> list[str]:
+    """The sorted distinct string values of the tasks' annotations of ``types``: default classes."""
+    return sorted(
+        {
+            a["value"]
+            for t in tasks
+            for a in t["annotations"]
+            if a.get("type") in types and isinstance(a.get("value"), str)
+        }
+    )
 
 
 def task_size(task: Mapping[str, Any], where: str) -> tuple[int, int]:

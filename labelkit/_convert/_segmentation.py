@@ -8,7 +8,7 @@ from typing import Any
 
 from .._errors import ValidationError
 from ._annotations import iter_annotations
-from ._common import coerce_tasks, require, task_size
+from ._common import coerce_tasks, distinct_values, require, task_size
 from ._geometry import shape_rings
 from ._paths import checked_output_folder, output_relative
 
@@ -78,14 +78,7 @@ def to_index_masks(
 
     task_dicts = coerce_tasks(tasks)
     if classes is None:
-        classes = sorted(
-            {
-                a["value"]
-                for t in task_dicts
-                for a in t["annotations"]
-                if a.get("type") in DRAWN_TYPES and isinstance(a.get("value"), str)
-            }
-        )
+        classes = distinct_values(task_dicts, DRAWN_TYPES)
     index_of = {value: i for i, value in enumerate(classes)}
     if not isinstance(start_index, int) or start_index < 1:
         raise ValidationError("start_index", "must be an integer >= 1 (0 is the background)")

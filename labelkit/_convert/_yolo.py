@@ -12,6 +12,7 @@ from ._common import (
     IMAGE_EXTENSIONS,
     clean_number,
     coerce_tasks,
+    distinct_values,
     flat_points,
     iter_files,
     relative_key,
@@ -88,14 +89,7 @@ def to_yolo(
     """
     task_dicts = coerce_tasks(tasks)
     if classes is None:
-        classes = sorted(
-            {
-                a["value"]
-                for t in task_dicts
-                for a in t["annotations"]
-                if a.get("type") in YOLO_TYPES and isinstance(a.get("value"), str)
-            }
-        )
+        classes = distinct_values(task_dicts, YOLO_TYPES)
     names = list(classes)
     if len(set(names)) != len(names) or not all(isinstance(c, str) and c for c in names):
         raise ValidationError("classes", "class names must be distinct non-empty strings")
