@@ -78,9 +78,10 @@ class AnnotationClassesMixin(AreaBase):
 
         See :meth:`iter_annotations` for all of them.
         """
-        query: dict[str, object] = {"project": project, **truthy(value=value)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("annotations", query, AnnotationClass)
+        query = {"project": project, **truthy(value=value)}
+        return await self._get_page(
+            "annotations", query, AnnotationClass, offset=offset, limit=limit, maximum=_MAX
+        )
 
     def iter_annotations(
         self, project: str, value: str | None = None
@@ -115,21 +116,13 @@ class AnnotationClassesMixin(AreaBase):
             **truthy(color=color, order=order, attributes=_attributes(attributes)),
             **_max_area_count(max_area_count),
         }
-        return await self._call(
-            "POST",
-            "annotations",
-            body=body,
-            parse=lambda data: returned_id(data, "create_annotation"),
-        )
+        return await self._post_id("annotations", body, "create_annotation")
 
     async def create_classification_annotation(self, project: str, attributes: Attributes) -> str:
         """Create the classification class of a classification project; returns its id."""
         body = {"project": project, "attributes": _attributes(attributes)}
-        return await self._call(
-            "POST",
-            "annotations/classification",
-            body=body,
-            parse=lambda data: returned_id(data, "create_classification_annotation"),
+        return await self._post_id(
+            "annotations/classification", body, "create_classification_annotation"
         )
 
     async def update_annotation(

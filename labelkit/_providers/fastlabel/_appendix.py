@@ -34,8 +34,14 @@ class AppendixDataMixin(AreaBase):
         ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
         """
         query = self._appendix_query(project, status, external_status, tags, task_name)
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("contents/export/appendix", query, AppendixData)
+        return await self._get_page(
+            "contents/export/appendix",
+            query,
+            AppendixData,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+        )
 
     def iter_appendix_data(
         self,
@@ -60,9 +66,10 @@ class AppendixDataMixin(AreaBase):
 
         ``limit`` is at most 10,000. See :meth:`iter_task_appendix_data`.
         """
-        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("tasks/appendix", query, AppendixData)
+        query = {"project": project, **truthy(taskName=task_name)}
+        return await self._get_page(
+            "tasks/appendix", query, AppendixData, offset=offset, limit=limit, maximum=_MAX
+        )
 
     def iter_task_appendix_data(
         self, project: str, task_name: str | None = None

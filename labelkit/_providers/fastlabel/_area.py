@@ -118,6 +118,29 @@ class AreaBase(FastLabelBase):
     async def _get_model(self, path: str, cls: type[M]) -> M:
         return structure(await self._call("GET", path), cls)
 
+    async def _get_page(
+        self,
+        path: str,
+        query: Mapping[str, object],
+        cls: type[M],
+        *,
+        offset: int | None,
+        limit: int | None,
+        maximum: int | None,
+        keep_zero: bool = False,
+    ) -> list[M]:
+        """One page of an offset/limit listing: ``query`` and then :meth:`_paging`."""
+        paging = self._paging(offset, limit, maximum, keep_zero=keep_zero)
+        return await self._get_models(path, {**query, **paging}, cls)
+
+    async def _post_model(self, path: str, body: object, cls: type[M]) -> M:
+        """``POST`` a create and structure its answer as ``cls``."""
+        return await self._call("POST", path, body=body, parse=lambda data: structure(data, cls))
+
+    async def _post_id(self, path: str, body: object, what: str) -> str:
+        """``POST`` a create answered by the new id (see :func:`returned_id`)."""
+        return await self._call("POST", path, body=body, parse=lambda data: returned_id(data, what))
+
     def _iterate(
         self,
         path: str,
@@ -145,9 +168,17 @@ class AreaBase(FastLabelBase):
         return iter_offset(fetch, limit=page_size)
 
     @staticmethod
-    def _limit(limit: int | None, maximum: int | None) -> int | None:
+    def _paging(
+        offset: int | None, limit: int | None, maximum: int | None, *, keep_zero: bool = False
+    ) -> dict[str, object]:
+        """``offset`` and ``limit`` once ``limit`` is checked against the endpoint's ``maximum``.
+
+        Most endpoints take them when truthy; ``keep_zero`` ones whenever not ``None``.
+        """
         check_limit(limit, maximum)
-        return limit
+        if keep_zero:
+            return not_none(offset=offset, limit=limit)
+        return truthy(offset=offset, limit=limit)
 
 
 def tri_state(key: str, value: object | NotGiven) -> dict[str, object]:

@@ -22,6 +22,7 @@ from ._upload import json_body
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
+    "CallOptions",
     "FastLabelBase",
     "check_limit",
 ]
@@ -31,6 +32,18 @@ _T = typing.TypeVar("_T")
 #: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
 _API_ONLY = ("base_url", "rate_limit", "default_headers")
+
+
+class CallOptions(typing.TypedDict, total=False):
+    """What an API call may carry besides its method and path (see :meth:`FastLabelBase._call`).
+
+    ``body`` left out sends no body; ``idempotent`` overrides the method's
+    default retry rule.
+    """
+
+    query: QueryParams | None
+    body: object
+    idempotent: bool | None
 
 
 class FastLabelBase(AsyncAPIClient):
@@ -111,14 +124,7 @@ class FastLabelBase(AsyncAPIClient):
 
     @typing.overload
     async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: QueryParams | None = None,
-        body: object = NOT_GIVEN,
-        idempotent: bool | None = None,
-        parse: None = None,
+        self, method: str, path: str, *, parse: None = None, **options: Unpack[CallOptions]
     ) -> typing.Any: ...
 
     @typing.overload
@@ -127,10 +133,8 @@ class FastLabelBase(AsyncAPIClient):
         method: str,
         path: str,
         *,
-        query: QueryParams | None = None,
-        body: object = NOT_GIVEN,
-        idempotent: bool | None = None,
         parse: typing.Callable[[typing.Any], _T],
+        **options: Unpack[CallOptions],
     ) -> _T: ...
 
     async def _call(
@@ -138,10 +142,8 @@ class FastLabelBase(AsyncAPIClient):
         method: str,
         path: str,
         *,
-        query: QueryParams | None = None,
-        body: object = NOT_GIVEN,
-        idempotent: bool | None = None,
         parse: typing.Callable[[typing.Any], typing.Any] | None = None,
+        **options: Unpack[CallOptions],
     ) -> typing.Any:
         """Send one API call and return its parsed JSON body (``None`` when empty).
 
@@ -153,18 +155,18 @@ class FastLabelBase(AsyncAPIClient):
         holding :class:`~._upload.Base64File` values is streamed with an exact
         ``Content-Length`` (the files are read and encoded chunk by chunk).
         """
-        if isinstance(body, NotGiven):
-            return await self._request_json(
-                method, path, params=query, idempotent=idempotent, parse=parse
-            )
-        encoded = await json_body(body)
-        if isinstance(encoded, bytes):
-            return await self._request_json(
-                method, path, params=query, json=body, idempotent=idempotent, parse=parse
-            )
-        return await self._request_json(
-            method, path, params=query, streamed=encoded, idempotent=idempotent, parse=parse
-        )
+        sent: dict[str, typing.Any] = {
+            "params": options.get("query"),
+            "idempotent": options.get("idempotent"),
+        }
+        body = options.get("body", NOT_GIVEN)
+        if not isinstance(body, NotGiven):
+            encoded = await json_body(body)
+            if isinstance(encoded, bytes):
+                sent["json"] = body
+            else:
+                sent["streamed"] = encoded
+        return await self._request_json(method, path, parse=parse, **sent)
 
 
 class _StorageClient(AsyncAPIClient):

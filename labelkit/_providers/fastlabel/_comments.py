@@ -35,8 +35,14 @@ class CommentsMixin(AreaBase):
 
         ``limit`` is at most 1,000; see :meth:`iter_metadatas`.
         """
-        query = truthy(project=project, offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("metadatas", query, MetadataDefinition)
+        return await self._get_page(
+            "metadatas",
+            truthy(project=project),
+            MetadataDefinition,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+        )
 
     def iter_metadatas(self, project: str | None = None) -> AsyncIterator[MetadataDefinition]:
         """Every metadata definition, fetched lazily 1,000 at a time."""
@@ -52,9 +58,10 @@ class CommentsMixin(AreaBase):
         ``offset`` and ``limit`` are sent whenever given (``0`` included);
         ``limit`` is at most 1,000. See :meth:`iter_task_comments`.
         """
-        query: dict[str, object] = {"project": project, "taskId": task_id}
-        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("comments", query, Comment)
+        query = {"project": project, "taskId": task_id}
+        return await self._get_page(
+            "comments", query, Comment, offset=offset, limit=limit, maximum=_MAX, keep_zero=True
+        )
 
     def iter_task_comments(self, project: str, task_id: str) -> AsyncIterator[Comment]:
         """Every comment of a task, fetched lazily 1,000 at a time."""
@@ -80,8 +87,15 @@ class CommentsMixin(AreaBase):
         query = self._project_comments_query(
             project, status, external_status, tags, issue_category_id
         )
-        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("comments/threads", query, CommentThread)
+        return await self._get_page(
+            "comments/threads",
+            query,
+            CommentThread,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+            keep_zero=True,
+        )
 
     def iter_project_comments(
         self,
@@ -126,9 +140,7 @@ class CommentsMixin(AreaBase):
             if text is None:
                 raise ValidationError("text", "a reply needs text")
             path = f"comments/{segment(comment_id, field='comment_id')}/threads"
-            return await self._call(
-                "POST", path, body={"text": text}, parse=lambda data: structure(data, Comment)
-            )
+            return await self._post_model(path, {"text": text}, Comment)
         if not task_id:
             raise ValidationError("task_id", "a new comment needs task_id (or comment_id to reply)")
         if content_name and content_id:
@@ -153,9 +165,7 @@ class CommentsMixin(AreaBase):
                 color=color,
             ),
         }
-        return await self._call(
-            "POST", "comments", body=body, parse=lambda data: structure(data, Comment)
-        )
+        return await self._post_model("comments", body, Comment)
 
     async def update_task_comment(self, thread_id: str, text: str) -> Comment:
         """Replace the text of one message (thread) of a comment."""

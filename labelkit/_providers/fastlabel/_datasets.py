@@ -19,7 +19,6 @@ from ._area import (
     AreaBase,
     check_choices,
     check_count,
-    models,
     not_none,
     string_list,
     truthy,
@@ -139,9 +138,7 @@ class DatasetsMixin(AreaBase):
         tag_list = string_list(tags, "tags")
         check_count(tag_list, _MAX_TAGS, "tags")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
-        return await self._call(
-            "POST", "datasets-v2", body=body, parse=lambda data: structure(data, Dataset)
-        )
+        return await self._post_model("datasets-v2", body, Dataset)
 
     async def update_dataset(
         self,
@@ -192,12 +189,7 @@ class DatasetsMixin(AreaBase):
             "filePath": checked.base64("file_path"),
             **fields,
         }
-        return await self._call(
-            "POST",
-            "dataset-revision-objects",
-            body=body,
-            parse=lambda data: structure(data, DatasetObject),
-        )
+        return await self._post_model("dataset-revision-objects", body, DatasetObject)
 
     async def find_dataset_object(
         self,
@@ -228,8 +220,15 @@ class DatasetsMixin(AreaBase):
         ``test``. See :meth:`iter_dataset_objects`.
         """
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        query.update(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("dataset-revision-objects", query, DatasetObject)
+        return await self._get_page(
+            "dataset-revision-objects",
+            query,
+            DatasetObject,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+            keep_zero=True,
+        )
 
     def iter_dataset_objects(
         self,
@@ -282,10 +281,15 @@ class DatasetsMixin(AreaBase):
             raise ValidationError("concurrency", "must be an int >= 1")
         if not isinstance(path, (str, os.PathLike)):
             raise ValidationError("path", f"expected a folder path, got {type(path).__name__}")
-        query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        query.update(offset=offset, limit=self._limit(limit, _MAX))
-        data = await self._get_json("dataset-revision-objects/signed-urls", query)
-        objects = models(data, DatasetObject, "GET dataset-revision-objects/signed-urls")
+        objects = await self._get_page(
+            "dataset-revision-objects/signed-urls",
+            _objects_query(dataset, version, tags, licenses, revision_id, types),
+            DatasetObject,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+            keep_zero=True,
+        )
         if types:
             wanted = set(types)
             objects = [obj for obj in objects if (obj.type or "none") in wanted]

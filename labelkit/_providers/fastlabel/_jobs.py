@@ -6,7 +6,7 @@ import copy
 import datetime
 import typing
 import warnings
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 from ..._config import PollPolicy
 from ..._errors import APIError, ValidationError
@@ -57,6 +57,25 @@ def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dic
     return out
 
 
+_Job = typing.TypeVar("_Job", TrainingJob, EvaluationJob, AutoAnnotationJob)
+
+
+async def _wait_job(
+    fetch: Callable[[], Awaitable[_Job]],
+    describe: str,
+    timeout: float | NotGiven | None,
+    poll: PollPolicy | None,
+) -> _Job:
+    """Poll ``fetch`` until the job's ``status`` reads as finished (see :func:`job_state`)."""
+    return await wait_for(
+        fetch,
+        lambda job: job_state(job.status),
+        policy=poll or JOB_POLL,
+        timeout=timeout,
+        describe=describe,
+    )
+
+
 class ModelJobsMixin(AreaBase):
     """Model jobs: training, evaluation, auto-annotation, endpoints (section 6.11)."""
 
@@ -64,8 +83,9 @@ class ModelJobsMixin(AreaBase):
         self, offset: int | None = None, limit: int = 100
     ) -> list[TrainingJob]:
         """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("trainings", query, TrainingJob)
+        return await self._get_page(
+            "trainings", {}, TrainingJob, offset=offset, limit=limit, maximum=_MAX
+        )
 
     def iter_training_jobs(self) -> AsyncIterator[TrainingJob]:
         """Every training job, fetched lazily 1,000 at a time."""
@@ -125,9 +145,7 @@ class ModelJobsMixin(AreaBase):
             ),
             **truthy(annotationValue=annotation_value),
         }
-        return await self._call(
-            "POST", "trainings", body=body, parse=lambda data: structure(data, TrainingJob)
-        )
+        return await self._post_model("trainings", body, TrainingJob)
 
     async def wait_training_job(
         self,
@@ -142,20 +160,17 @@ class ModelJobsMixin(AreaBase):
         :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
         :data:`JOB_POLL`'s six hours; ``None`` waits forever).
         """
-        return await wait_for(
-            lambda: self.find_training_job(id),
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"training job {id}",
+        return await _wait_job(
+            lambda: self.find_training_job(id), f"training job {id}", timeout, poll
         )
 
     async def get_evaluation_jobs(
         self, offset: int | None = None, limit: int = 1000
     ) -> list[EvaluationJob]:
         """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("evaluations", query, EvaluationJob)
+        return await self._get_page(
+            "evaluations", {}, EvaluationJob, offset=offset, limit=limit, maximum=_MAX
+        )
 
     def iter_evaluation_jobs(self) -> AsyncIterator[EvaluationJob]:
         """Every evaluation job, fetched lazily 1,000 at a time."""
@@ -204,9 +219,7 @@ class ModelJobsMixin(AreaBase):
             "useDatasetTest": use_dataset_test,
             **not_none(datasetRevisionId=dataset_revision_id),
         }
-        return await self._call(
-            "POST", "evaluations", body=body, parse=lambda data: structure(data, EvaluationJob)
-        )
+        return await self._post_model("evaluations", body, EvaluationJob)
 
     async def wait_evaluation_job(
         self,
@@ -219,12 +232,8 @@ class ModelJobsMixin(AreaBase):
 
         Failure and timeout are raised as in :meth:`wait_training_job`.
         """
-        return await wait_for(
-            lambda: self.find_evaluation_job(id),
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"evaluation job {id}",
+        return await _wait_job(
+            lambda: self.find_evaluation_job(id), f"evaluation job {id}", timeout, poll
         )
 
     async def get_auto_annotation_jobs(
@@ -235,11 +244,14 @@ class ModelJobsMixin(AreaBase):
         See :meth:`iter_auto_annotation_jobs`.
         """
         self._require_project(project)
-        query: dict[str, object] = {
-            "project": project,
-            **truthy(offset=offset, limit=self._limit(limit, _MAX)),
-        }
-        return await self._get_models("auto-annotations", query, AutoAnnotationJob)
+        return await self._get_page(
+            "auto-annotations",
+            {"project": project},
+            AutoAnnotationJob,
+            offset=offset,
+            limit=limit,
+            maximum=_MAX,
+        )
 
     def iter_auto_annotation_jobs(self, project: str) -> AsyncIterator[AutoAnnotationJob]:
         """Every auto-annotation job of a project, fetched lazily 1,000 at a time."""
@@ -278,12 +290,7 @@ class ModelJobsMixin(AreaBase):
             "autoCreation": auto_creation,
             **not_none(algorithmType=algorithm_type),
         }
-        return await self._call(
-            "POST",
-            "auto-annotations",
-            body=body,
-            parse=lambda data: structure(data, AutoAnnotationJob),
-        )
+        return await self._post_model("auto-annotations", body, AutoAnnotationJob)
 
     async def wait_auto_annotation_job(
         self,
@@ -305,13 +312,7 @@ class ModelJobsMixin(AreaBase):
                     return job
             raise APIError(f"auto-annotation job {job_id!r} not found in project {project!r}")
 
-        return await wait_for(
-            fetch,
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"auto-annotation job {job_id}",
-        )
+        return await _wait_job(fetch, f"auto-annotation job {job_id}", timeout, poll)
 
     async def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:
         """Run a deployed model endpoint on an image (png/jpg/jpeg, at most 6 MiB)."""

@@ -51,8 +51,9 @@ class ProjectsMixin(AreaBase):
         self, slug: str | None = None, offset: int | None = None, limit: int = 100
     ) -> list[Project]:
         """One page of the workspace's projects (at most 1,000); see :meth:`iter_projects`."""
-        query = truthy(slug=slug, offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("projects", query, Project)
+        return await self._get_page(
+            "projects", truthy(slug=slug), Project, offset=offset, limit=limit, maximum=_MAX
+        )
 
     def iter_projects(self, slug: str | None = None) -> AsyncIterator[Project]:
         """Every project, fetched lazily 1,000 at a time."""
@@ -62,8 +63,7 @@ class ProjectsMixin(AreaBase):
         self, offset: int | None = None, limit: int = 1000
     ) -> dict[str, str]:
         """One page of ``{project id: slug}`` (at most 1,000 entries)."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        data = await self._get_json("projects/map/id-slug", query)
+        data = await self._get_json("projects/map/id-slug", self._paging(offset, limit, _MAX))
         if not isinstance(data, dict):
             raise ResponseValidationError(
                 f"expected an object, got {type(data).__name__}",
@@ -105,9 +105,7 @@ class ProjectsMixin(AreaBase):
             "externalWorkflow": external_workflow,
             **truthy(isPixel=is_pixel, jobSize=job_size),
         }
-        return await self._call(
-            "POST", "projects", body=body, parse=lambda data: returned_id(data, "create_project")
-        )
+        return await self._post_id("projects", body, "create_project")
 
     async def update_project(
         self,
@@ -138,12 +136,7 @@ class ProjectsMixin(AreaBase):
     ) -> str:
         """Copy a project's settings into a new project; returns the new id."""
         body = {"id": project_id, **truthy(name=project_name, slug=project_slug)}
-        return await self._call(
-            "POST",
-            "projects/copy",
-            body=body,
-            parse=lambda data: returned_id(data, "copy_project"),
-        )
+        return await self._post_id("projects/copy", body, "copy_project")
 
     async def update_project_metadata(
         self,
@@ -183,9 +176,8 @@ class ProjectsMixin(AreaBase):
 
         See :meth:`iter_tags`.
         """
-        query: dict[str, object] = {"project": project, **truthy(keyword=keyword)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("tags", query, Tag)
+        query = {"project": project, **truthy(keyword=keyword)}
+        return await self._get_page("tags", query, Tag, offset=offset, limit=limit, maximum=_MAX)
 
     def iter_tags(self, project: str, keyword: str | None = None) -> AsyncIterator[Tag]:
         """Every tag of a project, fetched lazily 1,000 at a time."""
