@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from ._area import AreaBase, string_list, truthy
+from ._area import AreaBase, Listing, string_list, truthy
 from ._project_models import AppendixData
 
 __all__ = ["AppendixDataMixin"]
 
 _MAX = 10_000
+_CONTENTS = Listing("contents/export/appendix", AppendixData, _MAX, _MAX)
+_TASKS = Listing("tasks/appendix", AppendixData, _MAX, _MAX)
 
 
 class AppendixDataMixin(AreaBase):
@@ -34,14 +36,7 @@ class AppendixDataMixin(AreaBase):
         ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
         """
         query = self._appendix_query(project, status, external_status, tags, task_name)
-        return await self._get_page(
-            "contents/export/appendix",
-            query,
-            AppendixData,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-        )
+        return await self._page(_CONTENTS, query, offset, limit)
 
     def iter_appendix_data(
         self,
@@ -53,7 +48,7 @@ class AppendixDataMixin(AreaBase):
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_appendix_data`, fetched lazily 10,000 at a time."""
         query = self._appendix_query(project, status, external_status, tags, task_name)
-        return self._iterate("contents/export/appendix", query, AppendixData, page_size=_MAX)
+        return self._every(_CONTENTS, query)
 
     async def get_task_appendix_data(
         self,
@@ -67,16 +62,13 @@ class AppendixDataMixin(AreaBase):
         ``limit`` is at most 10,000. See :meth:`iter_task_appendix_data`.
         """
         query = {"project": project, **truthy(taskName=task_name)}
-        return await self._get_page(
-            "tasks/appendix", query, AppendixData, offset=offset, limit=limit, maximum=_MAX
-        )
+        return await self._page(_TASKS, query, offset, limit)
 
     def iter_task_appendix_data(
         self, project: str, task_name: str | None = None
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_task_appendix_data`, fetched lazily 10,000 at a time."""
-        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
-        return self._iterate("tasks/appendix", query, AppendixData, page_size=_MAX)
+        return self._every(_TASKS, {"project": project, **truthy(taskName=task_name)})
 
     @staticmethod
     def _appendix_query(

@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator, Sequence
 from ..._errors import ValidationError
 from ..._models import structure
 from ..._paths import segment
-from ._area import AreaBase, not_none, string_list, truthy
+from ._area import AreaBase, Listing, not_none, string_list, truthy
 from ._project_models import Comment, CommentThread, MetadataDefinition
 
 __all__ = ["CommentsMixin"]
 
 _MAX = 1000
+_METADATAS = Listing("metadatas", MetadataDefinition, _MAX, _MAX)
+_COMMENTS = Listing("comments", Comment, _MAX, _MAX, keep_zero=True)
+_THREADS = Listing("comments/threads", CommentThread, _MAX, _MAX, keep_zero=True)
 
 
 def _priority(priority: int | None) -> int | None:
@@ -35,20 +38,11 @@ class CommentsMixin(AreaBase):
 
         ``limit`` is at most 1,000; see :meth:`iter_metadatas`.
         """
-        return await self._get_page(
-            "metadatas",
-            truthy(project=project),
-            MetadataDefinition,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-        )
+        return await self._page(_METADATAS, truthy(project=project), offset, limit)
 
     def iter_metadatas(self, project: str | None = None) -> AsyncIterator[MetadataDefinition]:
         """Every metadata definition, fetched lazily 1,000 at a time."""
-        return self._iterate(
-            "metadatas", truthy(project=project), MetadataDefinition, page_size=_MAX
-        )
+        return self._every(_METADATAS, truthy(project=project))
 
     async def get_task_comments(
         self, project: str, task_id: str, offset: int | None = None, limit: int = 100
@@ -59,14 +53,11 @@ class CommentsMixin(AreaBase):
         ``limit`` is at most 1,000. See :meth:`iter_task_comments`.
         """
         query = {"project": project, "taskId": task_id}
-        return await self._get_page(
-            "comments", query, Comment, offset=offset, limit=limit, maximum=_MAX, keep_zero=True
-        )
+        return await self._page(_COMMENTS, query, offset, limit)
 
     def iter_task_comments(self, project: str, task_id: str) -> AsyncIterator[Comment]:
         """Every comment of a task, fetched lazily 1,000 at a time."""
-        query: dict[str, object] = {"project": project, "taskId": task_id}
-        return self._iterate("comments", query, Comment, page_size=_MAX, send_zero_offset=True)
+        return self._every(_COMMENTS, {"project": project, "taskId": task_id})
 
     async def get_project_comments(
         self,
@@ -87,15 +78,7 @@ class CommentsMixin(AreaBase):
         query = self._project_comments_query(
             project, status, external_status, tags, issue_category_id
         )
-        return await self._get_page(
-            "comments/threads",
-            query,
-            CommentThread,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-            keep_zero=True,
-        )
+        return await self._page(_THREADS, query, offset, limit)
 
     def iter_project_comments(
         self,
@@ -109,9 +92,7 @@ class CommentsMixin(AreaBase):
         query = self._project_comments_query(
             project, status, external_status, tags, issue_category_id
         )
-        return self._iterate(
-            "comments/threads", query, CommentThread, page_size=_MAX, send_zero_offset=True
-        )
+        return self._every(_THREADS, query)
 
     async def create_task_comment(
         self,

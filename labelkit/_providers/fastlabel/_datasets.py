@@ -17,6 +17,7 @@ from ..._models import structure
 from ..._paths import segment
 from ._area import (
     AreaBase,
+    Listing,
     check_choices,
     check_count,
     not_none,
@@ -40,6 +41,10 @@ _MAX_LICENSES = 10
 #: Largest file ``create_dataset_object`` accepts (250 MiB).
 MAX_DATASET_OBJECT_BYTES = 250 * MIB
 _DATASET_NAME = re.compile(r"^[a-z0-9-]+$")
+_OBJECTS = Listing("dataset-revision-objects", DatasetObject, _MAX, _MAX, keep_zero=True)
+_SIGNED_OBJECTS = Listing(
+    "dataset-revision-objects/signed-urls", DatasetObject, _MAX, _MAX, keep_zero=True
+)
 
 
 def _check_name(name: str) -> None:
@@ -220,15 +225,7 @@ class DatasetsMixin(AreaBase):
         ``test``. See :meth:`iter_dataset_objects`.
         """
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        return await self._get_page(
-            "dataset-revision-objects",
-            query,
-            DatasetObject,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-            keep_zero=True,
-        )
+        return await self._page(_OBJECTS, query, offset, limit)
 
     def iter_dataset_objects(
         self,
@@ -241,13 +238,7 @@ class DatasetsMixin(AreaBase):
     ) -> AsyncIterator[DatasetObject]:
         """Every object of ``dataset`` matching the filters, fetched lazily 1,000 at a time."""
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        return self._iterate(
-            "dataset-revision-objects",
-            query,
-            DatasetObject,
-            page_size=_MAX,
-            send_zero_offset=True,
-        )
+        return self._every(_OBJECTS, query)
 
     async def download_dataset_objects(
         self,
@@ -281,15 +272,8 @@ class DatasetsMixin(AreaBase):
             raise ValidationError("concurrency", "must be an int >= 1")
         if not isinstance(path, (str, os.PathLike)):
             raise ValidationError("path", f"expected a folder path, got {type(path).__name__}")
-        objects = await self._get_page(
-            "dataset-revision-objects/signed-urls",
-            _objects_query(dataset, version, tags, licenses, revision_id, types),
-            DatasetObject,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-            keep_zero=True,
-        )
+        query = _objects_query(dataset, version, tags, licenses, revision_id, types)
+        objects = await self._page(_SIGNED_OBJECTS, query, offset, limit)
         if types:
             wanted = set(types)
             objects = [obj for obj in objects if (obj.type or "none") in wanted]

@@ -14,7 +14,7 @@ from ..._models import structure
 from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
-from ._area import AreaBase, not_none, truthy
+from ._area import AreaBase, Listing, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
 from ._upload import MIB, PathInput, inspect_file
 
@@ -22,6 +22,9 @@ __all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
 
 _MAX = 1000
 _ENDPOINT_MAX_BYTES = 6 * MIB
+_TRAININGS = Listing("trainings", TrainingJob, _MAX, _MAX)
+_EVALUATIONS = Listing("evaluations", EvaluationJob, _MAX, _MAX)
+_AUTO_ANNOTATIONS = Listing("auto-annotations", AutoAnnotationJob, _MAX, _MAX)
 
 #: How the ``wait_*_job`` methods poll: first after 10 s, then every 10 s
 #: growing x1.5 up to once a minute, for at most six hours (training is slow).
@@ -83,13 +86,11 @@ class ModelJobsMixin(AreaBase):
         self, offset: int | None = None, limit: int = 100
     ) -> list[TrainingJob]:
         """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
-        return await self._get_page(
-            "trainings", {}, TrainingJob, offset=offset, limit=limit, maximum=_MAX
-        )
+        return await self._page(_TRAININGS, {}, offset, limit)
 
     def iter_training_jobs(self) -> AsyncIterator[TrainingJob]:
         """Every training job, fetched lazily 1,000 at a time."""
-        return self._iterate("trainings", {}, TrainingJob, page_size=_MAX)
+        return self._every(_TRAININGS, {})
 
     async def find_training_job(self, id: str) -> TrainingJob:
         """One training job by id."""
@@ -168,13 +169,11 @@ class ModelJobsMixin(AreaBase):
         self, offset: int | None = None, limit: int = 1000
     ) -> list[EvaluationJob]:
         """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
-        return await self._get_page(
-            "evaluations", {}, EvaluationJob, offset=offset, limit=limit, maximum=_MAX
-        )
+        return await self._page(_EVALUATIONS, {}, offset, limit)
 
     def iter_evaluation_jobs(self) -> AsyncIterator[EvaluationJob]:
         """Every evaluation job, fetched lazily 1,000 at a time."""
-        return self._iterate("evaluations", {}, EvaluationJob, page_size=_MAX)
+        return self._every(_EVALUATIONS, {})
 
     async def find_evaluation_job(self, id: str) -> EvaluationJob:
         """One evaluation job by id."""
@@ -244,20 +243,12 @@ class ModelJobsMixin(AreaBase):
         See :meth:`iter_auto_annotation_jobs`.
         """
         self._require_project(project)
-        return await self._get_page(
-            "auto-annotations",
-            {"project": project},
-            AutoAnnotationJob,
-            offset=offset,
-            limit=limit,
-            maximum=_MAX,
-        )
+        return await self._page(_AUTO_ANNOTATIONS, {"project": project}, offset, limit)
 
     def iter_auto_annotation_jobs(self, project: str) -> AsyncIterator[AutoAnnotationJob]:
         """Every auto-annotation job of a project, fetched lazily 1,000 at a time."""
         self._require_project(project)
-        query: dict[str, object] = {"project": project}
-        return self._iterate("auto-annotations", query, AutoAnnotationJob, page_size=_MAX)
+        return self._every(_AUTO_ANNOTATIONS, {"project": project})
 
     async def execute_auto_annotation_job(
         self,

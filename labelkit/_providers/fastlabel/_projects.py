@@ -9,7 +9,7 @@ from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
-from ._area import AreaBase, returned_id, string_list, truthy
+from ._area import AreaBase, Listing, returned_id, string_list, truthy
 from ._project_models import Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]
@@ -30,6 +30,8 @@ PROJECT_ROLES: tuple[str, ...] = (
 #: Review workflows the SDK documents. Not checked client-side: the SDK sends
 #: any string (``one_step`` included) and the server judges it.
 WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
+_PROJECTS = Listing("projects", Project, _MAX, _MAX)
+_TAGS = Listing("tags", Tag, _MAX, _MAX)
 
 
 class ProjectsMixin(AreaBase):
@@ -51,13 +53,11 @@ class ProjectsMixin(AreaBase):
         self, slug: str | None = None, offset: int | None = None, limit: int = 100
     ) -> list[Project]:
         """One page of the workspace's projects (at most 1,000); see :meth:`iter_projects`."""
-        return await self._get_page(
-            "projects", truthy(slug=slug), Project, offset=offset, limit=limit, maximum=_MAX
-        )
+        return await self._page(_PROJECTS, truthy(slug=slug), offset, limit)
 
     def iter_projects(self, slug: str | None = None) -> AsyncIterator[Project]:
         """Every project, fetched lazily 1,000 at a time."""
-        return self._iterate("projects", truthy(slug=slug), Project, page_size=_MAX)
+        return self._every(_PROJECTS, truthy(slug=slug))
 
     async def get_project_id_slug_map(
         self, offset: int | None = None, limit: int = 1000
@@ -177,12 +177,11 @@ class ProjectsMixin(AreaBase):
         See :meth:`iter_tags`.
         """
         query = {"project": project, **truthy(keyword=keyword)}
-        return await self._get_page("tags", query, Tag, offset=offset, limit=limit, maximum=_MAX)
+        return await self._page(_TAGS, query, offset, limit)
 
     def iter_tags(self, project: str, keyword: str | None = None) -> AsyncIterator[Tag]:
         """Every tag of a project, fetched lazily 1,000 at a time."""
-        query: dict[str, object] = {"project": project, **truthy(keyword=keyword)}
-        return self._iterate("tags", query, Tag, page_size=_MAX)
+        return self._every(_TAGS, {"project": project, **truthy(keyword=keyword)})
 
     async def delete_tags(self, tag_ids: Sequence[str]) -> None:
         """Delete tags by id (removing them from their tasks)."""
