@@ -10,26 +10,11 @@ from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
 from ._area import AreaBase, Listing, returned_id, string_list, truthy
-from ._project_models import Project, Tag
+from ._project_models import PROJECT_ROLES, WORKFLOWS, Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]
 
 _MAX = 1000
-#: Roles ``update_project_user_permission`` accepts (``none`` removes the member).
-PROJECT_ROLES: tuple[str, ...] = (
-    "annotator",
-    "reviewer",
-    "owner",
-    "external_annotator",
-    "external_reviewer",
-    "external_approver",
-    "external_sub_owner",
-    "external_owner",
-    "none",
-)
-#: Review workflows the SDK documents. Not checked client-side: the SDK sends
-#: any string (``one_step`` included) and the server judges it.
-WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
 _PROJECTS = Listing("projects", Project, _MAX, _MAX)
 _TAGS = Listing("tags", Tag, _MAX, _MAX)
 
