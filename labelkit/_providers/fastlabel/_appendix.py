@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from ._area import AreaBase, Listing, string_list, truthy
+from ._area import AreaBase, Listing, task_filters, truthy
 from ._project_models import AppendixData
 
 __all__ = ["AppendixDataMixin"]
@@ -35,7 +35,7 @@ class AppendixDataMixin(AreaBase):
         Filters by task ``status``, ``external_status``, ``tags`` (any of) and
         ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
         """
-        query = self._appendix_query(project, status, external_status, tags, task_name)
+        query = task_filters(project, status, external_status, tags, taskName=task_name)
         return await self._page(_CONTENTS, query, offset, limit)
 
     def iter_appendix_data(
@@ -47,7 +47,7 @@ class AppendixDataMixin(AreaBase):
         task_name: str | None = None,
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_appendix_data`, fetched lazily 10,000 at a time."""
-        query = self._appendix_query(project, status, external_status, tags, task_name)
+        query = task_filters(project, status, external_status, tags, taskName=task_name)
         return self._every(_CONTENTS, query)
 
     async def get_task_appendix_data(
@@ -69,21 +69,3 @@ class AppendixDataMixin(AreaBase):
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_task_appendix_data`, fetched lazily 10,000 at a time."""
         return self._every(_TASKS, {"project": project, **truthy(taskName=task_name)})
-
-    @staticmethod
-    def _appendix_query(
-        project: str,
-        status: str | None,
-        external_status: str | None,
-        tags: Sequence[str] | None,
-        task_name: str | None,
-    ) -> dict[str, object]:
-        return {
-            "project": project,
-            **truthy(
-                status=status,
-                externalStatus=external_status,
-                tags=string_list(tags, "tags"),
-                taskName=task_name,
-            ),
-        }

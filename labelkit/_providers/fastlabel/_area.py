@@ -31,6 +31,7 @@ __all__ = [
     "not_none",
     "returned_id",
     "string_list",
+    "task_filters",
     "tri_state",
     "truthy",
 ]
@@ -61,6 +62,23 @@ def string_list(values: Iterable[str] | None, field: str) -> list[str] | None:
                 f"{field}[{index}]", f"must be a string, got {type(value).__name__}"
             )
     return out
+
+
+def task_filters(
+    project: str,
+    status: str | None,
+    external_status: str | None,
+    tags: Sequence[str] | None,
+    keys: tuple[str, str, str] = ("status", "externalStatus", "tags"),
+    **more: object,
+) -> dict[str, object]:
+    """``project`` and the task-state filters of a listing, each sent when truthy.
+
+    ``keys`` names the status, external status and tags filters as the
+    endpoint does; ``more`` are the listing's own filters.
+    """
+    values = (status, external_status, string_list(tags, "tags"))
+    return {"project": project, **truthy(**dict(zip(keys, values, strict=True)), **more)}
 
 
 def check_choice(value: object, choices: Collection[str], field: str) -> None:

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Sequence
 from ..._errors import ValidationError
 from ..._models import structure
 from ..._paths import segment
-from ._area import AreaBase, Listing, not_none, string_list, truthy
+from ._area import AreaBase, Listing, not_none, task_filters, truthy
 from ._project_models import Comment, CommentThread, MetadataDefinition
 
 __all__ = ["CommentsMixin"]
 
 _MAX = 1000
+#: The comment listings name the task-state filters after the commented task.
+_TASK_KEYS = ("taskStatus", "taskExternalStatus", "taskTags")
 _METADATAS = Listing("metadatas", MetadataDefinition, _MAX, _MAX)
 _COMMENTS = Listing("comments", Comment, _MAX, _MAX, keep_zero=True)
 _THREADS = Listing("comments/threads", CommentThread, _MAX, _MAX, keep_zero=True)
@@ -75,8 +77,8 @@ class CommentsMixin(AreaBase):
         ``tags``, and on ``issue_category_id``. ``limit`` is at most 1,000;
         see :meth:`iter_project_comments`.
         """
-        query = self._project_comments_query(
-            project, status, external_status, tags, issue_category_id
+        query = task_filters(
+            project, status, external_status, tags, _TASK_KEYS, issueCategoryId=issue_category_id
         )
         return await self._page(_THREADS, query, offset, limit)
 
@@ -89,8 +91,8 @@ class CommentsMixin(AreaBase):
         issue_category_id: str | None = None,
     ) -> AsyncIterator[CommentThread]:
         """Every comment thread of a project, fetched lazily 1,000 at a time."""
-        query = self._project_comments_query(
-            project, status, external_status, tags, issue_category_id
+        query = task_filters(
+            project, status, external_status, tags, _TASK_KEYS, issueCategoryId=issue_category_id
         )
         return self._every(_THREADS, query)
 
@@ -156,21 +158,3 @@ class CommentsMixin(AreaBase):
     async def delete_task_comment(self, thread_id: str) -> None:
         """Delete one message; deleting the last one removes the comment."""
         await self._call("DELETE", f"comments/threads/{segment(thread_id, field='thread_id')}")
-
-    @staticmethod
-    def _project_comments_query(
-        project: str,
-        status: str | None,
-        external_status: str | None,
-        tags: Sequence[str] | None,
-        issue_category_id: str | None,
-    ) -> dict[str, object]:
-        return {
-            "project": project,
-            **truthy(
-                taskStatus=status,
-                taskExternalStatus=external_status,
-                taskTags=string_list(tags, "tags"),
-                issueCategoryId=issue_category_id,
-            ),
-        }
