@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Handler, Request, Response, json_response
 from ._data import (
     PRIORITIES,
     STATUSES,
@@ -53,8 +53,8 @@ class JobRoutes:
 
     def routes(self) -> Iterator[RouteSpec]:
         """``(method, path, handler)`` of every route, most specific first."""
-        yield "GET", "tasks/import/histories/{id}", self.find_history
-        yield "GET", "tasks/import/histories", self.list_histories
+        yield "GET", "tasks/import/histories/{id}", self.finder("history")
+        yield "GET", "tasks/import/histories", self.lister("history", 100)
         yield "GET", "tasks/import/status/aws-s3/{project}", self.s3_status
         yield "PUT", "storages/aws-s3/{project}", self.s3_storage
         yield "POST", "tasks/aws-s3", self.s3_import
@@ -118,7 +118,7 @@ class JobRoutes:
             raise Invalid(404, f"Not found: {job_id}")
         return job
 
-    def lister(self, family: str, default: int) -> Any:
+    def lister(self, family: str, default: int) -> Handler:
         async def handler(request: Request) -> Response:
             offset, limit = page(request, default, 1000)
             project = None
@@ -133,21 +133,13 @@ class JobRoutes:
 
         return handler
 
-    def finder(self, family: str) -> Any:
+    def finder(self, family: str) -> Handler:
         async def handler(request: Request) -> Response:
             return json_response(self.render(self.job(request.path_params["id"], family)))
 
         return handler
 
     # -- import histories ---------------------------------------------------------------
-
-    async def find_history(self, request: Request) -> Response:
-        return json_response(self.render(self.job(request.path_params["id"], "history")))
-
-    async def list_histories(self, request: Request) -> Response:
-        handler = self.lister("history", 100)
-        response: Response = await handler(request)
-        return response
 
     def _upload(self, body: dict[str, Any], project: Project) -> Upload:
         key = req_str(body, "fileKey")
