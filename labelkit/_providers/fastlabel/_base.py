@@ -11,7 +11,7 @@ import os
 import typing
 from collections.abc import Mapping
 
-from typing_extensions import Unpack
+from typing_extensions import TypeVar, Unpack
 
 from ..._client import AsyncAPIClient, ClientOptions
 from ..._config import RateLimit
@@ -22,28 +22,16 @@ from ._upload import json_body
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
-    "CallOptions",
     "FastLabelBase",
     "check_limit",
 ]
 
-_T = typing.TypeVar("_T")
+#: What :meth:`FastLabelBase._call` returns: ``parse``'s result, else the JSON as ``Any``.
+_T = TypeVar("_T", default=typing.Any)
 
 #: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
 _API_ONLY = ("base_url", "rate_limit", "default_headers")
-
-
-class CallOptions(typing.TypedDict, total=False):
-    """What an API call may carry besides its method and path (see :meth:`FastLabelBase._call`).
-
-    ``body`` left out sends no body; ``idempotent`` overrides the method's
-    default retry rule.
-    """
-
-    query: QueryParams | None
-    body: object
-    idempotent: bool | None
 
 
 class FastLabelBase(AsyncAPIClient):
@@ -122,29 +110,16 @@ class FastLabelBase(AsyncAPIClient):
             )
         return None, None
 
-    @typing.overload
-    async def _call(
-        self, method: str, path: str, *, parse: None = None, **options: Unpack[CallOptions]
-    ) -> typing.Any: ...
-
-    @typing.overload
     async def _call(
         self,
         method: str,
         path: str,
         *,
-        parse: typing.Callable[[typing.Any], _T],
-        **options: Unpack[CallOptions],
-    ) -> _T: ...
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
-        **options: Unpack[CallOptions],
-    ) -> typing.Any:
+        query: QueryParams | None = None,
+        body: object = NOT_GIVEN,
+        idempotent: bool | None = None,
+        parse: typing.Callable[[typing.Any], _T] | None = None,
+    ) -> _T:
         """Send one API call and return its parsed JSON body (``None`` when empty).
 
         ``parse`` turns the body into the result inside the core, so that a
@@ -155,18 +130,14 @@ class FastLabelBase(AsyncAPIClient):
         holding :class:`~._upload.Base64File` values is streamed with an exact
         ``Content-Length`` (the files are read and encoded chunk by chunk).
         """
-        sent: dict[str, typing.Any] = {
-            "params": options.get("query"),
-            "idempotent": options.get("idempotent"),
-        }
-        body = options.get("body", NOT_GIVEN)
-        if not isinstance(body, NotGiven):
+        if isinstance(body, NotGiven):
+            sent: dict[str, typing.Any] = {}
+        else:
             encoded = await json_body(body)
-            if isinstance(encoded, bytes):
-                sent["json"] = body
-            else:
-                sent["streamed"] = encoded
-        return await self._request_json(method, path, parse=parse, **sent)
+            sent = {"json": body} if isinstance(encoded, bytes) else {"streamed": encoded}
+        return await self._request_json(
+            method, path, params=query, idempotent=idempotent, parse=parse, **sent
+        )
 
 
 class _StorageClient(AsyncAPIClient):
