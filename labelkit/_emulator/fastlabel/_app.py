@@ -160,7 +160,7 @@ class FastLabelEmulator(EmulatorApp):
         token = token.strip()
         return token if scheme.lower() == "bearer" and token in self.tokens else None
 
-    def error_body(self, status: int, code: str, message: str) -> object:
+    def error_body(self, status: int, code: str, message: str | list[str]) -> object:
         return {"statusCode": status, "message": message, "error": _REASONS.get(status, code)}
 
     def error_response(
@@ -187,11 +187,7 @@ class FastLabelEmulator(EmulatorApp):
             try:
                 return await handler(request)
             except Invalid as exc:
-                body = {
-                    "statusCode": exc.status,
-                    "message": exc.message,
-                    "error": _REASONS.get(exc.status, "Error"),
-                }
+                body = self.error_body(exc.status, "Error", exc.message)
                 return json_response(body, exc.status)
 
         return run

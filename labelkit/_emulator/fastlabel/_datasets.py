@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import HTTPError, Request, Response, json_response
+from ..._providers.fastlabel._dataset_models import DATASET_OBJECT_TYPES as SPLITS
+from ..._providers.fastlabel._dataset_models import DATASET_VISIBILITIES as VISIBILITIES
 from ._data import (
     Invalid,
     decode_file,
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["DatasetRoutes"]
 
 _DATASET_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-VISIBILITIES = ("workspace", "public", "organization")
-SPLITS = ("none", "train", "valid", "test")
 OBJECT_MAX_SIZE = 250 << 20
 
 

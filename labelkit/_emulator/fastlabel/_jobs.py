@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Handler, Request, Response, json_response
 from ._data import (
     PRIORITIES,
     STATUSES,
@@ -27,8 +27,8 @@ from ._data import (
     req_str,
     required_query,
 )
-from ._state import Blob, Job, Project, Upload
-from ._tasks import FAMILIES, TaskRoutes, apply_task_fields, new_task, project_media
+from ._state import Blob, Job, Project, Upload, ZipEntry
+from ._tasks import FAMILIES, Family, TaskRoutes, apply_task_fields, new_task, project_media
 
 if TYPE_CHECKING:
     from ._app import FastLabelEmulator, RouteSpec
@@ -38,6 +38,9 @@ __all__ = ["FAIL_MARKER", "JobRoutes"]
 FAIL_MARKER = "__fail__"
 _CALIBRATION = {".yaml": "yml", ".yml": "yml", ".txt": "kitti"}
 _S3_KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
+
+#: What a zip import does on completion with the zip's entries (``True``: it worked).
+ZipEffect = Callable[[Job, list[ZipEntry]], bool]
 
 
 class JobRoutes:
@@ -50,8 +53,8 @@ class JobRoutes:
 
     def routes(self) -> Iterator[RouteSpec]:
         """``(method, path, handler)`` of every route, most specific first."""
-        yield "GET", "tasks/import/histories/{id}", self.find_history
-        yield "GET", "tasks/import/histories", self.list_histories
+        yield "GET", "tasks/import/histories/{id}", self.finder("history")
+        yield "GET", "tasks/import/histories", self.lister("history", 100)
         yield "GET", "tasks/import/status/aws-s3/{project}", self.s3_status
         yield "PUT", "storages/aws-s3/{project}", self.s3_storage
         yield "POST", "tasks/aws-s3", self.s3_import
@@ -115,7 +118,7 @@ class JobRoutes:
             raise Invalid(404, f"Not found: {job_id}")
         return job
 
-    def lister(self, family: str, default: int) -> Any:
+    def lister(self, family: str, default: int) -> Handler:
         async def handler(request: Request) -> Response:
             offset, limit = page(request, default, 1000)
             project = None
@@ -130,21 +133,13 @@ class JobRoutes:
 
         return handler
 
-    def finder(self, family: str) -> Any:
+    def finder(self, family: str) -> Handler:
         async def handler(request: Request) -> Response:
             return json_response(self.render(self.job(request.path_params["id"], family)))
 
         return handler
 
     # -- import histories ---------------------------------------------------------------
-
-    async def find_history(self, request: Request) -> Response:
-        return json_response(self.render(self.job(request.path_params["id"], "history")))
-
-    async def list_histories(self, request: Request) -> Response:
-        handler = self.lister("history", 100)
-        response: Response = await handler(request)
-        return response
 
     def _upload(self, body: dict[str, Any], project: Project) -> Upload:
         key = req_str(body, "fileKey")
@@ -155,28 +150,47 @@ class JobRoutes:
             raise Invalid(400, f"nothing was uploaded for fileKey {key}")
         return upload
 
-    def _history(self, project: Project, upload: Upload, kind: str, effect: Any) -> Response:
+    async def _zip_import(
+        self,
+        request: Request,
+        kind: str,
+        prepare: Callable[[Project, Upload, dict[str, Any]], ZipEffect],
+        *,
+        family: Family | None = None,
+    ) -> Response:
+        """Start the import history of the zip uploaded as the body's ``fileKey``.
+
+        ``prepare`` validates the request and returns what completion does with
+        the zip's entries; an upload that is not a zip makes the import fail.
+        """
+        body = await self.emu.body(request)
+        project = self.emu.project(req_str(body, "project"))
+        if family is not None:
+            self.tasks.check_media(project, family)
+        upload = self._upload(body, project)
+        blob = upload.blob
+        assert blob is not None
+        effect = prepare(project, upload, body)
+
+        def on_complete(job: Job) -> bool:
+            return blob.entries is not None and effect(job, blob.entries)
+
         fields = {"storageType": "zip", "importType": kind, "fileName": upload.file_name}
         fail = FAIL_MARKER in upload.file_name
-        job = self.start("history", fields, project=project, fail=fail, on_complete=effect)
+        job = self.start("history", fields, project=project, fail=fail, on_complete=on_complete)
         return json_response(self.render(job))
 
     async def dicom(self, request: Request) -> Response:
-        body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        self.tasks.check_media(project, FAMILIES["dicom"])
-        upload = self._upload(body, project)
+        return await self._zip_import(request, "dicom", self._dicom, family=FAMILIES["dicom"])
+
+    def _dicom(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
         probe = new_task(self.emu, project, "dicom", "\x00probe")
         apply_task_fields(self.emu, probe, body)  # validate now, apply on completion
-        assert upload.blob is not None
-        blob = upload.blob
+        stem = posixpath.splitext(upload.file_name)[0]
 
-        def effect(job: Job) -> bool:
-            if blob.entries is None:
-                return False
-            stem = posixpath.splitext(upload.file_name)[0]
+        def effect(job: Job, entries: list[ZipEntry]) -> bool:
             groups: dict[str, list[str]] = {}
-            for name, _size, _data in blob.entries:
+            for name, _size, _data in entries:
                 if not name.endswith("/"):
                     top = name.split("/", 1)[0] if "/" in name else stem
                     groups.setdefault(top, []).append(name)
@@ -192,20 +206,15 @@ class JobRoutes:
             job.fields["taskCount"] = created
             return bool(groups)
 
-        return self._history(project, upload, "dicom", effect)
+        return effect
 
     async def appendix(self, request: Request) -> Response:
-        body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        upload = self._upload(body, project)
-        assert upload.blob is not None
-        blob = upload.blob
+        return await self._zip_import(request, "appendix", self._appendix)
 
-        def effect(job: Job) -> bool:
-            if blob.entries is None:
-                return False
+    def _appendix(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
+        def effect(job: Job, entries: list[ZipEntry]) -> bool:
             rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-            for name, _size, data in blob.entries:
+            for name, size, data in entries:
                 parts = name.split("/")
                 if len(parts) != 3 or not parts[2] or parts[0] not in project.task_names:
                     continue
@@ -216,7 +225,7 @@ class JobRoutes:
                     row["calibrationFileName"] = name
                     row["calibration"] = (data or b"").decode("utf-8", "replace")
                 else:
-                    image = Blob(_size, hashlib.sha256(data or b"").hexdigest(), data=data)
+                    image = Blob(size, hashlib.sha256(data or b"").hexdigest(), data=data)
                     self.emu.publish(image)
                     row.update(imageFileName=name, name=name, _blob=image)
             for (task_name, _content, _stem), row in rows.items():
@@ -225,19 +234,14 @@ class JobRoutes:
             job.fields["appendixCount"] = len(rows)
             return True
 
-        return self._history(project, upload, "appendix", effect)
+        return effect
 
     async def robotics(self, request: Request) -> Response:
-        body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        upload = self._upload(body, project)
-        assert upload.blob is not None
-        blob = upload.blob
+        return await self._zip_import(request, "robotics", self._robotics)
 
-        def effect(job: Job) -> bool:
-            if blob.entries is None:
-                return False
-            files = [(n, size) for n, size, _data in blob.entries if not n.endswith("/")]
+    def _robotics(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
+        def effect(job: Job, entries: list[ZipEntry]) -> bool:
+            files = [(n, size) for n, size, _data in entries if not n.endswith("/")]
             episodes = [posixpath.splitext(n)[0] for n, _size in files if n.endswith(".json")]
             matched = [e for e in episodes if e in project.task_names]
             for episode in matched:
@@ -245,7 +249,7 @@ class JobRoutes:
                 task.contents.extend((name, Blob(size, "")) for name, size in files)
             return bool(matched)
 
-        return self._history(project, upload, "robotics", effect)
+        return effect
 
     # -- AWS S3 -------------------------------------------------------------------------
 

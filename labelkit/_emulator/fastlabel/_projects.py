@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
+from ..._providers.fastlabel._project_models import PROJECT_ROLES, WORKFLOWS
 from ._data import (
     Invalid,
     field_error,
@@ -26,20 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ProjectRoutes"]
 
-#: Review workflows the emulated server accepts (the SDK sends ``one_step`` too).
-WORKFLOWS = ("one_step", "two_step", "three_step")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-PROJECT_ROLES = (
-    "annotator",
-    "reviewer",
-    "owner",
-    "external_annotator",
-    "external_reviewer",
-    "external_approver",
-    "external_sub_owner",
-    "external_owner",
-    "none",
-)
 _CLASS_KEYS = ("type", "value", "title", "color", "order", "attributes", "maxAreaCount")
 
 

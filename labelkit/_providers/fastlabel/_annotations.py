@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from ..._errors import ValidationError
 from ..._paths import segment
 from ..._types import NOT_GIVEN, NotGiven
-from ._area import AreaBase, returned_id, tri_state, truthy
+from ._area import AreaBase, Listing, returned_id, tri_state, truthy
 from ._project_models import AnnotationClass
 
 __all__ = ["MAX_AREA_COUNT", "AnnotationClassesMixin"]
@@ -16,6 +16,8 @@ __all__ = ["MAX_AREA_COUNT", "AnnotationClassesMixin"]
 _MAX = 1000
 #: Upper bound of ``max_area_count`` (``None`` means unlimited).
 MAX_AREA_COUNT = 1000
+
+_CLASSES = Listing("annotations", AnnotationClass, _MAX, _MAX)
 
 Attributes = Sequence[Mapping[str, object]]
 
@@ -78,16 +80,14 @@ class AnnotationClassesMixin(AreaBase):
 
         See :meth:`iter_annotations` for all of them.
         """
-        query: dict[str, object] = {"project": project, **truthy(value=value)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("annotations", query, AnnotationClass)
+        query = {"project": project, **truthy(value=value)}
+        return await self._page(_CLASSES, query, offset, limit)
 
     def iter_annotations(
         self, project: str, value: str | None = None
     ) -> AsyncIterator[AnnotationClass]:
         """Every annotation class of ``project``, fetched lazily 1,000 at a time."""
-        query: dict[str, object] = {"project": project, **truthy(value=value)}
-        return self._iterate("annotations", query, AnnotationClass, page_size=_MAX)
+        return self._every(_CLASSES, {"project": project, **truthy(value=value)})
 
     async def create_annotation(
         self,
@@ -115,21 +115,13 @@ class AnnotationClassesMixin(AreaBase):
             **truthy(color=color, order=order, attributes=_attributes(attributes)),
             **_max_area_count(max_area_count),
         }
-        return await self._call(
-            "POST",
-            "annotations",
-            body=body,
-            parse=lambda data: returned_id(data, "create_annotation"),
-        )
+        return await self._post_id("annotations", body, "create_annotation")
 
     async def create_classification_annotation(self, project: str, attributes: Attributes) -> str:
         """Create the classification class of a classification project; returns its id."""
         body = {"project": project, "attributes": _attributes(attributes)}
-        return await self._call(
-            "POST",
-            "annotations/classification",
-            body=body,
-            parse=lambda data: returned_id(data, "create_classification_annotation"),
+        return await self._post_id(
+            "annotations/classification", body, "create_classification_annotation"
         )
 
     async def update_annotation(

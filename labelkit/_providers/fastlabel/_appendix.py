@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from ._area import AreaBase, string_list, truthy
+from ._area import AreaBase, Listing, task_filters, truthy
 from ._project_models import AppendixData
 
 __all__ = ["AppendixDataMixin"]
 
 _MAX = 10_000
+_CONTENTS = Listing("contents/export/appendix", AppendixData, _MAX, _MAX)
+_TASKS = Listing("tasks/appendix", AppendixData, _MAX, _MAX)
 
 
 class AppendixDataMixin(AreaBase):
@@ -33,9 +35,8 @@ class AppendixDataMixin(AreaBase):
         Filters by task ``status``, ``external_status``, ``tags`` (any of) and
         ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
         """
-        query = self._appendix_query(project, status, external_status, tags, task_name)
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("contents/export/appendix", query, AppendixData)
+        query = task_filters(project, status, external_status, tags, taskName=task_name)
+        return await self._page(_CONTENTS, query, offset, limit)
 
     def iter_appendix_data(
         self,
@@ -46,8 +47,8 @@ class AppendixDataMixin(AreaBase):
         task_name: str | None = None,
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_appendix_data`, fetched lazily 10,000 at a time."""
-        query = self._appendix_query(project, status, external_status, tags, task_name)
-        return self._iterate("contents/export/appendix", query, AppendixData, page_size=_MAX)
+        query = task_filters(project, status, external_status, tags, taskName=task_name)
+        return self._every(_CONTENTS, query)
 
     async def get_task_appendix_data(
         self,
@@ -60,31 +61,11 @@ class AppendixDataMixin(AreaBase):
 
         ``limit`` is at most 10,000. See :meth:`iter_task_appendix_data`.
         """
-        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("tasks/appendix", query, AppendixData)
+        query = {"project": project, **truthy(taskName=task_name)}
+        return await self._page(_TASKS, query, offset, limit)
 
     def iter_task_appendix_data(
         self, project: str, task_name: str | None = None
     ) -> AsyncIterator[AppendixData]:
         """Every item of :meth:`get_task_appendix_data`, fetched lazily 10,000 at a time."""
-        query: dict[str, object] = {"project": project, **truthy(taskName=task_name)}
-        return self._iterate("tasks/appendix", query, AppendixData, page_size=_MAX)
-
-    @staticmethod
-    def _appendix_query(
-        project: str,
-        status: str | None,
-        external_status: str | None,
-        tags: Sequence[str] | None,
-        task_name: str | None,
-    ) -> dict[str, object]:
-        return {
-            "project": project,
-            **truthy(
-                status=status,
-                externalStatus=external_status,
-                tags=string_list(tags, "tags"),
-                taskName=task_name,
-            ),
-        }
+        return self._every(_TASKS, {"project": project, **truthy(taskName=task_name)})

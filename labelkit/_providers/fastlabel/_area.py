@@ -13,6 +13,8 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 
+import attrs
+
 from ..._errors import ValidationError
 from ..._models import ResponseValidationError, structure
 from ..._pagination import Page, iter_offset
@@ -21,6 +23,7 @@ from ._base import FastLabelBase, check_limit
 
 __all__ = [
     "AreaBase",
+    "Listing",
     "check_choice",
     "check_choices",
     "check_count",
@@ -28,6 +31,7 @@ __all__ = [
     "not_none",
     "returned_id",
     "string_list",
+    "task_filters",
     "tri_state",
     "truthy",
 ]
@@ -58,6 +62,23 @@ def string_list(values: Iterable[str] | None, field: str) -> list[str] | None:
                 f"{field}[{index}]", f"must be a string, got {type(value).__name__}"
             )
     return out
+
+
+def task_filters(
+    project: str,
+    status: str | None,
+    external_status: str | None,
+    tags: Sequence[str] | None,
+    keys: tuple[str, str, str] = ("status", "externalStatus", "tags"),
+    **more: object,
+) -> dict[str, object]:
+    """``project`` and the task-state filters of a listing, each sent when truthy.
+
+    ``keys`` names the status, external status and tags filters as the
+    endpoint does; ``more`` are the listing's own filters.
+    """
+    values = (status, external_status, string_list(tags, "tags"))
+    return {"project": project, **truthy(**dict(zip(keys, values, strict=True)), **more)}
 
 
 def check_choice(value: object, choices: Collection[str], field: str) -> None:
@@ -105,6 +126,23 @@ def models(data: object, cls: type[M], what: str) -> list[M]:
     return [structure(item, cls) for item in data]
 
 
+@attrs.frozen
+class Listing(typing.Generic[M]):
+    """An offset/limit endpoint: its path, item model, page sizes and offset rule.
+
+    ``maximum`` is the largest ``limit`` it takes (``None``: undocumented) and
+    ``page_size`` what iteration asks for. ``keep_zero`` endpoints take
+    ``offset``/``limit`` whenever not ``None`` (``offset=0`` included), the
+    others only when truthy.
+    """
+
+    path: str
+    model: type[M]
+    maximum: int | None
+    page_size: int
+    keep_zero: bool = False
+
+
 class AreaBase(FastLabelBase):
     """List and iteration plumbing for the mixins of this package."""
 
@@ -118,36 +156,45 @@ class AreaBase(FastLabelBase):
     async def _get_model(self, path: str, cls: type[M]) -> M:
         return structure(await self._call("GET", path), cls)
 
-    def _iterate(
+    async def _page(
         self,
-        path: str,
+        listing: Listing[M],
         query: Mapping[str, object],
-        cls: type[M],
-        *,
-        page_size: int,
-        send_zero_offset: bool = False,
-    ) -> AsyncIterator[M]:
-        """Every item of an offset/limit listing, one page of ``page_size`` at a time.
+        offset: int | None,
+        limit: int | None,
+    ) -> list[M]:
+        """One page of ``listing``: ``query``, then ``offset`` and ``limit`` by its rule."""
+        paging = self._paging(offset, limit, listing.maximum, keep_zero=listing.keep_zero)
+        return await self._get_models(listing.path, {**query, **paging}, listing.model)
 
-        ``send_zero_offset`` follows the endpoint's rule: most endpoints take
-        ``offset`` only when it is non-zero, the "always" and "if not None"
-        ones send ``offset=0`` on the first page too.
-        """
+    def _every(self, listing: Listing[M], query: Mapping[str, object]) -> AsyncIterator[M]:
+        """Every item of ``listing`` matching ``query``, ``listing.page_size`` at a time."""
 
         async def fetch(offset: int, limit: int) -> Page[M]:
-            page_query = {
-                **query,
-                "offset": offset if (offset or send_zero_offset) else None,
-                "limit": limit,
-            }
-            return Page(await self._get_models(path, page_query, cls))
+            return Page(await self._page(listing, query, offset, limit))
 
-        return iter_offset(fetch, limit=page_size)
+        return iter_offset(fetch, limit=listing.page_size)
+
+    async def _post_model(self, path: str, body: object, cls: type[M]) -> M:
+        """``POST`` a create and structure its answer as ``cls``."""
+        return await self._call("POST", path, body=body, parse=lambda data: structure(data, cls))
+
+    async def _post_id(self, path: str, body: object, what: str) -> str:
+        """``POST`` a create answered by the new id (see :func:`returned_id`)."""
+        return await self._call("POST", path, body=body, parse=lambda data: returned_id(data, what))
 
     @staticmethod
-    def _limit(limit: int | None, maximum: int | None) -> int | None:
+    def _paging(
+        offset: int | None, limit: int | None, maximum: int | None, *, keep_zero: bool = False
+    ) -> dict[str, object]:
+        """``offset`` and ``limit`` once ``limit`` is checked against the endpoint's ``maximum``.
+
+        Most endpoints take them when truthy; ``keep_zero`` ones whenever not ``None``.
+        """
         check_limit(limit, maximum)
-        return limit
+        if keep_zero:
+            return not_none(offset=offset, limit=limit)
+        return truthy(offset=offset, limit=limit)
 
 
 def tri_state(key: str, value: object | NotGiven) -> dict[str, object]:

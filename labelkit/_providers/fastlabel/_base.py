@@ -11,7 +11,7 @@ import os
 import typing
 from collections.abc import Mapping
 
-from typing_extensions import Unpack
+from typing_extensions import TypeVar, Unpack
 
 from ..._client import AsyncAPIClient, ClientOptions
 from ..._config import RateLimit
@@ -26,7 +26,8 @@ __all__ = [
     "check_limit",
 ]
 
-_T = typing.TypeVar("_T")
+#: What :meth:`FastLabelBase._call` returns: ``parse``'s result, else the JSON as ``Any``.
+_T = TypeVar("_T", default=typing.Any)
 
 #: "API is allowed to call 10000 times per 10 minutes" (FastLabel README).
 DEFAULT_RATE_LIMIT = RateLimit(10_000, 600.0)
@@ -109,7 +110,6 @@ class FastLabelBase(AsyncAPIClient):
             )
         return None, None
 
-    @typing.overload
     async def _call(
         self,
         method: str,
@@ -118,31 +118,8 @@ class FastLabelBase(AsyncAPIClient):
         query: QueryParams | None = None,
         body: object = NOT_GIVEN,
         idempotent: bool | None = None,
-        parse: None = None,
-    ) -> typing.Any: ...
-
-    @typing.overload
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: QueryParams | None = None,
-        body: object = NOT_GIVEN,
-        idempotent: bool | None = None,
-        parse: typing.Callable[[typing.Any], _T],
-    ) -> _T: ...
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: QueryParams | None = None,
-        body: object = NOT_GIVEN,
-        idempotent: bool | None = None,
-        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
-    ) -> typing.Any:
+        parse: typing.Callable[[typing.Any], _T] | None = None,
+    ) -> _T:
         """Send one API call and return its parsed JSON body (``None`` when empty).
 
         ``parse`` turns the body into the result inside the core, so that a
@@ -154,16 +131,12 @@ class FastLabelBase(AsyncAPIClient):
         ``Content-Length`` (the files are read and encoded chunk by chunk).
         """
         if isinstance(body, NotGiven):
-            return await self._request_json(
-                method, path, params=query, idempotent=idempotent, parse=parse
-            )
-        encoded = await json_body(body)
-        if isinstance(encoded, bytes):
-            return await self._request_json(
-                method, path, params=query, json=body, idempotent=idempotent, parse=parse
-            )
+            sent: dict[str, typing.Any] = {}
+        else:
+            encoded = await json_body(body)
+            sent = {"json": body} if isinstance(encoded, bytes) else {"streamed": encoded}
         return await self._request_json(
-            method, path, params=query, streamed=encoded, idempotent=idempotent, parse=parse
+            method, path, params=query, idempotent=idempotent, parse=parse, **sent
         )
 
 

@@ -8,12 +8,17 @@ from collections.abc import AsyncIterator, Sequence
 from ..._errors import ValidationError
 from ..._models import structure
 from ..._paths import segment
-from ._area import AreaBase, not_none, string_list, truthy
+from ._area import AreaBase, Listing, not_none, task_filters, truthy
 from ._project_models import Comment, CommentThread, MetadataDefinition
 
 __all__ = ["CommentsMixin"]
 
 _MAX = 1000
+#: The comment listings name the task-state filters after the commented task.
+_TASK_KEYS = ("taskStatus", "taskExternalStatus", "taskTags")
+_METADATAS = Listing("metadatas", MetadataDefinition, _MAX, _MAX)
+_COMMENTS = Listing("comments", Comment, _MAX, _MAX, keep_zero=True)
+_THREADS = Listing("comments/threads", CommentThread, _MAX, _MAX, keep_zero=True)
 
 
 def _priority(priority: int | None) -> int | None:
@@ -35,14 +40,11 @@ class CommentsMixin(AreaBase):
 
         ``limit`` is at most 1,000; see :meth:`iter_metadatas`.
         """
-        query = truthy(project=project, offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("metadatas", query, MetadataDefinition)
+        return await self._page(_METADATAS, truthy(project=project), offset, limit)
 
     def iter_metadatas(self, project: str | None = None) -> AsyncIterator[MetadataDefinition]:
         """Every metadata definition, fetched lazily 1,000 at a time."""
-        return self._iterate(
-            "metadatas", truthy(project=project), MetadataDefinition, page_size=_MAX
-        )
+        return self._every(_METADATAS, truthy(project=project))
 
     async def get_task_comments(
         self, project: str, task_id: str, offset: int | None = None, limit: int = 100
@@ -52,14 +54,12 @@ class CommentsMixin(AreaBase):
         ``offset`` and ``limit`` are sent whenever given (``0`` included);
         ``limit`` is at most 1,000. See :meth:`iter_task_comments`.
         """
-        query: dict[str, object] = {"project": project, "taskId": task_id}
-        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("comments", query, Comment)
+        query = {"project": project, "taskId": task_id}
+        return await self._page(_COMMENTS, query, offset, limit)
 
     def iter_task_comments(self, project: str, task_id: str) -> AsyncIterator[Comment]:
         """Every comment of a task, fetched lazily 1,000 at a time."""
-        query: dict[str, object] = {"project": project, "taskId": task_id}
-        return self._iterate("comments", query, Comment, page_size=_MAX, send_zero_offset=True)
+        return self._every(_COMMENTS, {"project": project, "taskId": task_id})
 
     async def get_project_comments(
         self,
@@ -77,11 +77,10 @@ class CommentsMixin(AreaBase):
         ``tags``, and on ``issue_category_id``. ``limit`` is at most 1,000;
         see :meth:`iter_project_comments`.
         """
-        query = self._project_comments_query(
-            project, status, external_status, tags, issue_category_id
+        query = task_filters(
+            project, status, external_status, tags, _TASK_KEYS, issueCategoryId=issue_category_id
         )
-        query.update(not_none(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("comments/threads", query, CommentThread)
+        return await self._page(_THREADS, query, offset, limit)
 
     def iter_project_comments(
         self,
@@ -92,12 +91,10 @@ class CommentsMixin(AreaBase):
         issue_category_id: str | None = None,
     ) -> AsyncIterator[CommentThread]:
         """Every comment thread of a project, fetched lazily 1,000 at a time."""
-        query = self._project_comments_query(
-            project, status, external_status, tags, issue_category_id
+        query = task_filters(
+            project, status, external_status, tags, _TASK_KEYS, issueCategoryId=issue_category_id
         )
-        return self._iterate(
-            "comments/threads", query, CommentThread, page_size=_MAX, send_zero_offset=True
-        )
+        return self._every(_THREADS, query)
 
     async def create_task_comment(
         self,
@@ -126,9 +123,7 @@ class CommentsMixin(AreaBase):
             if text is None:
                 raise ValidationError("text", "a reply needs text")
             path = f"comments/{segment(comment_id, field='comment_id')}/threads"
-            return await self._call(
-                "POST", path, body={"text": text}, parse=lambda data: structure(data, Comment)
-            )
+            return await self._post_model(path, {"text": text}, Comment)
         if not task_id:
             raise ValidationError("task_id", "a new comment needs task_id (or comment_id to reply)")
         if content_name and content_id:
@@ -153,9 +148,7 @@ class CommentsMixin(AreaBase):
                 color=color,
             ),
         }
-        return await self._call(
-            "POST", "comments", body=body, parse=lambda data: structure(data, Comment)
-        )
+        return await self._post_model("comments", body, Comment)
 
     async def update_task_comment(self, thread_id: str, text: str) -> Comment:
         """Replace the text of one message (thread) of a comment."""
@@ -165,21 +158,3 @@ class CommentsMixin(AreaBase):
     async def delete_task_comment(self, thread_id: str) -> None:
         """Delete one message; deleting the last one removes the comment."""
         await self._call("DELETE", f"comments/threads/{segment(thread_id, field='thread_id')}")
-
-    @staticmethod
-    def _project_comments_query(
-        project: str,
-        status: str | None,
-        external_status: str | None,
-        tags: Sequence[str] | None,
-        issue_category_id: str | None,
-    ) -> dict[str, object]:
-        return {
-            "project": project,
-            **truthy(
-                taskStatus=status,
-                taskExternalStatus=external_status,
-                taskTags=string_list(tags, "tags"),
-                issueCategoryId=issue_category_id,
-            ),
-        }

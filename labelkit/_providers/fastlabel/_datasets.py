@@ -17,9 +17,9 @@ from ..._models import structure
 from ..._paths import segment
 from ._area import (
     AreaBase,
+    Listing,
     check_choices,
     check_count,
-    models,
     not_none,
     string_list,
     truthy,
@@ -41,6 +41,10 @@ _MAX_LICENSES = 10
 #: Largest file ``create_dataset_object`` accepts (250 MiB).
 MAX_DATASET_OBJECT_BYTES = 250 * MIB
 _DATASET_NAME = re.compile(r"^[a-z0-9-]+$")
+_OBJECTS = Listing("dataset-revision-objects", DatasetObject, _MAX, _MAX, keep_zero=True)
+_SIGNED_OBJECTS = Listing(
+    "dataset-revision-objects/signed-urls", DatasetObject, _MAX, _MAX, keep_zero=True
+)
 
 
 def _check_name(name: str) -> None:
@@ -139,9 +143,7 @@ class DatasetsMixin(AreaBase):
         tag_list = string_list(tags, "tags")
         check_count(tag_list, _MAX_TAGS, "tags")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
-        return await self._call(
-            "POST", "datasets-v2", body=body, parse=lambda data: structure(data, Dataset)
-        )
+        return await self._post_model("datasets-v2", body, Dataset)
 
     async def update_dataset(
         self,
@@ -192,12 +194,7 @@ class DatasetsMixin(AreaBase):
             "filePath": checked.base64("file_path"),
             **fields,
         }
-        return await self._call(
-            "POST",
-            "dataset-revision-objects",
-            body=body,
-            parse=lambda data: structure(data, DatasetObject),
-        )
+        return await self._post_model("dataset-revision-objects", body, DatasetObject)
 
     async def find_dataset_object(
         self,
@@ -228,8 +225,7 @@ class DatasetsMixin(AreaBase):
         ``test``. See :meth:`iter_dataset_objects`.
         """
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        query.update(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("dataset-revision-objects", query, DatasetObject)
+        return await self._page(_OBJECTS, query, offset, limit)
 
     def iter_dataset_objects(
         self,
@@ -242,13 +238,7 @@ class DatasetsMixin(AreaBase):
     ) -> AsyncIterator[DatasetObject]:
         """Every object of ``dataset`` matching the filters, fetched lazily 1,000 at a time."""
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        return self._iterate(
-            "dataset-revision-objects",
-            query,
-            DatasetObject,
-            page_size=_MAX,
-            send_zero_offset=True,
-        )
+        return self._every(_OBJECTS, query)
 
     async def download_dataset_objects(
         self,
@@ -283,9 +273,7 @@ class DatasetsMixin(AreaBase):
         if not isinstance(path, (str, os.PathLike)):
             raise ValidationError("path", f"expected a folder path, got {type(path).__name__}")
         query = _objects_query(dataset, version, tags, licenses, revision_id, types)
-        query.update(offset=offset, limit=self._limit(limit, _MAX))
-        data = await self._get_json("dataset-revision-objects/signed-urls", query)
-        objects = models(data, DatasetObject, "GET dataset-revision-objects/signed-urls")
+        objects = await self._page(_SIGNED_OBJECTS, query, offset, limit)
         if types:
             wanted = set(types)
             objects = [obj for obj in objects if (obj.type or "none") in wanted]

@@ -6,7 +6,7 @@ import copy
 import datetime
 import typing
 import warnings
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 from ..._config import PollPolicy
 from ..._errors import APIError, ValidationError
@@ -14,7 +14,7 @@ from ..._models import structure
 from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
-from ._area import AreaBase, not_none, truthy
+from ._area import AreaBase, Listing, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
 from ._upload import MIB, PathInput, inspect_file
 
@@ -22,6 +22,9 @@ __all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
 
 _MAX = 1000
 _ENDPOINT_MAX_BYTES = 6 * MIB
+_TRAININGS = Listing("trainings", TrainingJob, _MAX, _MAX)
+_EVALUATIONS = Listing("evaluations", EvaluationJob, _MAX, _MAX)
+_AUTO_ANNOTATIONS = Listing("auto-annotations", AutoAnnotationJob, _MAX, _MAX)
 
 #: How the ``wait_*_job`` methods poll: first after 10 s, then every 10 s
 #: growing x1.5 up to once a minute, for at most six hours (training is slow).
@@ -57,6 +60,25 @@ def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dic
     return out
 
 
+_Job = typing.TypeVar("_Job", TrainingJob, EvaluationJob, AutoAnnotationJob)
+
+
+async def _wait_job(
+    fetch: Callable[[], Awaitable[_Job]],
+    describe: str,
+    timeout: float | NotGiven | None,
+    poll: PollPolicy | None,
+) -> _Job:
+    """Poll ``fetch`` until the job's ``status`` reads as finished (see :func:`job_state`)."""
+    return await wait_for(
+        fetch,
+        lambda job: job_state(job.status),
+        policy=poll or JOB_POLL,
+        timeout=timeout,
+        describe=describe,
+    )
+
+
 class ModelJobsMixin(AreaBase):
     """Model jobs: training, evaluation, auto-annotation, endpoints (section 6.11)."""
 
@@ -64,12 +86,11 @@ class ModelJobsMixin(AreaBase):
         self, offset: int | None = None, limit: int = 100
     ) -> list[TrainingJob]:
         """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("trainings", query, TrainingJob)
+        return await self._page(_TRAININGS, {}, offset, limit)
 
     def iter_training_jobs(self) -> AsyncIterator[TrainingJob]:
         """Every training job, fetched lazily 1,000 at a time."""
-        return self._iterate("trainings", {}, TrainingJob, page_size=_MAX)
+        return self._every(_TRAININGS, {})
 
     async def find_training_job(self, id: str) -> TrainingJob:
         """One training job by id."""
@@ -125,9 +146,7 @@ class ModelJobsMixin(AreaBase):
             ),
             **truthy(annotationValue=annotation_value),
         }
-        return await self._call(
-            "POST", "trainings", body=body, parse=lambda data: structure(data, TrainingJob)
-        )
+        return await self._post_model("trainings", body, TrainingJob)
 
     async def wait_training_job(
         self,
@@ -142,24 +161,19 @@ class ModelJobsMixin(AreaBase):
         :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
         :data:`JOB_POLL`'s six hours; ``None`` waits forever).
         """
-        return await wait_for(
-            lambda: self.find_training_job(id),
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"training job {id}",
+        return await _wait_job(
+            lambda: self.find_training_job(id), f"training job {id}", timeout, poll
         )
 
     async def get_evaluation_jobs(
         self, offset: int | None = None, limit: int = 1000
     ) -> list[EvaluationJob]:
         """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("evaluations", query, EvaluationJob)
+        return await self._page(_EVALUATIONS, {}, offset, limit)
 
     def iter_evaluation_jobs(self) -> AsyncIterator[EvaluationJob]:
         """Every evaluation job, fetched lazily 1,000 at a time."""
-        return self._iterate("evaluations", {}, EvaluationJob, page_size=_MAX)
+        return self._every(_EVALUATIONS, {})
 
     async def find_evaluation_job(self, id: str) -> EvaluationJob:
         """One evaluation job by id."""
@@ -204,9 +218,7 @@ class ModelJobsMixin(AreaBase):
             "useDatasetTest": use_dataset_test,
             **not_none(datasetRevisionId=dataset_revision_id),
         }
-        return await self._call(
-            "POST", "evaluations", body=body, parse=lambda data: structure(data, EvaluationJob)
-        )
+        return await self._post_model("evaluations", body, EvaluationJob)
 
     async def wait_evaluation_job(
         self,
@@ -219,12 +231,8 @@ class ModelJobsMixin(AreaBase):
 
         Failure and timeout are raised as in :meth:`wait_training_job`.
         """
-        return await wait_for(
-            lambda: self.find_evaluation_job(id),
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"evaluation job {id}",
+        return await _wait_job(
+            lambda: self.find_evaluation_job(id), f"evaluation job {id}", timeout, poll
         )
 
     async def get_auto_annotation_jobs(
@@ -235,17 +243,12 @@ class ModelJobsMixin(AreaBase):
         See :meth:`iter_auto_annotation_jobs`.
         """
         self._require_project(project)
-        query: dict[str, object] = {
-            "project": project,
-            **truthy(offset=offset, limit=self._limit(limit, _MAX)),
-        }
-        return await self._get_models("auto-annotations", query, AutoAnnotationJob)
+        return await self._page(_AUTO_ANNOTATIONS, {"project": project}, offset, limit)
 
     def iter_auto_annotation_jobs(self, project: str) -> AsyncIterator[AutoAnnotationJob]:
         """Every auto-annotation job of a project, fetched lazily 1,000 at a time."""
         self._require_project(project)
-        query: dict[str, object] = {"project": project}
-        return self._iterate("auto-annotations", query, AutoAnnotationJob, page_size=_MAX)
+        return self._every(_AUTO_ANNOTATIONS, {"project": project})
 
     async def execute_auto_annotation_job(
         self,
@@ -278,12 +281,7 @@ class ModelJobsMixin(AreaBase):
             "autoCreation": auto_creation,
             **not_none(algorithmType=algorithm_type),
         }
-        return await self._call(
-            "POST",
-            "auto-annotations",
-            body=body,
-            parse=lambda data: structure(data, AutoAnnotationJob),
-        )
+        return await self._post_model("auto-annotations", body, AutoAnnotationJob)
 
     async def wait_auto_annotation_job(
         self,
@@ -305,13 +303,7 @@ class ModelJobsMixin(AreaBase):
                     return job
             raise APIError(f"auto-annotation job {job_id!r} not found in project {project!r}")
 
-        return await wait_for(
-            fetch,
-            lambda job: job_state(job.status),
-            policy=poll or JOB_POLL,
-            timeout=timeout,
-            describe=f"auto-annotation job {job_id}",
-        )
+        return await _wait_job(fetch, f"auto-annotation job {job_id}", timeout, poll)
 
     async def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:
         """Run a deployed model endpoint on an image (png/jpg/jpeg, at most 6 MiB)."""

@@ -15,6 +15,8 @@ import attrs
 from .tasks._models import FastLabelModel
 
 __all__ = [
+    "PROJECT_ROLES",
+    "WORKFLOWS",
     "AnnotationClass",
     "AppendixData",
     "Comment",
@@ -24,6 +26,22 @@ __all__ = [
     "Tag",
     "WorkspaceUser",
 ]
+
+#: Roles ``update_project_user_permission`` accepts (``none`` removes the member).
+PROJECT_ROLES: tuple[str, ...] = (
+    "annotator",
+    "reviewer",
+    "owner",
+    "external_annotator",
+    "external_reviewer",
+    "external_approver",
+    "external_sub_owner",
+    "external_owner",
+    "none",
+)
+#: Review workflows the SDK documents. Not checked client-side: the SDK sends
+#: any string (``one_step`` included) and the server judges it.
+WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
 
 
 @attrs.define

@@ -9,27 +9,14 @@ from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
-from ._area import AreaBase, returned_id, string_list, truthy
-from ._project_models import Project, Tag
+from ._area import AreaBase, Listing, returned_id, string_list, truthy
+from ._project_models import PROJECT_ROLES, WORKFLOWS, Project, Tag
 
 __all__ = ["PROJECT_ROLES", "WORKFLOWS", "ProjectsMixin"]
 
 _MAX = 1000
-#: Roles ``update_project_user_permission`` accepts (``none`` removes the member).
-PROJECT_ROLES: tuple[str, ...] = (
-    "annotator",
-    "reviewer",
-    "owner",
-    "external_annotator",
-    "external_reviewer",
-    "external_approver",
-    "external_sub_owner",
-    "external_owner",
-    "none",
-)
-#: Review workflows the SDK documents. Not checked client-side: the SDK sends
-#: any string (``one_step`` included) and the server judges it.
-WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
+_PROJECTS = Listing("projects", Project, _MAX, _MAX)
+_TAGS = Listing("tags", Tag, _MAX, _MAX)
 
 
 class ProjectsMixin(AreaBase):
@@ -51,19 +38,17 @@ class ProjectsMixin(AreaBase):
         self, slug: str | None = None, offset: int | None = None, limit: int = 100
     ) -> list[Project]:
         """One page of the workspace's projects (at most 1,000); see :meth:`iter_projects`."""
-        query = truthy(slug=slug, offset=offset, limit=self._limit(limit, _MAX))
-        return await self._get_models("projects", query, Project)
+        return await self._page(_PROJECTS, truthy(slug=slug), offset, limit)
 
     def iter_projects(self, slug: str | None = None) -> AsyncIterator[Project]:
         """Every project, fetched lazily 1,000 at a time."""
-        return self._iterate("projects", truthy(slug=slug), Project, page_size=_MAX)
+        return self._every(_PROJECTS, truthy(slug=slug))
 
     async def get_project_id_slug_map(
         self, offset: int | None = None, limit: int = 1000
     ) -> dict[str, str]:
         """One page of ``{project id: slug}`` (at most 1,000 entries)."""
-        query = truthy(offset=offset, limit=self._limit(limit, _MAX))
-        data = await self._get_json("projects/map/id-slug", query)
+        data = await self._get_json("projects/map/id-slug", self._paging(offset, limit, _MAX))
         if not isinstance(data, dict):
             raise ResponseValidationError(
                 f"expected an object, got {type(data).__name__}",
@@ -105,9 +90,7 @@ class ProjectsMixin(AreaBase):
             "externalWorkflow": external_workflow,
             **truthy(isPixel=is_pixel, jobSize=job_size),
         }
-        return await self._call(
-            "POST", "projects", body=body, parse=lambda data: returned_id(data, "create_project")
-        )
+        return await self._post_id("projects", body, "create_project")
 
     async def update_project(
         self,
@@ -138,12 +121,7 @@ class ProjectsMixin(AreaBase):
     ) -> str:
         """Copy a project's settings into a new project; returns the new id."""
         body = {"id": project_id, **truthy(name=project_name, slug=project_slug)}
-        return await self._call(
-            "POST",
-            "projects/copy",
-            body=body,
-            parse=lambda data: returned_id(data, "copy_project"),
-        )
+        return await self._post_id("projects/copy", body, "copy_project")
 
     async def update_project_metadata(
         self,
@@ -183,14 +161,12 @@ class ProjectsMixin(AreaBase):
 
         See :meth:`iter_tags`.
         """
-        query: dict[str, object] = {"project": project, **truthy(keyword=keyword)}
-        query.update(truthy(offset=offset, limit=self._limit(limit, _MAX)))
-        return await self._get_models("tags", query, Tag)
+        query = {"project": project, **truthy(keyword=keyword)}
+        return await self._page(_TAGS, query, offset, limit)
 
     def iter_tags(self, project: str, keyword: str | None = None) -> AsyncIterator[Tag]:
         """Every tag of a project, fetched lazily 1,000 at a time."""
-        query: dict[str, object] = {"project": project, **truthy(keyword=keyword)}
-        return self._iterate("tags", query, Tag, page_size=_MAX)
+        return self._every(_TAGS, {"project": project, **truthy(keyword=keyword)})
 
     async def delete_tags(self, tag_ids: Sequence[str]) -> None:
         """Delete tags by id (removing them from their tasks)."""

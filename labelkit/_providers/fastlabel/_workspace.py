@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from ..._errors import ValidationError
 from ..._models import structure
-from ._area import AreaBase, check_choice, not_none, string_list, truthy
+from ._area import AreaBase, Listing, check_choice, string_list, truthy
 from ._project_models import WorkspaceUser
 
 __all__ = ["MODULES", "WorkspaceMixin"]
@@ -21,6 +21,7 @@ MODULES: dict[str, str] = {
 # The listing has no documented maximum page size; its default is the one size
 # known to be served in full, so iteration never mistakes a capped page for the last.
 _PAGE = 20
+_USERS = Listing("workspaces-users", WorkspaceUser, None, _PAGE, keep_zero=True)
 
 
 def _modules(modules: Sequence[str]) -> list[str]:
@@ -45,34 +46,18 @@ class WorkspaceMixin(AreaBase):
         ``offset`` and ``limit`` are sent whenever given (``0`` included). See
         :meth:`iter_workspace_users`.
         """
-        self._limit(limit, None)
-        query: dict[str, object] = {
-            **truthy(keyword=keyword),
-            **not_none(offset=offset, limit=limit),
-        }
-        return await self._get_models("workspaces-users", query, WorkspaceUser)
+        return await self._page(_USERS, truthy(keyword=keyword), offset, limit)
 
     def iter_workspace_users(self, keyword: str | None = None) -> AsyncIterator[WorkspaceUser]:
         """Every workspace member, fetched lazily 20 at a time."""
-        return self._iterate(
-            "workspaces-users",
-            truthy(keyword=keyword),
-            WorkspaceUser,
-            page_size=_PAGE,
-            send_zero_offset=True,
-        )
+        return self._every(_USERS, truthy(keyword=keyword))
 
     async def create_workspace_user(
         self, name: str, email: str, language: str, role: str
     ) -> WorkspaceUser:
         """Invite a member: ``language`` ``en``/``ja``, ``role`` ``member``/``owner``."""
         body = {"name": name, "email": email, "language": language, "role": role}
-        return await self._call(
-            "POST",
-            "workspaces-users/internal-users",
-            body=body,
-            parse=lambda data: structure(data, WorkspaceUser),
-        )
+        return await self._post_model("workspaces-users/internal-users", body, WorkspaceUser)
 
     async def update_workspace_user(self, email: str, role: str) -> WorkspaceUser:
         """Change a member's role: ``member``, ``owner`` or ``none`` (removes them)."""
