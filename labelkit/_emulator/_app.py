@@ -14,6 +14,7 @@ handler; drop the connection if a drop was drawn (the handler has committed).
 
 from __future__ import annotations
 
+import abc
 import itertools
 import logging
 import math
@@ -21,7 +22,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import ClassVar, Protocol
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 import anyio
 import attrs
@@ -42,7 +43,15 @@ from ._messages import (
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
 from ._transport import EmulatorTransport
 
-__all__ = ["EmulatorApp", "Handler", "Route", "RouteGroup", "RouteSpec", "compile_path"]
+__all__ = [
+    "EmulatorApp",
+    "Handler",
+    "Route",
+    "RouteGroup",
+    "RouteGroupBase",
+    "RouteSpec",
+    "compile_path",
+]
 
 logger = logging.getLogger("labelkit.emulator")
 
@@ -93,6 +102,20 @@ class RouteGroup(Protocol):
     def routes(self) -> Iterable[RouteSpec]:
         """``(method, path, handler)`` of every route of the group."""
         ...
+
+
+AppT = TypeVar("AppT", bound="EmulatorApp")
+
+
+class RouteGroupBase(abc.ABC, Generic[AppT]):
+    """A :class:`RouteGroup` whose handlers serve one emulator's state (``self.emu``)."""
+
+    def __init__(self, emu: AppT) -> None:
+        self.emu = emu
+
+    @abc.abstractmethod
+    def routes(self) -> Iterable[RouteSpec]:
+        """``(method, path, handler)`` of every route of the group."""
 
 
 @attrs.define

@@ -51,6 +51,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteGroupBase,
     RouteSpec,
     json_response,
     register_emulator,
@@ -221,14 +222,10 @@ class CloudSightEmulator(EmulatorApp):
         return f"https://images.cloudsight.invalid/{job.token}/{name}"
 
 
-class ImageRequestRoutes:
+class ImageRequestRoutes(RouteGroupBase[CloudSightEmulator]):
     """Image requests: create (multipart, optionally OAuth-signed), poll and repost."""
 
-    def __init__(self, emu: CloudSightEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/image_requests", self.create_request
         yield "GET", "/image_responses/{token}", self.get_response
         yield "POST", "/image_requests/{token}/repost", self.repost

@@ -46,6 +46,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteGroupBase,
     RouteSpec,
     WebhookSender,
     json_response,
@@ -236,15 +237,14 @@ class DatawowEmulator(EmulatorApp):
         )
 
 
-class ImageRoutes:
+class ImageRoutes(RouteGroupBase[DatawowEmulator]):
     """Images of every product: create and list (one path per product), find by id."""
 
     def __init__(self, emu: DatawowEmulator) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self._products = {f"{PREFIX}/{path}": product for product, path in PRODUCTS.items()}
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         for path in PRODUCTS.values():
             yield "POST", f"/{path}", self.create_image
             yield "GET", f"/{path}", self.list_images

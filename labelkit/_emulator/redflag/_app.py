@@ -42,6 +42,7 @@ from ..._emulator import (
     HTTPError,
     Request,
     Response,
+    RouteGroupBase,
     RouteSpec,
     json_response,
     register_emulator,
@@ -239,14 +240,10 @@ class RedFlagEmulator(EmulatorApp):
         return "done"
 
 
-class OperationRoutes:
+class OperationRoutes(RouteGroupBase[RedFlagEmulator]):
     """Operations: create (by URL or upload id), upload a file and retrieve."""
 
-    def __init__(self, emu: RedFlagEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "", self.create
         yield "POST", "/upload", self.upload
         yield "GET", "/{id:int}", self.retrieve
