@@ -22,6 +22,7 @@ from ._forms import (
     _categories,
     _common,
     _count,
+    _data_form,
     _flag,
     _Form,
     _merge,
@@ -303,51 +304,21 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
             multiple=multiple,
             allow_empty=allow_empty,
         )
-        form: _Form = {
-            "data": _text("data", f.pop("data", None)),
-            "instruction": _text("instruction", f.pop("instruction", None)),
-            "categories": _categories(f.pop("categories", None)),
-            "multiple": _flag("multiple", f.pop("multiple", None)),
-            "allow_empty": _flag("allow_empty", f.pop("allow_empty", None)),
-        }
-        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
-        return await self._send(form, timeout, max_retries)
-
-
-class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
-    """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
-
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
-
-    async def create(
-        self,
-        data: str | Mapping[str, object] | None = None,
-        *,
-        instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ClosedQuestionImage:
-        """Submit an image (``data``, its URL) for an approve / decline / ban verdict.
-
-        ``instruction`` is optional (the SDK docstring lists it, the API table
-        does not). Other arguments as in :meth:`AsyncChoices.create`.
-        """
-        f = _merge(data, params, instruction=instruction)
-        form: _Form = {"data": _text("data", f.pop("data", None))}
-        if f.get("instruction") is not None:
-            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form = _data_form(f, instruction_required=True)
+        form.update(
+            categories=_categories(f.pop("categories", None)),
+            multiple=_flag("multiple", f.pop("multiple", None)),
+            allow_empty=_flag("allow_empty", f.pop("allow_empty", None)),
+        )
         form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
 
 
 class _AsyncInstructed(_AsyncImages[R]):
     """A product whose create takes only an ``instruction`` besides the common fields."""
+
+    #: Whether a create must carry an ``instruction`` (else it is sent only when given).
+    _instruction_required: typing.ClassVar[bool] = True
 
     async def create(
         self,
@@ -364,15 +335,23 @@ class _AsyncInstructed(_AsyncImages[R]):
     ) -> R:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         f = _merge(data, params, instruction=instruction)
-        form: _Form = {
-            "data": _text("data", f.pop("data", None)),
-            "instruction": _text("instruction", f.pop("instruction", None)),
-        }
+        form = _data_form(f, instruction_required=self._instruction_required)
         form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
+
+
+class AsyncClosedQuestions(_AsyncInstructed[ClosedQuestionImage]):
+    """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
+
+    _instruction_required = False
+
+    def __init__(self, client: AsyncDatawow) -> None:
+        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
 
 
 class AsyncMessages(_AsyncInstructed[MessageImage]):
@@ -414,8 +393,6 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         f = _merge(data, params, instruction=instruction)
-        form: _Form = {"data": _text("data", f.pop("data", None))}
-        if f.get("instruction") is not None:
-            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form = _data_form(f, instruction_required=False)
         form.update(_common(f, postback_url, postback_method, custom_id, None))
         return await self._send(form, timeout, max_retries)

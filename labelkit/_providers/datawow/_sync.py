@@ -471,10 +471,11 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ClosedQuestionImage:
-        """Submit an image (``data``, its URL) for an approve / decline / ban verdict.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
-        ``instruction`` is optional (the SDK docstring lists it, the API table
-        does not). Other arguments as in :meth:`AsyncChoices.create`.
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
+        Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
             self._async.create,
@@ -648,6 +649,8 @@ class Messages(SyncResource[AsyncMessages]):
     ) -> MessageImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
@@ -822,6 +825,8 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
     ) -> PhotoTagImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
