@@ -161,6 +161,9 @@ class EmulatorApp:
     auth_challenge: str | None = None
     #: The path the provider's API is mounted at (the path of the client's base URL).
     base_path: ClassVar[str] = "/"
+    #: Status -> the one message the provider sends with every error of that status,
+    #: whatever the cause (e.g. ``{401: "Not authenticated"}``).
+    fixed_error_messages: ClassVar[Mapping[int, str]] = {}
 
     def __init__(
         self,
@@ -265,6 +268,7 @@ class EmulatorApp:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """An error response in this emulator's error-body shape."""
+        message = self.fixed_error_messages.get(status, message)
         code = code or default_error_code(status)
         body = self.error_body(status, code, message or code.replace("_", " "))
         return json_response(body, status, headers=headers)

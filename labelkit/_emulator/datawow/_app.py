@@ -111,6 +111,7 @@ class DatawowEmulator(EmulatorApp):
     """
 
     base_path = PREFIX
+    fixed_error_messages = {401: "Not authenticated"}
 
     def __init__(
         self,
@@ -142,18 +143,6 @@ class DatawowEmulator(EmulatorApp):
 
     def error_body(self, status: int, code: str, message: str) -> object:
         return {"meta": {"code": status, "message": message}}
-
-    def error_response(
-        self,
-        status: int,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        if status == 401:
-            message = "Not authenticated"
-        return super().error_response(status, message, code=code, headers=headers)
 
     # -- state access for tests ---------------------------------------------------------
 
