@@ -45,18 +45,11 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteGroupBase,
-    RouteSpec,
-    json_response,
-    register_emulator,
-)
 from ..._providers.cloudsight._auth import verify_authorization
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_SECRET", "CloudSightEmulator", "StoredJob"]
 

@@ -40,19 +40,12 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteGroupBase,
-    RouteSpec,
-    WebhookSender,
-    json_response,
-    register_emulator,
-)
 from ..._providers.datawow._models import POSTBACK_METHODS
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig
+from .._webhooks import WebhookSender
 from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here
 
 __all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]

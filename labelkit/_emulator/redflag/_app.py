@@ -36,17 +36,10 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteGroupBase,
-    RouteSpec,
-    json_response,
-    register_emulator,
-)
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig
 from ._results import ANALYSES, applies, operation_data
 
 __all__ = ["DEFAULT_TOKEN", "PREFIX", "RedFlagEmulator", "StoredOperation", "StoredUpload"]
