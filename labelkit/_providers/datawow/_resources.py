@@ -11,13 +11,12 @@ import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
 from ..._bulk import BulkRun, Progress
-from ..._config import PollPolicy, Timeout
+from ..._config import Timeout
 from ..._errors import NotFoundError, ValidationError
 from ..._http import QueryValue
 from ..._journal import Journal
 from ..._pagination import Page, iter_pages
 from ..._types import NOT_GIVEN, NotGiven
-from ..._validate import ArgumentChecked
 from ._forms import (
     _categories,
     _common,
@@ -30,6 +29,7 @@ from ._forms import (
     _text,
     url_custom_id,
 )
+from ._lookups import _ImageLookups
 from ._models import (
     ChoiceImage,
     ClosedQuestionImage,
@@ -39,7 +39,6 @@ from ._models import (
     PhotoTagImage,
     PredictionImage,
 )
-from ._postback import Postback
 
 if typing.TYPE_CHECKING:
     from ._client import AsyncDatawow
@@ -55,7 +54,7 @@ __all__ = [
 R = typing.TypeVar("R", bound=Image)
 
 
-class _AsyncImages(ArgumentChecked, typing.Generic[R]):
+class _AsyncImages(_ImageLookups[R]):
     """What every product shares: list, iterate, find, wait. Not used directly.
 
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).
@@ -78,6 +77,9 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self._path!r})"
+
+    def _datawow(self) -> AsyncDatawow:
+        return self._client
 
     async def list(
         self,
@@ -120,66 +122,6 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
             return Page(result.images, total=result.meta.total_count, has_more=result.meta.has_next)
 
         return iter_pages(fetch, per_page=_count("per_page", per_page), key=lambda i: i.id)
-
-    async def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> R:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return await self._client._find(
-            id, custom_id, self._model, timeout=timeout, max_retries=max_retries
-        )
-
-    async def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> R:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return await self._client._wait(id, custom_id, self._model, timeout=timeout, poll=poll)
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> BulkRun[str, R]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return self._client._wait_many(
-            ids, self._model, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    async def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> R:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        custom_id = postback.custom_id if postback.id is None else None
-        return await self.find_id(
-            postback.id, custom_id=custom_id, timeout=timeout, max_retries=max_retries
-        )
 
     def create_many(
         self,
