@@ -49,7 +49,7 @@ from ..._providers.cloudsight._auth import verify_authorization
 from .._app import EmulatorApp, RouteGroupBase, RouteSpec
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
-from .._state import EmulatorConfig
+from .._state import EmulatorConfig, check_status
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_SECRET", "CloudSightEmulator", "StoredJob"]
 
@@ -167,8 +167,7 @@ class CloudSightEmulator(EmulatorApp):
 
     def force_status(self, token: str, status: str | None, reason: str | None = None) -> None:
         """Pin a job's status and reason (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         job = self.jobs[token]
         job.forced, job.forced_reason = status, reason
 

@@ -44,7 +44,7 @@ from ..._providers.datawow._models import POSTBACK_METHODS
 from .._app import EmulatorApp, RouteGroupBase, RouteSpec
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
-from .._state import EmulatorConfig
+from .._state import EmulatorConfig, check_status
 from .._webhooks import WebhookSender
 from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here
 
@@ -151,8 +151,7 @@ class DatawowEmulator(EmulatorApp):
 
     def force_status(self, image_id: str, status: str | None) -> None:
         """Pin an image's status (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         self.images[image_id].forced = status
 
     def image_object(self, image_id: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ import attrs
 from .._app import EmulatorApp, RouteGroupBase, RouteSpec
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
-from .._state import EmulatorConfig
+from .._state import EmulatorConfig, check_status
 from ._results import ANALYSES, applies, operation_data
 
 __all__ = ["DEFAULT_TOKEN", "PREFIX", "RedFlagEmulator", "StoredOperation", "StoredUpload"]
@@ -160,8 +160,7 @@ class RedFlagEmulator(EmulatorApp):
 
     def force_status(self, operation_id: int, status: str | None) -> None:
         """Pin an operation's status (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         self.operations[operation_id].forced = status
 
     def operation_object(self, operation_id: int) -> dict[str, Any]:
