@@ -10,7 +10,15 @@ happened.
 
 from __future__ import annotations
 
-from ._app import EmulatorApp, Handler, Route, RouteGroup, RouteSpec, compile_path
+from ._app import (
+    EmulatorApp,
+    Handler,
+    Route,
+    RouteGroup,
+    RouteGroupBase,
+    RouteSpec,
+    compile_path,
+)
 from ._messages import (
     ClientDisconnect,
     DropConnection,
@@ -49,6 +57,7 @@ __all__ = [
     "Response",
     "Route",
     "RouteGroup",
+    "RouteGroupBase",
     "RouteSpec",
     "Scope",
     "Send",

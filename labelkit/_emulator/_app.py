@@ -14,6 +14,7 @@ handler; drop the connection if a drop was drawn (the handler has committed).
 
 from __future__ import annotations
 
+import abc
 import itertools
 import logging
 import math
@@ -21,7 +22,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import ClassVar, Protocol
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 import anyio
 import attrs
@@ -42,7 +43,15 @@ from ._messages import (
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
 from ._transport import EmulatorTransport
 
-__all__ = ["EmulatorApp", "Handler", "Route", "RouteGroup", "RouteSpec", "compile_path"]
+__all__ = [
+    "EmulatorApp",
+    "Handler",
+    "Route",
+    "RouteGroup",
+    "RouteGroupBase",
+    "RouteSpec",
+    "compile_path",
+]
 
 logger = logging.getLogger("labelkit.emulator")
 
@@ -95,6 +104,20 @@ class RouteGroup(Protocol):
         ...
 
 
+AppT = TypeVar("AppT", bound="EmulatorApp")
+
+
+class RouteGroupBase(abc.ABC, Generic[AppT]):
+    """A :class:`RouteGroup` whose handlers serve one emulator's state (``self.emu``)."""
+
+    def __init__(self, emu: AppT) -> None:
+        self.emu = emu
+
+    @abc.abstractmethod
+    def routes(self) -> Iterable[RouteSpec]:
+        """``(method, path, handler)`` of every route of the group."""
+
+
 @attrs.define
 class _ScheduledFault:
     kind: str  # "fail" or "drop"
@@ -138,6 +161,9 @@ class EmulatorApp:
     auth_challenge: str | None = None
     #: The path the provider's API is mounted at (the path of the client's base URL).
     base_path: ClassVar[str] = "/"
+    #: Status -> the one message the provider sends with every error of that status,
+    #: whatever the cause (e.g. ``{401: "Not authenticated"}``).
+    fixed_error_messages: ClassVar[Mapping[int, str]] = {}
 
     def __init__(
         self,
@@ -242,6 +268,7 @@ class EmulatorApp:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """An error response in this emulator's error-body shape."""
+        message = self.fixed_error_messages.get(status, message)
         code = code or default_error_code(status)
         body = self.error_body(status, code, message or code.replace("_", " "))
         return json_response(body, status, headers=headers)

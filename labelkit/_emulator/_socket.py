@@ -11,6 +11,7 @@ The same code runs on asyncio and trio.
 
 from __future__ import annotations
 
+import functools
 import socket
 import typing
 
@@ -18,6 +19,8 @@ import anyio
 import anyio.lowlevel
 
 __all__ = ["PulledListener", "PulledStream"]
+
+_T = typing.TypeVar("_T")
 
 _wait_readable: typing.Callable[[socket.socket], typing.Awaitable[None]] = getattr(
     anyio, "wait_readable", anyio.wait_socket_readable
@@ -39,31 +42,33 @@ class PulledStream:
     async def receive(self, max_bytes: int) -> bytes:
         """Up to ``max_bytes`` read now; ``anyio.EndOfStream`` once the peer has closed."""
         await anyio.lowlevel.checkpoint()
-        while True:
-            try:
-                data = self._sock.recv(max_bytes)
-            except BlockingIOError:
-                await _wait_readable(self._sock)
-                continue
-            except OSError as exc:
-                raise anyio.BrokenResourceError from exc
-            if not data:
-                raise anyio.EndOfStream
-            return data
+        data = await self._when_ready(functools.partial(self._sock.recv, max_bytes), _wait_readable)
+        if not data:
+            raise anyio.EndOfStream
+        return data
 
     async def send(self, data: bytes) -> None:
         """Send all of ``data``, waiting while the peer's window is full."""
         await anyio.lowlevel.checkpoint()
         view = memoryview(data)
         while view:
+            sent = await self._when_ready(functools.partial(self._sock.send, view), _wait_writable)
+            view = view[sent:]
+
+    async def _when_ready(
+        self,
+        call: typing.Callable[[], _T],
+        wait: typing.Callable[[socket.socket], typing.Awaitable[None]],
+    ) -> _T:
+        """``call()``, retried after ``wait`` while the socket would block; an OS error
+        is a broken stream."""
+        while True:
             try:
-                sent = self._sock.send(view)
+                return call()
             except BlockingIOError:
-                await _wait_writable(self._sock)
-                continue
+                await wait(self._sock)
             except OSError as exc:
                 raise anyio.BrokenResourceError from exc
-            view = view[sent:]
 
     async def aclose(self) -> None:
         self._sock.close()

@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from .._config import RateLimit
 
-__all__ = ["EmulatorConfig", "EmulatorStats", "SimClock", "SlidingWindowLimiter"]
+__all__ = [
+    "EmulatorConfig",
+    "EmulatorStats",
+    "SimClock",
+    "SlidingWindowLimiter",
+    "check_status",
+]
 
 
 def _non_negative(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -219,3 +225,13 @@ class SimClock:
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")
         self._base += seconds
+
+
+def check_status(status: str | None, statuses: Sequence[str]) -> None:
+    """Check a status a test pins a stored job to against the emulator's ``statuses``.
+
+    ``None`` (the job follows the clock again) passes; anything else not in
+    ``statuses`` is a ``ValueError``, so a test cannot pin a state the API never has.
+    """
+    if status is not None and status not in statuses:
+        raise ValueError(f"unknown status {status!r}; one of {', '.join(statuses)}")

@@ -1,15 +1,4 @@
 """The CloudSight emulator (registered as ``'cloudsight'``)."""
 
-from ._app import (
-    DEFAULT_KEY,
-    DEFAULT_SECRET,
-    CloudSightEmulator,
-    StoredJob,
-)
-
-__all__ = [
-    "DEFAULT_KEY",
-    "DEFAULT_SECRET",
-    "CloudSightEmulator",
-    "StoredJob",
-]
+from ._app import *  # noqa: F403
+from ._app import __all__ as __all__

@@ -45,17 +45,11 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteSpec,
-    json_response,
-    register_emulator,
-)
 from ..._providers.cloudsight._auth import verify_authorization
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig, check_status
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_SECRET", "CloudSightEmulator", "StoredJob"]
 
@@ -173,8 +167,7 @@ class CloudSightEmulator(EmulatorApp):
 
     def force_status(self, token: str, status: str | None, reason: str | None = None) -> None:
         """Pin a job's status and reason (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         job = self.jobs[token]
         job.forced, job.forced_reason = status, reason
 
@@ -221,14 +214,10 @@ class CloudSightEmulator(EmulatorApp):
         return f"https://images.cloudsight.invalid/{job.token}/{name}"
 
 
-class ImageRequestRoutes:
+class ImageRequestRoutes(RouteGroupBase[CloudSightEmulator]):
     """Image requests: create (multipart, optionally OAuth-signed), poll and repost."""
 
-    def __init__(self, emu: CloudSightEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/image_requests", self.create_request
         yield "GET", "/image_responses/{token}", self.get_response
         yield "POST", "/image_requests/{token}/repost", self.repost

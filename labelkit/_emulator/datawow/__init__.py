@@ -1,17 +1,4 @@
 """The Datawow emulator (registered as ``'datawow'``)."""
 
-from ._app import (
-    DEFAULT_PROJECTS,
-    PREFIX,
-    DatawowEmulator,
-    StoredImage,
-    StoredProject,
-)
-
-__all__ = [
-    "DEFAULT_PROJECTS",
-    "PREFIX",
-    "DatawowEmulator",
-    "StoredImage",
-    "StoredProject",
-]
+from ._app import *  # noqa: F403
+from ._app import __all__ as __all__

@@ -40,18 +40,12 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteSpec,
-    WebhookSender,
-    json_response,
-    register_emulator,
-)
 from ..._providers.datawow._models import POSTBACK_METHODS
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig, check_status
+from .._webhooks import WebhookSender
 from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here
 
 __all__ = ["DEFAULT_PROJECTS", "PREFIX", "DatawowEmulator", "StoredImage", "StoredProject"]
@@ -110,6 +104,7 @@ class DatawowEmulator(EmulatorApp):
     """
 
     base_path = PREFIX
+    fixed_error_messages = {401: "Not authenticated"}
 
     def __init__(
         self,
@@ -142,18 +137,6 @@ class DatawowEmulator(EmulatorApp):
     def error_body(self, status: int, code: str, message: str) -> object:
         return {"meta": {"code": status, "message": message}}
 
-    def error_response(
-        self,
-        status: int,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        if status == 401:
-            message = "Not authenticated"
-        return super().error_response(status, message, code=code, headers=headers)
-
     # -- state access for tests ---------------------------------------------------------
 
     def status(self, image_id: str) -> str:
@@ -168,8 +151,7 @@ class DatawowEmulator(EmulatorApp):
 
     def force_status(self, image_id: str, status: str | None) -> None:
         """Pin an image's status (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         self.images[image_id].forced = status
 
     def image_object(self, image_id: str) -> dict[str, Any]:
@@ -236,15 +218,14 @@ class DatawowEmulator(EmulatorApp):
         )
 
 
-class ImageRoutes:
+class ImageRoutes(RouteGroupBase[DatawowEmulator]):
     """Images of every product: create and list (one path per product), find by id."""
 
     def __init__(self, emu: DatawowEmulator) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self._products = {f"{PREFIX}/{path}": product for product, path in PRODUCTS.items()}
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         for path in PRODUCTS.values():
             yield "POST", f"/{path}", self.create_image
             yield "GET", f"/{path}", self.list_images

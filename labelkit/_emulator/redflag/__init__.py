@@ -1,17 +1,4 @@
 """The RedFlag emulator (registered as ``'redflag'``)."""
 
-from ._app import (
-    DEFAULT_TOKEN,
-    PREFIX,
-    RedFlagEmulator,
-    StoredOperation,
-    StoredUpload,
-)
-
-__all__ = [
-    "DEFAULT_TOKEN",
-    "PREFIX",
-    "RedFlagEmulator",
-    "StoredOperation",
-    "StoredUpload",
-]
+from ._app import *  # noqa: F403
+from ._app import __all__ as __all__

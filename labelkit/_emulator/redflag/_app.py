@@ -36,16 +36,10 @@ from typing import Any
 
 import attrs
 
-from ..._emulator import (
-    EmulatorApp,
-    EmulatorConfig,
-    HTTPError,
-    Request,
-    Response,
-    RouteSpec,
-    json_response,
-    register_emulator,
-)
+from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._messages import HTTPError, Request, Response, json_response
+from .._registry import register_emulator
+from .._state import EmulatorConfig, check_status
 from ._results import ANALYSES, applies, operation_data
 
 __all__ = ["DEFAULT_TOKEN", "PREFIX", "RedFlagEmulator", "StoredOperation", "StoredUpload"]
@@ -166,8 +160,7 @@ class RedFlagEmulator(EmulatorApp):
 
     def force_status(self, operation_id: int, status: str | None) -> None:
         """Pin an operation's status (``None`` returns it to the clock)."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        check_status(status, STATUSES)
         self.operations[operation_id].forced = status
 
     def operation_object(self, operation_id: int) -> dict[str, Any]:
@@ -239,14 +232,10 @@ class RedFlagEmulator(EmulatorApp):
         return "done"
 
 
-class OperationRoutes:
+class OperationRoutes(RouteGroupBase[RedFlagEmulator]):
     """Operations: create (by URL or upload id), upload a file and retrieve."""
 
-    def __init__(self, emu: RedFlagEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "", self.create
         yield "POST", "/upload", self.upload
         yield "GET", "/{id:int}", self.retrieve

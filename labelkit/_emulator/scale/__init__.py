@@ -1,21 +1,4 @@
 """The Scale emulator (registered as ``'scale'``)."""
 
-from ._app import (
-    DEFAULT_CALLBACK_AUTH_KEY,
-    DEFAULT_LIVE_KEY,
-    DEFAULT_TEST_KEY,
-    PREFIX,
-    CallbackAttempt,
-    ScaleEmulator,
-    StoredTask,
-)
-
-__all__ = [
-    "DEFAULT_CALLBACK_AUTH_KEY",
-    "DEFAULT_LIVE_KEY",
-    "DEFAULT_TEST_KEY",
-    "PREFIX",
-    "CallbackAttempt",
-    "ScaleEmulator",
-    "StoredTask",
-]
+from ._app import *  # noqa: F403
+from ._app import __all__ as __all__

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
 from ._state import (
     TASK_TYPES,
     StoredBatch,
@@ -54,14 +54,10 @@ def _name(request: Request) -> str:
     return urllib.parse.unquote(request.path_params["name"])
 
 
-class BatchRoutes:
+class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
     """``batches``: create, list, get, finalize, status counts and metadata."""
 
-    def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/batches", self.create_batch
         yield "GET", "/batches", self.list_batches
         yield "GET", "/batches/{name}", self.get_batch
@@ -154,14 +150,10 @@ class BatchRoutes:
         return json_response(envelope)
 
 
-class ProjectRoutes:
+class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
     """``projects``: create, list, get, parameter versions and task templates."""
 
-    def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/projects", self.create_project
         yield "GET", "/projects", self.list_projects
         yield "GET", "/projects/{name}", self.get_project
@@ -234,14 +226,10 @@ class ProjectRoutes:
         return json_response(template)
 
 
-class FileRoutes:
+class FileRoutes(RouteGroupBase["ScaleEmulator"]):
     """``files/upload`` (multipart) and ``files/import`` (by URL)."""
 
-    def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/files/upload", self.upload_file
         yield "POST", "/files/import", self.import_file
 
@@ -289,14 +277,10 @@ class FileRoutes:
         return self.store_file(request, stored)
 
 
-class TeamRoutes:
+class TeamRoutes(RouteGroupBase["ScaleEmulator"]):
     """``teams``: list, invite and set roles."""
 
-    def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/teams", self.list_team
         yield "POST", "/teams/invite", self.invite
         yield "POST", "/teams/set_role", self.set_role
@@ -325,15 +309,14 @@ class TeamRoutes:
         return self.team(request)
 
 
-class RapidRoutes:
+class RapidRoutes(RouteGroupBase["ScaleEmulator"]):
     """Rapid's ``evaluation_tasks/<type>`` and ``training_tasks/<type>``."""
 
     def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self._numbers = itertools.count(1)
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/evaluation_tasks/{type}", self.create_evaluation_task
         yield "POST", "/training_tasks/{type}", self.create_training_task
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
 from ._tasks import read_json
 
 if TYPE_CHECKING:
@@ -55,15 +55,14 @@ def _strings(body: dict[str, Any], name: str) -> list[str]:
     return list(value)
 
 
-class StudioRoutes:
+class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
     """Studio assignments, project groups and batch priorities (per mode)."""
 
     def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self.studios: dict[str, _Studio] = {}
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/assignments", self.list_assignments
         yield "POST", "/assignments/add", self.change_assignments
         yield "POST", "/assignments/remove", self.change_assignments

@@ -5,25 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
 from ._responses import task_response
 from ._state import StoredTask, task_json
 from ._tasks import list_tasks, new_task_fields, read_json
 
 if TYPE_CHECKING:
-    from ._app import ScaleEmulator
+    from ._app import ScaleEmulator  # noqa: F401 - the type argument of the base below
 
 __all__ = ["TaskRoutes"]
 
 
-class TaskRoutes:
+class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
     """Create, read, cancel, audit, unique ids, metadata, tags and listing of tasks."""
 
-    def __init__(self, emu: ScaleEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "POST", "/task/{type}", self.create_task
         yield "GET", "/task/{id}", self.get_task
         yield "POST", "/task/{id}/cancel", self.cancel_task

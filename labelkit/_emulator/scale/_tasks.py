@@ -120,16 +120,24 @@ def require_string(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def page_param(query: Any, name: str, default: int, low: int = 0, high: int = 10**9) -> int:
+def page_param(
+    query: Any, name: str, default: int, low: int = 0, high: int = 10**9, *, echo: bool = False
+) -> int:
+    """The integer query parameter ``name`` within ``[low, high]`` (``default`` when absent).
+
+    ``echo`` ends the 400 messages with the value sent, as the task listing's do.
+    """
     raw = query.get(name)
     if raw in (None, ""):
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise HTTPError(400, f"{name} must be an integer") from None
+        got = f", got {raw!r}" if echo else ""
+        raise HTTPError(400, f"{name} must be an integer{got}") from None
     if not low <= value <= high:
-        raise HTTPError(400, f"{name} must be between {low} and {high}")
+        got = f", got {value}" if echo else ""
+        raise HTTPError(400, f"{name} must be between {low} and {high}{got}")
     return value
 
 
@@ -251,19 +259,6 @@ def decode_token(token: str) -> int:
         raise HTTPError(400, f"Invalid next_token {token!r}") from None
 
 
-def _int(query: httpx.QueryParams, name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPError(400, f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise HTTPError(400, f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def _flag(query: httpx.QueryParams, name: str) -> bool:
     raw = (query.get(name) or "false").lower()
     if raw not in ("true", "false", "1", "0"):
@@ -328,7 +323,7 @@ def list_tasks(
     unknown = sorted(set(query.keys()) - _LIST_PARAMS)
     if unknown:
         raise HTTPError(400, f"Illegal parameter {unknown[0]!r}")
-    limit = _int(query, "limit", MAX_LIMIT, 1, MAX_LIMIT)
+    limit = page_param(query, "limit", MAX_LIMIT, 1, MAX_LIMIT, echo=True)
     checks = _filters(query, timeline, now)
     matching = [task for task in tasks if all(check(task) for check in checks)]
     token = query.get("next_token")
@@ -337,7 +332,7 @@ def list_tasks(
         # ``matching`` is sorted by seq, descending: find the first one older than the cursor.
         start = bisect.bisect_left([-task.seq for task in matching], -before + 1)
     else:
-        start = _int(query, "offset", 0, 0, 10**9)
+        start = page_param(query, "offset", 0, echo=True)
     page = matching[start : start + limit]
     has_more = start + len(page) < len(matching)
     if _flag(query, "limited_response"):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
 from ._state import StoredBatch, StoredTask, batch_status, task_json
 from ._tasks import decode_token, encode_token, read_json
 
@@ -125,11 +125,11 @@ def deep_merge(into: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class V2Views:
+class V2Views(RouteGroupBase["ScaleEmulator"]):
     """What every ``/v2`` route group shares: the v2 views of v1 objects and lookups."""
 
     def __init__(self, emu: ScaleEmulator, state: V2State) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self.state = state
         self.tl = emu.timeline
 
@@ -271,7 +271,6 @@ class V2TaskRoutes(V2Views):
     """``task``, ``tasks``, ``task/chat`` and ``task/metadata``."""
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/task", self.get_task
         yield "GET", "/tasks", self.get_tasks
         yield "POST", "/task/chat", self.create_chat_task
@@ -331,7 +330,6 @@ class V2BatchRoutes(V2Views):
     """``batch``, ``batches``, the batch operations and ``batch/metadata``."""
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/batch", self.get_batch
         yield "GET", "/batches", self.get_batches
         yield "POST", "/batch", self.create_batch

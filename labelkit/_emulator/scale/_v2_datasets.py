@@ -20,7 +20,6 @@ class V2DatasetRoutes(V2Views):
     """``datasets``, their deliveries and tasks, and attachment ``response_url``."""
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/datasets", self.get_datasets
         yield "GET", "/datasets/deliveries", self.get_dataset_deliveries
         yield "GET", "/datasets/delivery", self.get_dataset_delivery
@@ -117,7 +116,6 @@ class V2FileRoutes(V2Views):
     """``/v2-files/<task>/<attachment>``: the bytes a ``response_url`` redirects to (no auth)."""
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/v2-files/{task}/{attachment}", self.serve_file
 
     async def serve_file(self, request: Request) -> Response:

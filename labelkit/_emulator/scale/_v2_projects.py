@@ -15,7 +15,6 @@ class V2ProjectRoutes(V2Views):
     """``project[s]``, ``deliveries``, ``delivery[/tasks]``, ``annotation`` and ``schema``."""
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "/project", self.get_project
         yield "GET", "/projects", self.get_projects
         yield "GET", "/deliveries", self.get_deliveries

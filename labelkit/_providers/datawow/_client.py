@@ -19,8 +19,8 @@ from ..._models import ResponseValidationError, structure
 from ..._poll import JobState, wait_for, wait_many
 from ..._types import NOT_GIVEN, NotGiven
 from ._forms import _image_segment
+from ._lookups import _ImageLookups
 from ._models import Image, ImagePage, PageMeta
-from ._postback import Postback
 from ._resources import (
     AsyncChoices,
     AsyncClosedQuestions,
@@ -45,7 +45,7 @@ def _classify(image: Image) -> JobState:
     return JobState.SUCCEEDED if image.status.is_terminal else JobState.PENDING
 
 
-class AsyncDatawow(AsyncAPIClient):
+class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
     """Async client for Datawow's k-sequencing image moderation API.
 
     The products of the official ``k_sequencing`` SDK are attributes:
@@ -118,74 +118,17 @@ class AsyncDatawow(AsyncAPIClient):
         )
         self._bind_resources()
 
+    _model = Image
+
+    def _datawow(self) -> AsyncDatawow:
+        return self
+
     def _bind_resources(self) -> None:
         self.choice = AsyncChoices(self)
         self.closed_question = AsyncClosedQuestions(self)
         self.message = AsyncMessages(self)
         self.photo_tag = AsyncPhotoTags(self)
         self.prediction = AsyncPredictions(self)
-
-    async def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Image:
-        """Retrieve one image of this project by ``id`` or ``custom_id``, whatever its product.
-
-        ``answer`` is kept as sent; the product resources (``client.choice.find_id``
-        ...) return typed records instead. See :meth:`AsyncChoices.find_id`.
-        """
-        return await self._find(id, custom_id, Image, timeout=timeout, max_retries=max_retries)
-
-    async def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Image:
-        """Poll until the image is ``processed`` and return it.
-
-        Polls ``find_id`` on the client's ``poll`` policy (default: first after
-        5 s, then 5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default
-        the policy's two hours, ``None`` waits forever) raises
-        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
-        image itself stays queued. Prefer postbacks for many images.
-        """
-        return await self._wait(id, custom_id, Image, timeout=timeout, poll=poll)
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> BulkRun[str, Image]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return self._wait_many(ids, Image, timeout=timeout, concurrency=concurrency, poll=poll)
-
-    async def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Image:
-        """Re-fetch the image a postback names and return what the API says about it.
-
-        Postbacks carry no signature, so nothing in one can be trusted: use
-        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
-        image this project does not have (a forged or misdirected postback).
-        """
-        custom_id = postback.custom_id if postback.id is None else None
-        return await self._find(
-            postback.id, custom_id, Image, timeout=timeout, max_retries=max_retries
-        )
 
     # -- shared by the product resources ------------------------------------------------
 

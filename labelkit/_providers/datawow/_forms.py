@@ -103,6 +103,17 @@ def _passed_through(fields: Mapping[str, object]) -> dict[str, QueryValue]:
     return out
 
 
+def _data_form(fields: dict[str, object], *, instruction_required: bool) -> _Form:
+    """The ``data`` and ``instruction`` fields every product's create starts with.
+
+    Takes them out of ``fields``; an optional ``instruction`` is sent only when given.
+    """
+    form: _Form = {"data": _text("data", fields.pop("data", None))}
+    if instruction_required or fields.get("instruction") is not None:
+        form["instruction"] = _text("instruction", fields.pop("instruction", None))
+    return form
+
+
 def _common(
     fields: dict[str, object],
     postback_url: str | None,

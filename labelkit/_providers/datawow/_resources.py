@@ -11,17 +11,17 @@ import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
 from ..._bulk import BulkRun, Progress
-from ..._config import PollPolicy, Timeout
+from ..._config import Timeout
 from ..._errors import NotFoundError, ValidationError
 from ..._http import QueryValue
 from ..._journal import Journal
 from ..._pagination import Page, iter_pages
 from ..._types import NOT_GIVEN, NotGiven
-from ..._validate import ArgumentChecked
 from ._forms import (
     _categories,
     _common,
     _count,
+    _data_form,
     _flag,
     _Form,
     _merge,
@@ -29,6 +29,7 @@ from ._forms import (
     _text,
     url_custom_id,
 )
+from ._lookups import _ImageLookups
 from ._models import (
     ChoiceImage,
     ClosedQuestionImage,
@@ -38,7 +39,6 @@ from ._models import (
     PhotoTagImage,
     PredictionImage,
 )
-from ._postback import Postback
 
 if typing.TYPE_CHECKING:
     from ._client import AsyncDatawow
@@ -54,7 +54,7 @@ __all__ = [
 R = typing.TypeVar("R", bound=Image)
 
 
-class _AsyncImages(ArgumentChecked, typing.Generic[R]):
+class _AsyncImages(_ImageLookups[R]):
     """What every product shares: list, iterate, find, wait. Not used directly.
 
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).
@@ -77,6 +77,9 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self._path!r})"
+
+    def _datawow(self) -> AsyncDatawow:
+        return self._client
 
     async def list(
         self,
@@ -119,66 +122,6 @@ class _AsyncImages(ArgumentChecked, typing.Generic[R]):
             return Page(result.images, total=result.meta.total_count, has_more=result.meta.has_next)
 
         return iter_pages(fetch, per_page=_count("per_page", per_page), key=lambda i: i.id)
-
-    async def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> R:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return await self._client._find(
-            id, custom_id, self._model, timeout=timeout, max_retries=max_retries
-        )
-
-    async def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> R:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return await self._client._wait(id, custom_id, self._model, timeout=timeout, poll=poll)
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> BulkRun[str, R]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return self._client._wait_many(
-            ids, self._model, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    async def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> R:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        custom_id = postback.custom_id if postback.id is None else None
-        return await self.find_id(
-            postback.id, custom_id=custom_id, timeout=timeout, max_retries=max_retries
-        )
 
     def create_many(
         self,
@@ -303,51 +246,21 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
             multiple=multiple,
             allow_empty=allow_empty,
         )
-        form: _Form = {
-            "data": _text("data", f.pop("data", None)),
-            "instruction": _text("instruction", f.pop("instruction", None)),
-            "categories": _categories(f.pop("categories", None)),
-            "multiple": _flag("multiple", f.pop("multiple", None)),
-            "allow_empty": _flag("allow_empty", f.pop("allow_empty", None)),
-        }
-        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
-        return await self._send(form, timeout, max_retries)
-
-
-class AsyncClosedQuestions(_AsyncImages[ClosedQuestionImage]):
-    """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
-
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
-
-    async def create(
-        self,
-        data: str | Mapping[str, object] | None = None,
-        *,
-        instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ClosedQuestionImage:
-        """Submit an image (``data``, its URL) for an approve / decline / ban verdict.
-
-        ``instruction`` is optional (the SDK docstring lists it, the API table
-        does not). Other arguments as in :meth:`AsyncChoices.create`.
-        """
-        f = _merge(data, params, instruction=instruction)
-        form: _Form = {"data": _text("data", f.pop("data", None))}
-        if f.get("instruction") is not None:
-            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form = _data_form(f, instruction_required=True)
+        form.update(
+            categories=_categories(f.pop("categories", None)),
+            multiple=_flag("multiple", f.pop("multiple", None)),
+            allow_empty=_flag("allow_empty", f.pop("allow_empty", None)),
+        )
         form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
 
 
 class _AsyncInstructed(_AsyncImages[R]):
     """A product whose create takes only an ``instruction`` besides the common fields."""
+
+    #: Whether a create must carry an ``instruction`` (else it is sent only when given).
+    _instruction_required: typing.ClassVar[bool] = True
 
     async def create(
         self,
@@ -364,15 +277,23 @@ class _AsyncInstructed(_AsyncImages[R]):
     ) -> R:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         f = _merge(data, params, instruction=instruction)
-        form: _Form = {
-            "data": _text("data", f.pop("data", None)),
-            "instruction": _text("instruction", f.pop("instruction", None)),
-        }
+        form = _data_form(f, instruction_required=self._instruction_required)
         form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
         return await self._send(form, timeout, max_retries)
+
+
+class AsyncClosedQuestions(_AsyncInstructed[ClosedQuestionImage]):
+    """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
+
+    _instruction_required = False
+
+    def __init__(self, client: AsyncDatawow) -> None:
+        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
 
 
 class AsyncMessages(_AsyncInstructed[MessageImage]):
@@ -414,8 +335,6 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         f = _merge(data, params, instruction=instruction)
-        form: _Form = {"data": _text("data", f.pop("data", None))}
-        if f.get("instruction") is not None:
-            form["instruction"] = _text("instruction", f.pop("instruction"))
+        form = _data_form(f, instruction_required=False)
         form.update(_common(f, postback_url, postback_method, custom_id, None))
         return await self._send(form, timeout, max_retries)

@@ -123,77 +123,6 @@ class Datawow(SyncClient[AsyncDatawow]):
         """Prediction: AI moderation ("Images (AI Beta)")."""
         return Predictions(self._async.prediction, self)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Image:
-        """Retrieve one image of this project by ``id`` or ``custom_id``, whatever its product.
-
-        ``answer`` is kept as sent; the product resources (``client.choice.find_id``
-        ...) return typed records instead. See :meth:`AsyncChoices.find_id`.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Image:
-        """Poll until the image is ``processed`` and return it.
-
-        Polls ``find_id`` on the client's ``poll`` policy (default: first after
-        5 s, then 5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default
-        the policy's two hours, ``None`` waits forever) raises
-        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
-        image itself stays queued. Prefer postbacks for many images.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, Image]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Image:
-        """Re-fetch the image a postback names and return what the API says about it.
-
-        Postbacks carry no signature, so nothing in one can be trusted: use
-        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
-        image this project does not have (a forged or misdirected postback).
-        """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     @property
     def base_url(self) -> str:
         """The base URL requests are sent to."""
@@ -259,6 +188,82 @@ class Datawow(SyncClient[AsyncDatawow]):
             poll=poll,
         )
         return self._wrap(result)
+
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Image:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> Image:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, Image]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Image:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
 
 
 class Choices(SyncResource[AsyncChoices]):
@@ -350,71 +355,6 @@ class Choices(SyncResource[AsyncChoices]):
         """
         return _portal.iterate_call(self._async.iter_images, per_page=per_page)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ChoiceImage:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> ChoiceImage:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, ChoiceImage]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ChoiceImage:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     def create_many(
         self,
         items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
@@ -454,6 +394,82 @@ class Choices(SyncResource[AsyncChoices]):
             journal=journal,
         )
 
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChoiceImage:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> ChoiceImage:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, ChoiceImage]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChoiceImage:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
+
 
 class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
     """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
@@ -471,10 +487,11 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ClosedQuestionImage:
-        """Submit an image (``data``, its URL) for an approve / decline / ban verdict.
+        """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
-        ``instruction`` is optional (the SDK docstring lists it, the API table
-        does not). Other arguments as in :meth:`AsyncChoices.create`.
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
+        Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
             self._async.create,
@@ -525,71 +542,6 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         """
         return _portal.iterate_call(self._async.iter_images, per_page=per_page)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ClosedQuestionImage:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> ClosedQuestionImage:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, ClosedQuestionImage]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ClosedQuestionImage:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     def create_many(
         self,
         items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
@@ -629,6 +581,82 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
             journal=journal,
         )
 
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ClosedQuestionImage:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> ClosedQuestionImage:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, ClosedQuestionImage]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ClosedQuestionImage:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
+
 
 class Messages(SyncResource[AsyncMessages]):
     """Message: a moderator answers your ``instruction`` with free text."""
@@ -648,6 +676,8 @@ class Messages(SyncResource[AsyncMessages]):
     ) -> MessageImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
@@ -699,71 +729,6 @@ class Messages(SyncResource[AsyncMessages]):
         """
         return _portal.iterate_call(self._async.iter_images, per_page=per_page)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> MessageImage:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> MessageImage:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, MessageImage]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> MessageImage:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     def create_many(
         self,
         items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
@@ -803,6 +768,82 @@ class Messages(SyncResource[AsyncMessages]):
             journal=journal,
         )
 
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> MessageImage:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> MessageImage:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, MessageImage]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> MessageImage:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
+        )
+
 
 class PhotoTags(SyncResource[AsyncPhotoTags]):
     """PhotoTag: a moderator draws the areas matching your ``instruction``."""
@@ -822,6 +863,8 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
     ) -> PhotoTagImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
+        A closed question's ``instruction`` is optional (the SDK docstring
+        lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
         return _portal.call(
@@ -873,71 +916,6 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         """
         return _portal.iterate_call(self._async.iter_images, per_page=per_page)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PhotoTagImage:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> PhotoTagImage:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, PhotoTagImage]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PhotoTagImage:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     def create_many(
         self,
         items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
@@ -975,6 +953,82 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
             concurrency=concurrency,
             on_progress=on_progress,
             journal=journal,
+        )
+
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> PhotoTagImage:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> PhotoTagImage:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, PhotoTagImage]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> PhotoTagImage:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
         )
 
 
@@ -1047,71 +1101,6 @@ class Predictions(SyncResource[AsyncPredictions]):
         """
         return _portal.iterate_call(self._async.iter_images, per_page=per_page)
 
-    def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PredictionImage:
-        """Retrieve one image by its ``id`` or by your ``custom_id`` (exactly one).
-
-        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
-        documents the path id, its later branch documents that the same path
-        segment also accepts a custom id. The project key decides which
-        project is searched. Raises :class:`~labelkit.NotFoundError` when there
-        is no such image.
-        """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> PredictionImage:
-        """Poll :meth:`find_id` until the image is ``processed`` and return it.
-
-        See :meth:`AsyncDatawow.wait` for the schedule and the errors.
-        """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
-
-    def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
-    ) -> Iterator[Outcome[str, PredictionImage]]:
-        """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
-
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PredictionImage:
-        """Re-fetch the image a postback names (see :meth:`AsyncDatawow.verify_postback`)."""
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
-
     def create_many(
         self,
         items: Iterable[str | Mapping[str, object]] | AsyncIterable[str | Mapping[str, object]],
@@ -1149,4 +1138,80 @@ class Predictions(SyncResource[AsyncPredictions]):
             concurrency=concurrency,
             on_progress=on_progress,
             journal=journal,
+        )
+
+    def find_id(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> PredictionImage:
+        """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
+
+        Both look-ups use ``GET projects/images/{id or custom_id}``: SDK 0.1.0
+        documents the path id, its later branch documents that the same path
+        segment also accepts a custom id. The project key decides which
+        project is searched. The client returns the image of any product with
+        its ``answer`` kept as sent; a product resource (``client.choice.find_id``
+        ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
+        when there is no such image.
+        """
+        return _portal.call(
+            self._async.find_id,
+            id=id,
+            custom_id=custom_id,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def wait(
+        self,
+        id: str | None = None,
+        *,
+        custom_id: str | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> PredictionImage:
+        """Poll :meth:`find_id` until the image is ``processed`` and return it.
+
+        Polls on the client's ``poll`` policy (default: first after 5 s, then
+        5 s growing x1.5 up to 60 s). ``timeout`` (seconds, default the
+        policy's two hours, ``None`` waits forever) raises
+        :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
+        image itself stays queued. Prefer postbacks for many images.
+        """
+        return _portal.call(
+            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
+        )
+
+    def wait_many(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        concurrency: int = 64,
+        poll: PollPolicy | None = None,
+    ) -> Iterator[Outcome[str, PredictionImage]]:
+        """Wait for many images; yields an Outcome per id as each one is processed."""
+        return _portal.iterate_call(
+            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
+        )
+
+    def verify_postback(
+        self,
+        postback: Postback,
+        *,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> PredictionImage:
+        """Re-fetch the image a postback names and return what the API says about it.
+
+        Postbacks carry no signature, so nothing in one can be trusted: use
+        only the returned image. Raises :class:`~labelkit.NotFoundError` for an
+        image this project does not have (a forged or misdirected postback).
+        """
+        return _portal.call(
+            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
         )

@@ -76,26 +76,25 @@ class _AccountMixin(_ScaleBase):
         self, emails: Iterable[str], role: TeamRole | str
     ) -> list[TeamMember]:
         """Invite people by e-mail with ``role`` (labeler, member, manager, admin)."""
-        body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
         # Not re-sent after it may have arrived: a second invite e-mails the person again.
-        return await self._v1(
-            "POST",
-            "teams/invite",
-            json=body,
-            parse=lambda raw: self._parse_list(raw, TeamMember, "POST /v1/teams/invite"),
-        )
+        return await self._post_team("teams/invite", emails, role, idempotent=None)
 
     async def update_teammates_role(
         self, emails: Iterable[str], role: TeamRole | str
     ) -> list[TeamMember]:
         """Change the role of teammates."""
+        return await self._post_team("teams/set_role", emails, role, idempotent=True)
+
+    async def _post_team(
+        self, path: str, emails: Iterable[str], role: TeamRole | str, *, idempotent: bool | None
+    ) -> list[TeamMember]:
         body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
         return await self._v1(
             "POST",
-            "teams/set_role",
+            path,
             json=body,
-            idempotent=True,
-            parse=lambda raw: self._parse_list(raw, TeamMember, "POST /v1/teams/set_role"),
+            idempotent=idempotent,
+            parse=lambda raw: self._parse_list(raw, TeamMember, f"POST /v1/{path}"),
         )
 
     # -- studio --------------------------------------------------------------------------

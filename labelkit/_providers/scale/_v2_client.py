@@ -43,8 +43,7 @@ class _V2Mixin(_ScaleBase):
         (``limit`` is the page size); the listing ends at the page whose
         ``next_token`` is empty. The filters are checked now, before any request.
         """
-        # Checked once, up front: a bad filter fails at the call, not at the first item.
-        _task_filters(
+        filters = (
             project_id,
             project_name,
             batch_id,
@@ -53,25 +52,12 @@ class _V2Mixin(_ScaleBase):
             completed_after,
             completed_before,
             limit,
-            None,
-            expand,
-            opts,
         )
+        # Checked once, up front: a bad filter fails at the call, not at the first item.
+        _task_filters(*filters, None, expand, opts)
 
         async def fetch(cursor: str | None) -> Page[V2Task]:
-            page: V2TaskPage = await self.v2.get_tasks(
-                project_id,
-                project_name,
-                batch_id,
-                batch_name,
-                status,
-                completed_after,
-                completed_before,
-                limit,
-                cursor,
-                expand,
-                opts,
-            )
+            page: V2TaskPage = await self.v2.get_tasks(*filters, cursor, expand, opts)
             token = page.next_token or None
             return Page(page.tasks, has_more=token is not None, next_cursor=token)
 
