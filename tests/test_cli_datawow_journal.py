@@ -14,8 +14,8 @@ import labelkit
 from labelkit import Journal, OutcomeStatus
 from labelkit.datawow import AsyncDatawow, Datawow, url_custom_id
 from labelkit.emulators import DatawowEmulator, EmulatorServer
-from tests._fake_http import FakeServer
-from tests._fake_services import DatawowFake
+from tests._support._fake_http import FakeServer
+from tests._support._fake_services import DatawowFake
 from tests.test_cli_jobs import _no_traceback, labelkit_cli
 
 KEY = "test-choice"  # the emulator's default choice project

@@ -27,8 +27,7 @@ from labelkit._emulator.cloudsight import (
 )
 from labelkit._ratelimit import _reset_shared_limiters
 from labelkit.cloudsight import AsyncCloudSight, CloudSight, ImageJob, JobStatus, SkipReason
-
-from ._parity import assert_sync_parity
+from tests._support._parity import assert_sync_parity
 
 PROCESSING = 0.3
 FAST = labelkit.PollPolicy(initial_delay=0.05, interval=0.05, backoff=1.0, jitter=0, timeout=10)

@@ -30,8 +30,7 @@ from labelkit.datawow import (
     PredictionImage,
     parse_postback,
 )
-
-from ._parity import assert_sync_parity
+from tests._support._parity import assert_sync_parity
 
 IMAGE_URL = "https://cdn.example.com/cat.jpg"
 FAST_POLL = labelkit.PollPolicy(initial_delay=0.02, interval=0.02, max_interval=0.05, timeout=10)

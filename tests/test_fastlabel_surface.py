@@ -10,8 +10,7 @@ import typing
 import pytest
 
 from labelkit.fastlabel import AsyncFastLabel, FastLabel
-
-from ._parity import assert_sync_parity
+from tests._support._parity import assert_sync_parity
 
 LIST = object()  # the SDK's mutable ``[]`` default: ours is None (same request)
 ANY = object()  # a sentinel default in the SDK: not compared

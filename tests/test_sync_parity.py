@@ -7,8 +7,7 @@ import importlib
 import pytest
 
 from labelkit._sync._codegen import TARGETS
-
-from ._parity import assert_sync_parity
+from tests._support._parity import assert_sync_parity
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.sync_class)

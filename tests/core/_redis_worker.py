@@ -1,6 +1,6 @@
-"""One of the processes sharing a Redis rate limit in tests/test_ratelimit_redis.py.
+"""One of the processes sharing a Redis rate limit in tests/core/test_ratelimit_redis.py.
 
-``python -m tests._redis_worker URL NAME CALLS PERIOD MARGIN N CONCURRENCY BACKEND``:
+``python -m tests.core._redis_worker URL NAME CALLS PERIOD MARGIN N CONCURRENCY BACKEND``:
 prints ``ready``, waits for a line on stdin, takes ``N`` held slots with
 ``CONCURRENCY`` tasks, and prints the ``time.monotonic()`` of every start as
 a JSON list (one clock for every process of the machine on Linux and macOS).

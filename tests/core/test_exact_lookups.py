@@ -19,9 +19,8 @@ from labelkit import OutcomeStatus, bulk
 from labelkit.datawow import AsyncDatawow
 from labelkit.fastlabel import AsyncFastLabel
 from labelkit.scale import AsyncScale
-
-from ._fake_http import FakeServer
-from ._fake_services import DatawowFake, FastLabelFake, ScaleFake
+from tests._support._fake_http import FakeServer
+from tests._support._fake_services import DatawowFake, FastLabelFake, ScaleFake
 
 pytestmark = pytest.mark.anyio
 

@@ -25,9 +25,8 @@ from labelkit.datawow import AsyncDatawow
 from labelkit.fastlabel import AsyncFastLabel
 from labelkit.redflag import AsyncRedFlag
 from labelkit.scale import AsyncScale
-
-from ._fake_http import Answer, FakeServer, Request, unreadable
-from ._fake_services import CountingFake, DatawowFake, FastLabelFake, ScaleFake
+from tests._support._fake_http import Answer, FakeServer, Request, unreadable
+from tests._support._fake_services import CountingFake, DatawowFake, FastLabelFake, ScaleFake
 
 pytestmark = pytest.mark.anyio
 

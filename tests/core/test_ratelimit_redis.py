@@ -238,7 +238,7 @@ def test_four_processes_share_one_limit(redis_url: str) -> None:
         args = [redis_url, name, calls, period, margin, per_worker, 64, backend]
         workers.append(
             subprocess.Popen(
-                [sys.executable, "-m", "tests._redis_worker", *map(str, args)],
+                [sys.executable, "-m", "tests.core._redis_worker", *map(str, args)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -277,12 +277,15 @@ class AsyncToy(_ToyBase):
         return value
 
 
-TOY_TARGET = _codegen.Target("tests._toy_async", "AsyncToy", "Toy", "_toy_sync")
-TOY_TARGETS = [TOY_TARGET, _codegen.Target("tests._toy_async", "AsyncNotes", "Notes", "_toy_sync")]
+TOY_TARGET = _codegen.Target("tests.core._toy_async", "AsyncToy", "Toy", "_toy_sync")
+TOY_TARGETS = [
+    TOY_TARGET,
+    _codegen.Target("tests.core._toy_async", "AsyncNotes", "Notes", "_toy_sync"),
+]
 TOY_RETURNS = {
     **_codegen.ITERATOR_RETURNS,
     "ToyRun": _codegen.IteratorReturn(
-        "Iterator[ToyOutcome[{0}]]", (("tests._toy_async", "ToyOutcome"),)
+        "Iterator[ToyOutcome[{0}]]", (("tests.core._toy_async", "ToyOutcome"),)
     ),
 }
 

@@ -1,6 +1,6 @@
 """The journaled bulk job of the crash test.
 
-``python -m tests._journal_worker URL JOURNAL N C BACKEND``:
+``python -m tests.core._journal_worker URL JOURNAL N C BACKEND``:
 submits ``N`` Datawow closed-question images with ``custom_id`` ``item-<i>`` to
 the emulator at ``URL`` with concurrency ``C`` through ``bulk(journal=...)``,
 resolving unknown items by ``custom_id``. Prints one JSON line per resolve

@@ -2,7 +2,7 @@
 
 The Datawow emulator runs in its own process (``labelkit emulate datawow``) for
 the whole test, so its state outlives the killed workers; the worker
-(``tests/_journal_worker.py``) creates closed-question images with a
+(``tests/core/_journal_worker.py``) creates closed-question images with a
 ``custom_id`` per item and resolves unknown items by that id.
 """
 
@@ -59,7 +59,7 @@ def _all_custom_ids(client: httpx.Client) -> list[str]:
 
 
 def _worker(url: str, journal: Path, backend: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "tests._journal_worker", url, str(journal), str(N), "32"]
+    command = [sys.executable, "-m", "tests.core._journal_worker", url, str(journal), str(N), "32"]
     return subprocess.Popen(
         [*command, backend],
         stdout=subprocess.PIPE,
