@@ -32,7 +32,13 @@ from labelkit.convert import (
 )
 from labelkit.emulators import EmulatorConfig, EmulatorServer, FastLabelEmulator
 from labelkit.fastlabel import AsyncFastLabel
-from tests.test_fastlabel_download import Fake, client_for, content_of, files_under, obj
+from tests.providers.fastlabel.test_fastlabel_download import (
+    Fake,
+    client_for,
+    content_of,
+    files_under,
+    obj,
+)
 
 VICTIM = b"precious bytes that labelkit must never touch\n"
 

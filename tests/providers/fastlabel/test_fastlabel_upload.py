@@ -21,6 +21,7 @@ from labelkit._providers.fastlabel._upload import (
     check_file,
     json_body,
 )
+from tests._support import REPO
 
 from ._fastlabel_files import sparse
 
@@ -136,7 +137,7 @@ _MEMORY_SCRIPT = textwrap.dedent(
     import resource, socket, sys, threading
     import anyio
     sys.path.insert(0, sys.argv[1])
-    from tests._fastlabel_files import write_mp4
+    from tests.providers.fastlabel._fastlabel_files import write_mp4
     from labelkit.fastlabel import AsyncFastLabel
 
     received = {}
@@ -205,7 +206,7 @@ _MEMORY_SCRIPT = textwrap.dedent(
 
 
 def test_200_mb_video_upload_keeps_memory_flat(tmp_path: pathlib.Path) -> None:
-    root = pathlib.Path(__file__).resolve().parent.parent
+    root = REPO
     video = tmp_path / "big.mp4"
     result = subprocess.run(
         [sys.executable, "-c", _MEMORY_SCRIPT, str(root), str(video)],
