@@ -28,7 +28,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 import labelkit
-from tests.test_cli_jobs import _png, labelkit_cli
+from tests.cli.test_cli_jobs import _png, labelkit_cli
 
 JWT_SIGNATURE = "c2lnbmF0dXJlLXNlY3JldC0wMTIzNDU2Nzg5"
 JWT = f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsYWJlbGtpdCJ9.{JWT_SIGNATURE}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import pathlib
 import subprocess
 import sys
 
@@ -20,9 +19,10 @@ from labelkit.emulators import (
 )
 from labelkit.fastlabel import AsyncFastLabel
 from labelkit.redflag import AsyncRedFlag
+from tests._support import REPO
 
 pytestmark = pytest.mark.anyio
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 async def test_a_client_on_the_emulator_transport_reaches_that_emulator() -> None:

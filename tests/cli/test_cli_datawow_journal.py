@@ -16,7 +16,7 @@ from labelkit.datawow import AsyncDatawow, Datawow, url_custom_id
 from labelkit.emulators import DatawowEmulator, EmulatorServer
 from tests._support._fake_http import FakeServer
 from tests._support._fake_services import DatawowFake
-from tests.test_cli_jobs import _no_traceback, labelkit_cli
+from tests.cli.test_cli_jobs import _no_traceback, labelkit_cli
 
 KEY = "test-choice"  # the emulator's default choice project
 URLS = [f"https://example.com/{i}.jpg" for i in range(4)]

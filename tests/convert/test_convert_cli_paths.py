@@ -22,8 +22,7 @@ from labelkit.convert import (
     export_yolo,
     safe_output_path,
 )
-
-REPO = Path(__file__).resolve().parents[1]
+from tests._support import REPO
 
 
 @pytest.mark.parametrize(

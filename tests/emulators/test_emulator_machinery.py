@@ -40,6 +40,7 @@ from labelkit._emulator import (
     text_response,
 )
 from labelkit._emulator._multipart import SPOOL_MAX_SIZE, MultipartParser, parse_options_header
+from tests._support import REPO
 
 AUTH = {"x-token": "t1"}
 
@@ -664,7 +665,7 @@ import sys, tracemalloc
 from pathlib import Path
 import httpx
 from labelkit._emulator import EmulatorServer
-from tests.test_emulator_machinery import AUTH, ItemsApp
+from tests.emulators.test_emulator_machinery import AUTH, ItemsApp
 
 path = Path(sys.argv[1])
 with EmulatorServer(ItemsApp()) as server, httpx.Client(base_url=server.url, headers=AUTH) as http:
@@ -688,7 +689,7 @@ def test_server_streams_a_20_mib_multipart_upload(tmp_path: Path) -> None:
         for _ in range(20):
             f.write(block)
     expected = hashlib.sha256(path.read_bytes()).hexdigest()
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     done = subprocess.run(
         [sys.executable, "-c", _STREAM_UPLOAD, str(path)],
         capture_output=True,

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests._support import REPO
+
+ROOT = REPO
 DOCS = ROOT / "docs"
 FENCE = re.compile(
     r"^(?P<marker><!-- run -->\n)?(?P<indent>[ ]*)```(?P<lang>[\w-]*)[^\n]*\n"

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 import labelkit
+from tests._support import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 def parse_inventory(data: bytes) -> dict[str, str]:

@@ -18,8 +18,8 @@ from labelkit import Journal, RateLimit
 from labelkit._cli._options import shard_of
 from labelkit.emulators import EmulatorConfig, EmulatorServer, FastLabelEmulator
 from labelkit.fastlabel import AsyncFastLabel
+from tests.cli.test_cli_jobs import _env, _no_traceback, _png, labelkit_cli
 from tests.core.test_ratelimit_redis import redis_url  # noqa: F401  (the fixture)
-from tests.test_cli_jobs import _env, _no_traceback, _png, labelkit_cli
 
 PROJECT = "animals"
 

@@ -17,7 +17,7 @@ import pytest
 from labelkit import RateLimit
 from labelkit.emulators import EmulatorConfig, EmulatorServer, FastLabelEmulator, ScaleEmulator
 from labelkit.scale import AsyncScale
-from tests.test_cli_jobs import REPO, _env, _no_traceback, _png, labelkit_cli
+from tests.cli.test_cli_jobs import REPO, _env, _no_traceback, _png, labelkit_cli
 
 #: Runs the CLI with rich unimportable, as when the script is installed without extras.
 _NO_RICH = (

@@ -6,14 +6,15 @@ one test module of a new project, run with ``-p labelkit.testing``.
 
 from __future__ import annotations
 
-import pathlib
 import re
 
 import pytest
 
+from tests._support import REPO
+
 pytest_plugins = ["pytester"]
 
-DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "testing.md"
+DOC = REPO / "docs" / "testing.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```$", DOC.read_text(), flags=re.M | re.S)
 # In-process pytester: when an earlier test of this session imported labelkit.testing,
 # pytest cannot rewrite its asserts and says so; a user's own run never sees that.
