@@ -54,16 +54,16 @@ def docs(session: nox.Session) -> None:
     """The documentation site: ``mkdocs build --strict`` into ``site/``, then its checks.
 
     A broken link, an unknown reference or a docstring mkdocstrings cannot render
-    fails the build. tests/test_docs_inventory.py then compares the site's
+    fails the build. tests/project/test_docs_inventory.py then compares the site's
     ``objects.inv`` with the public API, so every public client, method and model
-    is in the reference. (The guides' code blocks are run by tests/test_docs_snippets.py
+    is in the reference. (The guides' code blocks are run by tests/project/test_docs_snippets.py
     in ``nox -s tests``.)
     """
     session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "docs"))
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
     session.run(
         "pytest",
-        "tests/test_docs_inventory.py",
+        "tests/project/test_docs_inventory.py",
         "-p",
         "no:cacheprovider",
         env={"LABELKIT_DOCS_SITE": "site"},

@@ -17,7 +17,7 @@ only from these core modules: ``_bulk``, ``_client``, ``_config``,
 ``_ratelimit``, ``_signatures``, ``_types``, ``_validate`` and ``_webhooks``. Of the
 client's underscore members it uses only those listed in
 :class:`AsyncAPIClient`'s docstring; every other one is the core's own.
-``tests/test_provider_api.py`` enforces both.
+``tests/providers/test_provider_api.py`` enforces both.
 """
 
 from __future__ import annotations
