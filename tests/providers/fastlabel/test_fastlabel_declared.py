@@ -15,8 +15,7 @@ import pytest
 from labelkit._providers.fastlabel.tasks._declared import fill
 from labelkit._providers.fastlabel.tasks._models import AudioTask, VideoTask
 from labelkit.fastlabel import AsyncFastLabel, FastLabel
-
-REPO = Path(__file__).resolve().parents[1]
+from tests._support import REPO
 
 SNIPPET = """
 from labelkit import AsyncFastLabel, FastLabel
