@@ -125,10 +125,10 @@ def _summary_rows(
     if rate is not None:
         rows += [
             [
-                "2b RedFlag rate limit: utilisation (n - limit) / (t_last - t_first) / allowed",
-                f"{rate.utilisation:.3f}",
-                f">= {ratelimit.GOAL_UTILISATION}",
-                _verdict(rate.utilisation >= ratelimit.GOAL_UTILISATION),
+                "2b RedFlag rate limit: steady utilisation, from the limit-th send",
+                f"{rate.steady_utilisation:.3f}",
+                f">= {ratelimit.GOAL_UTILISATION} (ceiling {rate.ceiling:.3f})",
+                _verdict(rate.steady_utilisation >= ratelimit.GOAL_UTILISATION),
             ],
             [
                 "2b RedFlag rate limit: 429 responses",
@@ -137,9 +137,9 @@ def _summary_rows(
                 _verdict(rate.count_429 == 0),
             ],
             [
-                "2b RedFlag rate limit: steady utilisation, from the limit-th start",
-                f"{rate.steady_utilisation:.3f}",
-                f"- (ceiling {rate.ceiling:.3f})",
+                "2b RedFlag rate limit: utilisation counting the first burst's duration",
+                f"{rate.utilisation:.3f}",
+                f"- (ceiling {rate.burst_ceiling:.3f})",
                 "-",
             ],
             [
@@ -210,7 +210,7 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
             f"{result.calls_retried} / {result.retries}",
         ],
         ["first 429 sent for a request started at", _seconds(first_429)],
-        ["first burst: duration of the first `limit` starts", f"{result.first_burst:.2f} s"],
+        ["first burst: duration of the first `limit` sends", f"{result.first_burst:.2f} s"],
         [
             "first burst: response time median / max",
             f"{median_latency:.3f} s / {max_latency:.3f} s",
@@ -228,9 +228,16 @@ def _ratelimit_section(result: ratelimit.RateLimitResult, title: str) -> list[st
             "plain n / elapsed",
             f"{result.plain_rate:.1f}/s = {result.plain_rate / result.allowed_rate:.3f} x allowed",
         ],
-        ["utilisation", _num(result.utilisation, 3)],
-        ["steady utilisation", _num(result.steady_utilisation, 3)],
+        [
+            "steady utilisation (from the limit-th send; the goal)",
+            _num(result.steady_utilisation, 3),
+        ],
         ["ceiling with the margin, 1 / (1 + margin)", f"{result.ceiling:.3f}"],
+        ["utilisation (from the first send)", _num(result.utilisation, 3)],
+        [
+            "ceiling of the latter, given that first burst and the margin",
+            _num(result.burst_ceiling, 3),
+        ],
     ]
     out = [f"**{title}**", "", *_table(["", "value"], rows), ""]
     margin_s = result.margin * result.period
@@ -451,20 +458,27 @@ A transport passed with `transport=` records the start, end and status of every
 HTTP attempt (and, through httpcore's `trace` extension, when the request began
 to be written), so every response the server sent, each 429 and each retried
 attempt, is counted exactly once at the client; `labelkit.record_calls()`
-(retries per call) is a cross-check.
+(retries per call) is a cross-check. Utilisation is read on the write times
+(the server counts a request no earlier), not on when a request entered the
+transport: the first burst opens 64 connections, and a request still waiting
+for its connection is nothing the server counts.
 
-A sliding window allows a burst: the first 300 requests may all start at once,
+A sliding window allows a burst: the first 300 requests may all go at once,
 so a plain `n / elapsed` flatters any limiter (it is reported, but has no
-goal). After those 300, every further start must wait for an earlier one to
+goal). After those 300, every further send must wait for an earlier one to
 leave the window, so
 
-    utilisation = ((n - limit) / (t_last_start - t_first_start)) / (limit / period)
+    steady = ((n - limit) / (t_last - t_limit)) / (limit / period)
 
-cannot exceed 1 for any schedule the server accepts, and reaches 1 only when
-the first burst takes no time at all. Because the first 300 requests take a
-while at 64 in flight, the same formula timed from the 300th start ("steady")
-is shown next to it; it has the same bound when n is a multiple of the limit
-(the default 1,200 is). The client's margin caps both at 1 / 1.02 = 0.980.
+cannot exceed 1 for any schedule the server accepts when n is a multiple of
+the limit (the default 1,200 is); the goal is read on it, and the client's
+margin caps it at 1 / 1.02 = 0.980. The same formula timed from the first
+send also counts the first burst's duration (300 requests at 64 in flight take
+a while), and counts it once per later window: a sliding window makes every
+later window repeat the first one's schedule. Its ceiling for the measured
+burst, `(n - limit) / (burst + (n - limit) / limit * period * 1.02)` over the
+allowed rate, is shown next to it: that figure says how long the burst took,
+not how well the limiter fills the window.
 
 `--extended` adds labelkit's `client.bulk` as the async driver, the async pair
 on trio, and a second rate-limit run with 8 requests in flight instead of 64.

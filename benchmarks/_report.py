@@ -249,16 +249,16 @@ def fl_rate_section(result: fastlabel_ratelimit.FastLabelRateResult) -> list[str
         ["HTTP attempts", str(len(result.attempts))],
         ["429 responses", str(result.count_429)],
         [
-            f"most accepted starts in any {result.period:g} s window",
+            f"most accepted sends in any {result.period:g} s window",
             f"{result.max_in_window} (limit {result.calls})",
         ],
         ["elapsed (first start to last response)", f"{result.elapsed:.2f} s"],
-        ["first burst: duration of the first `limit` starts", f"{result.first_burst:.2f} s"],
+        ["first burst: duration of the first `limit` sends", f"{result.first_burst:.2f} s"],
         [
-            "steady utilisation (from the limit-th start; the goal)",
+            "steady utilisation (from the limit-th send; the goal)",
             f"{result.steady_utilisation:.3f}",
         ],
-        ["utilisation (from the first start)", f"{result.utilisation:.3f}"],
+        ["utilisation (from the first send)", f"{result.utilisation:.3f}"],
         [
             "ceiling of the latter, given that first burst and the margin",
             f"{result.burst_ceiling:.3f}",

@@ -10,10 +10,11 @@ so the server's window holds nothing but the measured creates.
 
 Every HTTP attempt is recorded by the client's transport (as in the RedFlag
 rate-limit benchmark), so the 429s are counted exactly; utilisation is the
-same bounded figures: ``(n - calls) / (t_last_start - t_first_start)`` over
-``calls / period``, and the same timed from the ``calls``-th start
-("steady"), on which the goal is read: the first window is a free burst that
-takes time to send, which the first figure counts as lost.
+same bounded figures, on the times the requests began to be written:
+``(n - calls) / (t_last - t_first)`` over ``calls / period``, and the same
+timed from the ``calls``-th send ("steady"), on which the goal is read: the
+first window is a free burst that takes time to send, which the first figure
+counts as lost.
 
 The comparison row is the pattern of the official SDK's README (a
 ``time.sleep(1)`` between calls; the SDK itself has no limiter):
@@ -39,7 +40,14 @@ from labelkit.fastlabel import AsyncFastLabel
 from ._media import write_png
 from ._sdk import FASTLABEL_TOKEN, fastlabel_project, official_fastlabel, sdk_version
 from ._server import emulator_process
-from .ratelimit import GOAL_UTILISATION, Attempt, _RecordingTransport, max_in_window, utilisation
+from .ratelimit import (
+    GOAL_UTILISATION,
+    Attempt,
+    _RecordingTransport,
+    burst_ceiling,
+    max_in_window,
+    utilisation,
+)
 
 __all__ = ["GOAL_UTILISATION", "FastLabelRateResult", "OfficialPattern", "run"]
 
@@ -94,12 +102,12 @@ class FastLabelRateResult:
     @property
     def utilisation(self) -> float:
         """Achieved over allowed rate after the free first window (at most 1)."""
-        return utilisation([a.start for a in self.attempts], self.calls, self.period)
+        return utilisation([a.sent for a in self.attempts], self.calls, self.period)
 
     @property
     def steady_utilisation(self) -> float:
         """The same, timed from the ``calls``-th start."""
-        return utilisation([a.start for a in self.attempts], self.calls, self.period, steady=True)
+        return utilisation([a.sent for a in self.attempts], self.calls, self.period, steady=True)
 
     @property
     def elapsed(self) -> float:
@@ -109,25 +117,18 @@ class FastLabelRateResult:
     @property
     def max_in_window(self) -> int:
         """The most accepted starts in any window."""
-        return max_in_window([a.start for a in self.attempts if a.status != 429], self.period)
+        return max_in_window([a.sent for a in self.attempts if a.status != 429], self.period)
 
     @property
     def first_burst(self) -> float:
-        """Seconds from the first start to the ``calls``-th start."""
-        starts = sorted(a.start for a in self.attempts)
-        return starts[min(self.calls, len(starts)) - 1] - starts[0]
+        """Seconds from the first send to the ``calls``-th send."""
+        sent = sorted(a.sent for a in self.attempts)
+        return sent[min(self.calls, len(sent)) - 1] - sent[0]
 
     @property
     def burst_ceiling(self) -> float:
-        """The best :attr:`utilisation` a perfect limiter could show after this first burst.
-
-        Every later window can start no sooner than ``period * (1 + margin)``
-        after its counterpart, so the last start is at least that many windows
-        plus the burst after the first.
-        """
-        windows = (len(self.attempts) - self.calls) / self.calls
-        span = windows * self.period * (1 + self.margin) + self.first_burst
-        return (len(self.attempts) - self.calls) / span / self.allowed_rate
+        """The best :attr:`utilisation` a perfect limiter could show after this first burst."""
+        return burst_ceiling([a.sent for a in self.attempts], self.calls, self.period, self.margin)
 
     @property
     def ceiling(self) -> float:

@@ -14,17 +14,23 @@ retried attempts included, is counted exactly once; nothing else goes through
 that connection pool. ``labelkit.record_calls()`` gives the retries per call
 as a cross-check.
 
-Utilisation. The window allows a burst, so the first ``calls`` requests are
-free and say nothing about the limiter. After them, each further request has
-to wait for the window to slide, so::
+Utilisation is read on the times each request began to be written (httpcore's
+trace; the server counts a request no earlier), not on when it entered the
+transport: the first burst opens 64 connections, and a request waiting for
+its connection is not yet anything the server counts. The window allows a
+burst, so the first ``calls`` requests are free and say nothing about the
+limiter. After them, each further request has to wait for the window to
+slide, so::
 
-    utilisation = (n - calls) / (t_last_start - t_first_start) / (calls / period)
+    steady = (n - calls) / (t_last - t_calls) / (calls / period)
 
-is at most 1 for any schedule the server accepts, and reaches 1 only if the
-first burst took no time. The first burst does take time (``calls`` requests,
-64 in flight), so the same figure timed from the start of the ``calls``-th
-request ("steady") is reported too. With the 2 % margin the limiter's ceiling
-is ``1 / 1.02 = 0.980`` for both.
+is at most 1 for any schedule the server accepts when ``n`` is a multiple of
+``calls`` (the default 1,200 is), and is the figure the goal is read on. The
+same timed from the first send counts the first burst (``calls`` requests,
+64 in flight, which takes a while) as lost time in every later window too,
+since a sliding window makes each later window repeat the first one's
+schedule; its ceiling for the measured burst (:func:`burst_ceiling`) is shown
+next to it. With the 2 % margin the limiter's ceiling is ``1 / 1.02 = 0.980``.
 """
 
 from __future__ import annotations
@@ -42,7 +48,14 @@ import labelkit
 from ._common import API_PREFIX, TOKEN, create_operation
 from ._server import emulator_process
 
-__all__ = ["GOAL_UTILISATION", "RateLimitResult", "max_in_window", "run", "utilisation"]
+__all__ = [
+    "GOAL_UTILISATION",
+    "RateLimitResult",
+    "burst_ceiling",
+    "max_in_window",
+    "run",
+    "utilisation",
+]
 
 GOAL_UTILISATION = 0.97
 CONCURRENCY = 64
@@ -57,6 +70,15 @@ class Attempt:
     end: float
     status: int | None  # None: no response (transport error)
     written: float | None = None  # when httpcore began writing the request
+
+    @property
+    def sent(self) -> float:
+        """When the request began to be written (the entry time without httpcore's trace).
+
+        The server counts the request no earlier than this; time spent before
+        it, in the pool or connecting, the server never sees.
+        """
+        return self.start if self.written is None else self.written
 
     @property
     def queued(self) -> float:
@@ -134,20 +156,30 @@ class RateLimitResult:
         return 1.0 / (1.0 + self.margin)
 
     @property
+    def sent(self) -> list[float]:
+        """:attr:`Attempt.sent` of every attempt, sorted: the times utilisation is read on."""
+        return sorted(a.sent for a in self.attempts)
+
+    @property
     def utilisation(self) -> float:
-        """``(n - calls) / (t_last_start - t_first_start)`` over the allowed rate."""
-        return utilisation(self.starts, self.calls, self.period)
+        """``(n - calls) / (t_last_sent - t_first_sent)`` over the allowed rate."""
+        return utilisation(self.sent, self.calls, self.period)
 
     @property
     def steady_utilisation(self) -> float:
-        """The same, timed from the ``calls``-th start instead of the first."""
-        return utilisation(self.starts, self.calls, self.period, steady=True)
+        """The same, timed from the ``calls``-th send instead of the first (the goal)."""
+        return utilisation(self.sent, self.calls, self.period, steady=True)
 
     @property
     def first_burst(self) -> float:
-        """Seconds from the first start to the ``calls``-th start."""
-        starts = self.starts
-        return starts[min(self.calls, len(starts)) - 1] - starts[0]
+        """Seconds from the first send to the ``calls``-th send."""
+        sent = self.sent
+        return sent[min(self.calls, len(sent)) - 1] - sent[0]
+
+    @property
+    def burst_ceiling(self) -> float:
+        """The best :attr:`utilisation` any limiter could show after this first burst."""
+        return burst_ceiling(self.sent, self.calls, self.period, self.margin)
 
     @property
     def first_burst_latency(self) -> tuple[float, float]:
@@ -179,13 +211,13 @@ class RateLimitResult:
 
     @property
     def max_in_window(self) -> int:
-        """The most attempt starts in any ``period`` window (429'd attempts excluded)."""
-        return max_in_window([a.start for a in self.attempts if a.status != 429], self.period)
+        """The most attempts sent in any ``period`` window (429'd attempts excluded)."""
+        return max_in_window([a.sent for a in self.attempts if a.status != 429], self.period)
 
     @property
     def meets_goal(self) -> bool:
-        """Utilisation at least the goal and not a single 429."""
-        return self.utilisation >= GOAL_UTILISATION and self.count_429 == 0
+        """Steady utilisation at least the goal and not a single 429."""
+        return self.steady_utilisation >= GOAL_UTILISATION and self.count_429 == 0
 
 
 def _median_max(values: Sequence[float]) -> tuple[float, float]:
@@ -204,6 +236,23 @@ def utilisation(
         return float("nan")
     first = times[calls - 1] if steady else times[0]
     return (n - calls) / (times[-1] - first) / (calls / period)
+
+
+def burst_ceiling(times: Sequence[float], calls: int, period: float, margin: float) -> float:
+    """The best unsteady :func:`utilisation` of ``times`` given their first burst.
+
+    Each later window can begin no sooner than ``period * (1 + margin)`` after
+    its counterpart (the server's window, lengthened by the client's margin),
+    so the last time is at least that many windows after the ``calls``-th,
+    which is the first burst's duration after the first.
+    """
+    ordered = sorted(times)
+    n = len(ordered)
+    if n <= calls:
+        return float("nan")
+    burst = ordered[calls - 1] - ordered[0]
+    span = (n - calls) / calls * period * (1 + margin) + burst
+    return (n - calls) / span / (calls / period)
 
 
 def max_in_window(times: Sequence[float], period: float) -> int:
@@ -295,8 +344,9 @@ def run(
         retries=retries,
     )
     progress(
-        f"  ratelimit: utilisation {result.utilisation:.3f} "
-        f"(steady {result.steady_utilisation:.3f}), 429s {result.count_429}, "
+        f"  ratelimit: steady utilisation {result.steady_utilisation:.3f} (from the first "
+        f"send {result.utilisation:.3f}, ceiling {result.burst_ceiling:.3f}), "
+        f"429s {result.count_429}, "
         f"elapsed {result.elapsed:.1f}s"
     )
     return result

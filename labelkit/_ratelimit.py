@@ -244,6 +244,8 @@ class Limiter:
         self._remote = store if isinstance(store, AsyncLimiterStore) else None
         # How late a remote grant may still start: half the tightest margin.
         self._slack = max(0.002, 0.5 * min(_margins(rate)))
+        # An answered start is dated this much before its answer (see Slot.commit).
+        self._answer_slack = min(_margins(rate))
         self._store: LimiterStore = (
             store
             if store is not None and not isinstance(store, AsyncLimiterStore)
@@ -279,13 +281,15 @@ class Limiter:
             store.release(grant, cost)
 
     async def hold(self, cost: int = 1) -> Slot:
-        """Wait for ``cost`` slots dated when the request is written, not when granted.
+        """Wait for ``cost`` slots dated when the request is answered, not when granted.
 
-        The returned :class:`Slot` must be committed (``slot.commit()`` as the
-        request is written) or released (it never was). Until then it counts
-        as a start in every window, so a request that waits for a connection
-        after its grant cannot make the server see more than the limit. Stores
-        without ``hold`` fall back to :meth:`acquire` (dated at the grant).
+        The returned :class:`Slot` must be committed (``slot.commit()`` once
+        the request is answered; ``slot.written()`` as it is written) or
+        released (it never was). Until then it counts as a start in every
+        window, so a request that waits for a connection after its grant, or
+        that a busy server reads late, cannot make the server see more than
+        the limit. Stores without ``hold`` fall back to :meth:`acquire` (dated
+        at the grant).
         """
         store = self._store
         remote = self._remote
@@ -379,9 +383,17 @@ class Limiter:
 
 
 class Slot:
-    """Starts granted by :meth:`Limiter.hold`; commit them when the request is written."""
+    """Starts granted by :meth:`Limiter.hold`; held until their request is answered.
 
-    __slots__ = ("_cost", "_grant", "_limiter", "_open", "_token")
+    The server counts a request when it reads it: no earlier than the write
+    (:meth:`written`) and no later than the answer. A held start counts in
+    every window; :meth:`commit` dates it so that it leaves each window no
+    sooner than a full ``period`` after the answer, however late a busy server
+    read the request, and (margin included) no sooner than it would dated at
+    the write.
+    """
+
+    __slots__ = ("_cost", "_grant", "_limiter", "_open", "_token", "_written")
 
     def __init__(
         self, limiter: Limiter, grant: float, cost: int, *, held: bool, token: object = None
@@ -391,21 +403,40 @@ class Slot:
         self._cost = cost
         self._open = held
         self._token = token  # a remote store's reservation
+        self._written: float | None = None
 
     @property
     def grant(self) -> float:
         """The clock time the slot was granted."""
         return self._grant
 
+    @property
+    def was_written(self) -> bool:
+        """True once :meth:`written` was called."""
+        return self._written is not None
+
+    def written(self) -> None:
+        """The request starts being written now; the starts stay held until :meth:`commit`."""
+        if self._written is None:
+            self._written = self._limiter._clock.now()
+
     def commit(self) -> None:
-        """The request is being written now: date the starts now (idempotent)."""
+        """The request was answered (or is written, if no answer will be awaited): date it.
+
+        The starts are dated at ``now`` less the tightest margin's seconds, but
+        never before the write: each window (lengthened by its margin) then
+        ends at least one ``period`` after now. Idempotent.
+        """
         if self._open:
             self._open = False
             limiter = self._limiter
             if self._token is not None:
                 typing.cast(typing.Any, limiter._remote).commit_held(self._token)
                 return
-            limiter._store.commit(self._grant, self._cost, limiter._clock.now())  # type: ignore[attr-defined]
+            at = limiter._clock.now()
+            if self._written is not None:
+                at = max(self._written, at - limiter._answer_slack)
+            limiter._store.commit(self._grant, self._cost, at)  # type: ignore[attr-defined]
 
     def release(self) -> None:
         """The request was never written: give the starts back (idempotent)."""

@@ -170,47 +170,54 @@ class RetryingClient(ErrorMapping):
         # a slot granted to a request that then queues in the pool is
         # spent at the wrong time, and the server counts arrivals.
         async with self._session.in_flight:
-            slot = await self._limiter.hold() if self._limiter is not None else None
-            now = anyio.current_time()
-            limits = call.limits
-            if call.deadline is None and limits.total is not None:
-                call.deadline = now + limits.total
-            deadline = call.deadline
-            budget = None if deadline is None else deadline - now
-            outcome: HttpResponse | TransportError
-            if budget is not None and budget <= 0:
-                outcome = TransportError(
-                    "overall deadline exceeded", kind="deadline_timeout", sent=False
-                )
+            if self._limiter is None:
+                return await self._send_attempt(call, None)
+            slot = await self._limiter.hold()
+            try:
+                outcome = await self._send_attempt(call, slot.written)
+            except BaseException:
+                # Cancelled mid-send: the server may still read the request.
+                slot.commit()
+                raise
+            # Free the start only if the request provably never left (httpcore's
+            # trace never reported a write); otherwise date it at this answer.
+            if isinstance(outcome, TransportError) and not outcome.sent and not slot.was_written:
+                slot.release()
             else:
-                request = call.request
-                if self._prepares_attempts:
-                    request = self._prepare_attempt(request, call.context)
-                with anyio.CancelScope(
-                    deadline=deadline if deadline is not None else float("inf")
-                ) as scope:
-                    try:
-                        outcome = await self._session.send(
-                            request,
-                            limits,
-                            budget=budget,
-                            on_write=None if slot is None else slot.commit,
-                        )
-                    except TransportError as exc:
-                        outcome = exc
-                if scope.cancelled_caught:
-                    outcome = TransportError(
-                        f"overall deadline of {limits.total}s exceeded",
-                        kind="deadline_timeout",
-                        sent=True,
-                    )
-            if slot is not None:
-                # Transports without httpcore's trace (in-process, mocks) never
-                # reported the write: date the start now, or free it if unsent.
-                if isinstance(outcome, TransportError) and not outcome.sent:
-                    slot.release()
-                else:
-                    slot.commit()
+                slot.commit()
+        return outcome
+
+    async def _send_attempt(
+        self, call: Call, on_write: typing.Callable[[], None] | None
+    ) -> HttpResponse | TransportError:
+        """The send of one attempt, within the call's overall deadline."""
+        now = anyio.current_time()
+        limits = call.limits
+        if call.deadline is None and limits.total is not None:
+            call.deadline = now + limits.total
+        deadline = call.deadline
+        budget = None if deadline is None else deadline - now
+        if budget is not None and budget <= 0:
+            return TransportError("overall deadline exceeded", kind="deadline_timeout", sent=False)
+        request = call.request
+        if self._prepares_attempts:
+            request = self._prepare_attempt(request, call.context)
+        outcome: HttpResponse | TransportError
+        with anyio.CancelScope(
+            deadline=deadline if deadline is not None else float("inf")
+        ) as scope:
+            try:
+                outcome = await self._session.send(
+                    request, limits, budget=budget, on_write=on_write
+                )
+            except TransportError as exc:
+                outcome = exc
+        if scope.cancelled_caught:
+            outcome = TransportError(
+                f"overall deadline of {limits.total}s exceeded",
+                kind="deadline_timeout",
+                sent=True,
+            )
         return outcome
 
     def _should_retry(

@@ -1,9 +1,10 @@
 """The bridge between the generated sync clients and the one async implementation.
 
 Every sync call runs as a task on one process-wide event loop that lives in a
-daemon thread. On asyncio (the default) a call is handed over with one
-``call_soon_threadsafe`` and answered through a ``concurrent.futures.Future``;
-on trio, and for iterators and context managers, through an
+daemon thread. On asyncio (the default) calls are handed over through a
+queue that one ``call_soon_threadsafe`` drains per burst, and each is answered
+through a lock (:class:`~labelkit._sync._handoff.Handoff`); on trio, and for
+iterators and context managers, through an
 :class:`anyio.from_thread.BlockingPortal`.
 Because the loop lives in its own thread, the sync API works inside a running
 loop (Jupyter, an ``async def`` that calls sync code). Because there is one
@@ -28,8 +29,6 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import functools
 import inspect
 import os
@@ -43,6 +42,8 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import anyio
 from anyio.abc import TaskStatus
 from anyio.from_thread import BlockingPortal
+
+from ._handoff import CANCEL_GRACE, Handoff
 
 __all__ = [
     "acquire",
@@ -61,10 +62,6 @@ P = ParamSpec("P")
 
 BACKEND = "asyncio"
 """The anyio backend of the loop thread; read when the thread starts."""
-
-# After Ctrl-C, how long the waiting thread gives the cancelled coroutine to
-# finish its cleanup (a second Ctrl-C stops waiting).
-_CANCEL_GRACE = 5.0
 
 _REENTRANT_MESSAGE = (
     "a labelkit sync client was called from inside labelkit's own event-loop thread "
@@ -85,6 +82,7 @@ class _LoopThread:
         )
         self.thread.start()
         self.portal, self.asyncio_loop = ready.result()
+        self.handoff = None if self.asyncio_loop is None else Handoff(self.asyncio_loop)
         self.stopped = False
 
     @staticmethod
@@ -142,6 +140,9 @@ if hasattr(os, "register_at_fork"):
 
 def _loop_thread() -> _LoopThread:
     global _current
+    loop = _current
+    if loop is not None and _pid == os.getpid():
+        return loop  # the common case, without the lock every calling thread would queue on
     with _lock:
         _check_fork()
         if _current is None:
@@ -191,8 +192,8 @@ def _run(loop: _LoopThread, fn: Callable[[], Awaitable[T]]) -> T:
         raise RuntimeError(_REENTRANT_MESSAGE)
     if loop.stopped:
         raise RuntimeError("labelkit's event-loop thread was stopped: every sync client is closed")
-    if loop.asyncio_loop is not None:
-        return _run_on_asyncio(loop.asyncio_loop, fn)
+    if loop.handoff is not None:
+        return loop.handoff.run(fn)
     finished = threading.Event()
 
     async def task() -> T:
@@ -208,55 +209,7 @@ def _run(loop: _LoopThread, fn: Callable[[], Awaitable[T]]) -> T:
         # Reached on Ctrl-C in this thread too: portal.call() would leave the
         # coroutine running, cancelling the future cancels its task.
         if future.cancel():
-            finished.wait(_CANCEL_GRACE)
-        raise
-
-
-def _run_on_asyncio(aio: asyncio.AbstractEventLoop, fn: Callable[[], Awaitable[T]]) -> T:
-    """``_run`` on asyncio: one ``call_soon_threadsafe`` instead of a portal task.
-
-    The portal's ``start_task_soon`` goes through a task group, a cancel scope
-    and a callback chain per call; here the coroutine becomes a plain asyncio
-    task (anyio's primitives work in it, as in any task) in a copy of the
-    caller's context, and its outcome is handed back through a
-    ``concurrent.futures.Future``.
-    """
-    future: Future[T] = Future()
-    context = contextvars.copy_context()
-    task: asyncio.Task[None] | None = None
-    finished = threading.Event()
-
-    async def run() -> None:
-        try:
-            result = await fn()
-        except BaseException as exc:  # raised in the calling thread, not on the shared loop
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-        finally:
-            finished.set()
-
-    def start() -> None:
-        nonlocal task
-        if future.set_running_or_notify_cancel():
-            task = context.run(aio.create_task, run())  # create_task(context=) is 3.11+
-        else:
-            finished.set()
-
-    def cancel() -> None:
-        if task is not None:
-            task.cancel()
-
-    aio.call_soon_threadsafe(start)
-    try:
-        return future.result()
-    except BaseException:
-        # Reached on Ctrl-C in this thread too: cancel the task (or keep it
-        # from starting) and give it a moment to clean up.
-        if not future.cancel() and not future.done():
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                aio.call_soon_threadsafe(cancel)
-                finished.wait(_CANCEL_GRACE)
+            finished.wait(CANCEL_GRACE)
         raise
 
 

@@ -454,3 +454,74 @@ async def test_held_starts_never_exceed_the_window_when_writes_lag() -> None:
             tg.start_soon(request)
     assert len(written) == 60
     assert max_in_window(written, 1.0) <= 5
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_held_slot_leaves_the_window_a_period_after_its_answer() -> None:
+    # The server counts a request when it reads it, which a busy server does
+    # any time until it answers: the start may leave the window only a full
+    # period after the answer. The margin still applies from the write.
+    limiter = Limiter(RateLimit(1, 1.0, margin=0.1), clock=AnyioClock())
+    t0 = anyio.current_time()
+    slow = await limiter.hold()
+    slow.written()
+    await anyio.sleep(3.0)  # answered 3 s after the write
+    slow.commit()
+    quick = await limiter.hold()
+    assert quick.grant - t0 == pytest.approx(4.0)  # 3 + period, not 0 + 1.1
+    quick.written()
+    await anyio.sleep(0.05)  # answered within the margin: the write's window rules
+    quick.commit()
+    after = await limiter.hold()
+    assert after.grant - t0 == pytest.approx(4.0 + 1.1)
+    after.commit()
+
+
+def test_a_request_read_late_by_the_server_never_crowds_its_window() -> None:
+    from ._fake_http import FakeServer, Request
+    from ._toy_client import Toy
+
+    period = 0.5
+    read_at: list[float] = []
+
+    def handle(request: Request) -> tuple[int, str, bytes]:
+        if not read_at:
+            time.sleep(0.3)  # a busy server reads the first request late
+        read_at.append(time.monotonic())
+        return 200, "application/json", b"{}"
+
+    async def main(url: str) -> None:
+        async with Toy(base_url=url, rate_limit=RateLimit(1, period)) as client:
+            await client.get()
+            await client.get()
+
+    with FakeServer(handle) as server:
+        anyio.run(main, server.url + "/v1")
+    # What the server's own sliding window sees: one arrival per period.
+    assert len(read_at) == 2
+    assert read_at[1] - read_at[0] >= period
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_a_cancelled_request_does_not_keep_its_slot_held() -> None:
+    import httpx
+
+    from ._toy_client import Toy
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/slow"):
+            await anyio.sleep(60)
+        return httpx.Response(200, json={})
+
+    rate = RateLimit(1, 1.0, margin=0)
+    async with Toy(transport=httpx.MockTransport(handle), rate_limit=rate) as client:
+        client._limiter = Limiter(rate, clock=AnyioClock())
+        t0 = anyio.current_time()
+        with anyio.move_on_after(2.0):
+            await client.get("slow")
+        with anyio.fail_after(10.0):
+            await client.get("quick")
+        # Counted as sent (the server may have read it), dated at the cancellation.
+        assert anyio.current_time() - t0 == pytest.approx(3.0)

@@ -285,3 +285,59 @@ def test_toy_async_direct_use_is_unaffected() -> None:
             return await toy.add(1)
 
     assert anyio.run(main) == 2
+
+
+@contextlib.contextmanager
+def _loop_blocked(toy: Any) -> Iterator[threading.Event]:
+    """Keep labelkit's loop thread busy in a sync callback until the yielded event is set."""
+    running, release = threading.Event(), threading.Event()
+
+    def block() -> None:
+        running.set()
+        release.wait()
+
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(toy.call_back, block)
+        assert running.wait(5.0)
+        try:
+            yield release
+        finally:
+            release.set()
+            busy.result()
+
+
+def test_calls_queued_while_the_loop_is_busy_share_one_wake_up(toy: Any) -> None:
+    loop = _portal._loop_thread()
+    handoff, aio = loop.handoff, loop.asyncio_loop
+    assert handoff is not None and aio is not None
+    wake_ups: list[object] = []
+    original = aio.call_soon_threadsafe
+
+    def counting(callback: Any, *args: Any, **kwargs: Any) -> Any:
+        wake_ups.append(callback)
+        return original(callback, *args, **kwargs)
+
+    aio.call_soon_threadsafe = counting  # type: ignore[method-assign]
+    try:
+        with ThreadPoolExecutor(8) as pool, _loop_blocked(toy) as release:
+            futures = []
+            wake_ups.clear()  # the blocking call's own
+            for n in range(8):  # one at a time: each waits in the queue before the next
+                futures.append(pool.submit(toy.add, 1, 0))
+                assert _eventually(lambda n=n: len(handoff._queue) == n + 1)
+            release.set()
+            totals = sorted(f.result() for f in futures)
+    finally:
+        del aio.call_soon_threadsafe
+    assert totals == list(range(1, 9))
+    assert len(wake_ups) == 1  # one self-pipe write for the eight calls
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs os.kill(SIGINT)")
+def test_ctrl_c_before_the_loop_takes_the_call_means_it_never_runs(toy: Any) -> None:
+    with _loop_blocked(toy) as release:
+        with _sigint_after(0.2), pytest.raises(KeyboardInterrupt):
+            toy.sleep(30)
+        release.set()
+    assert toy.add(1, 0) == 1  # the client still works
+    assert toy._async.events == []  # the sleep never started
