@@ -480,6 +480,7 @@ async def test_held_slot_leaves_the_window_a_period_after_its_answer() -> None:
 
 def test_a_request_read_late_by_the_server_never_crowds_its_window() -> None:
     from tests._support._fake_http import FakeServer, Request
+
     from ._toy_client import Toy
 
     period = 0.5
