@@ -314,7 +314,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[ImageTask]:
         """Every image task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_image_tasks,
@@ -492,7 +492,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[ClassificationTask]:
         """Every image classification task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_image_classification_tasks,
@@ -653,7 +653,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[MultiImageClassificationTask]:
         """Every multi image classification task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_multi_image_classification_tasks,
@@ -779,7 +779,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[SequentialImageTask]:
         """Every sequential image task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        10 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_sequential_image_tasks,
@@ -908,7 +908,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[VideoTask]:
         """Every video task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        10 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_video_tasks,
@@ -1044,7 +1044,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[ClassificationTask]:
         """Every video classification task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_video_classification_tasks,
@@ -1160,7 +1160,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[MultiModalVideoAudioTask]:
         """Every multi modal video audio task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        10 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_multi_modal_video_audio_tasks,
@@ -1218,7 +1218,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[TextTask]:
         """Every text task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_text_tasks,
@@ -1347,7 +1347,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[ClassificationTask]:
         """Every text classification task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_text_classification_tasks,
@@ -1468,7 +1468,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[AudioTask]:
         """Every audio task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_audio_tasks,
@@ -1603,7 +1603,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[ClassificationTask]:
         """Every audio classification task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_audio_classification_tasks,
@@ -1722,7 +1722,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[PcdTask]:
         """Every PCD task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_pcd_tasks,
@@ -1851,7 +1851,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[SequentialPcdTask]:
         """Every sequential PCD task matching the filters, fetched lazily.
 
-        10 per request, each task exactly once.
+        10 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_sequential_pcd_tasks,
@@ -1977,7 +1977,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[DicomTask]:
         """Every DICOM task matching the filters, fetched lazily.
 
-        1000 per request, each task exactly once.
+        1000 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_dicom_tasks,
@@ -2127,7 +2127,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Iterator[RoboticsTask]:
         """Every robotics task matching the filters, fetched lazily.
 
-        100 per request, each task exactly once.
+        100 per request, each exactly once.
         """
         return _portal.iterate_call(
             self._async.iter_robotics_tasks,
@@ -2392,10 +2392,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         offset: int | None = None,
         limit: int = 10000,
     ) -> list[AppendixData]:
-        """One page of calibration data and image URLs of a PCD project's contents.
+        """One page of calibration data and image URLs of PCD contents (``limit`` at most 10000).
 
-        Filters by task ``status``, ``external_status``, ``tags`` (any of) and
-        ``task_name``; ``limit`` is at most 10,000. See :meth:`iter_appendix_data`.
+        ``GET contents/export/appendix``.
+        Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
+        :meth:`iter_appendix_data` walks every page.
         """
         return _portal.call(
             self._async.get_appendix_data,
@@ -2416,7 +2417,10 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
     ) -> Iterator[AppendixData]:
-        """Every item of :meth:`get_appendix_data`, fetched lazily 10,000 at a time."""
+        """Every appendix item of a PCD project's contents matching the filters, fetched lazily.
+
+        10000 per request, each exactly once.
+        """
         return _portal.iterate_call(
             self._async.iter_appendix_data,
             project=project,

@@ -39,6 +39,9 @@ __all__ = [
 
 M = typing.TypeVar("M", bound=Task)
 M_co = typing.TypeVar("M_co", bound=Task, covariant=True)
+#: The item of a task-filtered listing: a task model, or another item filtered by task.
+T = typing.TypeVar("T")
+T_co = typing.TypeVar("T_co", covariant=True)
 PS = typing.ParamSpec("PS")
 R = typing.TypeVar("R")
 #: A shape: the ``__call__`` of a Protocol (its first parameter is the Protocol's ``self``).
@@ -73,6 +76,9 @@ def _values(kind: TaskKind[typing.Any], note: str = "") -> dict[str, object]:
         "key": kind.key,
         "title": title,
         "a_title": ("an " if title[0] in "aeiou" else "a ") + title,
+        "items": f"{title} tasks",
+        "item": f"{title} task",
+        "iter": f"iter_{kind.key}_tasks",
         "path": kind.path,
         "max_page_size": kind.max_page_size,
         "files": _files(kind),
@@ -82,7 +88,7 @@ def _values(kind: TaskKind[typing.Any], note: str = "") -> dict[str, object]:
 
 
 def _types(kind: TaskKind[typing.Any]) -> dict[str, type]:
-    return {"M": kind.model, "M_co": kind.model}
+    return {"M": kind.model, "M_co": kind.model, "T": kind.model, "T_co": kind.model}
 
 
 class FindTask(typing.Protocol[M_co]):
@@ -95,7 +101,7 @@ class FindTaskByName(typing.Protocol[M_co]):
         """The first {title} task the ``taskName`` filter returns, or None."""
 
 
-class GetTasks(typing.Protocol[M]):
+class GetTasks(typing.Protocol[T]):
     async def __call__(
         self,
         project: str,
@@ -105,12 +111,12 @@ class GetTasks(typing.Protocol[M]):
         task_name: str | None = None,
         offset: int | None = None,
         limit: int = 100,
-    ) -> list[M]:
-        """One page of {title} tasks (``limit`` at most {max_page_size}).
+    ) -> list[T]:
+        """One page of {items} (``limit`` at most {max_page_size}).
 
         ``GET {path}``.
         Filters: ``status``, ``external_status``, ``tags`` (any of), ``task_name``.
-        :meth:`iter_{key}_tasks` walks every page.
+        :meth:`{iter}` walks every page.
         """
 
 
@@ -133,7 +139,7 @@ class GetTasksFromZero(typing.Protocol[M]):
         """
 
 
-class IterTasks(typing.Protocol[M_co]):
+class IterTasks(typing.Protocol[T_co]):
     def __call__(
         self,
         project: str,
@@ -141,10 +147,10 @@ class IterTasks(typing.Protocol[M_co]):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-    ) -> AsyncIterator[M_co]:
-        """Every {title} task matching the filters, fetched lazily.
+    ) -> AsyncIterator[T_co]:
+        """Every {item} matching the filters, fetched lazily.
 
-        {max_page_size} per request, each task exactly once.
+        {max_page_size} per request, each exactly once.
         """
 
 
