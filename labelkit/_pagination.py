@@ -112,45 +112,32 @@ class _Pager(abc.ABC, Generic[T]):
         """Request the next page, advance the position and set ``_done`` on the last page."""
 
 
-class _OffsetPager(_Pager[T]):
+class _NumberedPager(_Pager[T]):
+    """Calls ``fetch(position, size)``: the position is an offset, or a page number (``pages``)."""
+
     def __init__(
         self,
         fetch: Callable[[int, int], Awaitable[Page[T]]],
-        limit: int,
-        offset: int,
+        size: int,
+        start: int,
         key: Callable[[T], Hashable] | None,
+        *,
+        pages: bool,
     ) -> None:
         super().__init__(key)
         self._fetch = fetch
-        self._limit = limit
-        self._offset = offset
+        self._size = size
+        self._position = start
+        self._pages = pages
+        # What a page's ``total`` is compared with: the offset reached, or by
+        # page number the items received.
+        self._reached = 0 if pages else start
 
     async def _fetch_next(self) -> Page[T]:
-        page = await self._fetch(self._offset, self._limit)
-        self._offset += len(page.items)
-        self._done = _is_last(page, self._limit, self._offset)
-        return page
-
-
-class _PageNumberPager(_Pager[T]):
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        per_page: int,
-        first_page: int,
-        key: Callable[[T], Hashable] | None,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._per_page = per_page
-        self._page = first_page
-        self._received = 0
-
-    async def _fetch_next(self) -> Page[T]:
-        page = await self._fetch(self._page, self._per_page)
-        self._page += 1
-        self._received += len(page.items)
-        self._done = _is_last(page, self._per_page, self._received)
+        page = await self._fetch(self._position, self._size)
+        self._reached += len(page.items)
+        self._position = self._position + 1 if self._pages else self._reached
+        self._done = _is_last(page, self._size, self._reached)
         return page
 
 
@@ -213,7 +200,7 @@ def iter_offset(
     _check_size("limit", limit)
     if offset < 0:
         raise ValidationError("offset", f"must be >= 0, got {offset!r}")
-    return _OffsetPager(fetch, limit, offset, key)
+    return _NumberedPager(fetch, limit, offset, key, pages=False)
 
 
 def iter_pages(
@@ -230,7 +217,7 @@ def iter_pages(
     as the expected page size and ``total`` compared with the items received.
     """
     _check_size("per_page", per_page)
-    return _PageNumberPager(fetch, per_page, first_page, key)
+    return _NumberedPager(fetch, per_page, first_page, key, pages=True)
 
 
 def iter_cursor(
