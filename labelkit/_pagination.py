@@ -73,15 +73,15 @@ def _is_last(page: Page[T], size: int, position: int) -> bool:
     return count < size
 
 
+@attrs.define(kw_only=True, eq=False)
 class _Pager(abc.ABC, Generic[T]):
     """Yields the items of successive pages, fetching the next page only when needed."""
 
-    def __init__(self, key: Callable[[T], Hashable] | None) -> None:
-        self._key = key
-        self._seen: set[Hashable] = set()
-        self._buffer: deque[T] = deque()
-        self._done = False
-        self._fetching = False
+    _key: Callable[[T], Hashable] | None
+    _seen: set[Hashable] = attrs.field(init=False, factory=set)
+    _buffer: deque[T] = attrs.field(init=False, factory=deque)
+    _done: bool = attrs.field(init=False, default=False)
+    _fetching: bool = attrs.field(init=False, default=False)
 
     def __aiter__(self) -> _Pager[T]:
         return self
@@ -112,26 +112,20 @@ class _Pager(abc.ABC, Generic[T]):
         """Request the next page, advance the position and set ``_done`` on the last page."""
 
 
+@attrs.define(kw_only=True, eq=False)
 class _NumberedPager(_Pager[T]):
     """Calls ``fetch(position, size)``: the position is an offset, or a page number (``pages``)."""
 
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        size: int,
-        start: int,
-        key: Callable[[T], Hashable] | None,
-        *,
-        pages: bool,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._size = size
-        self._position = start
-        self._pages = pages
-        # What a page's ``total`` is compared with: the offset reached, or by
-        # page number the items received.
-        self._reached = 0 if pages else start
+    _fetch: Callable[[int, int], Awaitable[Page[T]]]
+    _size: int
+    _position: int
+    _pages: bool
+    _reached: int = attrs.field(init=False)
+    """What a page's ``total`` is compared with: the offset reached, or by page
+    number the items received."""
+
+    def __attrs_post_init__(self) -> None:
+        self._reached = 0 if self._pages else self._position
 
     async def _fetch_next(self) -> Page[T]:
         page = await self._fetch(self._position, self._size)
@@ -141,16 +135,11 @@ class _NumberedPager(_Pager[T]):
         return page
 
 
+@attrs.define(kw_only=True, eq=False)
 class _CursorPager(_Pager[T]):
-    def __init__(
-        self,
-        fetch: Callable[[str | None], Awaitable[Page[T]]],
-        key: Callable[[T], Hashable] | None,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._cursor: str | None = None
-        self._used: set[str] = set()
+    _fetch: Callable[[str | None], Awaitable[Page[T]]]
+    _cursor: str | None = attrs.field(init=False, default=None)
+    _used: set[str] = attrs.field(init=False, factory=set)
 
     async def _fetch_next(self) -> Page[T]:
         cursor = self._cursor
@@ -200,7 +189,7 @@ def iter_offset(
     _check_size("limit", limit)
     if offset < 0:
         raise ValidationError("offset", f"must be >= 0, got {offset!r}")
-    return _NumberedPager(fetch, limit, offset, key, pages=False)
+    return _NumberedPager(fetch=fetch, size=limit, position=offset, pages=False, key=key)
 
 
 def iter_pages(
@@ -217,7 +206,7 @@ def iter_pages(
     as the expected page size and ``total`` compared with the items received.
     """
     _check_size("per_page", per_page)
-    return _NumberedPager(fetch, per_page, first_page, key, pages=True)
+    return _NumberedPager(fetch=fetch, size=per_page, position=first_page, pages=True, key=key)
 
 
 def iter_cursor(
@@ -234,4 +223,4 @@ def iter_cursor(
     repeated it. ``key`` skips items already yielded, as in
     :func:`iter_offset`.
     """
-    return _CursorPager(fetch, key)
+    return _CursorPager(fetch=fetch, key=key)
