@@ -46,13 +46,7 @@ from ._http import (
 from ._journal import Journal
 from ._logging import SecretRedactor, redact_url
 from ._models import ResponseValidationError
-from ._pipeline import (
-    IDEMPOTENT_METHODS,
-    UNREAD,
-    EnvelopeError,
-    StreamedBody,
-    json_body,
-)
+from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
 from ._signatures import expand_unpacked_kwargs
