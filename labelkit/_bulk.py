@@ -37,9 +37,9 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ._errors import AmbiguousResultError, ValidationError
+from ._errors import ValidationError
 from ._journal import Journal
-from ._journal_bulk import JournaledCall, remote_id_of, settle
+from ._journal_bulk import JournaledCall, call_settled
 
 __all__ = ["BulkRun", "BulkSummary", "Outcome", "OutcomeStatus", "Progress", "bulk"]
 
@@ -351,19 +351,13 @@ class BulkRun(Generic[ItemT, ResultT]):
     async def _call(self, index: int, item: ItemT) -> Outcome[ItemT, ResultT]:
         if self._journaled is not None:
             j = await self._journaled(item)
-            status = OutcomeStatus(j.status)
-            return Outcome(index, item, status, j.value, j.error, j.remote_id, j.resumed)
-        try:
-            value = await self._fn(item)
-        except AmbiguousResultError as exc:
-            found, _ = await settle(item, self._resolve)
-            if found is not None:
-                rid = remote_id_of(found, self._remote_id)
-                return Outcome(index, item, OutcomeStatus.OK, value=found, remote_id=rid)
-            return Outcome(index, item, OutcomeStatus.AMBIGUOUS, error=exc)
-        except Exception as exc:
-            return Outcome(index, item, OutcomeStatus.FAILED, error=exc)
-        return Outcome(index, item, OutcomeStatus.OK, value=value)
+        else:
+            j, _ = await call_settled(
+                item, self._fn, self._resolve, self._remote_id, id_every_value=False
+            )
+        return Outcome(
+            index, item, OutcomeStatus(j.status), j.value, j.error, j.remote_id, j.resumed
+        )
 
     async def _pull(self) -> tuple[int, ItemT] | None:
         lock = self._lock

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import attrs
-from typing_extensions import Unpack
+from typing_extensions import TypeVar, Unpack
 
 from . import _errors as errors
 from ._bulk import BulkRun, bulk
@@ -46,13 +46,7 @@ from ._http import (
 from ._journal import Journal
 from ._logging import SecretRedactor, redact_url
 from ._models import ResponseValidationError
-from ._pipeline import (
-    IDEMPOTENT_METHODS,
-    UNREAD,
-    EnvelopeError,
-    StreamedBody,
-    json_body,
-)
+from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
 from ._signatures import expand_unpacked_kwargs
@@ -63,6 +57,8 @@ __all__ = ["AsyncAPIClient", "ClientOptions", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
+#: What :meth:`AsyncAPIClient._request_json` returns: ``parse``'s result, else the JSON as ``Any``.
+ParsedT = TypeVar("ParsedT", default=typing.Any)
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
 
 
@@ -317,29 +313,14 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         response, _ = await self._send(method, path, **options)
         return response
 
-    @typing.overload
-    async def _request_json(
-        self, method: str, path: str, *, parse: None = None, **kwargs: typing.Any
-    ) -> typing.Any: ...
-
-    @typing.overload
     async def _request_json(
         self,
         method: str,
         path: str,
         *,
-        parse: typing.Callable[[typing.Any], ResultT],
+        parse: typing.Callable[[typing.Any], ParsedT] | None = None,
         **kwargs: typing.Any,
-    ) -> ResultT: ...
-
-    async def _request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
-        **kwargs: typing.Any,
-    ) -> typing.Any:
+    ) -> ParsedT:
         """:meth:`_send`, then the JSON body (empty → ``None``), through ``parse`` if given.
 
         See :meth:`_read_json` for an answer that cannot be read.
@@ -355,9 +336,9 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         method: str,
         *,
         idempotent: bool | None = None,
-        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
+        parse: typing.Callable[[typing.Any], ParsedT] | None = None,
         body: typing.Any = UNREAD,
-    ) -> typing.Any:
+    ) -> ParsedT:
         """The JSON body of a 2xx ``response`` (empty → ``None``), through ``parse`` if given.
 
         A body that is not JSON (a proxy's HTML page, a truncated answer) or
@@ -370,7 +351,8 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         """
         try:
             data = json_body(response, method) if body is UNREAD else body
-            return data if parse is None else parse(data)
+            # Without ``parse`` the result is the JSON itself: ParsedT is then Any.
+            return typing.cast(ParsedT, data) if parse is None else parse(data)
         except ResponseValidationError as exc:
             if (method.upper() in IDEMPOTENT_METHODS) if idempotent is None else idempotent:
                 raise

@@ -25,7 +25,7 @@ from ._errors import AmbiguousResultError, ValidationError
 from ._journal import Journal
 from ._journal_store import JournalState
 
-__all__ = ["JournaledCall", "JournaledResult", "remote_id_of", "settle"]
+__all__ = ["JournaledCall", "JournaledResult", "call_settled", "remote_id_of", "settle"]
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -99,23 +99,19 @@ class JournaledCall(Generic[ItemT, ResultT]):
                 await journal.mark_ok(key, rid)
                 return JournaledResult("ok", value=found, remote_id=rid, resumed=True)
         await journal.mark_sent(key)
-        try:
-            value = await self._fn(item)
-        except AmbiguousResultError as exc:
-            found, lookup_error = await settle(item, self._resolve)
-            if found is not None:
-                rid = remote_id_of(found, self._remote_id)
-                await journal.mark_ok(key, rid)
-                return JournaledResult("ok", value=found, remote_id=rid)
+        result, lookup_error = await call_settled(
+            item, self._fn, self._resolve, self._remote_id, id_every_value=True
+        )
+        if result.status == "ok":
+            await journal.mark_ok(key, result.remote_id)
+            return result
+        assert result.error is not None
+        if result.status == "failed":
+            await journal.mark_failed(key, _describe(result.error))
+        else:
             note = "" if lookup_error is None else f"; lookup failed: {_describe(lookup_error)}"
-            await journal.mark_ambiguous(key, _describe(exc) + note)
-            return JournaledResult("ambiguous", error=exc)
-        except Exception as exc:
-            await journal.mark_failed(key, _describe(exc))
-            return JournaledResult("failed", error=exc)
-        rid = self._id_of(value)
-        await journal.mark_ok(key, rid)
-        return JournaledResult("ok", value=value, remote_id=rid)
+            await journal.mark_ambiguous(key, _describe(result.error) + note)
+        return result
 
     async def _key_of(self, item: ItemT) -> str:
         if self._key is None:
@@ -134,6 +130,32 @@ class JournaledCall(Generic[ItemT, ResultT]):
 
     def _id_of(self, value: ResultT) -> str | None:
         return remote_id_of(value, self._remote_id)
+
+
+async def call_settled(
+    item: ItemT,
+    fn: Callable[[ItemT], Awaitable[ResultT]],
+    resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None,
+    remote_id: Callable[[ResultT], object] | None,
+    *,
+    id_every_value: bool,
+) -> tuple[JournaledResult[ResultT], Exception | None]:
+    """``fn(item)``, an ambiguous answer looked up at once: the result and the lookup's error.
+
+    An object found by that lookup is ``ok`` with its remote id; so is a
+    plain return with ``id_every_value`` (the journal records every id).
+    """
+    try:
+        value = await fn(item)
+    except AmbiguousResultError as exc:
+        found, lookup_error = await settle(item, resolve)
+        if found is None:
+            return JournaledResult("ambiguous", error=exc), lookup_error
+        return JournaledResult("ok", value=found, remote_id=remote_id_of(found, remote_id)), None
+    except Exception as exc:
+        return JournaledResult("failed", error=exc), None
+    rid = remote_id_of(value, remote_id) if id_every_value else None
+    return JournaledResult("ok", value=value, remote_id=rid), None
 
 
 async def settle(

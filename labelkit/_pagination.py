@@ -73,15 +73,15 @@ def _is_last(page: Page[T], size: int, position: int) -> bool:
     return count < size
 
 
+@attrs.define(kw_only=True, eq=False)
 class _Pager(abc.ABC, Generic[T]):
     """Yields the items of successive pages, fetching the next page only when needed."""
 
-    def __init__(self, key: Callable[[T], Hashable] | None) -> None:
-        self._key = key
-        self._seen: set[Hashable] = set()
-        self._buffer: deque[T] = deque()
-        self._done = False
-        self._fetching = False
+    _key: Callable[[T], Hashable] | None
+    _seen: set[Hashable] = attrs.field(init=False, factory=set)
+    _buffer: deque[T] = attrs.field(init=False, factory=deque)
+    _done: bool = attrs.field(init=False, default=False)
+    _fetching: bool = attrs.field(init=False, default=False)
 
     def __aiter__(self) -> _Pager[T]:
         return self
@@ -112,58 +112,34 @@ class _Pager(abc.ABC, Generic[T]):
         """Request the next page, advance the position and set ``_done`` on the last page."""
 
 
-class _OffsetPager(_Pager[T]):
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        limit: int,
-        offset: int,
-        key: Callable[[T], Hashable] | None,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._limit = limit
-        self._offset = offset
+@attrs.define(kw_only=True, eq=False)
+class _NumberedPager(_Pager[T]):
+    """Calls ``fetch(position, size)``: the position is an offset, or a page number (``pages``)."""
+
+    _fetch: Callable[[int, int], Awaitable[Page[T]]]
+    _size: int
+    _position: int
+    _pages: bool
+    _reached: int = attrs.field(init=False)
+    """What a page's ``total`` is compared with: the offset reached, or by page
+    number the items received."""
+
+    def __attrs_post_init__(self) -> None:
+        self._reached = 0 if self._pages else self._position
 
     async def _fetch_next(self) -> Page[T]:
-        page = await self._fetch(self._offset, self._limit)
-        self._offset += len(page.items)
-        self._done = _is_last(page, self._limit, self._offset)
+        page = await self._fetch(self._position, self._size)
+        self._reached += len(page.items)
+        self._position = self._position + 1 if self._pages else self._reached
+        self._done = _is_last(page, self._size, self._reached)
         return page
 
 
-class _PageNumberPager(_Pager[T]):
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        per_page: int,
-        first_page: int,
-        key: Callable[[T], Hashable] | None,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._per_page = per_page
-        self._page = first_page
-        self._received = 0
-
-    async def _fetch_next(self) -> Page[T]:
-        page = await self._fetch(self._page, self._per_page)
-        self._page += 1
-        self._received += len(page.items)
-        self._done = _is_last(page, self._per_page, self._received)
-        return page
-
-
+@attrs.define(kw_only=True, eq=False)
 class _CursorPager(_Pager[T]):
-    def __init__(
-        self,
-        fetch: Callable[[str | None], Awaitable[Page[T]]],
-        key: Callable[[T], Hashable] | None,
-    ) -> None:
-        super().__init__(key)
-        self._fetch = fetch
-        self._cursor: str | None = None
-        self._used: set[str] = set()
+    _fetch: Callable[[str | None], Awaitable[Page[T]]]
+    _cursor: str | None = attrs.field(init=False, default=None)
+    _used: set[str] = attrs.field(init=False, factory=set)
 
     async def _fetch_next(self) -> Page[T]:
         cursor = self._cursor
@@ -213,7 +189,7 @@ def iter_offset(
     _check_size("limit", limit)
     if offset < 0:
         raise ValidationError("offset", f"must be >= 0, got {offset!r}")
-    return _OffsetPager(fetch, limit, offset, key)
+    return _NumberedPager(fetch=fetch, size=limit, position=offset, pages=False, key=key)
 
 
 def iter_pages(
@@ -230,7 +206,7 @@ def iter_pages(
     as the expected page size and ``total`` compared with the items received.
     """
     _check_size("per_page", per_page)
-    return _PageNumberPager(fetch, per_page, first_page, key)
+    return _NumberedPager(fetch=fetch, size=per_page, position=first_page, pages=True, key=key)
 
 
 def iter_cursor(
@@ -247,4 +223,4 @@ def iter_cursor(
     repeated it. ``key`` skips items already yielded, as in
     :func:`iter_offset`.
     """
-    return _CursorPager(fetch, key)
+    return _CursorPager(fetch=fetch, key=key)

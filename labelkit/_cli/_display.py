@@ -55,6 +55,7 @@ def format_rate_limit(limit: RateLimit) -> str:
     return " and ".join(parts)
 
 
+@attrs.define(eq=False)
 class ProgressDisplay:
     """Counts of one job phase, written as a plain line every ``interval`` seconds.
 
@@ -64,29 +65,22 @@ class ProgressDisplay:
     (see ``_rich.py``).
     """
 
-    def __init__(
-        self,
-        label: str,
-        total: int | None,
-        out: typing.TextIO,
-        *,
-        interval: float = 2.0,
-        quiet: bool = False,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.label = label
-        self.total = total
-        self.out = out
-        self.interval = interval
-        self.quiet = quiet
-        self.clock = clock
-        self.ok = 0
-        self.failed = 0
-        self.ambiguous = 0
-        self.resumed = 0
-        self.started = clock()
-        self.finished_at: float | None = None
-        self._last_log = self.started
+    label: str
+    total: int | None
+    out: typing.TextIO
+    interval: float = attrs.field(default=2.0, kw_only=True)
+    quiet: bool = attrs.field(default=False, kw_only=True)
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True)
+    ok: int = attrs.field(init=False, default=0)
+    failed: int = attrs.field(init=False, default=0)
+    ambiguous: int = attrs.field(init=False, default=0)
+    resumed: int = attrs.field(init=False, default=0)
+    started: float = attrs.field(init=False)
+    finished_at: float | None = attrs.field(init=False, default=None)
+    _last_log: float = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.started = self._last_log = self.clock()
 
     @property
     def done(self) -> int:
