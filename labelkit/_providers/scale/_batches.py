@@ -9,6 +9,7 @@ from ..._errors import ConflictError, ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
+from .._alias import alias
 from ._base import (
     QueryValue,
     When,
@@ -149,31 +150,14 @@ class _BatchesMixin(_ScaleBase):
             has_more=raw.get("has_more") is True,
         )
 
-    async def list_batches(
-        self,
-        *,
-        start_time: When = None,
-        end_time: When = None,
-        exclude_archived: bool | None = None,
-        status: BatchStatus | str | None = None,
-        project: str | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> Batchlist:
+    list_batches = alias(
+        batches,
         """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
 
         (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
         each batch's status separately.)
-        """
-        return await self.batches(
-            start_time=start_time,
-            end_time=end_time,
-            exclude_archived=exclude_archived,
-            status=status,
-            project=project,
-            limit=limit,
-            offset=offset,
-        )
+        """,
+    )
 
     def get_batches(
         self,
@@ -255,9 +239,7 @@ class _BatchesMixin(_ScaleBase):
         """Every project of the account (``GET /v1/projects``; not paginated)."""
         return self._parse_list(await self._v1("GET", "projects"), Project, "GET /v1/projects")
 
-    async def get_projects(self) -> list[Project]:
-        """Every project of the account (same as :meth:`projects`)."""
-        return await self.projects()
+    get_projects = alias(projects, """Every project of the account (same as :meth:`projects`).""")
 
     async def update_project(self, project_name: str, **params: typing.Any) -> Project:
         """Set new project parameters, creating a new parameter version (``setParams``).

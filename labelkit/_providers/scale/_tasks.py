@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from ..._errors import ConflictError, ValidationError
 from ..._paths import segment
+from .._alias import alias
 from ._base import _body, _object, _ScaleBase, _strings, _task_type, _text
 from ._models import QualityTask, Task, TaskStatus, TaskType
 
@@ -41,9 +42,9 @@ class _TasksMixin(_ScaleBase):
         """Retrieve a task by id (``GET /v1/task/<id>``)."""
         return await self._get_task(task_id)
 
-    async def fetch_task(self, task_id: str) -> Task:
-        """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
-        return await self.get_task(task_id)
+    fetch_task = alias(
+        get_task, """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
+    )
 
     async def cancel_task(self, task_id: str, clear_unique_id: bool = False) -> Task:
         """Cancel a task whose work has not started (``POST /v1/task/<id>/cancel``).
