@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Mapping
 
-from ..._errors import ConflictError, ValidationError
+from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
@@ -65,16 +65,14 @@ class _BatchesMixin(_ScaleBase):
                 "metadata": dict(metadata or {}),
             },
         )
-        try:
-            raw = await self._v1("POST", "batches", json=body, idempotent=True)
-        except ConflictError as conflict:
-            if conflict.retries_taken == 0:
-                raise
-            batch = await self.get_batch(batch_name)
-            if batch.project not in (None, project):
-                raise conflict from None
-            return batch
-        return self._parse(raw, Batch, "POST /v1/batches")
+        return await self._post_settled(
+            "batches",
+            Batch,
+            "POST /v1/batches",
+            json=body,
+            settled=lambda: self.get_batch(batch_name),
+            ours=lambda batch: batch.project in (None, project),
+        )
 
     async def finalize_batch(self, batch_name: str) -> Batch:
         """Finalize a batch so that its tasks go to work (``POST /v1/batches/<name>/finalize``)."""
@@ -219,16 +217,14 @@ class _BatchesMixin(_ScaleBase):
                 "datasetId": dataset_id,
             },
         )
-        try:
-            raw = await self._v1("POST", "projects", json=body, idempotent=True)
-        except ConflictError as conflict:
-            if conflict.retries_taken == 0:
-                raise
-            project = await self.get_project(project_name)
-            if project.type is not None and project.type.value != kind:
-                raise conflict from None
-            return project
-        return self._parse(raw, Project, "POST /v1/projects")
+        return await self._post_settled(
+            "projects",
+            Project,
+            "POST /v1/projects",
+            json=body,
+            settled=lambda: self.get_project(project_name),
+            ours=lambda project: project.type is None or project.type.value == kind,
+        )
 
     async def get_project(self, project_name: str) -> Project:
         """Retrieve a project by name."""
