@@ -65,7 +65,7 @@ class _Alias:
             renamed = plain
         functools.update_wrapper(renamed, method)
         renamed.__name__, renamed.__qualname__ = name, f"{owner.__qualname__}.{name}"
-        renamed.__doc__ = inspect.cleandoc(self.declaration.doc)
+        renamed.__doc__ = self.declaration.doc  # as written, like any docstring
         renamed.__labelkit_declaration__ = self.declaration  # type: ignore[attr-defined]
         return renamed
 
