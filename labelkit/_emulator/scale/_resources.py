@@ -25,8 +25,8 @@ import itertools
 import mimetypes
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
 from ._state import (
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchRoutes", "FileRoutes", "ProjectRoutes", "RapidRoutes", "TeamRoutes"]
 
+T = TypeVar("T")
+
 _ROLES = ("labeler", "member", "manager", "admin")
 _BATCH_STATUSES = ("staging", "in_progress", "completed")
 _TEMPLATE_TYPES = ("chat", "textcollection")
@@ -52,6 +54,14 @@ _TEMPLATE_TYPES = ("chat", "textcollection")
 
 def _name(request: Request) -> str:
     return urllib.parse.unquote(request.path_params["name"])
+
+
+def _named(table: Mapping[str, T], request: Request, what: str) -> T:
+    """The entry of ``table`` the path's ``{name}`` names, or a 404 naming it."""
+    entry = table.get(_name(request))
+    if entry is None:
+        raise HTTPError(404, f"{what} {_name(request)!r} not found")
+    return entry
 
 
 class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
@@ -66,10 +76,7 @@ class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
         yield "POST", "/batches/{name}/setMetadata", self.set_batch_metadata
 
     def batch_of(self, request: Request) -> StoredBatch:
-        batch = self.emu.account(request).batches.get(_name(request))
-        if batch is None:
-            raise HTTPError(404, f"Batch {_name(request)!r} not found")
-        return batch
+        return _named(self.emu.account(request).batches, request, "Batch")
 
     def batch_response(self, request: Request, batch: StoredBatch) -> Response:
         return json_response(self.emu.batch_object(self.emu.account(request).mode, batch.name))
@@ -161,10 +168,7 @@ class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
         yield "GET", "/projects/{name}/taskTemplates", self.task_template
 
     def project_of(self, request: Request) -> StoredProject:
-        project = self.emu.account(request).projects.get(_name(request))
-        if project is None:
-            raise HTTPError(404, f"Project {_name(request)!r} not found")
-        return project
+        return _named(self.emu.account(request).projects, request, "Project")
 
     def version(self, params: dict[str, Any], number: int) -> dict[str, Any]:
         stamp = self.emu.timeline.iso(self.emu.clock.now())

@@ -12,23 +12,6 @@ import attrs
 from ..._errors import ValidationError
 from ..._models import Model, WireEnum
 
-__all__ = [
-    "REASON_BLURRY",
-    "REASON_BRIGHT",
-    "REASON_CLOSE",
-    "REASON_DARK",
-    "REASON_OFFENSIVE",
-    "REASON_UNSURE",
-    "STATUS_COMPLETED",
-    "STATUS_NOT_COMPLETED",
-    "STATUS_NOT_FOUND",
-    "STATUS_SKIPPED",
-    "STATUS_TIMEOUT",
-    "ImageJob",
-    "JobStatus",
-    "SkipReason",
-]
-
 Number = typing.Union[int, float]
 ParamValue = typing.Union[str, int, float, None]
 

@@ -8,21 +8,6 @@ import attrs
 
 from ..._models import Model, WireEnum, structure
 
-__all__ = [
-    "POSTBACK_METHODS",
-    "ChoiceImage",
-    "ClosedQuestionAnswer",
-    "ClosedQuestionImage",
-    "Demographic",
-    "Image",
-    "ImagePage",
-    "ImageStatus",
-    "MessageImage",
-    "PageMeta",
-    "PhotoTagImage",
-    "PredictionImage",
-]
-
 R = typing.TypeVar("R", bound="Image")
 
 #: HTTP methods Datawow accepts for ``postback_method`` (the SDK docstring also lists DELETE).

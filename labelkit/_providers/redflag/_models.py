@@ -8,19 +8,6 @@ import attrs
 
 from ..._models import Model, WireEnum
 
-__all__ = [
-    "ANALYSIS_TYPES",
-    "AnalysisResult",
-    "AnalysisType",
-    "Content",
-    "ContentType",
-    "Dimension",
-    "Operation",
-    "OperationData",
-    "OperationQuery",
-    "OperationStatus",
-]
-
 
 class OperationStatus(WireEnum):
     """Where an operation is in its life; ``DONE``, ``FAILED`` and ``INVALID`` are final."""

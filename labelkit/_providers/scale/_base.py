@@ -101,6 +101,34 @@ class _ScaleBase(AsyncAPIClient):
         """
         return await self._request_json(method, "v1/" + path, parse=parse, **kwargs)
 
+    async def _post_settled(
+        self,
+        path: str,
+        cls: type[M],
+        where: str,
+        *,
+        settled: typing.Callable[[], typing.Awaitable[M]],
+        ours: typing.Callable[[M], bool],
+        **kwargs: typing.Any,
+    ) -> M:
+        """``POST /v1/<path>`` retried after a timeout or a 5xx, parsed as ``cls``.
+
+        A 409 after such a retry may answer our own earlier, successful
+        attempt: the object is read again (``settled``) and returned when
+        ``ours`` says it is the one we asked for. A 409 on the first attempt,
+        or one about some other object, raises the :class:`~labelkit.ConflictError`.
+        """
+        try:
+            raw = await self._v1("POST", path, idempotent=True, **kwargs)
+        except ConflictError as conflict:
+            if conflict.retries_taken == 0:
+                raise
+            current = await settled()
+            if not ours(current):
+                raise conflict from None
+            return current
+        return self._parse(raw, cls, where)
+
     def _parse(self, raw: object, cls: type[M], where: str) -> M:
         try:
             return parse(raw, cls)

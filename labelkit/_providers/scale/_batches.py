@@ -5,10 +5,11 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Mapping
 
-from ..._errors import ConflictError, ValidationError
+from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
+from .._alias import alias
 from ._base import (
     QueryValue,
     When,
@@ -64,16 +65,14 @@ class _BatchesMixin(_ScaleBase):
                 "metadata": dict(metadata or {}),
             },
         )
-        try:
-            raw = await self._v1("POST", "batches", json=body, idempotent=True)
-        except ConflictError as conflict:
-            if conflict.retries_taken == 0:
-                raise
-            batch = await self.get_batch(batch_name)
-            if batch.project not in (None, project):
-                raise conflict from None
-            return batch
-        return self._parse(raw, Batch, "POST /v1/batches")
+        return await self._post_settled(
+            "batches",
+            Batch,
+            "POST /v1/batches",
+            json=body,
+            settled=lambda: self.get_batch(batch_name),
+            ours=lambda batch: batch.project in (None, project),
+        )
 
     async def finalize_batch(self, batch_name: str) -> Batch:
         """Finalize a batch so that its tasks go to work (``POST /v1/batches/<name>/finalize``)."""
@@ -149,31 +148,14 @@ class _BatchesMixin(_ScaleBase):
             has_more=raw.get("has_more") is True,
         )
 
-    async def list_batches(
-        self,
-        *,
-        start_time: When = None,
-        end_time: When = None,
-        exclude_archived: bool | None = None,
-        status: BatchStatus | str | None = None,
-        project: str | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> Batchlist:
+    list_batches = alias(
+        batches,
         """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
 
         (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
         each batch's status separately.)
-        """
-        return await self.batches(
-            start_time=start_time,
-            end_time=end_time,
-            exclude_archived=exclude_archived,
-            status=status,
-            project=project,
-            limit=limit,
-            offset=offset,
-        )
+        """,
+    )
 
     def get_batches(
         self,
@@ -235,16 +217,14 @@ class _BatchesMixin(_ScaleBase):
                 "datasetId": dataset_id,
             },
         )
-        try:
-            raw = await self._v1("POST", "projects", json=body, idempotent=True)
-        except ConflictError as conflict:
-            if conflict.retries_taken == 0:
-                raise
-            project = await self.get_project(project_name)
-            if project.type is not None and project.type.value != kind:
-                raise conflict from None
-            return project
-        return self._parse(raw, Project, "POST /v1/projects")
+        return await self._post_settled(
+            "projects",
+            Project,
+            "POST /v1/projects",
+            json=body,
+            settled=lambda: self.get_project(project_name),
+            ours=lambda project: project.type is None or project.type.value == kind,
+        )
 
     async def get_project(self, project_name: str) -> Project:
         """Retrieve a project by name."""
@@ -255,9 +235,7 @@ class _BatchesMixin(_ScaleBase):
         """Every project of the account (``GET /v1/projects``; not paginated)."""
         return self._parse_list(await self._v1("GET", "projects"), Project, "GET /v1/projects")
 
-    async def get_projects(self) -> list[Project]:
-        """Every project of the account (same as :meth:`projects`)."""
-        return await self.projects()
+    get_projects = alias(projects, """Every project of the account (same as :meth:`projects`).""")
 
     async def update_project(self, project_name: str, **params: typing.Any) -> Project:
         """Set new project parameters, creating a new parameter version (``setParams``).

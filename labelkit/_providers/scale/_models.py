@@ -15,26 +15,6 @@ import attrs
 
 from ..._models import Model, WireEnum, structure
 
-__all__ = [
-    "Batch",
-    "BatchStatus",
-    "BatchStatusReport",
-    "Batchlist",
-    "File",
-    "Project",
-    "QualityTask",
-    "StudioBatch",
-    "StudioProjectGroup",
-    "Task",
-    "TaskReviewStatus",
-    "TaskStatus",
-    "TaskTemplate",
-    "TaskType",
-    "Tasklist",
-    "TeamMember",
-    "TeamRole",
-]
-
 M = typing.TypeVar("M", bound=Model)
 T = typing.TypeVar("T")
 

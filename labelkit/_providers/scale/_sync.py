@@ -131,6 +131,10 @@ class Scale(SyncClient[AsyncScale]):
         """Scale's v2 ("GenAI") API under the official names: ``client.v2.get_task(...)``."""
         return ScaleV2(self._async.v2, self)
 
+    def fetch_task(self, task_id: str) -> Task:
+        """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
+        return _portal.call(self._async.fetch_task, task_id=task_id)
+
     def create_task(self, task_type: TaskType | str, **params: typing.Any) -> Task:
         """Create a task of ``task_type``: ``POST /v1/task/<type>`` with ``params`` as the body.
 
@@ -154,10 +158,6 @@ class Scale(SyncClient[AsyncScale]):
     def get_task(self, task_id: str) -> Task:
         """Retrieve a task by id (``GET /v1/task/<id>``)."""
         return _portal.call(self._async.get_task, task_id=task_id)
-
-    def fetch_task(self, task_id: str) -> Task:
-        """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
-        return _portal.call(self._async.fetch_task, task_id=task_id)
 
     def cancel_task(self, task_id: str, clear_unique_id: bool = False) -> Task:
         """Cancel a task whose work has not started (``POST /v1/task/<id>/cancel``).
@@ -532,6 +532,37 @@ class Scale(SyncClient[AsyncScale]):
             journal=journal,
         )
 
+    def list_batches(
+        self,
+        *,
+        start_time: When = None,
+        end_time: When = None,
+        exclude_archived: bool | None = None,
+        status: BatchStatus | str | None = None,
+        project: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Batchlist:
+        """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
+
+        (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
+        each batch's status separately.)
+        """
+        return _portal.call(
+            self._async.list_batches,
+            start_time=start_time,
+            end_time=end_time,
+            exclude_archived=exclude_archived,
+            status=status,
+            project=project,
+            limit=limit,
+            offset=offset,
+        )
+
+    def get_projects(self) -> list[Project]:
+        """Every project of the account (same as :meth:`projects`)."""
+        return _portal.call(self._async.get_projects)
+
     def create_batch(
         self,
         project: str,
@@ -604,33 +635,6 @@ class Scale(SyncClient[AsyncScale]):
             offset=offset,
         )
 
-    def list_batches(
-        self,
-        *,
-        start_time: When = None,
-        end_time: When = None,
-        exclude_archived: bool | None = None,
-        status: BatchStatus | str | None = None,
-        project: str | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> Batchlist:
-        """The seed-era name of :meth:`batches`: one page from ``GET /v1/batches``.
-
-        (Unlike old SDKs, it requests ``/v1/batches``, and it does not fetch
-        each batch's status separately.)
-        """
-        return _portal.call(
-            self._async.list_batches,
-            start_time=start_time,
-            end_time=end_time,
-            exclude_archived=exclude_archived,
-            status=status,
-            project=project,
-            limit=limit,
-            offset=offset,
-        )
-
     def get_batches(
         self,
         project_name: str | None = None,
@@ -685,10 +689,6 @@ class Scale(SyncClient[AsyncScale]):
     def projects(self) -> list[Project]:
         """Every project of the account (``GET /v1/projects``; not paginated)."""
         return _portal.call(self._async.projects)
-
-    def get_projects(self) -> list[Project]:
-        """Every project of the account (same as :meth:`projects`)."""
-        return _portal.call(self._async.get_projects)
 
     def update_project(self, project_name: str, **params: typing.Any) -> Project:
         """Set new project parameters, creating a new parameter version (``setParams``).

@@ -5,8 +5,9 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Mapping
 
-from ..._errors import ConflictError, ValidationError
+from ..._errors import ValidationError
 from ..._paths import segment
+from .._alias import alias
 from ._base import _body, _object, _ScaleBase, _strings, _task_type, _text
 from ._models import QualityTask, Task, TaskStatus, TaskType
 
@@ -41,9 +42,9 @@ class _TasksMixin(_ScaleBase):
         """Retrieve a task by id (``GET /v1/task/<id>``)."""
         return await self._get_task(task_id)
 
-    async def fetch_task(self, task_id: str) -> Task:
-        """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
-        return await self.get_task(task_id)
+    fetch_task = alias(
+        get_task, """Retrieve a task by id: the seed-era name of :meth:`get_task`."""
+    )
 
     async def cancel_task(self, task_id: str, clear_unique_id: bool = False) -> Task:
         """Cancel a task whose work has not started (``POST /v1/task/<id>/cancel``).
@@ -54,15 +55,14 @@ class _TasksMixin(_ScaleBase):
         """
         query = {"clear_unique_id": True} if clear_unique_id else None
         path = f"task/{segment(task_id, field='task_id')}/cancel"
-        try:
-            raw = await self._v1("POST", path, params=query, idempotent=True)
-        except ConflictError as conflict:
-            # After a retry, the 409 may answer our own earlier, successful attempt.
-            task = await self._after_retry(conflict, task_id)
-            if task.status is not TaskStatus.CANCELED:
-                raise conflict from None
-            return task
-        return self._parse(raw, Task, "POST /v1/task/cancel")
+        return await self._post_settled(
+            path,
+            Task,
+            "POST /v1/task/cancel",
+            params=query,
+            settled=lambda: self.get_task(task_id),
+            ours=lambda task: task.status is TaskStatus.CANCELED,
+        )
 
     async def audit_task(self, task_id: str, accepted: bool, comments: str | None = None) -> None:
         """Accept or reject a completed task's response (``POST /v1/task/<id>/audit``).
@@ -81,16 +81,14 @@ class _TasksMixin(_ScaleBase):
     async def update_task_unique_id(self, task_id: str, unique_id: str) -> Task:
         """Set a task's ``unique_id`` (409 :class:`~labelkit.ConflictError` if it is in use)."""
         path = f"task/{segment(task_id, field='task_id')}/unique_id"
-        try:
-            raw = await self._v1(
-                "POST", path, json={"unique_id": _text("unique_id", unique_id)}, idempotent=True
-            )
-        except ConflictError as conflict:
-            task = await self._after_retry(conflict, task_id)
-            if task.unique_id != unique_id:
-                raise conflict from None
-            return task
-        return self._parse(raw, Task, "POST /v1/task/unique_id")
+        return await self._post_settled(
+            path,
+            Task,
+            "POST /v1/task/unique_id",
+            json={"unique_id": _text("unique_id", unique_id)},
+            settled=lambda: self.get_task(task_id),
+            ours=lambda task: task.unique_id == unique_id,
+        )
 
     async def clear_task_unique_id(self, task_id: str) -> Task:
         """Remove a task's ``unique_id`` so that it can be used again."""
@@ -139,12 +137,6 @@ class _TasksMixin(_ScaleBase):
         ``params`` are the task's fields plus ``expected_response``.
         """
         return await self._quality("training_tasks", task_type, params)
-
-    async def _after_retry(self, conflict: ConflictError, task_id: str) -> Task:
-        """The task, if ``conflict`` came after a retry (else re-raise ``conflict``)."""
-        if conflict.retries_taken == 0:
-            raise conflict
-        return await self.get_task(task_id)
 
     async def _tags(self, method: str, task_id: str, tags: Iterable[str]) -> Task:
         path = f"task/{segment(task_id, field='task_id')}/tags"

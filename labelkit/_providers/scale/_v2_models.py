@@ -20,38 +20,6 @@ import attrs
 from ..._errors import ValidationError
 from ..._models import Model, WireEnum
 
-__all__ = [
-    "BatchOperationRequest",
-    "CreateBatchRequest",
-    "CreateChatTaskRequest",
-    "SetBatchMetadataRequest",
-    "SetTaskMetadataRequest",
-    "V2Annotation",
-    "V2Batch",
-    "V2BatchOperationResult",
-    "V2BatchPage",
-    "V2BatchStatus",
-    "V2Dataset",
-    "V2DatasetDelivery",
-    "V2DatasetDeliveryList",
-    "V2DatasetDeliveryPage",
-    "V2DatasetList",
-    "V2DatasetTask",
-    "V2DatasetTaskPage",
-    "V2Delivery",
-    "V2DeliveryList",
-    "V2DeliveryPage",
-    "V2DeliveryTask",
-    "V2DeliveryTaskPage",
-    "V2Project",
-    "V2ProjectList",
-    "V2Schema",
-    "V2SchemaResponse",
-    "V2Task",
-    "V2TaskPage",
-    "V2TaskStatus",
-]
-
 
 class V2TaskStatus(WireEnum):
     """A v2 task's status."""

@@ -884,6 +884,21 @@ async def test_batch_create_conflict_after_retry_returns_the_batch() -> None:
 
 
 @pytest.mark.anyio
+async def test_project_create_conflict_after_retry_returns_the_project_of_that_type() -> None:
+    client = AsyncScale(KEY, retry=FAST)
+    with respx.mock:
+        create = respx.post(f"{BASE}/projects").mock(
+            side_effect=[httpx.Response(502), httpx.Response(409)] * 2
+        )
+        respx.get(f"{BASE}/projects/kittens").mock(return_value=httpx.Response(200, json=PROJECT))
+        project = await client.create_project("kittens", TaskType.IMAGEANNOTATION)
+        assert project.name == "kittens" and create.call_count == 2
+        with pytest.raises(labelkit.ConflictError):  # the name is held by another type
+            await client.create_project("kittens", TaskType.CATEGORIZATION)
+    assert create.call_count == 4
+
+
+@pytest.mark.anyio
 async def test_create_tasks_gives_every_item_a_unique_id(client: AsyncScale) -> None:
     def echo(request: httpx.Request) -> httpx.Response:
         body = body_of(request)
