@@ -31,7 +31,6 @@ __all__ = [
     "enum_values",
     "limit",
     "one_of",
-    "query_of",
     "text",
     "when",
 ]
@@ -95,32 +94,6 @@ def limit(value: int | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
         raise ValidationError("limit", f"must be an integer from 1 to 100, got {value!r}")
     return value
-
-
-def query_of(arguments: Mapping[str, typing.Any], *, required: str = "") -> Query:
-    """The query of a v2 GET operation: its arguments (``locals()``), in parameter order.
-
-    Each is encoded by its name, as every operation of the official client
-    does: ``expand``/``opts`` as repeated enum values, ``status`` an enum,
-    ``limit`` 1-100, ``*_after``/``*_before`` times, anything else a string
-    (ids, names, ``next_token``); ``required`` names the one that may not be
-    ``None``. ``self`` is left out.
-    """
-    query: Query = {}
-    for name, value in arguments.items():
-        if name == "self":
-            continue
-        if name in ("expand", "opts"):
-            query[name] = enum_values(name, value)
-        elif name == "status":
-            query[name] = enum_value(name, value)
-        elif name == "limit":
-            query[name] = limit(value)
-        elif name.endswith(("_after", "_before")):
-            query[name] = when(name, value)
-        else:
-            query[name] = text(name, value, required=name == required)
-    return query
 
 
 def one_of(operation: str, **given: object) -> None:
