@@ -47,6 +47,7 @@ from ._journal import Journal
 from ._logging import SecretRedactor, redact_url
 from ._models import ResponseValidationError
 from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
+from ._poll import JobState, wait_for, wait_many
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
 from ._signatures import expand_unpacked_kwargs
@@ -57,6 +58,8 @@ __all__ = ["AsyncAPIClient", "ClientOptions", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
+KeyT = typing.TypeVar("KeyT")
+JobT = typing.TypeVar("JobT")
 #: What :meth:`AsyncAPIClient._request_json` returns: ``parse``'s result, else the JSON as ``Any``.
 ParsedT = TypeVar("ParsedT", default=typing.Any)
 Self = typing.TypeVar("Self", bound="AsyncAPIClient")
@@ -109,8 +112,9 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
     download); hooks :meth:`_prepare_attempt` (per attempt, e.g. signing),
     :meth:`_check_envelope` (an error inside a 2xx), :meth:`_error_details`
     and :meth:`_status_error` (error shapes), :meth:`_bind_resources`;
-    helpers :meth:`_absolute_url`, :meth:`_add_secrets`, :meth:`_redact`,
-    and ``_poll``.
+    helpers :meth:`_absolute_url`, :meth:`_add_secrets`, :meth:`_redact`;
+    waits :meth:`_wait_job` and :meth:`_wait_jobs` on ``_poll``, the
+    provider's default :class:`~labelkit.PollPolicy`.
     """
 
     provider: typing.ClassVar[str] = ""
@@ -298,6 +302,55 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         Called once by the provider's ``__init__`` and again on every
         :meth:`with_options` copy, so a copy's resources use the copy.
         """
+
+    async def _wait_job(
+        self,
+        key: KeyT,
+        fetch: typing.Callable[[KeyT], typing.Awaitable[JobT]],
+        classify: typing.Callable[[JobT], JobState],
+        noun: str,
+        *,
+        poll: PollPolicy | None,
+        timeout: float | NotGiven | None,
+    ) -> JobT:
+        """Poll ``fetch(key)`` until ``classify`` says the job is final; return the job.
+
+        As :func:`~labelkit._poll.wait_for`; ``poll`` defaults to the client's
+        ``_poll``. Errors name the job ``f"{noun} {key!r}"``, as
+        :meth:`_wait_jobs` names each of its jobs.
+        """
+        return await wait_for(
+            lambda: fetch(key),
+            classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            describe=f"{noun} {key!r}",
+        )
+
+    def _wait_jobs(
+        self,
+        keys: typing.Iterable[KeyT] | typing.AsyncIterable[KeyT],
+        fetch: typing.Callable[[KeyT], typing.Awaitable[JobT]],
+        classify: typing.Callable[[JobT], JobState],
+        noun: str,
+        *,
+        poll: PollPolicy | None,
+        timeout: float | NotGiven | None,
+        concurrency: int,
+    ) -> BulkRun[KeyT, JobT]:
+        """:meth:`_wait_job` for every key, ``concurrency`` at a time.
+
+        As :func:`~labelkit._poll.wait_many`: one Outcome per key as each job ends.
+        """
+        return wait_many(
+            keys,
+            fetch,
+            classify,
+            policy=poll or self._poll,
+            timeout=timeout,
+            concurrency=concurrency,
+            describe=noun,
+        )
 
     def _absolute_url(self, path: str, params: QueryParams | None = None) -> str:
         """The absolute URL a request to ``path`` goes to (e.g. to sign it)."""

@@ -62,6 +62,8 @@ PROVIDER_MEMBERS = frozenset(
         "_request_json",
         "_status_error",
         "_stream",
+        "_wait_job",
+        "_wait_jobs",
     }
 )
 

@@ -18,7 +18,7 @@ from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import HttpRequest, HttpResponse
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
-from ..._poll import JobState, wait_for, wait_many
+from ..._poll import JobState
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
 from ._models import (
@@ -284,12 +284,8 @@ class AsyncCloudSight(AsyncAPIClient):
         unfinished job; at least one poll is always made.
         """
         segment(token, field="token")
-        return await wait_for(
-            lambda: self._poll_once(token),
-            _classify,
-            policy=poll or self._poll,
-            timeout=timeout,
-            describe=f"CloudSight job {token}",
+        return await self._wait_job(
+            token, self._poll_once, _classify, "CloudSight job", poll=poll, timeout=timeout
         )
 
     def wait_many(
@@ -308,14 +304,14 @@ class AsyncCloudSight(AsyncAPIClient):
         a deadline or a request error is a FAILED outcome carrying the error.
         Every poll goes through the client's rate limiter.
         """
-        return wait_many(
+        return self._wait_jobs(
             tokens,
             self._poll_once,
             _classify,
-            policy=poll or self._poll,
+            "CloudSight job",
+            poll=poll,
             timeout=timeout,
             concurrency=concurrency,
-            describe="CloudSight job",
         )
 
     # -- internals -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
 from ..._http import HttpResponse, QueryValue
 from ..._models import ResponseValidationError, structure
-from ..._poll import JobState, wait_for, wait_many
+from ..._poll import JobState
 from ..._types import NOT_GIVEN, NotGiven
 from ._forms import _image_segment
 from ._lookups import _ImageLookups
@@ -231,12 +231,13 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
         poll: PollPolicy | None,
     ) -> T:
         _image_segment(id, custom_id)
-        return await wait_for(
-            lambda: self._find(id, custom_id, model),
+        return await self._wait_job(
+            id if id is not None else custom_id,
+            lambda _: self._find(id, custom_id, model),
             _classify,
-            policy=poll or self._poll,
+            "Datawow image",
+            poll=poll,
             timeout=timeout,
-            describe=f"Datawow image {id if id is not None else custom_id!r}",
         )
 
     def _wait_many(
@@ -248,14 +249,14 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
         concurrency: int,
         poll: PollPolicy | None,
     ) -> BulkRun[str, T]:
-        return wait_many(
+        return self._wait_jobs(
             ids,
             lambda id: self._find(id, None, model),
             _classify,
-            policy=poll or self._poll,
+            "Datawow image",
+            poll=poll,
             timeout=timeout,
             concurrency=concurrency,
-            describe="Datawow image",
         )
 
     def _check_envelope(self, response: HttpResponse, body: typing.Any) -> EnvelopeError | None:

@@ -15,7 +15,7 @@ from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
-from ..._poll import JobState, wait_for, wait_many
+from ..._poll import JobState
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import ANALYSIS_TYPES, AnalysisType, ContentType, Operation, OperationStatus
 
@@ -32,6 +32,7 @@ UPLOAD_TYPES: Mapping[str, str] = {
 }
 
 _FAILED = (OperationStatus.FAILED, OperationStatus.INVALID)
+_OPERATION = "RedFlag operation"  # how a wait's errors name the operation
 
 
 def _classify(operation: Operation) -> JobState:
@@ -183,13 +184,8 @@ class AsyncRedFlag(AsyncAPIClient):
         ``None`` waits forever) raises :class:`~labelkit.PollTimeoutError`
         carrying the last state seen; the operation itself keeps running.
         """
-        operation_id = _operation_id(id)
-        return await wait_for(
-            lambda: self.get_operation(operation_id),
-            _classify,
-            policy=poll or self._poll,
-            timeout=timeout,
-            describe=f"RedFlag operation {operation_id}",
+        return await self._wait_job(
+            _operation_id(id), self.get_operation, _classify, _OPERATION, poll=poll, timeout=timeout
         )
 
     async def analyze(
@@ -230,14 +226,14 @@ class AsyncRedFlag(AsyncAPIClient):
         poll: PollPolicy | None = None,
     ) -> BulkRun[int, Operation]:
         """Wait for many operations; yields an Outcome per id as each one finishes."""
-        return wait_many(
+        return self._wait_jobs(
             ids,
             self.get_operation,
             _classify,
-            policy=poll or self._poll,
+            _OPERATION,
+            poll=poll,
             timeout=timeout,
             concurrency=concurrency,
-            describe="RedFlag operation",
         )
 
 

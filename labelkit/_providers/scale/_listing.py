@@ -12,7 +12,7 @@ from ..._errors import ValidationError
 from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
-from ..._poll import JobState, wait_for, wait_many
+from ..._poll import JobState
 from ..._types import NOT_GIVEN, NotGiven
 from ._base import (
     QueryValue,
@@ -239,12 +239,8 @@ class _ListingMixin(_ScaleBase):
         tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
         """
         segment(task_id, field="task_id")
-        return await wait_for(
-            lambda: self._get_task(task_id),
-            _classify,
-            policy=poll or self._poll,
-            timeout=timeout,
-            describe=f"Scale task {task_id!r}",
+        return await self._wait_job(
+            task_id, self._get_task, _classify, "Scale task", poll=poll, timeout=timeout
         )
 
     def wait_tasks(
@@ -260,14 +256,14 @@ class _ListingMixin(_ScaleBase):
         Each id is waited for as in :meth:`wait_task` (its ``timeout`` counts
         from the start of that id's wait), ``concurrency`` at a time.
         """
-        return wait_many(
+        return self._wait_jobs(
             task_ids,
             self._get_task,
             _classify,
-            policy=poll or self._poll,
+            "Scale task",
+            poll=poll,
             timeout=timeout,
             concurrency=concurrency,
-            describe="Scale task",
         )
 
     def create_tasks(
