@@ -10,6 +10,9 @@ from trio.testing import MockClock
 from labelkit import APIError, JobFailedError, PollPolicy, PollTimeoutError, ValidationError
 from labelkit._bulk import OutcomeStatus
 from labelkit._poll import JobState, wait_for, wait_many
+from labelkit._types import NOT_GIVEN
+
+from ._toy_client import Toy
 
 pytestmark = pytest.mark.anyio
 
@@ -294,3 +297,24 @@ async def test_wait_many_maps_failures_and_timeouts_to_failed_outcomes() -> None
     assert timed_out.status is OutcomeStatus.FAILED
     assert isinstance(timed_out.error, PollTimeoutError)
     assert timed_out.error.last_state is scripts[3].polls[-1]
+
+
+async def test_a_clients_waits_default_to_its_poll_policy_and_name_the_job() -> None:
+    jobs = {"a": FakeJob(P, S), "b": FakeJob(P, F)}
+
+    async def fetch(key: str) -> Job:
+        return await jobs[key].fetch()
+
+    async with Toy() as client:
+        client._poll = attrs.evolve(FAST, timeout=0)  # the client's default: one poll, then give up
+        with pytest.raises(PollTimeoutError, match=r"^export 'a' did not finish .*\(1 polls\)"):
+            await client._wait_job("a", fetch, classify, "export", poll=None, timeout=NOT_GIVEN)
+        done = await client._wait_job("a", fetch, classify, "export", poll=FAST, timeout=NOT_GIVEN)
+        assert done is jobs["a"].polls[-1] and done.state is S
+
+        outcomes = await client._wait_jobs(
+            ["b"], fetch, classify, "export", poll=None, timeout=5, concurrency=1
+        ).collect()
+    (failed,) = outcomes
+    assert isinstance(failed.error, JobFailedError)
+    assert str(failed.error) == "export 'b' failed"
