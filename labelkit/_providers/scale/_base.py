@@ -15,7 +15,7 @@ import typing
 import uuid
 from collections.abc import Iterable, Mapping
 
-from ..._client import AsyncAPIClient
+from ..._client import AsyncAPIClient, ParsedT
 from ..._config import PollPolicy
 from ..._errors import (
     AmbiguousResultError,
@@ -34,7 +34,6 @@ from ._v2_datasets import redirected
 
 __all__ = ["DEFAULT_POLL", "QueryValue", "content_unique_id", "new_unique_id"]
 
-_T = typing.TypeVar("_T")
 QueryValue = typing.Union[str, int, bool, None, list[str]]
 When = typing.Union[str, dt.datetime, dt.date, None]
 
@@ -71,29 +70,14 @@ class _ScaleBase(AsyncAPIClient):
     _poll: PollPolicy
     _auto_unique_id: bool
 
-    @typing.overload
-    async def _v1(
-        self, method: str, path: str, *, parse: None = None, **kwargs: typing.Any
-    ) -> typing.Any: ...
-
-    @typing.overload
     async def _v1(
         self,
         method: str,
         path: str,
         *,
-        parse: typing.Callable[[typing.Any], _T],
+        parse: typing.Callable[[typing.Any], ParsedT] | None = None,
         **kwargs: typing.Any,
-    ) -> _T: ...
-
-    async def _v1(
-        self,
-        method: str,
-        path: str,
-        *,
-        parse: typing.Callable[[typing.Any], typing.Any] | None = None,
-        **kwargs: typing.Any,
-    ) -> typing.Any:
+    ) -> ParsedT:
         """A request to ``/v1/<path>``, its JSON body parsed (an empty body is ``None``).
 
         ``parse`` turns the body into the result inside the core, so that a
