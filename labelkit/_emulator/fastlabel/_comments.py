@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._data import EXTERNAL_STATUSES, STATUSES, Invalid, field_error
+from ._data import EXTERNAL_STATUSES, STATUSES, Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import Comment
 
@@ -104,18 +104,13 @@ class CommentRoutes(RouteGroup):
         return json_response(self.render_comment(comment))
 
     async def reply(self, request: Request) -> Response:
-        comment = self.store.comments.get(request.path_params["id"])
-        if comment is None:
-            raise Invalid(404, f"Comment not found: {request.path_params['id']}")
+        comment = found(self.store.comments, request.path_params["id"], "Comment")
         body = await self.emu.body(request)
         self._thread(comment, body.req_str("text"))
         return json_response(self.render_comment(comment))
 
     def _comment_of(self, thread_id: str) -> Comment:
-        comment = self.store.threads.get(thread_id)
-        if comment is None:
-            raise Invalid(404, f"Comment thread not found: {thread_id}")
-        return comment
+        return found(self.store.threads, thread_id, "Comment thread")
 
     async def update_thread(self, request: Request) -> Response:
         thread_id = request.path_params["id"]

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -36,6 +36,7 @@ __all__ = [
     "Window",
     "decode_file",
     "field_error",
+    "found",
     "read_json",
 ]
 
@@ -57,6 +58,7 @@ _CHUNK_CHARS = 4 * (1 << 18)  # 1 MiB of base64 text, decoded at a time
 _B64_BODY = re.compile(r"[A-Za-z0-9+/]*")
 _B64_TAIL = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class Invalid(Exception):
@@ -66,6 +68,14 @@ class Invalid(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def found(table: Mapping[str, V], key: str, what: str) -> V:
+    """``table[key]``, else a 404 ``<what> not found: <key>``."""
+    item = table.get(key)
+    if item is None:
+        raise Invalid(404, f"{what} not found: {key}")
+    return item
 
 
 def field_error(message: str) -> Invalid:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..._emulator import HTTPError, Request, Response, json_response
 from ..._providers.fastlabel._dataset_models import DATASET_OBJECT_TYPES as SPLITS
 from ..._providers.fastlabel._dataset_models import DATASET_VISIBILITIES as VISIBILITIES
-from ._data import Invalid, decode_file, field_error
+from ._data import Invalid, decode_file, field_error, found
 from ._group import RouteGroup
 from ._state import Blob, Dataset, DatasetObject, Upload, ZipEntry, sha256_hex
 
@@ -71,10 +71,7 @@ class DatasetRoutes(RouteGroup):
         }
 
     def dataset(self, dataset_id: str) -> Dataset:
-        dataset = self.store.datasets.get(dataset_id)
-        if dataset is None:
-            raise Invalid(404, f"Dataset not found: {dataset_id}")
-        return dataset
+        return found(self.store.datasets, dataset_id, "Dataset")
 
     def dataset_named(self, name: str) -> Dataset:
         for dataset in self.store.datasets.values():
@@ -174,10 +171,7 @@ class DatasetRoutes(RouteGroup):
         dataset = self.dataset(request.path_params["id"])
         raw = request.raw_path.split(b"/objects/", 1)[1].decode("latin-1")
         name = urllib.parse.unquote(raw)
-        obj = dataset.objects.get(name)
-        if obj is None:
-            raise Invalid(404, f"Dataset object not found: {name}")
-        return dataset, obj
+        return dataset, found(dataset.objects, name, "Dataset object")
 
     def _selected(self, request: Request) -> list[DatasetObject]:
         query = self.query(request)
@@ -220,10 +214,7 @@ class DatasetRoutes(RouteGroup):
     async def update_object(self, request: Request) -> Response:
         body = await self.emu.body(request)
         dataset = self.dataset(body.req_str("datasetId"))
-        name = body.req_str("objectName")
-        obj = dataset.objects.get(name)
-        if obj is None:
-            raise Invalid(404, f"Dataset object not found: {name}")
+        obj = found(dataset.objects, body.req_str("objectName"), "Dataset object")
         tags = body.opt_list("tags", str, max_items=5)
         licenses = body.opt_list("licenses", str, max_items=10)
         annotations = body.opt_list("annotations", dict)

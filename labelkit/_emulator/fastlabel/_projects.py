@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
 from ..._providers.fastlabel._project_models import PROJECT_ROLES, WORKFLOWS
-from ._data import Fields, Invalid, field_error
+from ._data import Fields, Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import Project
 
@@ -66,10 +66,7 @@ class ProjectRoutes(RouteGroup):
         }
 
     def project_by_id(self, project_id: str) -> Project:
-        project = self.store.projects.get(project_id)
-        if project is None:
-            raise Invalid(404, f"Project not found: {project_id}")
-        return project
+        return found(self.store.projects, project_id, "Project")
 
     def check_slug(self, slug: str, project: Project | None = None) -> None:
         if not _SLUG.fullmatch(slug):
@@ -177,10 +174,7 @@ class ProjectRoutes(RouteGroup):
         return {k: v for k, v in item.items() if not k.startswith("_")}
 
     def class_by_id(self, class_id: str) -> dict[str, Any]:
-        item = self.store.annotation_classes.get(class_id)
-        if item is None:
-            raise Invalid(404, f"Annotation not found: {class_id}")
-        return item
+        return found(self.store.annotation_classes, class_id, "Annotation")
 
     def _class_fields(self, body: Fields, item: dict[str, Any]) -> None:
         for key in ("type", "value", "title", "color"):

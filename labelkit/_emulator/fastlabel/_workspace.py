@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._data import Invalid, field_error
+from ._data import Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import WorkspaceUser
 
@@ -63,10 +63,7 @@ class WorkspaceRoutes(RouteGroup):
         }
 
     def user(self, email: str) -> WorkspaceUser:
-        user = self.store.users.get(email)
-        if user is None:
-            raise Invalid(404, f"User not found: {email}")
-        return user
+        return found(self.store.users, email, "User")
 
     async def list_users(self, request: Request) -> Response:
         query = self.query(request)
