@@ -45,7 +45,7 @@ from ..._emulator import (
     text_response,
 )
 from ._comments import CommentRoutes
-from ._data import MAX_BODY_SIZE, Invalid, read_json
+from ._data import MAX_BODY_SIZE, Fields, Invalid, read_json
 from ._datasets import DatasetRoutes
 from ._jobs import JobRoutes
 from ._models import ModelRoutes
@@ -194,7 +194,7 @@ class FastLabelEmulator(EmulatorApp):
 
     # -- helpers for the route groups ---------------------------------------------------
 
-    async def body(self, request: Request) -> dict[str, Any]:
+    async def body(self, request: Request) -> Fields:
         """The JSON object body, capped at ``max_body_size``."""
         return await read_json(request, self.max_body_size)
 
@@ -362,7 +362,7 @@ class FastLabelEmulator(EmulatorApp):
             raise ValueError(f"unknown task kind {kind!r}; one of {', '.join(FAMILIES)}")
         project = self.project(project_slug)
         task = new_task(self, project, kind, name)
-        apply_task_fields(self, task, fields)
+        apply_task_fields(self, task, Fields(fields))
         self.store.add_task(task)
         return task
 

@@ -6,35 +6,20 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._data import (
-    EXTERNAL_STATUSES,
-    STATUSES,
-    Invalid,
-    field_error,
-    opt_bool,
-    opt_list,
-    opt_str,
-    page,
-    req_str,
-    required_query,
-)
+from ._data import EXTERNAL_STATUSES, STATUSES, Invalid, field_error, found
+from ._group import RouteGroup
 from ._state import Comment
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import RouteSpec
 
 __all__ = ["CommentRoutes"]
 
 
-class CommentRoutes:
+class CommentRoutes(RouteGroup):
     """Handlers for ``tags``, ``metadatas`` and ``comments``."""
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-        self.store = emu.store
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "GET", "tags", self.list_tags
         yield "POST", "tags/delete/multi", self.delete_tags
         yield "GET", "metadatas", self.list_metadatas
@@ -48,15 +33,16 @@ class CommentRoutes:
     # -- tags and metadata definitions --------------------------------------------------
 
     async def list_tags(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        offset, limit = page(request, 100, 1000)
-        keyword = request.query.get("keyword") or ""
+        query = self.query(request)
+        project = self.project_of(query)
+        window = query.page(100, 1000)
+        keyword = query.get("keyword") or ""
         chosen = [t for name, t in project.tags.items() if keyword in name]
-        return json_response(chosen[offset : offset + limit])
+        return json_response(window.of(chosen))
 
     async def delete_tags(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        tag_ids = set(opt_list(body, "tagIds", str) or [])
+        tag_ids = set(body.opt_list("tagIds", str) or [])
         if not tag_ids:
             raise field_error("tagIds should not be empty")
         for project in self.store.projects.values():
@@ -71,11 +57,12 @@ class CommentRoutes:
         return Response(200)
 
     async def list_metadatas(self, request: Request) -> Response:
-        offset, limit = page(request, 100, 1000)
-        slug = request.query.get("project")
+        query = self.query(request)
+        window = query.page(100, 1000)
+        slug = query.get("project")
         projects = [self.emu.project(slug)] if slug else list(self.store.projects.values())
         chosen = [m for p in projects for m in p.metadatas.values()]
-        return json_response(chosen[offset : offset + limit])
+        return json_response(window.of(chosen))
 
     # -- comments -----------------------------------------------------------------------
 
@@ -95,16 +82,16 @@ class CommentRoutes:
 
     async def create_comment(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        task = self.emu.store.tasks.get(req_str(body, "taskId"))
+        task = self.emu.store.tasks.get(body.req_str("taskId"))
         if task is None:
             raise Invalid(404, f"Task not found: {body['taskId']}")
-        text = req_str(body, "text")
+        text = body.req_str("text")
         if body.get("contentName") and body.get("contentId"):
             raise field_error("specify only one of contentName and contentId")
         fields: dict[str, Any] = {
             "points": body.get("points"),
-            "type": opt_str(body, "type") or "text",
-            "isResolved": opt_bool(body, "isResolved") or False,
+            "type": body.opt_str("type") or "text",
+            "isResolved": body.opt_bool("isResolved") or False,
             "scale": body.get("scale"),
             "frame": body.get("frame"),
         }
@@ -117,23 +104,18 @@ class CommentRoutes:
         return json_response(self.render_comment(comment))
 
     async def reply(self, request: Request) -> Response:
-        comment = self.store.comments.get(request.path_params["id"])
-        if comment is None:
-            raise Invalid(404, f"Comment not found: {request.path_params['id']}")
+        comment = found(self.store.comments, request.path_params["id"], "Comment")
         body = await self.emu.body(request)
-        self._thread(comment, req_str(body, "text"))
+        self._thread(comment, body.req_str("text"))
         return json_response(self.render_comment(comment))
 
     def _comment_of(self, thread_id: str) -> Comment:
-        comment = self.store.threads.get(thread_id)
-        if comment is None:
-            raise Invalid(404, f"Comment thread not found: {thread_id}")
-        return comment
+        return found(self.store.threads, thread_id, "Comment thread")
 
     async def update_thread(self, request: Request) -> Response:
         thread_id = request.path_params["id"]
         comment = self._comment_of(thread_id)
-        text = req_str(await self.emu.body(request), "text")
+        text = (await self.emu.body(request)).req_str("text")
         for thread in comment.threads:
             if thread["id"] == thread_id:
                 thread.update(text=text, updatedAt=self.store.iso())
@@ -149,23 +131,24 @@ class CommentRoutes:
         return Response(200)
 
     async def task_comments(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        task_id = required_query(request, "taskId")
-        offset, limit = page(request, 100, 1000)
+        query = self.query(request)
+        project = self.project_of(query)
+        task_id = query.required("taskId")
+        window = query.page(100, 1000)
         chosen = [
             c
             for c in self.store.comments.values()
             if c.task.id == task_id and c.task.project is project
         ]
-        return json_response([self.render_comment(c) for c in chosen[offset : offset + limit]])
+        return json_response([self.render_comment(c) for c in window.of(chosen)])
 
     async def project_comments(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        offset, limit = page(request, 100, 1000)
-        query = dict(request.query)
-        status = opt_str(query, "taskStatus", STATUSES)
-        external = opt_str(query, "taskExternalStatus", EXTERNAL_STATUSES)
-        tags = set(request.query.get_list("taskTags"))
+        query = self.query(request)
+        project = self.project_of(query)
+        window = query.page(100, 1000)
+        status = query.opt_str("taskStatus", STATUSES)
+        external = query.opt_str("taskExternalStatus", EXTERNAL_STATUSES)
+        tags = set(query.params.get_list("taskTags"))
         category = query.get("issueCategoryId")
         threads = [
             {**thread, "comment": self.render_comment(c, threads=False)}
@@ -177,4 +160,4 @@ class CommentRoutes:
             and (not category or c.fields.get("issueCategoryId") == category)
             for thread in c.threads
         ]
-        return json_response(threads[offset : offset + limit])
+        return json_response(window.of(threads))

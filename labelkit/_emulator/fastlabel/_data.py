@@ -5,6 +5,8 @@ that is a string or, for field validation (class-validator style), a list of
 strings. Bodies are read with a size cap (the real server is Node.js and
 cannot hold a JSON text over ~512 MB), and base64 file fields are decoded in
 bounded chunks so that big files cost linear time and little extra memory.
+A body is a :class:`Fields` and a query a :class:`Query`: their methods read
+and validate one field each, so a handler asks the request for what it needs.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
 
 from ..._emulator import Request
 from ._state import Blob
@@ -26,16 +30,14 @@ __all__ = [
     "MAX_BODY_SIZE",
     "PRIORITIES",
     "STATUSES",
+    "Fields",
     "Invalid",
+    "Query",
+    "Window",
     "decode_file",
-    "opt_bool",
-    "opt_dict",
-    "opt_int",
-    "opt_list",
-    "opt_str",
-    "page",
+    "field_error",
+    "found",
     "read_json",
-    "req_str",
 ]
 
 #: V8's longest string (536,870,888 characters): the real server's practical body cap.
@@ -55,6 +57,8 @@ PRIORITIES = (0, 10, 20, 30)
 _CHUNK_CHARS = 4 * (1 << 18)  # 1 MiB of base64 text, decoded at a time
 _B64_BODY = re.compile(r"[A-Za-z0-9+/]*")
 _B64_TAIL = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+T = TypeVar("T")
+V = TypeVar("V")
 
 
 class Invalid(Exception):
@@ -66,12 +70,20 @@ class Invalid(Exception):
         self.message = message
 
 
+def found(table: Mapping[str, V], key: str, what: str) -> V:
+    """``table[key]``, else a 404 ``<what> not found: <key>``."""
+    item = table.get(key)
+    if item is None:
+        raise Invalid(404, f"{what} not found: {key}")
+    return item
+
+
 def field_error(message: str) -> Invalid:
     """A 400 with a class-validator style message list."""
     return Invalid(400, [message])
 
 
-async def read_json(request: Request, max_size: int) -> dict[str, Any]:
+async def read_json(request: Request, max_size: int) -> Fields:
     """The JSON object body, read with a size cap (413 when over ``max_size`` bytes)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_size:
@@ -85,140 +97,159 @@ async def read_json(request: Request, max_size: int) -> dict[str, Any]:
             raise Invalid(413, "request entity too large")
         raw += chunk
     if not raw.strip():
-        return {}
+        return Fields()
     try:
         body = json.loads(raw)
     except ValueError as exc:
         raise Invalid(400, f"Unexpected token in JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Invalid(400, "the request body must be a JSON object")
-    return body
+    return Fields(body)
 
 
-def req_str(body: Mapping[str, Any], key: str) -> str:
-    """A required non-empty string field."""
-    value = body.get(key)
-    if value is None or value == "":
-        raise field_error(f"{key} should not be empty")
-    if not isinstance(value, str):
-        raise field_error(f"{key} must be a string")
-    return value
+class Fields(dict[str, Any]):
+    """A JSON object (a request body, or a query read as one) and its field readers.
+
+    Every reader answers a class-validator style 400 naming the field when the
+    value is missing or of the wrong kind, so handlers read and validate in one step.
+    """
+
+    def req_str(self, key: str) -> str:
+        """A required non-empty string field."""
+        value = self.get(key)
+        if value is None or value == "":
+            raise field_error(f"{key} should not be empty")
+        if not isinstance(value, str):
+            raise field_error(f"{key} must be a string")
+        return value
+
+    def opt_str(self, key: str, choices: Iterable[str] | None = None) -> str | None:
+        """An optional string field, optionally one of ``choices``."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise field_error(f"{key} must be a string")
+        if choices is not None:
+            allowed = tuple(choices)
+            if value not in allowed:
+                names = ", ".join(allowed)
+                raise field_error(f"{key} must be one of the following values: {names}")
+        return value
+
+    def opt_int(
+        self,
+        key: str,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        choices: Iterable[int] | None = None,
+    ) -> int | None:
+        """An optional integer field with bounds."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise field_error(f"{key} must be an integer number")
+        if choices is not None:
+            allowed = tuple(choices)
+            if value not in allowed:
+                names = ", ".join(str(c) for c in allowed)
+                raise field_error(f"{key} must be one of the following values: {names}")
+        if minimum is not None and value < minimum:
+            raise field_error(f"{key} must not be less than {minimum}")
+        if maximum is not None and value > maximum:
+            raise field_error(f"{key} must not be greater than {maximum}")
+        return value
+
+    def opt_bool(self, key: str) -> bool | None:
+        """An optional boolean field."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise field_error(f"{key} must be a boolean value")
+        return value
+
+    def opt_list(
+        self, key: str, item: type = str, *, max_items: int | None = None
+    ) -> list[Any] | None:
+        """An optional array field whose items are all ``item``."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            kind = "strings" if item is str else "objects" if item is dict else item.__name__
+            raise field_error(f"{key} must be an array of {kind}")
+        if max_items is not None and len(value) > max_items:
+            raise field_error(f"{key} must contain no more than {max_items} elements")
+        return list(value)
+
+    def opt_dict(self, key: str) -> dict[str, Any] | None:
+        """An optional object field."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise field_error(f"{key} must be an object")
+        return dict(value)
+
+    def metadatas(self) -> list[dict[str, Any]] | None:
+        """``metadatas``: an array of ``{key, value}``."""
+        items = self.opt_list("metadatas", dict)
+        if items is not None:
+            for entry in items:
+                if not isinstance(entry.get("key"), str) or not entry["key"]:
+                    raise field_error("metadatas.key should not be empty")
+        return items
 
 
-def opt_str(body: Mapping[str, Any], key: str, choices: Iterable[str] | None = None) -> str | None:
-    """An optional string field, optionally one of ``choices``."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise field_error(f"{key} must be a string")
-    if choices is not None:
-        allowed = tuple(choices)
-        if value not in allowed:
-            raise field_error(f"{key} must be one of the following values: {', '.join(allowed)}")
-    return value
+@attrs.frozen
+class Window:
+    """The ``offset`` / ``limit`` page a list request asks for."""
+
+    offset: int
+    limit: int
+
+    def of(self, items: Sequence[T]) -> Sequence[T]:
+        """The part of ``items`` inside the page."""
+        return items[self.offset : self.offset + self.limit]
 
 
-def opt_int(
-    body: Mapping[str, Any],
-    key: str,
-    *,
-    minimum: int | None = None,
-    maximum: int | None = None,
-    choices: Iterable[int] | None = None,
-) -> int | None:
-    """An optional integer field with bounds."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise field_error(f"{key} must be an integer number")
-    if choices is not None:
-        allowed = tuple(choices)
-        if value not in allowed:
-            names = ", ".join(str(c) for c in allowed)
-            raise field_error(f"{key} must be one of the following values: {names}")
-    if minimum is not None and value < minimum:
-        raise field_error(f"{key} must not be less than {minimum}")
-    if maximum is not None and value > maximum:
-        raise field_error(f"{key} must not be greater than {maximum}")
-    return value
+class Query(Fields):
+    """A request's query parameters (the first value of each), with the list readers."""
 
+    def __init__(self, request: Request) -> None:
+        super().__init__(request.query.items())
+        self.params = request.query
 
-def opt_bool(body: Mapping[str, Any], key: str) -> bool | None:
-    """An optional boolean field."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise field_error(f"{key} must be a boolean value")
-    return value
+    def required(self, key: str) -> str:
+        """A required query parameter."""
+        value = self.get(key)
+        if not value:
+            raise field_error(f"{key} should not be empty")
+        return str(value)
 
+    def page(self, default: int, maximum: int | None) -> Window:
+        """``offset`` and ``limit`` (``limit`` defaults to ``default``)."""
+        offset = self._int("offset", 0)
+        limit = self._int("limit", default)
+        if offset < 0:
+            raise field_error("offset must not be less than 0")
+        if limit < 1:
+            raise field_error("limit must not be less than 1")
+        if maximum is not None and limit > maximum:
+            raise field_error(f"limit must not be greater than {maximum}")
+        return Window(offset, limit)
 
-def opt_list(
-    body: Mapping[str, Any], key: str, item: type = str, *, max_items: int | None = None
-) -> list[Any] | None:
-    """An optional array field whose items are all ``item``."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
-        kind = "strings" if item is str else "objects" if item is dict else item.__name__
-        raise field_error(f"{key} must be an array of {kind}")
-    if max_items is not None and len(value) > max_items:
-        raise field_error(f"{key} must contain no more than {max_items} elements")
-    return list(value)
-
-
-def opt_dict(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    """An optional object field."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise field_error(f"{key} must be an object")
-    return dict(value)
-
-
-def metadatas(body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """``metadatas``: an array of ``{key, value}``."""
-    items = opt_list(body, "metadatas", dict)
-    if items is not None:
-        for entry in items:
-            if not isinstance(entry.get("key"), str) or not entry["key"]:
-                raise field_error("metadatas.key should not be empty")
-    return items
-
-
-def page(request: Request, default: int, maximum: int | None) -> tuple[int, int]:
-    """``offset`` and ``limit`` from the query (``limit`` defaults to ``default``)."""
-    offset = _query_int(request, "offset", 0)
-    limit = _query_int(request, "limit", default)
-    if offset < 0:
-        raise field_error("offset must not be less than 0")
-    if limit < 1:
-        raise field_error("limit must not be less than 1")
-    if maximum is not None and limit > maximum:
-        raise field_error(f"limit must not be greater than {maximum}")
-    return offset, limit
-
-
-def _query_int(request: Request, key: str, default: int) -> int:
-    raw = request.query.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise field_error(f"{key} must be an integer number") from None
-
-
-def required_query(request: Request, key: str) -> str:
-    """A required query parameter."""
-    value = request.query.get(key)
-    if not value:
-        raise field_error(f"{key} should not be empty")
-    return str(value)
+    def _int(self, key: str, default: int) -> int:
+        raw = self.get(key)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise field_error(f"{key} must be an integer number") from None
 
 
 def decode_file(text: object, field: str, *, max_size: int | None, keep: int) -> Blob:

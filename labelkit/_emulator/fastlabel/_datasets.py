@@ -20,21 +20,12 @@ from typing import TYPE_CHECKING, Any
 from ..._emulator import HTTPError, Request, Response, json_response
 from ..._providers.fastlabel._dataset_models import DATASET_OBJECT_TYPES as SPLITS
 from ..._providers.fastlabel._dataset_models import DATASET_VISIBILITIES as VISIBILITIES
-from ._data import (
-    Invalid,
-    decode_file,
-    field_error,
-    opt_dict,
-    opt_list,
-    opt_str,
-    page,
-    req_str,
-    required_query,
-)
+from ._data import Invalid, decode_file, field_error, found
+from ._group import RouteGroup
 from ._state import Blob, Dataset, DatasetObject, Upload, ZipEntry, sha256_hex
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import RouteSpec
 
 __all__ = ["DatasetRoutes"]
 
@@ -42,15 +33,10 @@ _DATASET_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 OBJECT_MAX_SIZE = 250 << 20
 
 
-class DatasetRoutes:
+class DatasetRoutes(RouteGroup):
     """Handlers for ``datasets-v2``, ``dataset-revision-objects``, ``files`` and storage."""
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-        self.store = emu.store
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "GET", "datasets-v2", self.list_datasets
         yield "POST", "datasets-v2", self.create_dataset
         yield "GET", "datasets-v2/{id}", self.find_dataset
@@ -85,10 +71,7 @@ class DatasetRoutes:
         }
 
     def dataset(self, dataset_id: str) -> Dataset:
-        dataset = self.store.datasets.get(dataset_id)
-        if dataset is None:
-            raise Invalid(404, f"Dataset not found: {dataset_id}")
-        return dataset
+        return found(self.store.datasets, dataset_id, "Dataset")
 
     def dataset_named(self, name: str) -> Dataset:
         for dataset in self.store.datasets.values():
@@ -107,9 +90,9 @@ class DatasetRoutes:
 
     async def create_dataset(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        name = req_str(body, "name")
-        tags = opt_list(body, "tags", str, max_items=5) or []
-        visibility = opt_str(body, "visibility", VISIBILITIES) or "workspace"
+        name = body.req_str("name")
+        tags = body.opt_list("tags", str, max_items=5) or []
+        visibility = body.opt_str("visibility", VISIBILITIES) or "workspace"
         self._check_name(name)
         now = self.emu.clock.now()
         dataset = Dataset(
@@ -139,8 +122,8 @@ class DatasetRoutes:
     async def update_dataset(self, request: Request) -> Response:
         dataset = self.dataset(request.path_params["id"])
         body = await self.emu.body(request)
-        name = opt_str(body, "name")
-        tags = opt_list(body, "tags", str, max_items=5)
+        name = body.opt_str("name")
+        tags = body.opt_list("tags", str, max_items=5)
         if name is not None:
             self._check_name(name, dataset)
             dataset.name = name
@@ -188,18 +171,16 @@ class DatasetRoutes:
         dataset = self.dataset(request.path_params["id"])
         raw = request.raw_path.split(b"/objects/", 1)[1].decode("latin-1")
         name = urllib.parse.unquote(raw)
-        obj = dataset.objects.get(name)
-        if obj is None:
-            raise Invalid(404, f"Dataset object not found: {name}")
-        return dataset, obj
+        return dataset, found(dataset.objects, name, "Dataset object")
 
     def _selected(self, request: Request) -> list[DatasetObject]:
-        dataset = self.dataset_named(required_query(request, "datasetName"))
+        query = self.query(request)
+        dataset = self.dataset_named(query.required("datasetName"))
         self._revision(request, dataset)
-        offset, limit = page(request, 1000, 1000)
-        query = request.query
-        tags, licenses = set(query.get_list("tags")), set(query.get_list("licenses"))
-        types = set(query.get_list("types"))
+        window = query.page(1000, 1000)
+        params = query.params
+        tags, licenses = set(params.get_list("tags")), set(params.get_list("licenses"))
+        types = set(params.get_list("types"))
         if not types.issubset(SPLITS):
             raise field_error(f"each value in types must be one of: {', '.join(SPLITS)}")
         chosen = [
@@ -209,16 +190,16 @@ class DatasetRoutes:
             and (not licenses or not licenses.isdisjoint(o.licenses))
             and (not types or o.split in types)
         ]
-        return chosen[offset : offset + limit]
+        return list(window.of(chosen))
 
     async def create_object(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        dataset = self.dataset_named(req_str(body, "datasetName"))
-        name = req_str(body, "objectName")
-        tags = opt_list(body, "tags", str, max_items=5) or []
-        licenses = opt_list(body, "licenses", str, max_items=10) or []
-        annotations = opt_list(body, "annotations", dict) or []
-        custom = opt_dict(body, "customMetadata") or {}
+        dataset = self.dataset_named(body.req_str("datasetName"))
+        name = body.req_str("objectName")
+        tags = body.opt_list("tags", str, max_items=5) or []
+        licenses = body.opt_list("licenses", str, max_items=10) or []
+        annotations = body.opt_list("annotations", dict) or []
+        custom = body.opt_dict("customMetadata") or {}
         if name in dataset.objects:
             raise Invalid(409, f"Dataset object '{name}' already exists")
         blob = decode_file(
@@ -232,20 +213,17 @@ class DatasetRoutes:
 
     async def update_object(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        dataset = self.dataset(req_str(body, "datasetId"))
-        name = req_str(body, "objectName")
-        obj = dataset.objects.get(name)
-        if obj is None:
-            raise Invalid(404, f"Dataset object not found: {name}")
-        tags = opt_list(body, "tags", str, max_items=5)
-        licenses = opt_list(body, "licenses", str, max_items=10)
-        annotations = opt_list(body, "annotations", dict)
-        custom = opt_dict(body, "customMetadata")
+        dataset = self.dataset(body.req_str("datasetId"))
+        obj = found(dataset.objects, body.req_str("objectName"), "Dataset object")
+        tags = body.opt_list("tags", str, max_items=5)
+        licenses = body.opt_list("licenses", str, max_items=10)
+        annotations = body.opt_list("annotations", dict)
+        custom = body.opt_dict("customMetadata")
         obj.tags = obj.tags if tags is None else tags
         obj.licenses = obj.licenses if licenses is None else licenses
         obj.annotations = obj.annotations if annotations is None else annotations
         obj.custom_metadata = obj.custom_metadata if custom is None else custom
-        obj.split = opt_str(body, "type", SPLITS) or obj.split
+        obj.split = body.opt_str("type", SPLITS) or obj.split
         obj.updated_at = self.emu.clock.now()
         return json_response(self.render_object(obj))
 
@@ -274,9 +252,10 @@ class DatasetRoutes:
     # -- storage ------------------------------------------------------------------------
 
     async def signed_upload(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        file_name = required_query(request, "fileName")
-        file_type = request.query.get("fileType") or "application/octet-stream"
+        query = self.query(request)
+        project = self.project_of(query)
+        file_name = query.required("fileName")
+        file_type = query.get("fileType") or "application/octet-stream"
         token = sha256_hex(self.store.new_id().encode())[:32]
         key = f"{project.id}/uploads/{token[:12]}/{file_name}"
         upload = Upload(token, key, project, file_name, file_type, self.emu.clock.now())

@@ -16,17 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Handler, Request, Response, json_response
-from ._data import (
-    PRIORITIES,
-    STATUSES,
-    Invalid,
-    opt_int,
-    opt_list,
-    opt_str,
-    page,
-    req_str,
-    required_query,
-)
+from ._data import PRIORITIES, STATUSES, Fields, Invalid
+from ._group import RouteGroup
 from ._state import Blob, Job, Project, Upload, ZipEntry
 from ._tasks import FAMILIES, Family, TaskRoutes, apply_task_fields, new_task, project_media
 
@@ -43,16 +34,14 @@ _S3_KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text
 ZipEffect = Callable[[Job, list[ZipEntry]], bool]
 
 
-class JobRoutes:
+class JobRoutes(RouteGroup):
     """Handlers for histories, zip imports, AWS S3 imports and model jobs."""
 
     def __init__(self, emu: FastLabelEmulator, tasks: TaskRoutes) -> None:
-        self.emu = emu
-        self.store = emu.store
+        super().__init__(emu)
         self.tasks = tasks
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "GET", "tasks/import/histories/{id}", self.finder("history")
         yield "GET", "tasks/import/histories", self.lister("history", 100)
         yield "GET", "tasks/import/status/aws-s3/{project}", self.s3_status
@@ -120,16 +109,17 @@ class JobRoutes:
 
     def lister(self, family: str, default: int) -> Handler:
         async def handler(request: Request) -> Response:
-            offset, limit = page(request, default, 1000)
+            query = self.query(request)
+            window = query.page(default, 1000)
             project = None
             if family in ("history", "auto_annotation"):
-                project = self.emu.project(required_query(request, "project"))
+                project = self.project_of(query)
             chosen = [
                 j
                 for j in self.store.jobs.values()
                 if j.family == family and (project is None or j.project is project)
             ]
-            return json_response([self.render(j) for j in chosen[offset : offset + limit]])
+            return json_response([self.render(j) for j in window.of(chosen)])
 
         return handler
 
@@ -141,8 +131,8 @@ class JobRoutes:
 
     # -- import histories ---------------------------------------------------------------
 
-    def _upload(self, body: dict[str, Any], project: Project) -> Upload:
-        key = req_str(body, "fileKey")
+    def _upload(self, body: Fields, project: Project) -> Upload:
+        key = body.req_str("fileKey")
         upload = self.store.file_keys.get(key)
         if upload is None or upload.project is not project:
             raise Invalid(400, f"fileKey not found: {key}")
@@ -154,7 +144,7 @@ class JobRoutes:
         self,
         request: Request,
         kind: str,
-        prepare: Callable[[Project, Upload, dict[str, Any]], ZipEffect],
+        prepare: Callable[[Project, Upload, Fields], ZipEffect],
         *,
         family: Family | None = None,
     ) -> Response:
@@ -164,7 +154,7 @@ class JobRoutes:
         the zip's entries; an upload that is not a zip makes the import fail.
         """
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
+        project = self.emu.project(body.req_str("project"))
         if family is not None:
             self.tasks.check_media(project, family)
         upload = self._upload(body, project)
@@ -183,7 +173,7 @@ class JobRoutes:
     async def dicom(self, request: Request) -> Response:
         return await self._zip_import(request, "dicom", self._dicom, family=FAMILIES["dicom"])
 
-    def _dicom(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
+    def _dicom(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         probe = new_task(self.emu, project, "dicom", "\x00probe")
         apply_task_fields(self.emu, probe, body)  # validate now, apply on completion
         stem = posixpath.splitext(upload.file_name)[0]
@@ -211,7 +201,7 @@ class JobRoutes:
     async def appendix(self, request: Request) -> Response:
         return await self._zip_import(request, "appendix", self._appendix)
 
-    def _appendix(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
+    def _appendix(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         def effect(job: Job, entries: list[ZipEntry]) -> bool:
             rows: dict[tuple[str, str, str], dict[str, Any]] = {}
             for name, size, data in entries:
@@ -239,7 +229,7 @@ class JobRoutes:
     async def robotics(self, request: Request) -> Response:
         return await self._zip_import(request, "robotics", self._robotics)
 
-    def _robotics(self, project: Project, upload: Upload, body: dict[str, Any]) -> ZipEffect:
+    def _robotics(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         def effect(job: Job, entries: list[ZipEntry]) -> bool:
             files = [(n, size) for n, size, _data in entries if not n.endswith("/")]
             episodes = [posixpath.splitext(n)[0] for n, _size in files if n.endswith(".json")]
@@ -257,25 +247,25 @@ class JobRoutes:
         project = self.emu.project(request.path_params["project"])
         body = await self.emu.body(request)
         project.s3_storage = {
-            "bucketName": req_str(body, "bucketName"),
-            "bucketRegion": req_str(body, "bucketRegion"),
-            "prefix": opt_str(body, "prefix") or "",
+            "bucketName": body.req_str("bucketName"),
+            "bucketRegion": body.req_str("bucketRegion"),
+            "prefix": body.opt_str("prefix") or "",
         }
         return json_response({**project.s3_storage, "status": "connected"})
 
     async def s3_import(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        status = opt_str(body, "status", STATUSES) or "registered"
-        tags = opt_list(body, "tags", str) or []
-        priority = opt_int(body, "priority", choices=PRIORITIES) or 0
+        project = self.emu.project(body.req_str("project"))
+        status = body.opt_str("status", STATUSES) or "registered"
+        tags = body.opt_list("tags", str) or []
+        priority = body.opt_int("priority", choices=PRIORITIES) or 0
         storage = project.s3_storage
         kind = _S3_KINDS.get(project_media(project.type) or "")
         if storage is None:
             raise Invalid(400, "AWS S3 storage is not configured for this project")
         if kind is None:
             raise Invalid(400, f"AWS S3 import does not support {project.type} projects")
-        settings = {"status": status, "tags": tags, "priority": priority}
+        settings = Fields(status=status, tags=tags, priority=priority)
 
         def effect(job: Job) -> bool:
             keys = self.emu.s3_objects.get(storage["bucketName"], [])

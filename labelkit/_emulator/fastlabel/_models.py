@@ -11,16 +11,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..._emulator import Request, Response, json_response
-from ._data import (
-    Invalid,
-    decode_file,
-    field_error,
-    opt_bool,
-    opt_int,
-    opt_list,
-    opt_str,
-    req_str,
-)
+from ._data import Invalid, decode_file, field_error
+from ._group import RouteGroup
 from ._jobs import FAIL_MARKER, JobRoutes
 from ._state import Job
 
@@ -33,17 +25,15 @@ ENDPOINT_MAX_SIZE = 6 << 20
 _LABELS = ("person", "car", "dog", "cat", "bicycle")
 
 
-class ModelRoutes:
+class ModelRoutes(RouteGroup):
     """Handlers for ``trainings``, ``evaluations``, ``auto-annotations``, ``model-endpoints``
     and ``model-monitorings``."""
 
     def __init__(self, emu: FastLabelEmulator, jobs: JobRoutes) -> None:
-        self.emu = emu
-        self.store = emu.store
+        super().__init__(emu)
         self.jobs = jobs
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "trainings", self.jobs.lister("training", 100)
         yield "GET", "trainings/{id}", self.jobs.finder("training")
         yield "POST", "trainings", self.training
@@ -59,23 +49,23 @@ class ModelRoutes:
 
     async def training(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        dataset = self.emu.dataset_named(req_str(body, "datasetName"))
-        model = req_str(body, "baseModelName")
-        epoch = opt_int(body, "epoch", minimum=1)
+        dataset = self.emu.dataset_named(body.req_str("datasetName"))
+        model = body.req_str("baseModelName")
+        epoch = body.opt_int("epoch", minimum=1)
         if epoch is None:
             raise field_error("epoch should not be empty")
-        opt_str(body, "resizeOption", ("fixed", "none"))
+        body.opt_str("resizeOption", ("fixed", "none"))
         # Input sizes are model-specific (640 for YOLO models): any positive size passes.
-        opt_int(body, "resizeDimension", minimum=1)
+        body.opt_int("resizeDimension", minimum=1)
         if body.get("configFile") is not None:
             decode_file(body["configFile"], "configFile", max_size=None, keep=0)
         fields = {
             "status": "in_progress",
             "baseModelName": model,
-            "instanceType": opt_str(body, "instanceType") or "ml.p3.2xlarge",
+            "instanceType": body.opt_str("instanceType") or "ml.p3.2xlarge",
             "epoch": epoch,
-            "useDatasetTrainVal": opt_bool(body, "useDatasetTrainVal") or False,
-            "datasetRevisionId": opt_str(body, "datasetRevisionId") or dataset.revision_id,
+            "useDatasetTrainVal": body.opt_bool("useDatasetTrainVal") or False,
+            "datasetRevisionId": body.opt_str("datasetRevisionId") or dataset.revision_id,
             "projects": [],
             "statuses": [],
             "tags": [],
@@ -101,8 +91,8 @@ class ModelRoutes:
 
     async def evaluation(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        dataset = self.emu.dataset_named(req_str(body, "datasetName"))
-        model = req_str(body, "modelName")
+        dataset = self.emu.dataset_named(body.req_str("datasetName"))
+        model = body.req_str("modelName")
         fields = {
             "version": 1,
             "modelType": "builtin" if model.startswith("fastlabel_") else "custom",
@@ -120,8 +110,8 @@ class ModelRoutes:
             "tags": [],
             "datasetId": dataset.id,
             "dataset": {"id": dataset.id, "name": dataset.name},
-            "datasetRevisionId": opt_str(body, "datasetRevisionId") or dataset.revision_id,
-            "useDatasetTest": opt_bool(body, "useDatasetTest") or False,
+            "datasetRevisionId": body.opt_str("datasetRevisionId") or dataset.revision_id,
+            "useDatasetTest": body.opt_bool("useDatasetTest") or False,
             "userName": "Emulator",
         }
         job = self.jobs.start("evaluation", fields, fail=FAIL_MARKER in model)
@@ -129,13 +119,13 @@ class ModelRoutes:
 
     async def auto_annotation(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        model = req_str(body, "modelName")
-        opt_str(body, "processingSpeed", ("low", "medium", "high"))
+        project = self.emu.project(body.req_str("project"))
+        model = body.req_str("modelName")
+        body.opt_str("processingSpeed", ("low", "medium", "high"))
         algorithm = ("object_detection", "ocr", "image_classification")
-        opt_str(body, "algorithmType", algorithm)
+        body.opt_str("algorithmType", algorithm)
         for flag in ("updateExisting", "useTTA", "useFlip", "autoCreation"):
-            opt_bool(body, flag)
+            body.opt_bool(flag)
         count = len(project.task_ids)
         fields = {
             "modelName": model,
@@ -167,7 +157,7 @@ class ModelRoutes:
 
     async def execute_endpoint(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        name = req_str(body, "modelEndpointName")
+        name = body.req_str("modelEndpointName")
         known = self.emu.model_endpoints
         if known is not None and name not in known:
             raise Invalid(404, f"Model endpoint not found: {name}")
@@ -196,8 +186,8 @@ class ModelRoutes:
 
     async def monitoring(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        name = req_str(body, "name")
-        results = opt_list(body, "results", dict)
+        name = body.req_str("name")
+        results = body.opt_list("results", dict)
         if not results:
             raise field_error("results should not be empty")
         for index, result in enumerate(results):

@@ -9,21 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
 from ..._providers.fastlabel._project_models import PROJECT_ROLES, WORKFLOWS
-from ._data import (
-    Invalid,
-    field_error,
-    opt_bool,
-    opt_int,
-    opt_list,
-    opt_str,
-    page,
-    req_str,
-    required_query,
-)
+from ._data import Fields, Invalid, field_error, found
+from ._group import RouteGroup
 from ._state import Project
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import RouteSpec
 
 __all__ = ["ProjectRoutes"]
 
@@ -31,15 +22,10 @@ _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _CLASS_KEYS = ("type", "value", "title", "color", "order", "attributes", "maxAreaCount")
 
 
-class ProjectRoutes:
+class ProjectRoutes(RouteGroup):
     """Handlers for ``projects``, ``annotations``, ``tags``, ``metadatas`` and ``comments``."""
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-        self.store = emu.store
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "GET", "projects/map/id-slug", self.id_slug_map
         yield "POST", "projects/copy", self.copy_project
         yield "GET", "projects", self.list_projects
@@ -80,10 +66,7 @@ class ProjectRoutes:
         }
 
     def project_by_id(self, project_id: str) -> Project:
-        project = self.store.projects.get(project_id)
-        if project is None:
-            raise Invalid(404, f"Project not found: {project_id}")
-        return project
+        return found(self.store.projects, project_id, "Project")
 
     def check_slug(self, slug: str, project: Project | None = None) -> None:
         if not _SLUG.fullmatch(slug):
@@ -94,12 +77,12 @@ class ProjectRoutes:
 
     async def create_project(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        slug = req_str(body, "slug")
-        kind, name = req_str(body, "type"), req_str(body, "name")
-        workflow = opt_str(body, "workflow", WORKFLOWS) or "two_step"
-        external = opt_str(body, "externalWorkflow", WORKFLOWS) or "two_step"
-        is_pixel = opt_bool(body, "isPixel") or False
-        job_size = opt_int(body, "jobSize", minimum=1, maximum=1000) or 10
+        slug = body.req_str("slug")
+        kind, name = body.req_str("type"), body.req_str("name")
+        workflow = body.opt_str("workflow", WORKFLOWS) or "two_step"
+        external = body.opt_str("externalWorkflow", WORKFLOWS) or "two_step"
+        is_pixel = body.opt_bool("isPixel") or False
+        job_size = body.opt_int("jobSize", minimum=1, maximum=1000) or 10
         self.check_slug(slug)
         project = self.emu.add_project(slug, name=name, type=kind, workflow=workflow)
         project.external_workflow, project.is_pixel, project.job_size = external, is_pixel, job_size
@@ -109,23 +92,24 @@ class ProjectRoutes:
         return json_response(self.render_project(self.project_by_id(request.path_params["id"])))
 
     async def list_projects(self, request: Request) -> Response:
-        offset, limit = page(request, 100, 1000)
-        slug = request.query.get("slug")
+        query = self.query(request)
+        window = query.page(100, 1000)
+        slug = query.get("slug")
         chosen = [p for p in self.store.projects.values() if not slug or p.slug == slug]
-        return json_response([self.render_project(p) for p in chosen[offset : offset + limit]])
+        return json_response([self.render_project(p) for p in window.of(chosen)])
 
     async def id_slug_map(self, request: Request) -> Response:
-        offset, limit = page(request, 1000, 1000)
-        chosen = list(self.store.projects.values())[offset : offset + limit]
+        window = self.query(request).page(1000, 1000)
+        chosen = window.of(list(self.store.projects.values()))
         return json_response({p.id: p.slug for p in chosen})
 
     async def update_project(self, request: Request) -> Response:
         project = self.project_by_id(request.path_params["id"])
         body = await self.emu.body(request)
-        name, slug = opt_str(body, "name"), opt_str(body, "slug")
-        job_size = opt_int(body, "jobSize", minimum=1, maximum=1000)
-        workflow = opt_str(body, "workflow", WORKFLOWS)
-        external = opt_str(body, "externalWorkflow", WORKFLOWS)
+        name, slug = body.opt_str("name"), body.opt_str("slug")
+        job_size = body.opt_int("jobSize", minimum=1, maximum=1000)
+        workflow = body.opt_str("workflow", WORKFLOWS)
+        external = body.opt_str("externalWorkflow", WORKFLOWS)
         if slug is not None:
             self.check_slug(slug, project)
             del self.store.slugs[project.slug]
@@ -144,10 +128,10 @@ class ProjectRoutes:
 
     async def copy_project(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        source = self.project_by_id(req_str(body, "id"))
-        slug = opt_str(body, "slug") or self._free_slug(source.slug + "-copy")
+        source = self.project_by_id(body.req_str("id"))
+        slug = body.opt_str("slug") or self._free_slug(source.slug + "-copy")
         self.check_slug(slug)
-        name = opt_str(body, "name") or f"{source.name} copy"
+        name = body.opt_str("name") or f"{source.name} copy"
         copy = self.emu.add_project(slug, name=name, type=source.type, workflow=source.workflow)
         copy.external_workflow, copy.is_pixel = source.external_workflow, source.is_pixel
         copy.job_size = source.job_size
@@ -167,15 +151,15 @@ class ProjectRoutes:
     async def project_metadata(self, request: Request) -> Response:
         project = self.project_by_id(request.path_params["id"])
         body = await self.emu.body(request)
-        project.external_codes = [opt_str(body, f"externalCode{n}") for n in (1, 2, 3)]
+        project.external_codes = [body.opt_str(f"externalCode{n}") for n in (1, 2, 3)]
         project.updated_at = self.emu.clock.now()
         return json_response(project.id)
 
     async def project_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        email = req_str(body, "email")
-        role = opt_str(body, "role", PROJECT_ROLES) or req_str(body, "role")
+        project = self.emu.project(body.req_str("project"))
+        email = body.req_str("email")
+        role = body.opt_str("role", PROJECT_ROLES) or body.req_str("role")
         if email not in self.store.users:
             raise Invalid(404, f"User not found: {email}")
         if role == "none":
@@ -190,26 +174,23 @@ class ProjectRoutes:
         return {k: v for k, v in item.items() if not k.startswith("_")}
 
     def class_by_id(self, class_id: str) -> dict[str, Any]:
-        item = self.store.annotation_classes.get(class_id)
-        if item is None:
-            raise Invalid(404, f"Annotation not found: {class_id}")
-        return item
+        return found(self.store.annotation_classes, class_id, "Annotation")
 
-    def _class_fields(self, body: dict[str, Any], item: dict[str, Any]) -> None:
+    def _class_fields(self, body: Fields, item: dict[str, Any]) -> None:
         for key in ("type", "value", "title", "color"):
-            value = opt_str(body, key)
+            value = body.opt_str(key)
             if value is not None:
                 item[key] = value
-        order = opt_int(body, "order")
+        order = body.opt_int("order")
         if order is not None:
             item["order"] = order
-        attributes = opt_list(body, "attributes", dict)
+        attributes = body.opt_list("attributes", dict)
         if attributes is not None:
             item["attributes"] = [
                 {"id": a.get("id") or self.store.new_id(), **a} for a in attributes
             ]
         if "maxAreaCount" in body:
-            item["maxAreaCount"] = opt_int(body, "maxAreaCount", minimum=1, maximum=1000)
+            item["maxAreaCount"] = body.opt_int("maxAreaCount", minimum=1, maximum=1000)
         item["updatedAt"] = self.store.iso()
 
     def _new_class(self, project: Project, value: str) -> dict[str, Any]:
@@ -235,51 +216,52 @@ class ProjectRoutes:
 
     async def create_class(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        req_str(body, "type"), req_str(body, "title")
-        item = self._new_class(project, req_str(body, "value"))
+        project = self.emu.project(body.req_str("project"))
+        body.req_str("type"), body.req_str("title")
+        item = self._new_class(project, body.req_str("value"))
         self._class_fields(body, item)
         self.store.annotation_classes[item["id"]] = item
         return json_response(item["id"])
 
     async def create_classification(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
+        project = self.emu.project(body.req_str("project"))
         item = self._new_class(project, "classification")
-        self._class_fields({"attributes": body.get("attributes") or []}, item)
+        self._class_fields(Fields(attributes=body.get("attributes") or []), item)
         self.store.annotation_classes[item["id"]] = item
         return json_response(item["id"])
 
     async def update_class(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])
         body = await self.emu.body(request)
-        value = opt_str(body, "value")
+        value = body.opt_str("value")
         if value is not None and value != item["value"]:
             other = self.emu.annotation_class(item["_project"], value)
             if other is not None:
                 raise Invalid(409, f"Annotation value '{value}' already exists in the project")
-        self._class_fields({k: v for k, v in body.items() if k in _CLASS_KEYS}, item)
+        self._class_fields(Fields({k: v for k, v in body.items() if k in _CLASS_KEYS}), item)
         return json_response(item["id"])
 
     async def update_classification(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])
         body = await self.emu.body(request)
-        self._class_fields({"attributes": body.get("attributes") or []}, item)
+        self._class_fields(Fields(attributes=body.get("attributes") or []), item)
         return json_response(item["id"])
 
     async def find_class(self, request: Request) -> Response:
         return json_response(self.render_class(self.class_by_id(request.path_params["id"])))
 
     async def list_classes(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        offset, limit = page(request, 10, 1000)
-        value = request.query.get("value")
+        query = self.query(request)
+        project = self.project_of(query)
+        window = query.page(10, 1000)
+        value = query.get("value")
         chosen = [
             c
             for c in self.store.annotation_classes.values()
             if c["_project"] is project and (not value or c["value"] == value)
         ]
-        return json_response([self.render_class(c) for c in chosen[offset : offset + limit]])
+        return json_response([self.render_class(c) for c in window.of(chosen)])
 
     async def delete_class(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..._emulator import Request, Response, json_response
-from ._data import Invalid, field_error, opt_list, page, req_str, required_query
+from ._data import Fields, Invalid, field_error
+from ._group import RouteGroup
 from ._tasks import ASSIGNEE_KEYS, TaskRoutes, apply_task_fields
 
 if TYPE_CHECKING:
@@ -16,15 +17,14 @@ if TYPE_CHECKING:
 __all__ = ["TaskOpRoutes"]
 
 
-class TaskOpRoutes:
+class TaskOpRoutes(RouteGroup):
     """Handlers for ``tasks/{id}``, ``tasks/count``, ``tasks/map/id-name``, ``tasks/tags/*``..."""
 
     def __init__(self, emu: FastLabelEmulator, tasks: TaskRoutes) -> None:
-        self.emu = emu
+        super().__init__(emu)
         self.tasks = tasks
 
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "GET", "tasks/count", self.count
         yield "GET", "tasks/map/id-name", self.id_name_map
         yield "POST", "tasks/tags/add", self.add_tags
@@ -43,7 +43,7 @@ class TaskOpRoutes:
         task = self.tasks.task(request.path_params["task_id"])
         body = await self.emu.body(request)
         allowed = {"status", "externalStatus", "priority", "tags", "metadatas", *ASSIGNEE_KEYS}
-        apply_task_fields(self.emu, task, {k: v for k, v in body.items() if k in allowed})
+        apply_task_fields(self.emu, task, Fields({k: v for k, v in body.items() if k in allowed}))
         return json_response(task.id)
 
     async def delete(self, request: Request) -> Response:
@@ -60,8 +60,8 @@ class TaskOpRoutes:
         return json_response(len(self.tasks.filtered(request)))
 
     async def id_name_map(self, request: Request) -> Response:
-        offset, limit = page(request, 1000, 1000)
-        chosen = self.tasks.filtered(request)[offset : offset + limit]
+        window = self.query(request).page(1000, 1000)
+        chosen = window.of(self.tasks.filtered(request))
         return json_response({t.id: t.name for t in chosen})
 
     async def add_tags(self, request: Request) -> Response:
@@ -72,9 +72,9 @@ class TaskOpRoutes:
 
     async def _change_tags(self, request: Request, *, add: bool) -> Response:
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
-        task_ids = opt_list(body, "taskIds", str, max_items=5000)
-        tags = opt_list(body, "tags", str, max_items=20)
+        project = self.emu.project(body.req_str("project"))
+        task_ids = body.opt_list("taskIds", str, max_items=5000)
+        tags = body.opt_list("tags", str, max_items=20)
         if not task_ids:
             raise field_error("taskIds should not be empty")
         if not tags:
@@ -99,8 +99,9 @@ class TaskOpRoutes:
         return json_response({"updatedTaskCount": changed})
 
     async def by_prefix(self, request: Request) -> Response:
-        project = self.emu.project(required_query(request, "project"))
-        prefix = required_query(request, "prefix")
+        query = self.query(request)
+        project = self.project_of(query)
+        prefix = query.required("prefix")
         kind = {"images": "image", "videos": "video", "audios": "audio"}[
             request.path.split("/")[-1]
         ]
@@ -121,11 +122,11 @@ class TaskOpRoutes:
         return self._appendix(request, keys)
 
     def _appendix(self, request: Request, keys: tuple[str, ...]) -> Response:
-        offset, limit = page(request, 10000, 10000)
+        window = self.query(request).page(10000, 10000)
         rows = [row for t in self.tasks.filtered(request, by_name=True) for row in t.appendix]
         base = self.emu.base(request)
         chosen = []
-        for row in rows[offset : offset + limit]:
+        for row in window.of(rows):
             url = self.emu.download_url(base, row.get("_blob"), str(row.get("name") or ""))
             chosen.append({k: url if k == "url" else row.get(k) for k in keys})
         return json_response(chosen)

@@ -17,17 +17,12 @@ from ._data import (
     EXTERNAL_STATUSES,
     PRIORITIES,
     STATUSES,
+    Fields,
     Invalid,
     decode_file,
     field_error,
-    metadatas,
-    opt_int,
-    opt_list,
-    opt_str,
-    page,
-    req_str,
-    required_query,
 )
+from ._group import RouteGroup
 from ._state import Blob, Project, StoredTask
 
 if TYPE_CHECKING:
@@ -113,17 +108,17 @@ def new_task(emu: FastLabelEmulator, project: Project, kind: str, name: str) -> 
     return StoredTask(emu.store.new_id(), project, kind, name, now, now, fields)
 
 
-def apply_task_fields(emu: FastLabelEmulator, task: StoredTask, body: dict[str, Any]) -> None:
+def apply_task_fields(emu: FastLabelEmulator, task: StoredTask, body: Fields) -> None:
     """Validate and apply the status / tag / annotation / assignee fields of a create or update."""
-    status = opt_str(body, "status", STATUSES)
-    external = opt_str(body, "externalStatus", EXTERNAL_STATUSES)
-    custom = opt_str(body, "customTaskStatus", CUSTOM_STATUSES)
-    priority = opt_int(body, "priority", choices=PRIORITIES)
-    tags = opt_list(body, "tags", str)
-    metas = metadatas(body)
-    annotations = opt_list(body, "annotations", dict)
-    attributes = opt_list(body, "attributes", dict)
-    relations = opt_list(body, "relations", dict)
+    status = body.opt_str("status", STATUSES)
+    external = body.opt_str("externalStatus", EXTERNAL_STATUSES)
+    custom = body.opt_str("customTaskStatus", CUSTOM_STATUSES)
+    priority = body.opt_int("priority", choices=PRIORITIES)
+    tags = body.opt_list("tags", str)
+    metas = body.metadatas()
+    annotations = body.opt_list("annotations", dict)
+    attributes = body.opt_list("attributes", dict)
+    relations = body.opt_list("relations", dict)
     for key in ASSIGNEE_KEYS:
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise field_error(f"{key} must be a string")
@@ -180,14 +175,10 @@ def _attribute(given: dict[str, Any]) -> dict[str, Any]:
     return {"key": given["key"], "name": given.get("name", given["key"]), **given}
 
 
-class TaskRoutes:
+class TaskRoutes(RouteGroup):
     """Handlers for ``tasks/<family>`` and the type-agnostic task operations."""
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
         yield "POST", "tasks/integrated-image/classification", self.create_integrated
         yield "POST", "tasks/integrated-image", self.create_integrated
         for kind, family in FAMILIES.items():
@@ -204,12 +195,10 @@ class TaskRoutes:
         family = FAMILIES[kind]
 
         async def handler(request: Request) -> Response:
-            offset, limit = page(request, family.default_limit, family.max_limit)
+            window = self.query(request).page(family.default_limit, family.max_limit)
             chosen = self.filtered(request, kind=kind, by_name=True)
             base = self.emu.base(request)
-            return json_response(
-                [self.emu.render_task(t, base) for t in chosen[offset : offset + limit]]
-            )
+            return json_response([self.emu.render_task(t, base) for t in window.of(chosen)])
 
         return handler
 
@@ -225,9 +214,9 @@ class TaskRoutes:
 
         async def handler(request: Request) -> Response:
             body = await self.emu.body(request)
-            project = self.emu.project(req_str(body, "project"))
+            project = self.emu.project(body.req_str("project"))
             self.check_media(project, family)
-            task = new_task(self.emu, project, kind, req_str(body, "name"))
+            task = new_task(self.emu, project, kind, body.req_str("name"))
             if family.content == "file":
                 task.blob = self.decode(body.get("file"), "file", family.max_size)
             elif family.content == "contents":
@@ -250,10 +239,10 @@ class TaskRoutes:
     async def create_integrated(self, request: Request) -> Response:
         kind = "image/classification" if request.path.endswith("/classification") else "image"
         body = await self.emu.body(request)
-        project = self.emu.project(req_str(body, "project"))
+        project = self.emu.project(body.req_str("project"))
         self.check_media(project, FAMILIES[kind])
-        file_path = req_str(body, "filePath")
-        storage = req_str(body, "storageType")
+        file_path = body.req_str("filePath")
+        storage = body.req_str("storageType")
         task = new_task(self.emu, project, kind, file_path)
         task.fields.update(filePath=file_path, storageType=storage)
         apply_task_fields(self.emu, task, body)
@@ -273,11 +262,11 @@ class TaskRoutes:
         self, request: Request, *, kind: str | None = None, by_name: bool = False
     ) -> list[StoredTask]:
         """The project's tasks matching the list query (status, externalStatus, tags, taskName)."""
-        project = self.emu.project(required_query(request, "project"))
-        query = request.query
-        status = opt_str(dict(query), "status", STATUSES)
-        external = opt_str(dict(query), "externalStatus", EXTERNAL_STATUSES)
-        tags = set(query.get_list("tags"))
+        query = self.query(request)
+        project = self.project_of(query)
+        status = query.opt_str("status", STATUSES)
+        external = query.opt_str("externalStatus", EXTERNAL_STATUSES)
+        tags = set(query.params.get_list("tags"))
         name = query.get("taskName") if by_name else None
         if name:
             task_id = project.task_names.get(name)
@@ -305,16 +294,16 @@ class TaskRoutes:
         self.emu.publish(blob)
         return blob
 
-    def contents(self, body: dict[str, Any], family: Family) -> list[tuple[str, Blob | None]]:
+    def contents(self, body: Fields, family: Family) -> list[tuple[str, Blob | None]]:
         """Decode ``contents[{name, file}]``, checking the file count."""
-        items = opt_list(body, "contents", dict)
+        items = body.opt_list("contents", dict)
         if not items:
             raise field_error("contents should not be empty")
         if family.max_files is not None and len(items) > family.max_files:
             raise field_error(f"contents must contain no more than {family.max_files} elements")
         decoded: list[tuple[str, Blob | None]] = []
         for index, item in enumerate(items):
-            name = req_str(item, "name")
+            name = Fields(item).req_str("name")
             decoded.append(
                 (name, self.decode(item.get("file"), f"contents.{index}.file", family.max_size))
             )

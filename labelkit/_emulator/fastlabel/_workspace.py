@@ -6,17 +6,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response
-from ._data import (
-    Invalid,
-    field_error,
-    opt_str,
-    page,
-    req_str,
-)
+from ._data import Invalid, field_error, found
+from ._group import RouteGroup
 from ._state import WorkspaceUser
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import RouteSpec
 
 __all__ = ["WorkspaceRoutes"]
 
@@ -25,15 +20,10 @@ ENDPOINT_MAX_SIZE = 6 << 20
 _LABELS = ("person", "car", "dog", "cat", "bicycle")
 
 
-class WorkspaceRoutes:
+class WorkspaceRoutes(RouteGroup):
     """Handlers for ``workspaces-users`` and ``function-resource-permissions``."""
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-        self.store = emu.store
-
     def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route."""
         yield "GET", "workspaces-users", self.list_users
         yield "POST", "workspaces-users/internal-users", self.create_user
         yield "PUT", "workspaces-users/internal-users", self.update_user
@@ -73,34 +63,32 @@ class WorkspaceRoutes:
         }
 
     def user(self, email: str) -> WorkspaceUser:
-        user = self.store.users.get(email)
-        if user is None:
-            raise Invalid(404, f"User not found: {email}")
-        return user
+        return found(self.store.users, email, "User")
 
     async def list_users(self, request: Request) -> Response:
-        offset, limit = page(request, 20, None)
-        keyword = (request.query.get("keyword") or "").lower()
+        query = self.query(request)
+        window = query.page(20, None)
+        keyword = (query.get("keyword") or "").lower()
         chosen = [
             u
             for u in self.store.users.values()
             if keyword in u.name.lower() or keyword in u.email.lower()
         ]
-        return json_response([self.render_user(u) for u in chosen[offset : offset + limit]])
+        return json_response([self.render_user(u) for u in window.of(chosen)])
 
     async def create_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        name, email = req_str(body, "name"), req_str(body, "email")
-        language = opt_str(body, "language", ("en", "ja")) or req_str(body, "language")
-        role = opt_str(body, "role", ("member", "owner")) or req_str(body, "role")
+        name, email = body.req_str("name"), body.req_str("email")
+        language = body.opt_str("language", ("en", "ja")) or body.req_str("language")
+        role = body.opt_str("role", ("member", "owner")) or body.req_str("role")
         if "@" not in email:
             raise field_error("email must be an email")
         return json_response(self.render_user(self.add_user(email, name, role, language)))
 
     async def update_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        user = self.user(req_str(body, "email"))
-        role = opt_str(body, "role", ("member", "owner", "none")) or req_str(body, "role")
+        user = self.user(body.req_str("email"))
+        role = body.opt_str("role", ("member", "owner", "none")) or body.req_str("role")
         user.role = role
         user.updated_at = self.emu.clock.now()
         record = self.render_user(user)
@@ -112,13 +100,13 @@ class WorkspaceRoutes:
 
     async def grant(self, request: Request) -> Response:
         module = MODULES[request.path.split("/")[-2]]
-        user = self.user(req_str(await self.emu.body(request), "email"))
+        user = self.user((await self.emu.body(request)).req_str("email"))
         user.permissions[module] = True
         return json_response(self.render_user(user))
 
     async def revoke(self, request: Request) -> Response:
         body = await self.emu.body(request)
-        user = self.user(req_str(body, "email"))
-        resource = opt_str(body, "resource", MODULES.values()) or req_str(body, "resource")
+        user = self.user(body.req_str("email"))
+        resource = body.opt_str("resource", MODULES.values()) or body.req_str("resource")
         user.permissions[resource] = False
         return Response(200)

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from ..._config import PollPolicy
 from ..._errors import APIError, ValidationError
 from ..._models import structure
-from ..._paths import segment
 from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
 from ._area import AreaBase, Listing, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
+from ._job_shapes import find_job, get_jobs, iter_jobs
 from ._upload import MIB, PathInput, inspect_file
 
 __all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
@@ -82,19 +82,9 @@ async def _wait_job(
 class ModelJobsMixin(AreaBase):
     """Model jobs: training, evaluation, auto-annotation, endpoints (section 6.11)."""
 
-    async def get_training_jobs(
-        self, offset: int | None = None, limit: int = 100
-    ) -> list[TrainingJob]:
-        """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
-        return await self._page(_TRAININGS, {}, offset, limit)
-
-    def iter_training_jobs(self) -> AsyncIterator[TrainingJob]:
-        """Every training job, fetched lazily 1,000 at a time."""
-        return self._every(_TRAININGS, {})
-
-    async def find_training_job(self, id: str) -> TrainingJob:
-        """One training job by id."""
-        return await self._get_model(f"trainings/{segment(id, field='id')}", TrainingJob)
+    get_training_jobs = get_jobs(_TRAININGS, "training", limit=100)
+    iter_training_jobs = iter_jobs(_TRAININGS, "training")
+    find_training_job = find_job(_TRAININGS, "training")
 
     async def execute_training_job(
         self,
@@ -165,19 +155,9 @@ class ModelJobsMixin(AreaBase):
             lambda: self.find_training_job(id), f"training job {id}", timeout, poll
         )
 
-    async def get_evaluation_jobs(
-        self, offset: int | None = None, limit: int = 1000
-    ) -> list[EvaluationJob]:
-        """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
-        return await self._page(_EVALUATIONS, {}, offset, limit)
-
-    def iter_evaluation_jobs(self) -> AsyncIterator[EvaluationJob]:
-        """Every evaluation job, fetched lazily 1,000 at a time."""
-        return self._every(_EVALUATIONS, {})
-
-    async def find_evaluation_job(self, id: str) -> EvaluationJob:
-        """One evaluation job by id."""
-        return await self._get_model(f"evaluations/{segment(id, field='id')}", EvaluationJob)
+    get_evaluation_jobs = get_jobs(_EVALUATIONS, "evaluation", limit=1000)
+    iter_evaluation_jobs = iter_jobs(_EVALUATIONS, "evaluation")
+    find_evaluation_job = find_job(_EVALUATIONS, "evaluation")
 
     async def execute_evaluation_job(
         self,

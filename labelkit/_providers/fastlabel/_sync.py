@@ -3038,6 +3038,20 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """One training job by id."""
         return _portal.call(self._async.find_training_job, id=id)
 
+    def get_evaluation_jobs(
+        self, offset: int | None = None, limit: int = 1000
+    ) -> list[EvaluationJob]:
+        """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
+        return _portal.call(self._async.get_evaluation_jobs, offset=offset, limit=limit)
+
+    def iter_evaluation_jobs(self) -> Iterator[EvaluationJob]:
+        """Every evaluation job, fetched lazily 1,000 at a time."""
+        return _portal.iterate_call(self._async.iter_evaluation_jobs)
+
+    def find_evaluation_job(self, id: str) -> EvaluationJob:
+        """One evaluation job by id."""
+        return _portal.call(self._async.find_evaluation_job, id=id)
+
     def execute_training_job(
         self,
         dataset_name: str,
@@ -3091,20 +3105,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         :data:`JOB_POLL`'s six hours; ``None`` waits forever).
         """
         return _portal.call(self._async.wait_training_job, id=id, timeout=timeout, poll=poll)
-
-    def get_evaluation_jobs(
-        self, offset: int | None = None, limit: int = 1000
-    ) -> list[EvaluationJob]:
-        """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
-        return _portal.call(self._async.get_evaluation_jobs, offset=offset, limit=limit)
-
-    def iter_evaluation_jobs(self) -> Iterator[EvaluationJob]:
-        """Every evaluation job, fetched lazily 1,000 at a time."""
-        return _portal.iterate_call(self._async.iter_evaluation_jobs)
-
-    def find_evaluation_job(self, id: str) -> EvaluationJob:
-        """One evaluation job by id."""
-        return _portal.call(self._async.find_evaluation_job, id=id)
 
     def execute_evaluation_job(
         self,
