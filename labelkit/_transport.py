@@ -302,13 +302,23 @@ class _Pool(httpcore.AsyncConnectionPool):
         closing: list[httpcore.AsyncConnectionInterface] = []
         connections = self._connections
         keep_alive = self._max_keepalive_connections
+        # Connections handed to a request that has not started on them yet
+        # still look idle. httpcore would hand them out again; the second
+        # request then fails with ConnectionNotAvailable and scans again (with
+        # 16 requests starting together, more than once per request). The
+        # pool speaks HTTP/1.1 only: one request per connection.
+        taken = {id(r.connection) for r in self._requests if r.connection is not None}
         for connection in list(connections):
             if connection.is_closed():
                 connections.remove(connection)
             elif connection.has_expired():
                 connections.remove(connection)
                 closing.append(connection)
-            elif connection.is_idle() and len(connections) > keep_alive:
+            elif (
+                connection.is_idle()
+                and len(connections) > keep_alive
+                and id(connection) not in taken
+            ):
                 connections.remove(connection)
                 closing.append(connection)
 
@@ -317,23 +327,30 @@ class _Pool(httpcore.AsyncConnectionPool):
                 continue
             origin = pool_request.request.url.origin
             available = next(
-                (c for c in connections if c.can_handle_request(origin) and c.is_available()),
+                (
+                    c
+                    for c in connections
+                    if id(c) not in taken and c.can_handle_request(origin) and c.is_available()
+                ),
                 None,
             )
             if available is not None:
                 pool_request.assign_to_connection(available)
+                taken.add(id(available))
             elif len(connections) < self._max_connections:
                 connection = self.create_connection(origin)
                 connections.append(connection)
                 pool_request.assign_to_connection(connection)
+                taken.add(id(connection))
             else:
-                idle = next((c for c in connections if c.is_idle()), None)
+                idle = next((c for c in connections if c.is_idle() and id(c) not in taken), None)
                 if idle is not None:
                     connections.remove(idle)
                     closing.append(idle)
                     connection = self.create_connection(origin)
                     connections.append(connection)
                     pool_request.assign_to_connection(connection)
+                    taken.add(id(connection))
         return closing
 
 

@@ -217,6 +217,40 @@ async def test_the_linear_pool_keeps_what_httpcore_keeps(keepalive: int) -> None
     assert counts[0] == counts[1]
 
 
+async def test_a_connection_is_handed_to_one_waiting_request_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Requests starting together on idle connections get one connection each.
+
+    httpcore's pool hands an idle connection to every request that arrives
+    before the first one has started on it; all but one then fail with
+    ConnectionNotAvailable and go back to the pool.
+    """
+    unavailable: list[object] = []
+    clear = httpcore._async.connection_pool.AsyncPoolRequest.clear_connection
+
+    def counted(self: object) -> None:
+        unavailable.append(self)
+        clear(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(
+        httpcore._async.connection_pool.AsyncPoolRequest, "clear_connection", counted
+    )
+    server = Server(delay=0.02)
+    pool = _Pool(max_connections=8, max_keepalive_connections=8)
+    try:
+        for _ in range(3):  # the first round opens the connections, the others reuse them
+            async with anyio.create_task_group() as group:
+                for _ in range(8):
+                    group.start_soon(_get, pool, server.url + "/")
+    finally:
+        await pool.aclose()
+        server.close()
+    assert server.requests == 24
+    assert server.connections == 8
+    assert unavailable == []
+
+
 async def test_responses_stream_through_httpx(server: Server) -> None:
     transport = PooledTransport(limits=httpx.Limits(max_connections=2))
     async with httpx.AsyncClient(transport=transport, base_url=server.url) as client:
