@@ -20,6 +20,9 @@ import anyio
 import attrs
 
 from ._config import Timeout
+
+if typing.TYPE_CHECKING:
+    from ._direct import DirectSender
 from ._version import __version__
 
 
@@ -239,6 +242,7 @@ class HttpSession:
             follow_redirects=False,
             trust_env=True,
         )
+        self._direct: DirectSender | None = None
         self._client: httpx.AsyncClient | None = self._new_client()
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
@@ -266,7 +270,12 @@ class HttpSession:
             transport = PooledTransport(
                 verify=options["verify"], cert=options["cert"], limits=options["limits"]
             )
-            options = {**options, "transport": transport}
+            client = httpx.AsyncClient(**{**options, "transport": transport})
+            if not client.base_url.query:
+                from ._direct import DirectSender
+
+                self._direct = DirectSender(client, transport)
+            return client
         return httpx.AsyncClient(**options)
 
     def _pool(self) -> httpx.AsyncClient:
@@ -285,6 +294,7 @@ class HttpSession:
         if self._own_pool and client is not None and not client.is_closed:
             _inherited_pools.append(client)
             self._client = None
+            self._direct = None
 
     async def send(
         self,
@@ -309,23 +319,45 @@ class HttpSession:
         content: typing.Any = request.content
         if callable(content):
             content = content()
+        timeouts = {
+            "connect": cap(timeout.connect),
+            "read": cap(timeout.read),
+            "write": cap(timeout.write),
+            "pool": cap(timeout.pool),
+        }
+        extensions = None if on_write is None else {"trace": _write_trace(on_write)}
         # Timed here: httpx's response.elapsed is unset for a transport's plain
         # (non-streamed) response, e.g. httpx.MockTransport's.
         started = time.monotonic()
+        client = self._pool()
+        direct = self._direct
+        if direct is not None and direct.accepts(request.url, request.params, request.headers):
+            try:
+                sent = await direct.send(
+                    request.method,
+                    request.url,
+                    request.headers,
+                    content,
+                    {"timeout": timeouts, **(extensions or {})},
+                )
+            except httpx.TransportError as exc:
+                raise _classify(exc) from exc
+            return HttpResponse(
+                status=sent.status,
+                headers=sent.headers,
+                content=sent.content,
+                url=sent.url,
+                elapsed=time.monotonic() - started,
+            )
         try:
-            response = await self._pool().request(
+            response = await client.request(
                 request.method,
                 request.url,
                 params=_query(request.params),
                 headers=dict(request.headers),
                 content=content,
-                timeout=httpx.Timeout(
-                    connect=cap(timeout.connect),
-                    read=cap(timeout.read),
-                    write=cap(timeout.write),
-                    pool=cap(timeout.pool),
-                ),
-                extensions=None if on_write is None else {"trace": _write_trace(on_write)},
+                timeout=httpx.Timeout(**timeouts),
+                extensions=extensions,
             )
         except httpx.TransportError as exc:
             raise _classify(exc) from exc

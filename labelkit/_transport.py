@@ -386,6 +386,11 @@ class PooledTransport(httpx.AsyncBaseTransport):
         if isinstance(self._pool, _Pool):
             self._pool.liveness = backend.liveness
 
+    @property
+    def pool(self) -> httpcore.AsyncConnectionPool:
+        """The httpcore pool (see :class:`labelkit._direct.DirectSender`)."""
+        return self._pool
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         core = httpcore.Request(
