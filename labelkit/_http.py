@@ -71,6 +71,7 @@ __all__ = [
     "HttpResponse",
     "HttpSession",
     "StreamedResponse",
+    "Token",
     "TransportError",
 ]
 
@@ -198,6 +199,26 @@ class _DroppedByApp(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class Token:
+    """``async with Token(limiter)``: a token of an ``anyio.CapacityLimiter``, taken without a
+    checkpoint (a pass through the event loop) when free; else it waits in line as
+    ``acquire`` does."""
+
+    __slots__ = ("_limiter",)
+
+    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+        self._limiter = limiter
+
+    async def __aenter__(self) -> None:
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._limiter.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._limiter.release()
 
 
 class HttpSession:

@@ -27,6 +27,7 @@ from ._http import (
     HttpSession,
     QueryParams,
     StreamedResponse,
+    Token,
     TransportError,
 )
 from ._logging import CallRecord, emit, recording, redact_text, redact_url
@@ -154,7 +155,7 @@ class RetryingClient(ErrorMapping):
         # A rate-limit slot is taken only once a connection can be had:
         # a slot granted to a request that then queues in the pool is
         # spent at the wrong time, and the server counts arrivals.
-        async with self._session.in_flight:
+        async with Token(self._session.in_flight):
             slot = await self._limiter.hold() if self._limiter is not None else None
             now = anyio.current_time()
             limits = call.limits
@@ -343,7 +344,7 @@ class RetryingClient(ErrorMapping):
         secrets = (url,)
         while True:
             try:
-                async with self._session.in_flight:
+                async with Token(self._session.in_flight):
                     async with self._session.open_stream(
                         call.request, call.limits, omit_headers=omit_headers
                     ) as response:

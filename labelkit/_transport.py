@@ -311,14 +311,14 @@ class _Pool(httpcore.AsyncConnectionPool):
         for connection in list(connections):
             if connection.is_closed():
                 connections.remove(connection)
+            elif not connection.is_idle():
+                # An HTTP/1.1 connection expires only while idle (its keep-alive
+                # clock and the server's close): has_expired() is False here.
+                continue
             elif connection.has_expired():
                 connections.remove(connection)
                 closing.append(connection)
-            elif (
-                connection.is_idle()
-                and len(connections) > keep_alive
-                and id(connection) not in taken
-            ):
+            elif len(connections) > keep_alive and id(connection) not in taken:
                 connections.remove(connection)
                 closing.append(connection)
 
