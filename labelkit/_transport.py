@@ -19,6 +19,7 @@ import sys
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 
+import anyio
 import httpcore
 import httpx
 
@@ -274,6 +275,49 @@ def _mapped(exc: Exception) -> httpx.TransportError:
     return httpx.TransportError(str(exc))  # pragma: no cover - every httpcore error is listed
 
 
+class _QuickLock:
+    """httpcore's per-connection lock, taken without a checkpoint when free.
+
+    httpcore's ``AsyncLock`` passes through the event loop on every acquire
+    (three times per request: the connection's request lock, the HTTP/1.1
+    state lock going in and again when the response is closed), and each
+    pass resumes the whole call stack of the request. Contended, it waits in
+    line as the anyio lock does.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock: anyio.Lock | None = None
+
+    async def __aenter__(self) -> _QuickLock:
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = anyio.Lock()
+        try:
+            lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await lock.acquire()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._lock is not None
+        self._lock.release()
+
+
+def _quick_locks(connection: httpcore.AsyncConnectionInterface) -> None:
+    """Give an idle (or new) connection quick locks: nobody holds its locks at that point."""
+    if isinstance(connection, httpcore.AsyncHTTPConnection):
+        anything = typing.cast(typing.Any, connection)
+        if not isinstance(anything._request_lock, _QuickLock):
+            anything._request_lock = _QuickLock()
+        inner = anything._connection
+        if isinstance(inner, httpcore.AsyncHTTP11Connection) and not isinstance(
+            typing.cast(typing.Any, inner)._state_lock, _QuickLock
+        ):
+            typing.cast(typing.Any, inner)._state_lock = _QuickLock()
+
+
 class _Pool(httpcore.AsyncConnectionPool):
     """httpcore's pool with its per-request bookkeeping made linear.
 
@@ -335,10 +379,12 @@ class _Pool(httpcore.AsyncConnectionPool):
                 None,
             )
             if available is not None:
+                _quick_locks(available)
                 pool_request.assign_to_connection(available)
                 taken.add(id(available))
             elif len(connections) < self._max_connections:
                 connection = self.create_connection(origin)
+                _quick_locks(connection)
                 connections.append(connection)
                 pool_request.assign_to_connection(connection)
                 taken.add(id(connection))
@@ -348,6 +394,7 @@ class _Pool(httpcore.AsyncConnectionPool):
                     connections.remove(idle)
                     closing.append(idle)
                     connection = self.create_connection(origin)
+                    _quick_locks(connection)
                     connections.append(connection)
                     pool_request.assign_to_connection(connection)
                     taken.add(id(connection))
