@@ -353,23 +353,14 @@ class HttpSession:
         client = self._pool()
         direct = self._direct
         if direct is not None and direct.accepts(request.url, request.params, request.headers):
+            core: dict[str, typing.Any] = {"timeout": timeouts, **(extensions or {})}
             try:
                 sent = await direct.send(
-                    request.method,
-                    request.url,
-                    request.headers,
-                    content,
-                    {"timeout": timeouts, **(extensions or {})},
+                    request.method, request.url, request.headers, content, core
                 )
             except httpx.TransportError as exc:
                 raise _classify(exc) from exc
-            return HttpResponse(
-                status=sent.status,
-                headers=sent.headers,
-                content=sent.content,
-                url=sent.url,
-                elapsed=time.monotonic() - started,
-            )
+            return HttpResponse(*sent, elapsed=time.monotonic() - started)
         try:
             response = await client.request(
                 request.method,
