@@ -30,7 +30,9 @@ __all__ = ["DirectSender", "Sent"]
 #: percent escapes, one leading ``/`` at most; no segment starting with a dot
 #: (httpx would normalise ``.`` and ``..``), no ``:`` (it could read as a
 #: scheme), no query.
-_PLAIN_PATH = re.compile(r"/?(?:[A-Za-z0-9_~-](?:[A-Za-z0-9_.~-]|%[0-9A-Fa-f]{2})*/?)*")
+_SEGMENT = r"[A-Za-z0-9_~-](?:[A-Za-z0-9_.~-]|%[0-9A-Fa-f]{2})*"
+# Segments joined by exactly one "/": no nested repetition to backtrack through.
+_PLAIN_PATH = re.compile(rf"/?(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _httpx_logger = logging.getLogger("httpx")
 

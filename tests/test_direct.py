@@ -144,6 +144,8 @@ async def test_the_direct_path_sends_what_httpx_sends(
         HttpRequest("GET", "//elsewhere.invalid/x"),
         HttpRequest("GET", "a/ b"),
         HttpRequest("GET", "x", {"Host": "other"}),
+        HttpRequest("GET", "a" * 64 + "!"),  # refused at once, without backtracking
+        HttpRequest("GET", "a/" * 32 + "é"),
     ],
     ids=lambda r: f"{r.method} {r.url}",
 )
