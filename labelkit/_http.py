@@ -20,6 +20,10 @@ import anyio
 import attrs
 
 from ._config import Timeout
+
+if typing.TYPE_CHECKING:
+    from ._direct import DirectSender
+from ._params import QueryValue, encode_params
 from ._version import __version__
 
 
@@ -67,7 +71,9 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "HttpSession",
+    "QueryValue",
     "StreamedResponse",
+    "Token",
     "TransportError",
     "encode_params",
 ]
@@ -78,7 +84,6 @@ USER_AGENT = f"labelkit/{__version__}"
 #: ``httpx.AsyncBaseTransport``, e.g. ``httpx.AsyncHTTPTransport(retries=0, local_address=...)``.
 AsyncTransport = httpx.AsyncBaseTransport
 
-QueryValue = typing.Union[str, int, float, bool, None]
 QueryParams = typing.Union[
     Mapping[str, typing.Union[QueryValue, typing.Sequence[QueryValue]]],
     typing.Sequence[tuple[str, QueryValue]],
@@ -198,6 +203,26 @@ class _DroppedByApp(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class Token:
+    """``async with Token(limiter)``: a token of an ``anyio.CapacityLimiter``, taken without a
+    checkpoint (a pass through the event loop) when free; else it waits in line as
+    ``acquire`` does."""
+
+    __slots__ = ("_limiter",)
+
+    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+        self._limiter = limiter
+
+    async def __aenter__(self) -> None:
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._limiter.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._limiter.release()
+
+
 class HttpSession:
     """One pooled ``httpx.AsyncClient``.
 
@@ -240,6 +265,7 @@ class HttpSession:
             follow_redirects=False,
             trust_env=True,
         )
+        self._direct: DirectSender | None = None
         self._client: httpx.AsyncClient | None = self._new_client()
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
@@ -267,7 +293,12 @@ class HttpSession:
             transport = PooledTransport(
                 verify=options["verify"], cert=options["cert"], limits=options["limits"]
             )
-            options = {**options, "transport": transport}
+            client = httpx.AsyncClient(**{**options, "transport": transport})
+            if not client.base_url.query:
+                from ._direct import DirectSender
+
+                self._direct = DirectSender(client, transport)
+            return client
         return httpx.AsyncClient(**options)
 
     def _pool(self) -> httpx.AsyncClient:
@@ -286,6 +317,7 @@ class HttpSession:
         if self._own_pool and client is not None and not client.is_closed:
             _inherited_pools.append(client)
             self._client = None
+            self._direct = None
 
     async def send(
         self,
@@ -307,6 +339,17 @@ class HttpSession:
         started = time.monotonic()
         client = self._pool()
         extensions = None if on_write is None else {"trace": _write_trace(on_write)}
+        direct = self._direct
+        if direct is not None and direct.accepts(request.url, request.params, request.headers):
+            content, timeouts = _attempt_parts(request, timeout, budget)
+            core: dict[str, typing.Any] = {"timeout": timeouts, **(extensions or {})}
+            try:
+                sent = await direct.send(
+                    request.method, request.url, request.headers, content, core
+                )
+            except httpx.TransportError as exc:
+                raise _classify(exc) from exc
+            return HttpResponse(*sent, elapsed=time.monotonic() - started)
         built = _build_request(client, request, timeout, budget=budget, extensions=extensions)
         try:
             response = await client.send(built)
@@ -388,16 +431,11 @@ _WRITE_STARTED = frozenset(
 )
 
 
-def _build_request(
-    client: httpx.AsyncClient,
-    request: HttpRequest,
-    timeout: Timeout,
-    *,
-    budget: float | None,
-    extensions: dict[str, typing.Any] | None = None,
-) -> httpx.Request:
-    """The httpx request of one attempt: a body factory is called here (a fresh
-    stream per attempt) and every phase's timeout is capped by ``budget``."""
+def _attempt_parts(
+    request: HttpRequest, timeout: Timeout, budget: float | None
+) -> tuple[typing.Any, dict[str, float | None]]:
+    """One attempt's body and per-phase timeouts: a body factory is called here (a
+    fresh stream per attempt) and every phase's timeout is capped by ``budget``."""
 
     def cap(value: float | None) -> float | None:
         if budget is None:
@@ -407,18 +445,32 @@ def _build_request(
     content: typing.Any = request.content
     if callable(content):
         content = content()
+    timeouts = {
+        "connect": cap(timeout.connect),
+        "read": cap(timeout.read),
+        "write": cap(timeout.write),
+        "pool": cap(timeout.pool),
+    }
+    return content, timeouts
+
+
+def _build_request(
+    client: httpx.AsyncClient,
+    request: HttpRequest,
+    timeout: Timeout,
+    *,
+    budget: float | None,
+    extensions: dict[str, typing.Any] | None = None,
+) -> httpx.Request:
+    """The httpx request of one attempt (see :func:`_attempt_parts`)."""
+    content, timeouts = _attempt_parts(request, timeout, budget)
     return client.build_request(
         request.method,
         request.url,
         params=encode_params(request.params),
         headers=dict(request.headers),
         content=content,
-        timeout=httpx.Timeout(
-            connect=cap(timeout.connect),
-            read=cap(timeout.read),
-            write=cap(timeout.write),
-            pool=cap(timeout.pool),
-        ),
+        timeout=httpx.Timeout(**timeouts),
         extensions=extensions,
     )
 
@@ -433,27 +485,3 @@ def _write_trace(
             on_write()
 
     return trace
-
-
-def encode_params(
-    params: Mapping[str, object] | typing.Sequence[tuple[str, object]] | None,
-) -> list[tuple[str, QueryValue]] | None:
-    """Encode query (or form) parameters: ``None`` dropped, sequences as repeated
-    keys, booleans as lowercase ``true``/``false``."""
-    if params is None:
-        return None
-    items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, QueryValue]] = []
-    for key, value in items:
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for v in values:
-            if v is None:
-                continue
-            out.append((key, _scalar(v)))
-    return out
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -18,9 +18,10 @@ import attrs
 from . import _errors as errors
 from ._config import Timeout
 from ._files import MultipartBody
-from ._http import HttpRequest, HttpResponse, QueryParams, encode_params
+from ._http import HttpRequest, HttpResponse, QueryParams
 from ._logging import redact_url
 from ._models import ResponseValidationError
+from ._params import encode_params
 from ._types import NotGiven
 
 __all__ = ["UNREAD", "Call", "EnvelopeError", "StreamedBody", "build_call", "json_body"]

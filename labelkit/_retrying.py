@@ -27,6 +27,7 @@ from ._http import (
     HttpSession,
     QueryParams,
     StreamedResponse,
+    Token,
     TransportError,
 )
 from ._logging import CallRecord, emit, recording, redact_text, redact_url
@@ -169,7 +170,7 @@ class RetryingClient(ErrorMapping):
         # A rate-limit slot is taken only once a connection can be had:
         # a slot granted to a request that then queues in the pool is
         # spent at the wrong time, and the server counts arrivals.
-        async with self._session.in_flight:
+        async with Token(self._session.in_flight):
             if self._limiter is None:
                 return await self._send_attempt(call, None)
             slot = await self._limiter.hold()
@@ -365,7 +366,7 @@ class RetryingClient(ErrorMapping):
         secrets = (url,)
         while True:
             try:
-                async with self._session.in_flight:
+                async with Token(self._session.in_flight):
                     async with self._session.open_stream(
                         call.request, call.limits, omit_headers=omit_headers
                     ) as response:

@@ -19,6 +19,7 @@ import sys
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 
+import anyio
 import httpcore
 import httpx
 
@@ -274,6 +275,49 @@ def _mapped(exc: Exception) -> httpx.TransportError:
     return httpx.TransportError(str(exc))  # pragma: no cover - every httpcore error is listed
 
 
+class _QuickLock:
+    """httpcore's per-connection lock, taken without a checkpoint when free.
+
+    httpcore's ``AsyncLock`` passes through the event loop on every acquire
+    (three times per request: the connection's request lock, the HTTP/1.1
+    state lock going in and again when the response is closed), and each
+    pass resumes the whole call stack of the request. Contended, it waits in
+    line as the anyio lock does.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock: anyio.Lock | None = None
+
+    async def __aenter__(self) -> _QuickLock:
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = anyio.Lock()
+        try:
+            lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await lock.acquire()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._lock is not None
+        self._lock.release()
+
+
+def _quick_locks(connection: httpcore.AsyncConnectionInterface) -> None:
+    """Give an idle (or new) connection quick locks: nobody holds its locks at that point."""
+    if isinstance(connection, httpcore.AsyncHTTPConnection):
+        anything = typing.cast(typing.Any, connection)
+        if not isinstance(anything._request_lock, _QuickLock):
+            anything._request_lock = _QuickLock()
+        inner = anything._connection
+        if isinstance(inner, httpcore.AsyncHTTP11Connection) and not isinstance(
+            typing.cast(typing.Any, inner)._state_lock, _QuickLock
+        ):
+            typing.cast(typing.Any, inner)._state_lock = _QuickLock()
+
+
 class _Pool(httpcore.AsyncConnectionPool):
     """httpcore's pool with its per-request bookkeeping made linear.
 
@@ -302,13 +346,23 @@ class _Pool(httpcore.AsyncConnectionPool):
         closing: list[httpcore.AsyncConnectionInterface] = []
         connections = self._connections
         keep_alive = self._max_keepalive_connections
+        # Connections handed to a request that has not started on them yet
+        # still look idle. httpcore would hand them out again; the second
+        # request then fails with ConnectionNotAvailable and scans again (with
+        # 16 requests starting together, more than once per request). The
+        # pool speaks HTTP/1.1 only: one request per connection.
+        taken = {id(r.connection) for r in self._requests if r.connection is not None}
         for connection in list(connections):
             if connection.is_closed():
                 connections.remove(connection)
+            elif not connection.is_idle():
+                # An HTTP/1.1 connection expires only while idle (its keep-alive
+                # clock and the server's close): has_expired() is False here.
+                continue
             elif connection.has_expired():
                 connections.remove(connection)
                 closing.append(connection)
-            elif connection.is_idle() and len(connections) > keep_alive:
+            elif len(connections) > keep_alive and id(connection) not in taken:
                 connections.remove(connection)
                 closing.append(connection)
 
@@ -317,23 +371,33 @@ class _Pool(httpcore.AsyncConnectionPool):
                 continue
             origin = pool_request.request.url.origin
             available = next(
-                (c for c in connections if c.can_handle_request(origin) and c.is_available()),
+                (
+                    c
+                    for c in connections
+                    if id(c) not in taken and c.can_handle_request(origin) and c.is_available()
+                ),
                 None,
             )
             if available is not None:
+                _quick_locks(available)
                 pool_request.assign_to_connection(available)
+                taken.add(id(available))
             elif len(connections) < self._max_connections:
                 connection = self.create_connection(origin)
+                _quick_locks(connection)
                 connections.append(connection)
                 pool_request.assign_to_connection(connection)
+                taken.add(id(connection))
             else:
-                idle = next((c for c in connections if c.is_idle()), None)
+                idle = next((c for c in connections if c.is_idle() and id(c) not in taken), None)
                 if idle is not None:
                     connections.remove(idle)
                     closing.append(idle)
                     connection = self.create_connection(origin)
+                    _quick_locks(connection)
                     connections.append(connection)
                     pool_request.assign_to_connection(connection)
+                    taken.add(id(connection))
         return closing
 
 
@@ -368,6 +432,11 @@ class PooledTransport(httpx.AsyncBaseTransport):
         )
         if isinstance(self._pool, _Pool):
             self._pool.liveness = backend.liveness
+
+    @property
+    def pool(self) -> httpcore.AsyncConnectionPool:
+        """The httpcore pool (see :class:`labelkit._direct.DirectSender`)."""
+        return self._pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url

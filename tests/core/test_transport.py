@@ -19,7 +19,7 @@ import pytest
 
 from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
-from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Pool, _Stream
+from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Pool, _QuickLock, _Stream
 
 pytestmark = pytest.mark.anyio
 
@@ -215,6 +215,69 @@ async def test_the_linear_pool_keeps_what_httpcore_keeps(keepalive: int) -> None
             await pool.aclose()
             server.close()
     assert counts[0] == counts[1]
+
+
+async def test_a_connection_is_handed_to_one_waiting_request_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Requests starting together on idle connections get one connection each.
+
+    httpcore's pool hands an idle connection to every request that arrives
+    before the first one has started on it; all but one then fail with
+    ConnectionNotAvailable and go back to the pool.
+    """
+    unavailable: list[object] = []
+    clear = httpcore._async.connection_pool.AsyncPoolRequest.clear_connection
+
+    def counted(self: object) -> None:
+        unavailable.append(self)
+        clear(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(
+        httpcore._async.connection_pool.AsyncPoolRequest, "clear_connection", counted
+    )
+    server = Server(delay=0.02)
+    pool = _Pool(max_connections=8, max_keepalive_connections=8)
+    try:
+        for _ in range(3):  # the first round opens the connections, the others reuse them
+            async with anyio.create_task_group() as group:
+                for _ in range(8):
+                    group.start_soon(_get, pool, server.url + "/")
+    finally:
+        await pool.aclose()
+        server.close()
+    assert server.requests == 24
+    assert server.connections == 8
+    assert unavailable == []
+
+
+async def test_reused_connections_take_their_locks_without_a_checkpoint(server: Server) -> None:
+    pool = _Pool(max_connections=2, max_keepalive_connections=2)
+    try:
+        for _ in range(3):
+            await _get(pool, server.url + "/")
+        (connection,) = pool.connections
+        inner = connection._connection  # type: ignore[attr-defined]
+        assert isinstance(connection._request_lock, _QuickLock)  # type: ignore[attr-defined]
+        assert isinstance(inner._state_lock, _QuickLock)
+    finally:
+        await pool.aclose()
+
+
+async def test_a_quick_lock_is_still_a_lock() -> None:
+    lock = _QuickLock()
+    order: list[str] = []
+
+    async def second() -> None:
+        async with lock:
+            order.append("second")
+
+    async with anyio.create_task_group() as group:
+        async with lock:
+            group.start_soon(second)
+            await anyio.sleep(0.01)
+            order.append("first")
+    assert order == ["first", "second"]
 
 
 async def test_responses_stream_through_httpx(server: Server) -> None:

@@ -16,6 +16,7 @@ from labelkit._http import (
     HttpRequest,
     HttpResponse,
     HttpSession,
+    Token,
     TransportError,
 )
 
@@ -391,6 +392,31 @@ async def test_in_flight_caps_concurrent_holders() -> None:
         limiter.release_on_behalf_of(second)
         limiter.release_on_behalf_of(third)
         assert limiter.available_tokens == 2
+
+
+async def test_a_free_in_flight_token_is_taken_without_a_checkpoint() -> None:
+    limiter = anyio.CapacityLimiter(1)
+    ran: list[str] = []
+
+    async def other() -> None:
+        ran.append("other")
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(other)
+        async with Token(limiter):
+            assert ran == []  # no pass through the event loop: the other task has not run
+            assert limiter.borrowed_tokens == 1
+
+            async def second() -> None:
+                async with Token(limiter):
+                    ran.append("second")
+
+            group.start_soon(second)
+            await anyio.sleep(0.01)
+            assert ran == ["other"]  # the second waits for the token
+        await anyio.sleep(0.01)
+    assert ran == ["other", "second"]
+    assert limiter.borrowed_tokens == 0
 
 
 async def test_a_closed_session() -> None:

@@ -13,6 +13,7 @@ few chunks whatever the file size.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import pathlib
@@ -28,6 +29,7 @@ from ..._errors import ValidationError
 from ..._files import check_local_file, check_type
 
 __all__ = [
+    "INLINE_READ",
     "MAX_BODY_CHARS",
     "MAX_CONTENTS_CHARS",
     "MIB",
@@ -55,6 +57,11 @@ _CHUNK = 3 * 256 * 1024
 #: Files up to this size are read and encoded while they are checked (one
 #: worker-thread hop per create); larger ones are streamed chunk by chunk.
 READ_AHEAD = _CHUNK
+#: Files up to this size are checked, read and encoded on the event loop, with
+#: no worker-thread hop at all. The hop (waking a worker, handing the result
+#: back) costs about 150 µs of CPU per file; reading and encoding 64 KiB from
+#: the page cache about 100 µs, for which the loop does nothing else.
+INLINE_READ = 64 * 1024
 
 PathInput = typing.Union[str, os.PathLike[str]]
 
@@ -156,6 +163,12 @@ class JsonStream:
         return b"".join(pieces)
 
 
+# The placeholders' prefix: random per process (never in a caller's data) and
+# numbered per body; os.urandom per body cost more than encoding a small body.
+_TOKEN = secrets.token_hex(12)
+_BODIES = itertools.count()
+
+
 def dumps(body: object) -> bytes:
     """The JSON encoding used for every FastLabel body (same as the core's)."""
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -168,7 +181,7 @@ async def json_body(body: object) -> bytes | JsonStream:
     longer than the server can accept (:data:`MAX_BODY_CHARS`).
     """
     files: list[Base64File] = []
-    token = secrets.token_hex(12)
+    token = f"{_TOKEN}{next(_BODIES)}"
 
     def mark(value: object) -> object:
         if isinstance(value, Base64File):
@@ -251,12 +264,17 @@ async def inspect_file(
 
     A file of at most ``read_up_to`` bytes is also read and base64-encoded, in
     the same worker-thread hop as the ``stat``, so that sending it costs no
-    further hop (:attr:`CheckedFile.encoded`).
+    further hop (:attr:`CheckedFile.encoded`); with ``read_up_to``, a file of
+    at most :data:`INLINE_READ` bytes is checked and read without a hop.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ValidationError(field, f"expected a file path, got {type(path).__name__}")
     file = pathlib.Path(path)
     check_type(file.name, field=field, extensions=extensions)
+    if read_up_to > 0:
+        checked = _inspect(file, field, max_bytes, min(read_up_to, INLINE_READ))
+        if checked.encoded is not None or checked.size > read_up_to:
+            return checked
     return await anyio.to_thread.run_sync(_inspect, file, field, max_bytes, read_up_to)
 
 

@@ -1,5 +1,6 @@
-"""Small FastLabel uploads are read and encoded while they are checked: one worker-thread
-hop per create, the body sent as the exact bytes ``json.dumps`` would give."""
+"""Small FastLabel uploads are read and encoded while they are checked: at most one
+worker-thread hop per create (none up to ``INLINE_READ`` bytes), the body sent as the
+exact bytes ``json.dumps`` would give."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import anyio.to_thread
 import pytest
 
 from labelkit._providers.fastlabel import _upload
-from labelkit._providers.fastlabel._upload import READ_AHEAD, JsonStream, inspect_file, json_body
+from labelkit._providers.fastlabel._upload import (
+    INLINE_READ,
+    READ_AHEAD,
+    JsonStream,
+    inspect_file,
+    json_body,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -21,7 +28,7 @@ async def _body(stream: JsonStream) -> bytes:
     return b"".join([chunk async for chunk in stream.stream()])
 
 
-@pytest.mark.parametrize("size", [0, 1, 2, 3, 22 * 1024, READ_AHEAD])
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 22 * 1024, INLINE_READ, INLINE_READ + 1, READ_AHEAD])
 async def test_a_small_file_is_sent_as_read_at_check_time(
     tmp_path: pathlib.Path, size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -44,7 +51,8 @@ async def test_a_small_file_is_sent_as_read_at_check_time(
     body = await json_body({"project": "p", "file": checked.base64("file_path"), "n": "é"})
     assert isinstance(body, JsonStream)
     sent = await _body(body)
-    assert len(hops) == 1  # the check; building and sending the body hop no more
+    # The check (on the loop for a file of INLINE_READ bytes or less); the body hops no more.
+    assert len(hops) == (0 if size <= INLINE_READ else 1)
     expected = {"project": "p", "file": base64.b64encode(data).decode(), "n": "é"}
     assert sent == json.dumps(expected, separators=(",", ":"), ensure_ascii=False).encode()
     assert body.length == len(sent)

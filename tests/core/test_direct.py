@@ -1,0 +1,208 @@
+"""The direct path of the default transport (``labelkit._direct``) against httpx's client.
+
+Every request is sent twice over loopback, once straight to the pool and once
+through ``httpx.AsyncClient`` (the session with its direct path switched off),
+to a server that records the bytes it receives: the two must be identical.
+Answers (repeated headers, gzip, cookies) must read the same too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import attrs
+import pytest
+
+from labelkit._config import Timeout
+from labelkit._direct import DirectSender
+from labelkit._http import HttpRequest, HttpResponse, HttpSession
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
+
+
+class Recorder:
+    """Records each request's bytes; answers with ``answers`` in turn (then the last one)."""
+
+    def __init__(self, answers: list[bytes]) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.answers = answers
+        self.requests: list[bytes] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, rest = buffer.split(b"\r\n\r\n", 1)
+                body, buffer = self._body(conn, head, rest)
+                self.requests.append(head + b"\r\n\r\n" + body)
+                answer = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
+                conn.sendall(answer)
+
+    @staticmethod
+    def _body(conn: socket.socket, head: bytes, rest: bytes) -> tuple[bytes, bytes]:
+        lines = [line.lower() for line in head.split(b"\r\n")[1:]]
+        if b"transfer-encoding: chunked" in lines:
+            while not rest.endswith(b"0\r\n\r\n"):
+                rest += conn.recv(65536)
+            return rest, b""
+        length = next((int(x.split(b":")[1]) for x in lines if x.startswith(b"content-length")), 0)
+        while len(rest) < length:
+            rest += conn.recv(65536)
+        return rest[:length], rest[length:]
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    server = Recorder([OK])
+    yield server
+    server.close()
+
+
+def _session(url: str) -> HttpSession:
+    return HttpSession(
+        base_url=url + "/v1/",
+        headers={"Accept": "application/json", "Authorization": "Bearer secret"},
+    )
+
+
+async def _chunks() -> AsyncIterator[bytes]:
+    yield b"one,"
+    yield b"two"
+
+
+async def _both(url: str, request: HttpRequest) -> tuple[HttpResponse, HttpResponse, bool]:
+    """The answer through the direct path, through httpx, and whether the first went direct."""
+    direct, plain = _session(url), _session(url)
+    plain._direct = None
+    sender = direct._direct
+    assert sender is not None
+    went_direct = sender.accepts(request.url, request.params, request.headers)
+    try:
+        answers = [await s.send(request, TIMEOUT, budget=None) for s in (direct, plain)]
+    finally:
+        await direct.aclose()
+        await plain.aclose()
+    return answers[0], answers[1], went_direct
+
+
+REQUESTS = [
+    HttpRequest("GET", "tasks/image/abc"),
+    HttpRequest("GET", "/tasks/image/a%2Fb", {"Accept": "text/csv"}),
+    HttpRequest("POST", "tasks/image", {"Content-Type": "application/json"}, None, b'{"a":1}'),
+    HttpRequest("POST", "tasks", {"content-type": "text/plain", "X-Extra": "1"}, None, b""),
+    HttpRequest("POST", "tasks/none"),
+    HttpRequest("PUT", "tasks/x", {"Content-Type": "a/b", "Content-Length": "7"}, None, _chunks),
+    HttpRequest("PATCH", "tasks/x", {"Content-Type": "a/b"}, None, _chunks),
+    HttpRequest("DELETE", "tasks/x.y~z_-"),
+]
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.method} {r.url}")
+async def test_the_direct_path_sends_what_httpx_sends(
+    recorder: Recorder, request_: HttpRequest
+) -> None:
+    direct, plain, went_direct = await _both(recorder.url, request_)
+    assert went_direct
+    assert len(recorder.requests) == 2
+    assert recorder.requests[0] == recorder.requests[1]
+    assert direct == attrs.evolve(plain, elapsed=direct.elapsed)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        HttpRequest("GET", "tasks", params={"a": 1}),
+        HttpRequest("GET", "https://elsewhere.invalid/x"),
+        HttpRequest("GET", "a/./b"),
+        HttpRequest("GET", "//elsewhere.invalid/x"),
+        HttpRequest("GET", "a/ b"),
+        HttpRequest("GET", "x", {"Host": "other"}),
+        HttpRequest("GET", "a" * 64 + "!"),  # refused at once, without backtracking
+        HttpRequest("GET", "a/" * 32 + "é"),
+    ],
+    ids=lambda r: f"{r.method} {r.url}",
+)
+def test_requests_httpx_would_rewrite_go_through_httpx(request_: HttpRequest) -> None:
+    session = _session("http://127.0.0.1:9")
+    assert session._direct is not None
+    assert not session._direct.accepts(request_.url, request_.params, request_.headers)
+
+
+async def test_answers_read_as_httpx_reads_them() -> None:
+    zipped = gzip.compress(b'{"id": "1"}')
+    server = Recorder(
+        [
+            b"HTTP/1.1 201 Created\r\nX-A: 1\r\nx-a: 2\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: " + str(len(zipped)).encode() + b"\r\n\r\n" + zipped
+        ]
+    )
+    try:
+        direct, plain, _ = await _both(server.url, HttpRequest("GET", "t"))
+    finally:
+        server.close()
+    assert (direct.status, direct.content, direct.headers["x-a"]) == (201, b'{"id": "1"}', "1, 2")
+    assert (direct.headers, direct.url) == (plain.headers, plain.url)
+
+
+async def test_a_cookie_is_sent_back_as_httpx_would() -> None:
+    server = Recorder([b"HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Path=/\r\nContent-Length: 0\r\n\r\n"])
+    session = _session(server.url)
+    try:
+        for _ in range(2):
+            await session.send(HttpRequest("GET", "t"), TIMEOUT, budget=None)
+    finally:
+        await session.aclose()
+        server.close()
+    assert b"\r\nCookie: s=1" not in server.requests[0]
+    assert b"\r\nCookie: s=1" in server.requests[1]
+
+
+async def test_httpx_still_logs_each_request(
+    recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = _session(recorder.url)
+    try:
+        with caplog.at_level(logging.INFO, logger="httpx"):
+            await session.send(HttpRequest("GET", "t"), TIMEOUT, budget=None)
+    finally:
+        await session.aclose()
+    assert [r.getMessage() for r in caplog.records if r.name == "httpx"] == [
+        f'HTTP Request: GET {recorder.url}/v1/t "HTTP/1.1 200 OK"'
+    ]
+
+
+def test_a_custom_transport_has_no_direct_path() -> None:
+    import httpx
+
+    session = HttpSession(
+        base_url="http://127.0.0.1:9/", headers={}, transport=httpx.MockTransport(lambda r: None)
+    )
+    assert session._direct is None
+    assert isinstance(_session("http://127.0.0.1:9")._direct, DirectSender)
