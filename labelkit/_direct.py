@@ -8,8 +8,9 @@ the client's CPU time. :class:`DirectSender` sends the same request (same
 head, byte for byte, in the same order) straight to the pool of the
 session's :class:`~labelkit._transport.PooledTransport`, for the requests
 where the result is plainly the same: a relative path of plain characters,
-no query parameters, no ``Host`` header, a client without cookies. Anything
-else (and every custom ``transport=``) goes through httpx as before.
+query parameters as :func:`~labelkit._params.encode_params` gives them (string
+keys and values), no ``Host`` header, a client without cookies. Anything else
+(and every custom ``transport=``) goes through httpx as before.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import logging
 import re
 import typing
 from collections.abc import AsyncIterable, Mapping
+from urllib.parse import urlencode
 
 import httpcore
 import httpx
 
+from ._params import encode_params
 from ._transport import PooledTransport, _mapped
 
 __all__ = ["DirectSender", "Sent"]
@@ -33,6 +36,8 @@ __all__ = ["DirectSender", "Sent"]
 _SEGMENT = r"[A-Za-z0-9_~-](?:[A-Za-z0-9_.~-]|%[0-9A-Fa-f]{2})*"
 # Segments joined by exactly one "/": no nested repetition to backtrack through.
 _PLAIN_PATH = re.compile(rf"/?(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?")
+#: httpx refuses a URL component longer than this (``httpx._urlparse.MAX_URL_LENGTH``).
+_MAX_COMPONENT = 65536
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _httpx_logger = logging.getLogger("httpx")
 
@@ -66,15 +71,22 @@ class DirectSender:
         ]
         self.usable = True
 
-    def accepts(self, path: str, params: object, headers: Mapping[str, str]) -> bool:
+    def query(self, path: str, params: typing.Any, headers: Mapping[str, str]) -> str | None:
+        """The query string (``""`` for none) with which httpx would send this request
+        exactly as :meth:`send` does; None when that is not plainly so."""
+        if (
+            not self.usable
+            or self._client.is_closed
+            or len(path) > _MAX_COMPONENT
+            or _PLAIN_PATH.fullmatch(path) is None
+            or any(name.lower() == "host" for name in headers)
+        ):
+            return None
+        return _query(params)
+
+    def accepts(self, path: str, params: typing.Any, headers: Mapping[str, str]) -> bool:
         """Whether httpx would send this request exactly as :meth:`send` does."""
-        return (
-            self.usable
-            and not params
-            and not self._client.is_closed
-            and _PLAIN_PATH.fullmatch(path) is not None
-            and not any(name.lower() == "host" for name in headers)
-        )
+        return self.query(path, params, headers) is not None
 
     def _head(
         self, method: str, headers: Mapping[str, str], content: object
@@ -105,10 +117,14 @@ class DirectSender:
         headers: Mapping[str, str],
         content: bytes | AsyncIterable[bytes] | None,
         extensions: dict[str, typing.Any],
+        query: str = "",
     ) -> Sent:
-        """Send one request and read the whole answer; errors are httpx's, as from the client."""
-        target = self._path + path.lstrip("/").encode("ascii")
-        url = self._url + path.lstrip("/")
+        """Send one request and read the whole answer; errors are httpx's, as from the client.
+
+        ``query`` is what :meth:`query` gave for the request."""
+        relative = path.lstrip("/") + "?" + query if query else path.lstrip("/")
+        target = self._path + relative.encode("ascii")
+        url = self._url + relative
         request = httpcore.Request(
             method=method,
             url=httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target),
@@ -161,6 +177,31 @@ class DirectSender:
             self._client.cookies.extract_cookies(response)
             self.usable = False
         return response.content
+
+
+def _query(params: typing.Any) -> str | None:
+    """The query string httpx makes of ``encode_params(params)``, or None if not plainly known.
+
+    httpx gathers the pairs into a ``QueryParams`` (a key's values move up to
+    its first place), writes them with ``urllib.parse.urlencode`` and quotes the
+    result with a safe set that leaves urlencode's output as it is
+    (``httpx._urlparse.quote``). Keys or values that are not plain strings
+    (which ``str()`` could merge or spell otherwise), text UTF-8 cannot encode
+    and over-long queries (which httpx rejects) are left to httpx.
+    """
+    pairs = encode_params(params)
+    if not pairs:
+        return ""
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if type(key) is not str or type(value) is not str:
+            return None
+        grouped.setdefault(key, []).append(value)
+    try:
+        query = urlencode([(key, value) for key, values in grouped.items() for value in values])
+    except UnicodeEncodeError:
+        return None
+    return query if len(query) <= _MAX_COMPONENT else None
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -340,12 +340,15 @@ class HttpSession:
         client = self._pool()
         extensions = None if on_write is None else {"trace": _write_trace(on_write)}
         direct = self._direct
-        if direct is not None and direct.accepts(request.url, request.params, request.headers):
+        query = (
+            None if direct is None else direct.query(request.url, request.params, request.headers)
+        )
+        if direct is not None and query is not None:
             content, timeouts = _attempt_parts(request, timeout, budget)
             core: dict[str, typing.Any] = {"timeout": timeouts, **(extensions or {})}
             try:
                 sent = await direct.send(
-                    request.method, request.url, request.headers, content, core
+                    request.method, request.url, request.headers, content, core, query
                 )
             except httpx.TransportError as exc:
                 raise _classify(exc) from exc

@@ -124,6 +124,46 @@ REQUESTS = [
 ]
 
 
+#: Query parameters of the shapes labelkit sends (``encode_params`` inputs).
+PARAMS: list[object] = [
+    {"project": "p", "limit": 100, "offset": 0},
+    {"ratio": 0.5, "big": 10**20, "neg": -3, "tiny": 1e-7, "yes": True, "no": False},
+    {"tags": ["a", "b"], "status": "done", "skipped": None},
+    [("a", "1"), ("b", "2"), ("a", "3"), ("c", ""), ("b", "4")],
+    {"taskName": "a b+c&d=e/f%g~h*i", "q": "?#[]@!$'(),;:"},
+    {"name": "画像 ñ é 🙂", "ключ": "значение", "sp ace": " lead and trail "},
+    {"pct": "%41%zz%", "plus": "+", "amp": "&", "eq": "=", "empty": ""},
+    {"quote": '"<>`{}|\\^', "ctl": "tab\there\nnewline\x7f"},
+    {"long": "x y/" * 4000},
+    {"only_none": None},
+    {},
+    [],
+]
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: repr(p)[:40])
+async def test_query_parameters_go_direct_as_httpx_writes_them(
+    recorder: Recorder, params: object
+) -> None:
+    request = HttpRequest("GET", "tasks/image", {"Accept": "text/csv"}, params)  # type: ignore[arg-type]
+    direct, plain, went_direct = await _both(recorder.url, request)
+    assert went_direct
+    assert len(recorder.requests) == 2
+    assert recorder.requests[0] == recorder.requests[1]
+    assert direct == attrs.evolve(plain, elapsed=direct.elapsed)
+
+
+async def test_query_parameters_on_a_body_request(recorder: Recorder) -> None:
+    request = HttpRequest(
+        "POST", "/tasks", {"Content-Type": "application/json"}, {"dry": True}, b'{"a":1}'
+    )
+    direct, plain, went_direct = await _both(recorder.url, request)
+    assert went_direct
+    assert recorder.requests[0] == recorder.requests[1]
+    assert recorder.requests[0].startswith(b"POST /v1/tasks?dry=true HTTP/1.1\r\n")
+    assert direct.url == plain.url
+
+
 @pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.method} {r.url}")
 async def test_the_direct_path_sends_what_httpx_sends(
     recorder: Recorder, request_: HttpRequest
@@ -138,7 +178,10 @@ async def test_the_direct_path_sends_what_httpx_sends(
 @pytest.mark.parametrize(
     "request_",
     [
-        HttpRequest("GET", "tasks", params={"a": 1}),
+        HttpRequest("GET", "tasks", params={1: "a", "1": "b"}),  # type: ignore[dict-item]
+        HttpRequest("GET", "tasks", params={"a": "\ud800"}),
+        HttpRequest("GET", "tasks", params={"a": "x" * 70000}),
+        HttpRequest("GET", "x" * 70000),
         HttpRequest("GET", "https://elsewhere.invalid/x"),
         HttpRequest("GET", "a/./b"),
         HttpRequest("GET", "//elsewhere.invalid/x"),
@@ -147,7 +190,7 @@ async def test_the_direct_path_sends_what_httpx_sends(
         HttpRequest("GET", "a" * 64 + "!"),  # refused at once, without backtracking
         HttpRequest("GET", "a/" * 32 + "é"),
     ],
-    ids=lambda r: f"{r.method} {r.url}",
+    ids=lambda r: f"{r.method} {r.url}"[:40],
 )
 def test_requests_httpx_would_rewrite_go_through_httpx(request_: HttpRequest) -> None:
     session = _session("http://127.0.0.1:9")
