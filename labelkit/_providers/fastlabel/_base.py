@@ -18,7 +18,7 @@ from ..._config import RateLimit
 from ..._errors import ValidationError
 from ..._http import QueryParams
 from ..._types import NOT_GIVEN, NotGiven
-from ._upload import json_body
+from ._upload import holds_files, json_body
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
@@ -132,9 +132,11 @@ class FastLabelBase(AsyncAPIClient):
         """
         if isinstance(body, NotGiven):
             sent: dict[str, typing.Any] = {}
+        elif holds_files(body):
+            sent = {"streamed": await json_body(body)}
         else:
-            encoded = await json_body(body)
-            sent = {"json": body} if isinstance(encoded, bytes) else {"streamed": encoded}
+            # Encoded once, by the core (the same encoding as json_body's).
+            sent = {"json": body}
         return await self._request_json(
             method, path, params=query, idempotent=idempotent, parse=parse, **sent
         )

@@ -43,6 +43,7 @@ __all__ = [
     "contents",
     "dumps",
     "folder_files",
+    "holds_files",
     "inspect_file",
     "json_body",
 ]
@@ -174,12 +175,34 @@ def dumps(body: object) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: Leaf types of a JSON body, skipped without the (slower) ``Mapping`` ABC check.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def holds_files(body: object) -> bool:
+    """Whether ``body`` holds a :class:`Base64File` anywhere (what :func:`json_body` streams)."""
+    if isinstance(body, Base64File):
+        return True
+    if isinstance(body, (list, tuple)):
+        items: typing.Iterable[object] = body
+    elif isinstance(body, Mapping):
+        items = body.values()
+    else:
+        return False
+    for item in items:
+        if type(item) not in _SCALARS and holds_files(item):
+            return True
+    return False
+
+
 async def json_body(body: object) -> bytes | JsonStream:
     """Encode ``body``: plain bytes, or a :class:`JsonStream` when it holds :class:`Base64File`\\ s.
 
     Raises :class:`~labelkit.ValidationError` when the encoded body would be
     longer than the server can accept (:data:`MAX_BODY_CHARS`).
     """
+    if not holds_files(body):
+        return dumps(body)
     files: list[Base64File] = []
     token = f"{_TOKEN}{next(_BODIES)}"
 
@@ -194,8 +217,6 @@ async def json_body(body: object) -> bytes | JsonStream:
         return value
 
     marked = mark(body)
-    if not files:
-        return dumps(body)
     sizes = [f.size if f.size is not None else await _stat_size(f) for f in files]
     text = dumps(marked)
     parts: list[bytes | tuple[Base64File, int]] = []

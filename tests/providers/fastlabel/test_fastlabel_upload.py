@@ -10,7 +10,9 @@ import pathlib
 import subprocess
 import sys
 import textwrap
+import typing
 
+import httpx
 import pytest
 
 import labelkit
@@ -19,8 +21,10 @@ from labelkit._providers.fastlabel._upload import (
     JsonStream,
     b64_length,
     check_file,
+    holds_files,
     json_body,
 )
+from labelkit.fastlabel import AsyncFastLabel
 from tests._support import REPO
 
 from ._fastlabel_files import sparse
@@ -228,3 +232,36 @@ def test_200_mb_video_upload_keeps_memory_flat(tmp_path: pathlib.Path) -> None:
     assert last.endswith('"}')
     print(f"peak RSS growth {int(growth) / 2**20:.1f} MiB")
     assert int(growth) < 32 * 1024 * 1024, f"peak RSS grew by {int(growth) / 2**20:.1f} MiB"
+
+
+def test_holds_files_looks_everywhere_json_body_does(tmp_path: pathlib.Path) -> None:
+    file = Base64File(tmp_path / "a.png", size=1)
+    assert holds_files(file)
+    assert holds_files({"a": [{"b": (1, file)}]})
+    assert not holds_files({"a": [{"b": (1, "x")}], "f": str(file.path)})
+    assert not holds_files(None)
+
+
+async def test_a_body_without_files_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(200, content=b'{"id": "p1"}')
+
+    encodings: list[object] = []
+    real_dumps = json.dumps
+
+    def counting_dumps(value: object, **options: typing.Any) -> str:
+        if isinstance(value, dict) and "slug" in value:  # the body (not, e.g., a log record's)
+            encodings.append(value)
+        return real_dumps(value, **options)
+
+    monkeypatch.setattr(json, "dumps", counting_dumps)
+    client = AsyncFastLabel(
+        "t", base_url="https://fl.test/v1/", transport=httpx.MockTransport(answer)
+    )
+    async with client:
+        await client.create_project(type="image_bbox", name="P é", slug="p")
+    assert len(encodings) == 1
+    assert sent == [real_dumps(encodings[0], separators=(",", ":"), ensure_ascii=False).encode()]
