@@ -37,6 +37,22 @@ def _text(hint: object) -> object:
     return hint.__forward_arg__ if isinstance(hint, typing.ForwardRef) else hint
 
 
+def _var_keyword_annotation(fn: typing.Callable[..., object]) -> object:
+    """The annotation of ``fn``'s ``**kwargs`` (None when it has none), read without
+    building a signature: most methods have none, and this runs for every class."""
+    declared = getattr(fn, "__signature__", None)
+    if isinstance(declared, inspect.Signature):
+        params = list(declared.parameters.values())
+        last = params[-1] if params else None
+        return last.annotation if last is not None and last.kind is last.VAR_KEYWORD else None
+    inner = inspect.unwrap(fn)
+    code = getattr(inner, "__code__", None)
+    if code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
+        return None
+    index = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
+    return getattr(inner, "__annotations__", {}).get(code.co_varnames[index])
+
+
 def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = None) -> None:
     """Set ``__signature__`` on each function of ``cls`` whose ``**kwargs`` is ``Unpack[TD]``.
 
@@ -46,13 +62,12 @@ def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = No
     for fn in vars(cls).values():
         if not inspect.isfunction(fn):
             continue
-        signature = inspect.signature(fn)
-        params = list(signature.parameters.values())
-        if not params or params[-1].kind is not inspect.Parameter.VAR_KEYWORD:
-            continue
-        td = _typeddict(fn, params[-1].annotation)
+        annotation = _var_keyword_annotation(fn)
+        td = None if annotation is None else _typeddict(fn, annotation)
         if td is None:
             continue
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
         keywords = [
             inspect.Parameter(
                 name,

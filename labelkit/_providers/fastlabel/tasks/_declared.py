@@ -15,6 +15,7 @@ each: it reads the function's ``__labelkit_declaration__``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import typing
@@ -61,6 +62,25 @@ class Declaration(typing.NamedTuple):
         return fill(template, self.values)
 
 
+@functools.cache
+def _shape(
+    shape: Callable[..., object],
+) -> tuple[inspect.Signature, dict[str, typing.Any], tuple[inspect.Parameter, ...]]:
+    """A shape's signature, resolved hints and parameters, worked out once per shape
+    rather than per declared method: this is most of what declaring costs at import.
+
+    ``**kw: Unpack[TD]`` is resolved here: the keywords are listed one by one
+    (expand_unpacked_kwargs), which needs the TypedDict, not its name.
+    """
+    signature = inspect.signature(shape)
+    hints = typing.get_type_hints(shape, include_extras=True)
+    params = tuple(
+        p.replace(annotation=hints[p.name]) if p.kind is p.VAR_KEYWORD else p
+        for p in signature.parameters.values()
+    )
+    return signature, hints, params
+
+
 def _substitute(hint: object, types: Mapping[str, type]) -> object:
     if isinstance(hint, typing.TypeVar):
         return types.get(hint.__name__, hint)
@@ -71,7 +91,7 @@ def _substitute(hint: object, types: Mapping[str, type]) -> object:
 
 
 def _text(annotation: object, types: Mapping[str, type]) -> object:
-    if not isinstance(annotation, str):
+    if not isinstance(annotation, str) or not any(name in annotation for name in types):
         return annotation
     for name, arg in types.items():
         annotation = re.sub(rf"\b{name}\b", arg.__name__, annotation)
@@ -125,16 +145,14 @@ class Method(typing.Generic[P]):
     def signature(self) -> inspect.Signature:
         """The shape's signature: annotations as written, type parameters replaced."""
         shape, types, defaults, _ = self.declaration
-        signature = inspect.signature(shape)
-        # ``**kw: Unpack[TD]`` is resolved here: the keywords are listed one by one
-        # (expand_unpacked_kwargs), which needs the TypedDict, not its name.
-        hints = typing.get_type_hints(shape, include_extras=True)
+        signature, _, base = _shape(shape)
         params = [
-            p.replace(
-                annotation=hints[p.name] if p.kind is p.VAR_KEYWORD else _text(p.annotation, types),
-                default=defaults.get(p.name, p.default),
+            p
+            if p.name not in defaults and _text(p.annotation, types) is p.annotation
+            else p.replace(
+                annotation=_text(p.annotation, types), default=defaults.get(p.name, p.default)
             )
-            for p in signature.parameters.values()
+            for p in base
         ]
         return signature.replace(
             parameters=params, return_annotation=_text(signature.return_annotation, types)
@@ -157,7 +175,7 @@ class Method(typing.Generic[P]):
                 return call(args[0], _arguments(signature, args, kwargs))
 
             method = plain
-        hints = typing.get_type_hints(declaration.shape, include_extras=True)
+        _, hints, _ = _shape(declaration.shape)
         method.__name__, method.__qualname__ = name, f"{owner.__qualname__}.{name}"
         method.__module__ = owner.__module__
         method.__doc__ = declaration.document(declaration.shape.__doc__ or "")
