@@ -62,14 +62,21 @@ class DirectSender:
         self._host = base.raw_host
         self._port = base.port
         self._path = base.raw_path
-        self._url = str(base)
+        url = str(base)
+        # httpx prints a root base URL without its "/" ("http://h:1"); its path is "/".
+        self._url = url if url.endswith("/") else url + "/"
         self._netloc = base.netloc
         # The client's headers (httpx's defaults, then the session's), with
         # each name's lower-case form to merge the request's over them.
         self._headers = [
             (name, name.decode("ascii").lower(), value) for name, value in client.headers.raw
         ]
-        self.usable = True
+        # httpx would add Basic auth from the base URL's userinfo, and merges
+        # (rather than repeats) a Host or framing header given on the client.
+        framing = {"host", "content-length", "transfer-encoding"}
+        self.usable = not base.userinfo and not any(
+            lower in framing for _, lower, _ in self._headers
+        )
 
     def query(self, path: str, params: typing.Any, headers: Mapping[str, str]) -> str | None:
         """The query string (``""`` for none) with which httpx would send this request
@@ -77,6 +84,7 @@ class DirectSender:
         if (
             not self.usable
             or self._client.is_closed
+            or self._client.cookies  # stored by a request that went through httpx
             or len(path) > _MAX_COMPONENT
             or _PLAIN_PATH.fullmatch(path) is None
             or any(name.lower() == "host" for name in headers)

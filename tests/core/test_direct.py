@@ -249,3 +249,53 @@ def test_a_custom_transport_has_no_direct_path() -> None:
     )
     assert session._direct is None
     assert isinstance(_session("http://127.0.0.1:9")._direct, DirectSender)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "headers"),
+    [
+        ("http://127.0.0.1:9/v1/", {"Host": "api.example.com"}),
+        ("http://127.0.0.1:9/v1/", {"Content-Length": "0"}),
+        ("http://127.0.0.1:9/v1/", {"Transfer-Encoding": "chunked"}),
+        ("http://user:pass@127.0.0.1:9/v1/", {}),
+    ],
+    ids=["client-host", "client-content-length", "client-transfer-encoding", "userinfo"],
+)
+def test_clients_httpx_would_rewrite_never_go_direct(
+    base_url: str, headers: dict[str, str]
+) -> None:
+    """httpx merges a client's Host/framing header into its own and adds Basic auth
+    from the base URL's userinfo: such a client keeps httpx's path for every request."""
+    session = HttpSession(base_url=base_url, headers=headers)
+    assert session._direct is not None
+    assert not session._direct.accepts("t", None, {})
+
+
+async def test_a_cookie_stored_through_httpx_is_sent_on_later_requests() -> None:
+    """A request the direct path refuses (here a dot segment) goes through httpx and may
+    store a cookie; the requests after it must send that cookie, as httpx would."""
+    server = Recorder(
+        [
+            b"HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Path=/\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        ]
+    )
+    session = _session(server.url)
+    try:
+        await session.send(HttpRequest("GET", "t/.x"), TIMEOUT, budget=None)
+        await session.send(HttpRequest("GET", "t"), TIMEOUT, budget=None)
+    finally:
+        await session.aclose()
+        server.close()
+    assert b"\r\nCookie: s=1" in server.requests[1]
+
+
+async def test_a_root_base_url_gives_the_answers_url_its_slash() -> None:
+    server = Recorder([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])
+    session = HttpSession(base_url=server.url, headers={})
+    try:
+        answer = await session.send(HttpRequest("GET", "v2/x"), TIMEOUT, budget=None)
+    finally:
+        await session.aclose()
+        server.close()
+    assert answer.url == server.url + "/v2/x"
