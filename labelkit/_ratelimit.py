@@ -338,7 +338,12 @@ class Limiter:
             except BaseException:
                 store.release_held(token)
                 raise
-            if wait > 0 and not await store.aconfirm_held(token):
+            try:
+                confirmed = wait <= 0 or await store.aconfirm_held(token)
+            except BaseException:
+                store.release_held(token)
+                raise
+            if not confirmed:
                 continue  # a cooldown began: the held start was given back
             return Slot(self, grant, cost, held=True, token=token)
 

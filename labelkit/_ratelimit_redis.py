@@ -145,9 +145,9 @@ _COMMIT = (
 local when = fmt(math.max(now, tonumber(ARGV[1])))
 for j = 0, tonumber(ARGV[3]) - 1 do
   local member = ARGV[1] .. ':' .. (tonumber(ARGV[2]) + j)
-  if redis.call('ZREM', KEYS[2], member) == 1 then
-    redis.call('ZADD', KEYS[1], when, member)
-  end
+  -- Logged even when another process purged it as stale: the request happened.
+  redis.call('ZREM', KEYS[2], member)
+  redis.call('ZADD', KEYS[1], when, member)
 end
 return 0
 """

@@ -302,6 +302,30 @@ def test_held_starts_count_until_committed(store: RedisStore) -> None:
     assert 0.5 < fourth[1] <= 1.05  # dated at the commits: one period after them
 
 
+def test_a_commit_counts_even_after_its_held_start_was_purged_as_stale(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long request's held start may be dropped by another process as stale; its
+    commit still logs it (the request happened), so the window counts it."""
+    import labelkit._ratelimit_redis as module
+
+    monkeypatch.setattr(module, "_HELD_STALE", 0.1)
+    windows = [(5, 0.2)]  # stale after 0.3 s
+    first = store.hold_sync(windows, 1)
+    assert first is not None
+    time.sleep(0.4)
+    second = store.hold_sync(windows, 1)  # purges the first as stale
+    assert second is not None
+    store.commit_held(first[0])
+    store.commit_held(second[0])
+    log = store._keys[0]
+    client = store._client
+    deadline = time.monotonic() + 5
+    while client.zcard(log) < 2 and time.monotonic() < deadline:  # commits travel in the background
+        time.sleep(0.01)
+    assert client.zcard(log) == 2
+
+
 @pytest.mark.anyio
 async def test_limiter_hold_on_redis(store: RedisStore) -> None:
     limiter = Limiter(RateLimit(3, 0.5, margin=0), store=store)
