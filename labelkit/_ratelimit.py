@@ -15,22 +15,19 @@ loop until that time.
 
 from __future__ import annotations
 
-import bisect
-import collections
 import hashlib
 import math
 import os
+import random
 import threading
 import typing
-import weakref
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
 
 import anyio
 
 from ._clock import AnyioClock, Clock, MonotonicClock
 from ._config import RateLimit
 from ._errors import ValidationError
+from ._ratelimit_store import AsyncLimiterStore, InMemoryStore, LimiterStore
 
 __all__ = [
     "AnyioClock",
@@ -44,174 +41,9 @@ __all__ = [
     "shared_limiter",
 ]
 
-
-class LimiterStore(Protocol):
-    """Where a limiter's reservations and cooldown live; every method is atomic.
-
-    The in-process default is :class:`InMemoryStore`; a multi-process store
-    (Redis, SQLite) implements the same four methods.
-    """
-
-    def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
-        """Book ``cost`` starts at the earliest time allowed and return that time.
-
-        The time is at least ``now``, the cooldown end and every earlier grant,
-        and leaves at most ``calls`` starts in any ``period`` for each window.
-        """
-        ...
-
-    def release(self, grant: float, cost: int) -> None:
-        """Give back a reservation made by :meth:`reserve` that will not be used."""
-        ...
-
-    def pause_until(self, t: float) -> None:
-        """Grant nothing before ``t``; a cooldown never moves backwards."""
-        ...
-
-    def cooldown_until(self) -> float:
-        """The end of the current cooldown (``-inf`` if there never was one)."""
-        ...
-
-
-@runtime_checkable
-class AsyncLimiterStore(Protocol):
-    """A store outside the process (such as Redis), shared by every process using it.
-
-    Reached with I/O, so the booking methods are async. Its times are on the
-    store's own clock, which all its users agree on; the limiter never compares
-    them with its own clock, it only sleeps for the durations returned.
-    """
-
-    async def areserve(
-        self, windows: Sequence[tuple[int, float]], cost: int
-    ) -> tuple[object, float]:
-        """Book ``cost`` starts as :meth:`LimiterStore.reserve` does, at the store's now.
-
-        Returns a token naming the reservation and the seconds until its grant.
-        """
-        ...
-
-    async def aconfirm(self, token: object) -> bool:
-        """At the grant: True if no cooldown began since; else release it and return False."""
-        ...
-
-    async def arelease(self, token: object) -> None:
-        """Give back a reservation that will not be used."""
-        ...
-
-    def pause_for(self, seconds: float) -> None:
-        """Grant nothing for the next ``seconds``; must not block (called on event loops)."""
-        ...
-
-
-class InMemoryStore:
-    """A :class:`LimiterStore` for one process: a sorted log of grant times under a lock.
-
-    A forked child starts from a copy of the parent's log and cooldown (the
-    starts before the fork did reach the server), then each process counts
-    only its own starts: share one budget among processes with a
-    :class:`~labelkit.ratelimit.RedisStore`.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # Grant times, non-decreasing; may lie in the future (booked by sleeping waiters).
-        self._log: collections.deque[float] = collections.deque()
-        # Grants whose request has not been written yet (see hold / commit).
-        self._held: collections.deque[float] = collections.deque()
-        self._cooldown = -math.inf
-        _stores.add(self)
-
-    def _after_fork_in_child(self) -> None:
-        # The lock may have been held by a thread that does not exist here, and
-        # held starts belong to the parent's requests, which no one here will
-        # commit: count them as sent at their grant.
-        self._lock = threading.Lock()
-        for grant in self._held:
-            bisect.insort(self._log, grant)
-        self._held.clear()
-
-    def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
-        """See :meth:`LimiterStore.reserve`."""
-        log = self._log
-        with self._lock:
-            longest = max(period for _, period in windows)
-            while log and log[0] + longest <= now:
-                log.popleft()
-            grant = max(now, self._cooldown, log[-1] if log else now)
-            for calls, period in windows:
-                # Room for `cost` more starts in (grant - period, grant]: the
-                # (calls - cost + 1)-th latest start must be a full period back.
-                back = calls - cost + 1
-                if len(log) >= back:
-                    grant = max(grant, log[-back] + period)
-            log.extend([grant] * cost)
-            return grant
-
-    def release(self, grant: float, cost: int) -> None:
-        """See :meth:`LimiterStore.release`."""
-        with self._lock:
-            for _ in range(cost):
-                try:
-                    self._log.remove(grant)
-                except ValueError:  # already purged as too old to matter
-                    break
-
-    def hold(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float | None:
-        """Like :meth:`reserve`, but the starts are *held* until :meth:`commit` dates them.
-
-        A held start counts in every window (its request may reach the server
-        at any time until it is committed), so ``None`` is returned while held
-        starts alone leave no room; ask again after a commit.
-        """
-        log, held = self._log, self._held
-        with self._lock:
-            longest = max(period for _, period in windows)
-            while log and log[0] + longest <= now:
-                log.popleft()
-            grant = max(now, self._cooldown, log[-1] if log else now, held[-1] if held else now)
-            for calls, period in windows:
-                back = calls - len(held) - cost + 1
-                if back <= 0:
-                    return None
-                if len(log) >= back:
-                    grant = max(grant, log[-back] + period)
-            held.extend([grant] * cost)
-            return grant
-
-    def commit(self, grant: float, cost: int, at: float) -> None:
-        """Date held starts at ``at`` (when their request was written), not at ``grant``."""
-        log, held = self._log, self._held
-        when = max(at, grant)
-        with self._lock:
-            for _ in range(cost):
-                try:
-                    held.remove(grant)
-                except ValueError:
-                    return
-                if not log or log[-1] <= when:
-                    log.append(when)
-                else:
-                    log.insert(bisect.bisect_right(log, when), when)
-
-    def release_held(self, grant: float, cost: int) -> None:
-        """Give back held starts whose request was never written."""
-        with self._lock:
-            for _ in range(cost):
-                try:
-                    self._held.remove(grant)
-                except ValueError:
-                    return
-
-    def pause_until(self, t: float) -> None:
-        """See :meth:`LimiterStore.pause_until`."""
-        with self._lock:
-            self._cooldown = max(self._cooldown, t)
-
-    def cooldown_until(self) -> float:
-        """See :meth:`LimiterStore.cooldown_until`."""
-        with self._lock:
-            return self._cooldown
+#: A remote waiter's longest sleep between looks while held starts fill a window,
+#: unless grants are spaced wider than this.
+_REMOTE_RECHECK_MAX = 0.05
 
 
 class Limiter:
@@ -240,6 +72,10 @@ class Limiter:
         self._max_cost = min(calls for calls, _ in self._windows)
         # While held slots alone fill a window, poll for commits at this pace.
         self._recheck = min(0.005, min(period / calls for calls, period in self._windows))
+        # A remote waiter's longest sleep between looks: 50 ms, or a grant's spacing if wider.
+        self._remote_recheck_max = max(
+            _REMOTE_RECHECK_MAX, min(period / calls for calls, period in self._windows)
+        )
         self._clock: Clock = clock if clock is not None else MonotonicClock()
         self._remote = store if isinstance(store, AsyncLimiterStore) else None
         # How late a remote grant may still start: half the tightest margin.
@@ -329,7 +165,14 @@ class Limiter:
         while True:
             booked = await store.ahold(self._windows, cost)
             if booked is None:
-                await self._clock.sleep_until(self._clock.now() + recheck)
+                # Held starts fill a window until their answers commit them. Each
+                # look is a script call and a thread hop, from every waiter of every
+                # process: back off (with jitter, so that some waiter still looks
+                # soon after a commit) instead of asking every few milliseconds.
+                await self._clock.sleep_until(
+                    self._clock.now() + recheck * random.uniform(0.5, 1.5)
+                )
+                recheck = min(recheck * 2, self._remote_recheck_max)
                 continue
             token, wait = booked
             grant = self._clock.now() + wait
@@ -459,14 +302,11 @@ def _margins(rate: RateLimit) -> list[float]:
 
 _shared: dict[tuple[str, str, str | None, RateLimit], Limiter] = {}
 _shared_lock = threading.Lock()
-_stores: weakref.WeakSet[InMemoryStore] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
     global _shared_lock
     _shared_lock = threading.Lock()
-    for store in list(_stores):
-        store._after_fork_in_child()
 
 
 if hasattr(os, "register_at_fork"):
