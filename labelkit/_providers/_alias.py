@@ -65,9 +65,18 @@ class _Alias:
             renamed = plain
         functools.update_wrapper(renamed, method)
         renamed.__name__, renamed.__qualname__ = name, f"{owner.__qualname__}.{name}"
-        renamed.__doc__ = self.declaration.doc  # as written, like any docstring
+        renamed.__doc__ = _as_docstring(self.declaration.doc)
         renamed.__labelkit_declaration__ = self.declaration  # type: ignore[attr-defined]
         return renamed
+
+
+def _as_docstring(doc: str) -> str | None:
+    """``doc`` as the compiler stores a docstring (since Python 3.13 it strips the
+    indentation), so that it equals the generated sync twin's, which is a real one."""
+    namespace: dict[str, typing.Any] = {}
+    exec(compile(f"def f():\n    {doc!r}\n", "<docstring>", "exec"), namespace)
+    doc_: str | None = namespace["f"].__doc__
+    return doc_
 
 
 def alias(method: F, doc: str) -> F:
