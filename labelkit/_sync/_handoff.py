@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import _thread
-import asyncio
 import collections
 import contextlib
 import contextvars
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["CANCEL_GRACE", "Call", "Handoff"]
 

@@ -28,7 +28,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import os
@@ -37,13 +36,19 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import anyio
-from anyio.abc import TaskStatus
-from anyio.from_thread import BlockingPortal
 
 from ._handoff import CANCEL_GRACE, Handoff
+
+if TYPE_CHECKING:
+    # Imported when the loop thread starts: asyncio alone is a fifth of the
+    # import time of ``labelkit.FastLabel``, and a script may never call.
+    import asyncio
+
+    from anyio.abc import TaskStatus
+    from anyio.from_thread import BlockingPortal
 
 __all__ = [
     "acquire",
@@ -89,6 +94,10 @@ class _LoopThread:
     def _main(
         backend: str, ready: Future[tuple[BlockingPortal, asyncio.AbstractEventLoop | None]]
     ) -> None:
+        import asyncio
+
+        from anyio.from_thread import BlockingPortal
+
         async def serve() -> None:
             async with BlockingPortal() as portal:
                 loop = asyncio.get_running_loop() if backend == "asyncio" else None
