@@ -39,6 +39,8 @@ from labelkit._providers.datawow._resources import (
     AsyncMessages,
     AsyncPhotoTags,
     AsyncPredictions,
+    CreateOptions,
+    PredictionOptions,
 )
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
@@ -277,13 +279,7 @@ class Choices(SyncResource[AsyncChoices]):
         categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> ChoiceImage:
         """Submit an image (``data``, its URL) with a question and its answer choices.
 
@@ -310,13 +306,7 @@ class Choices(SyncResource[AsyncChoices]):
             categories=categories,
             multiple=multiple,
             allow_empty=allow_empty,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
+            **options,
         )
 
     def list(
@@ -479,13 +469,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> ClosedQuestionImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -493,18 +477,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -666,13 +639,7 @@ class Messages(SyncResource[AsyncMessages]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> MessageImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -680,18 +647,7 @@ class Messages(SyncResource[AsyncMessages]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -853,13 +809,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> PhotoTagImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -867,18 +817,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -1040,12 +979,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[PredictionOptions],
     ) -> PredictionImage:
         """Submit an image (``data``, its URL) to the project's AI model.
 
@@ -1053,17 +987,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         given (the README's example sends one). There is no ``staff_id``.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
