@@ -39,8 +39,6 @@ from labelkit._providers.datawow._resources import (
     AsyncMessages,
     AsyncPhotoTags,
     AsyncPredictions,
-    CreateOptions,
-    PredictionOptions,
 )
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
@@ -279,7 +277,13 @@ class Choices(SyncResource[AsyncChoices]):
         categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
-        **options: Unpack[CreateOptions],
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ChoiceImage:
         """Submit an image (``data``, its URL) with a question and its answer choices.
 
@@ -306,7 +310,13 @@ class Choices(SyncResource[AsyncChoices]):
             categories=categories,
             multiple=multiple,
             allow_empty=allow_empty,
-            **options,
+            postback_url=postback_url,
+            postback_method=postback_method,
+            custom_id=custom_id,
+            staff_id=staff_id,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def list(
@@ -469,7 +479,13 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        **options: Unpack[CreateOptions],
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> ClosedQuestionImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -477,7 +493,18 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
+        return _portal.call(
+            self._async.create,
+            data=data,
+            instruction=instruction,
+            postback_url=postback_url,
+            postback_method=postback_method,
+            custom_id=custom_id,
+            staff_id=staff_id,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def list(
         self,
@@ -639,7 +666,13 @@ class Messages(SyncResource[AsyncMessages]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        **options: Unpack[CreateOptions],
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MessageImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -647,7 +680,18 @@ class Messages(SyncResource[AsyncMessages]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
+        return _portal.call(
+            self._async.create,
+            data=data,
+            instruction=instruction,
+            postback_url=postback_url,
+            postback_method=postback_method,
+            custom_id=custom_id,
+            staff_id=staff_id,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def list(
         self,
@@ -809,7 +853,13 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        **options: Unpack[CreateOptions],
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        staff_id: int | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PhotoTagImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -817,7 +867,18 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
+        return _portal.call(
+            self._async.create,
+            data=data,
+            instruction=instruction,
+            postback_url=postback_url,
+            postback_method=postback_method,
+            custom_id=custom_id,
+            staff_id=staff_id,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def list(
         self,
@@ -979,7 +1040,12 @@ class Predictions(SyncResource[AsyncPredictions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        **options: Unpack[PredictionOptions],
+        postback_url: str | None = None,
+        postback_method: str | None = None,
+        custom_id: str | None = None,
+        params: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> PredictionImage:
         """Submit an image (``data``, its URL) to the project's AI model.
 
@@ -987,7 +1053,17 @@ class Predictions(SyncResource[AsyncPredictions]):
         given (the README's example sends one). There is no ``staff_id``.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
+        return _portal.call(
+            self._async.create,
+            data=data,
+            instruction=instruction,
+            postback_url=postback_url,
+            postback_method=postback_method,
+            custom_id=custom_id,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     def list(
         self,
