@@ -39,11 +39,13 @@ from ._v2_wire import (
     Moment,
     Query,
     body_of,
+    enum_value,
     enum_values,
+    limit,
     one_of,
     text,
 )
-from ._v2_wire import query as query_of
+from ._v2_wire import when as _when
 
 if typing.TYPE_CHECKING:
     from ._base import _ScaleBase
@@ -130,7 +132,11 @@ class AsyncScaleV2(_V2DatasetsMixin):
         ``expand``: ``project``.
         """
         one_of("get_batch", batch_id=batch_id, batch_name=batch_name)
-        query = query_of(batch_id=batch_id, batch_name=batch_name, expand=expand)
+        query: Query = {
+            "batch_id": text("batch_id", batch_id),
+            "batch_name": text("batch_name", batch_name),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "batch", V2Batch, query=query)
 
     async def get_batches(
@@ -147,18 +153,18 @@ class AsyncScaleV2(_V2DatasetsMixin):
         expand: Many = None,
     ) -> V2BatchPage:
         """One page of batches (``GET /v2/batches``)."""
-        query = query_of(
-            project_id=project_id,
-            project_name=project_name,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            completed_after=completed_after,
-            completed_before=completed_before,
-            limit=limit,
-            next_token=next_token,
-            expand=expand,
-        )
+        query: Query = {
+            "project_id": text("project_id", project_id),
+            "project_name": text("project_name", project_name),
+            "status": enum_value("status", status),
+            "created_after": _when("created_after", created_after),
+            "created_before": _when("created_before", created_before),
+            "completed_after": _when("completed_after", completed_after),
+            "completed_before": _when("completed_before", completed_before),
+            "limit": _limit(limit),
+            "next_token": text("next_token", next_token),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "batches", V2BatchPage, query=query)
 
     async def create_batch(self, create_batch_request: Body) -> V2Batch:
@@ -208,14 +214,20 @@ class AsyncScaleV2(_V2DatasetsMixin):
     ) -> V2Project:
         """A project by ``project_id`` or ``project_name`` (``GET /v2/project``)."""
         one_of("get_project", project_id=project_id, project_name=project_name)
-        query = query_of(project_id=project_id, project_name=project_name)
+        query: Query = {
+            "project_id": text("project_id", project_id),
+            "project_name": text("project_name", project_name),
+        }
         return await self._call("GET", "project", V2Project, query=query)
 
     async def get_projects(
         self, created_after: Moment = None, created_before: Moment = None
     ) -> V2ProjectList:
         """Every project (``GET /v2/projects``, not paged)."""
-        query = query_of(created_after=created_after, created_before=created_before)
+        query: Query = {
+            "created_after": _when("created_after", created_after),
+            "created_before": _when("created_before", created_before),
+        }
         return await self._call("GET", "projects", V2ProjectList, query=query)
 
     async def get_deliveries(
@@ -227,13 +239,13 @@ class AsyncScaleV2(_V2DatasetsMixin):
         expand: Many = None,
     ) -> V2DeliveryList:
         """A project's deliveries (``GET /v2/deliveries``)."""
-        query = query_of(
-            project_id=project_id,
-            project_name=project_name,
-            delivered_after=delivered_after,
-            delivered_before=delivered_before,
-            expand=expand,
-        )
+        query: Query = {
+            "project_id": text("project_id", project_id),
+            "project_name": text("project_name", project_name),
+            "delivered_after": _when("delivered_after", delivered_after),
+            "delivered_before": _when("delivered_before", delivered_before),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "deliveries", V2DeliveryList, query=query)
 
     async def get_delivery(
@@ -249,16 +261,16 @@ class AsyncScaleV2(_V2DatasetsMixin):
     ) -> V2DeliveryPage:
         """A delivery and one page of its tasks (``GET /v2/delivery``)."""
         one_of("get_delivery", delivery_id=delivery_id, delivery_name=delivery_name)
-        query = query_of(
-            delivery_id=delivery_id,
-            delivery_name=delivery_name,
-            project_id=project_id,
-            project_name=project_name,
-            limit=limit,
-            next_token=next_token,
-            expand=expand,
-            opts=opts,
-        )
+        query: Query = {
+            "delivery_id": text("delivery_id", delivery_id),
+            "delivery_name": text("delivery_name", delivery_name),
+            "project_id": text("project_id", project_id),
+            "project_name": text("project_name", project_name),
+            "limit": _limit(limit),
+            "next_token": text("next_token", next_token),
+            "expand": enum_values("expand", expand),
+            "opts": enum_values("opts", opts),
+        }
         return await self._call("GET", "delivery", V2DeliveryPage, query=query)
 
     async def get_delivery_tasks(
@@ -273,16 +285,16 @@ class AsyncScaleV2(_V2DatasetsMixin):
         next_token: str | None = None,
     ) -> V2DeliveryTaskPage:
         """One page of delivered tasks with their responses (``GET /v2/delivery/tasks``)."""
-        query = query_of(
-            delivery_id=delivery_id,
-            project_id=project_id,
-            project_name=project_name,
-            status=status,
-            completed_after=completed_after,
-            completed_before=completed_before,
-            limit=limit,
-            next_token=next_token,
-        )
+        query: Query = {
+            "delivery_id": text("delivery_id", delivery_id),
+            "project_id": text("project_id", project_id),
+            "project_name": text("project_name", project_name),
+            "status": enum_value("status", status),
+            "completed_after": _when("completed_after", completed_after),
+            "completed_before": _when("completed_before", completed_before),
+            "limit": _limit(limit),
+            "next_token": text("next_token", next_token),
+        }
         return await self._call("GET", "delivery/tasks", V2DeliveryTaskPage, query=query)
 
     # -- annotations and schemas --------------------------------------------------------
@@ -296,6 +308,10 @@ class AsyncScaleV2(_V2DatasetsMixin):
         """A response schema by id (``GET /v2/schema``): ``{"schema": {"id", "json"}}``."""
         query: Query = {"schema_id": text("schema_id", schema_id, required=True)}
         return await self._call("GET", "schema", V2SchemaResponse, query=query)
+
+
+def _limit(value: int | None) -> int | None:
+    return limit(value)
 
 
 def _batch_operation(value: Body, operation: str) -> dict[str, typing.Any]:
@@ -318,16 +334,16 @@ def _task_filters(
     opts: Many,
 ) -> Query:
     """The query of ``GET /v2/tasks`` (shared with the client's ``v2_get_tasks``)."""
-    return query_of(
-        project_id=project_id,
-        project_name=project_name,
-        batch_id=batch_id,
-        batch_name=batch_name,
-        status=status,
-        completed_after=completed_after,
-        completed_before=completed_before,
-        limit=limit_,
-        next_token=next_token,
-        expand=expand,
-        opts=opts,
-    )
+    return {
+        "project_id": text("project_id", project_id),
+        "project_name": text("project_name", project_name),
+        "batch_id": text("batch_id", batch_id),
+        "batch_name": text("batch_name", batch_name),
+        "status": enum_value("status", status),
+        "completed_after": _when("completed_after", completed_after),
+        "completed_before": _when("completed_before", completed_before),
+        "limit": limit(limit_),
+        "next_token": text("next_token", next_token),
+        "expand": enum_values("expand", expand),
+        "opts": enum_values("opts", opts),
+    }

@@ -22,7 +22,8 @@ from ._v2_models import (
     V2DatasetTaskPage,
 )
 from ._v2_wire import Many, Moment, Query, enum_values, text
-from ._v2_wire import query as query_of
+from ._v2_wire import limit as _limit_value
+from ._v2_wire import when as _when
 
 if typing.TYPE_CHECKING:
     from ._base import _ScaleBase
@@ -96,12 +97,12 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryList:
         """Deliveries of datasets (``GET /v2/datasets/deliveries``); ``expand``: ``dataset``."""
-        query = query_of(
-            dataset_id=dataset_id,
-            delivered_after=delivered_after,
-            delivered_before=delivered_before,
-            expand=expand,
-        )
+        query: Query = {
+            "dataset_id": text("dataset_id", dataset_id),
+            "delivered_after": _when("delivered_after", delivered_after),
+            "delivered_before": _when("delivered_before", delivered_before),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "datasets/deliveries", V2DatasetDeliveryList, query=query)
 
     async def get_dataset_delivery(
@@ -112,7 +113,12 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryPage:
         """A dataset delivery and one page of its tasks (``GET /v2/datasets/delivery``)."""
-        query = query_of(delivery_id=delivery_id, limit=limit, next_token=next_token, expand=expand)
+        query: Query = {
+            "delivery_id": text("delivery_id", delivery_id),
+            "limit": _limit_value(limit),
+            "next_token": text("next_token", next_token),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "datasets/delivery", V2DatasetDeliveryPage, query=query)
 
     async def get_dataset_tasks(
@@ -126,15 +132,15 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetTaskPage:
         """One page of dataset tasks (``GET /v2/datasets/tasks``)."""
-        query = query_of(
-            dataset_id=dataset_id,
-            delivery_id=delivery_id,
-            delivered_after=delivered_after,
-            delivered_before=delivered_before,
-            limit=limit,
-            next_token=next_token,
-            expand=expand,
-        )
+        query: Query = {
+            "dataset_id": text("dataset_id", dataset_id),
+            "delivery_id": text("delivery_id", delivery_id),
+            "delivered_after": _when("delivered_after", delivered_after),
+            "delivered_before": _when("delivered_before", delivered_before),
+            "limit": _limit_value(limit),
+            "next_token": text("next_token", next_token),
+            "expand": enum_values("expand", expand),
+        }
         return await self._call("GET", "datasets/tasks", V2DatasetTaskPage, query=query)
 
     async def get_dataset_task(self, task_id: str, expand: Many = None) -> V2DatasetTask:

@@ -96,25 +96,6 @@ def limit(value: int | None) -> int | None:
     return value
 
 
-def query(**params: object) -> Query:
-    """The query of a v2 ``GET``, each parameter checked and converted by its name:
-    ``*_after``/``*_before`` are times, ``expand``/``opts`` repeated enum values,
-    ``status`` an enum value, ``limit`` a page size; any other is an id or a name."""
-    return {name: _query_value(name, value) for name, value in params.items()}
-
-
-def _query_value(name: str, value: typing.Any) -> str | int | list[str] | None:
-    if name.endswith(("_after", "_before")):
-        return when(name, value)
-    if name in ("expand", "opts"):
-        return enum_values(name, value)
-    if name == "status":
-        return enum_value(name, value)
-    if name == "limit":
-        return limit(value)
-    return text(name, value)
-
-
 def one_of(operation: str, **given: object) -> None:
     """Refuse a call that names none of the alternatives (``batch_id`` or ``batch_name``)."""
     if all(value is None for value in given.values()):
