@@ -5,6 +5,8 @@ A method declares a recurring block of keywords once, as a TypedDict, and takes
 :func:`expand_unpacked_kwargs` gives the method a ``__signature__`` in which the
 TypedDict's keys are keyword-only parameters (default :data:`~labelkit._types.NOT_GIVEN`,
 "not passed"), so ``help()`` and ``inspect.signature`` show each keyword by name.
+A TypedDict registered with :func:`keyword_defaults` shows its own defaults instead
+(a block of official keywords whose defaults are ``None``, ``True``...).
 """
 
 from __future__ import annotations
@@ -15,9 +17,35 @@ from collections.abc import Mapping
 
 from ._types import NOT_GIVEN
 
-__all__ = ["expand_unpacked_kwargs"]
+__all__ = ["expand_unpacked_kwargs", "keyword_defaults", "with_defaults"]
+
+TD = typing.TypeVar("TD", bound=Mapping[str, object])
 
 _UNPACK = ("Unpack[", "typing.Unpack[", "typing_extensions.Unpack[")
+
+_DEFAULTS: dict[type, Mapping[str, object]] = {}
+
+
+def keyword_defaults(td: type, defaults: Mapping[str, object]) -> None:
+    """The defaults a signature shows for ``td``'s keywords (every key of ``td``).
+
+    They win over :func:`expand_unpacked_kwargs`' ``defaults``: the method's body
+    reads a keyword not passed as this default (:func:`with_defaults`).
+    """
+    missing = set(td.__annotations__) ^ set(defaults)
+    if missing:
+        raise TypeError(f"{td.__name__}: defaults do not match the keys {sorted(missing)}")
+    _DEFAULTS[td] = dict(defaults)
+
+
+def with_defaults(given: TD, td: type, where: str) -> TD:
+    """``given`` (a method's ``**kwargs: Unpack[td]``) with ``td``'s :func:`keyword_defaults`
+    for the keywords not passed; a keyword ``td`` does not have is a TypeError, as for
+    a method that lists its keywords."""
+    unknown = [name for name in given if name not in td.__annotations__]
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}")
+    return typing.cast(TD, {**_DEFAULTS[td], **given})
 
 
 def _typeddict(fn: typing.Callable[..., object], annotation: object) -> type | None:
@@ -56,9 +84,9 @@ def _var_keyword_annotation(fn: typing.Callable[..., object]) -> object:
 def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = None) -> None:
     """Set ``__signature__`` on each function of ``cls`` whose ``**kwargs`` is ``Unpack[TD]``.
 
-    A keyword shows its default from ``defaults``, else :data:`~labelkit._types.NOT_GIVEN`.
+    A keyword shows its default from the TypedDict's :func:`keyword_defaults`, else
+    ``defaults``, else :data:`~labelkit._types.NOT_GIVEN`.
     """
-    defaults = defaults or {}
     for fn in vars(cls).values():
         if not inspect.isfunction(fn):
             continue
@@ -67,12 +95,13 @@ def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = No
         if td is None:
             continue
         signature = inspect.signature(fn)
+        own = _DEFAULTS.get(td, defaults or {})
         params = list(signature.parameters.values())
         keywords = [
             inspect.Parameter(
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=defaults.get(name, NOT_GIVEN),
+                default=own.get(name, NOT_GIVEN),
                 annotation=_text(hint),
             )
             for name, hint in td.__annotations__.items()

@@ -276,6 +276,17 @@ def _check(spec: _Spec) -> Check:
     return check_items
 
 
+def _unpacked_checks(hint: object) -> dict[str, Check]:
+    """The checks of the keywords of a ``**kwargs: Unpack[TD]`` (none for other ``**kwargs``)."""
+    args = typing.get_args(hint)
+    td = args[0] if len(args) == 1 and hasattr(args[0], "__optional_keys__") else None
+    if td is None:
+        return {}
+    specs = {name: _spec(key_hint) for name, key_hint in typing.get_type_hints(td).items()}
+    checks = {name: _check(spec) for name, spec in specs.items() if spec is not None}
+    return {name: check for name, check in checks.items() if check is not None}
+
+
 def argument_checks(fn: typing.Callable[..., object]) -> _Checks:
     """The checks of ``fn``'s parameters: by position (after ``self``) and by name.
 
@@ -291,6 +302,8 @@ def argument_checks(fn: typing.Callable[..., object]) -> _Checks:
         check = _check(spec) if spec is not None else None
         if check is not None and param.kind is not param.VAR_KEYWORD:
             by_name[param.name] = check
+        if param.kind is param.VAR_KEYWORD and param.name in hints:
+            by_name.update(_unpacked_checks(hints[param.name]))
         if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             positional.append(check)
             names.append(param.name)

@@ -19,6 +19,7 @@ from ..._http import HttpRequest, HttpResponse
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
 from ..._poll import JobState
+from ..._signatures import keyword_defaults, with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
 from ._models import (
@@ -48,6 +49,51 @@ class CloudSightAPIError(APIStatusError):
     non-2xx status raise the usual :class:`~labelkit.APIStatusError`
     subclasses (401 :class:`~labelkit.AuthenticationError`, ...).
     """
+
+
+class ImageRequestOptions(typing.TypedDict, total=False):
+    """The official keywords of ``image_request`` and ``remote_image_request``."""
+
+    locale: str | None
+    language: str | None
+    device_id: str | None
+    latitude: Number | None
+    longitude: Number | None
+    altitude: Number | None
+    ttl: Number | typing.Literal["max"] | None
+    focus: tuple[Number, Number] | None
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+
+
+keyword_defaults(
+    ImageRequestOptions,
+    {
+        **dict.fromkeys(ImageRequestOptions.__annotations__),
+        "timeout": NOT_GIVEN,
+        "max_retries": NOT_GIVEN,
+    },
+)
+
+
+def _fields(
+    params: Mapping[str, ParamValue] | None, options: ImageRequestOptions, conflict: str
+) -> dict[str, str]:
+    """The form fields of a submission; ``params`` naming the image itself is ``conflict``."""
+    fields = form_fields(
+        params,
+        options["locale"],
+        options["language"],
+        options["device_id"],
+        options["latitude"],
+        options["longitude"],
+        options["altitude"],
+        options["ttl"],
+        options["focus"],
+    )
+    if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
+        raise ValidationError("params", conflict)
+    return fields
 
 
 def _classify(job: ImageJob) -> JobState:
@@ -129,17 +175,7 @@ class AsyncCloudSight(AsyncAPIClient):
         image: FileInput,
         filename: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
-        *,
-        locale: str | None = None,
-        language: str | None = None,
-        device_id: str | None = None,
-        latitude: Number | None = None,
-        longitude: Number | None = None,
-        altitude: Number | None = None,
-        ttl: Number | typing.Literal["max"] | None = None,
-        focus: tuple[Number, Number] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit an image file for recognition; returns the new job (``not completed``).
 
@@ -153,67 +189,37 @@ class AsyncCloudSight(AsyncAPIClient):
         idempotent: a failure after the upload may have been received raises
         :class:`~labelkit.AmbiguousResultError` instead of submitting twice.
         """
-        fields = form_fields(
-            params, locale, language, device_id, latitude, longitude, altitude, ttl, focus
+        options = with_defaults(options, ImageRequestOptions, "image_request")
+        fields = _fields(
+            params, options, "send either an image file or a remote_image_url, not both"
         )
-        if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
-            raise ValidationError(
-                "params", "send either an image file or a remote_image_url, not both"
-            )
         upload = await prepare_upload(image, field="image", filename=filename)
         guessed = mimetypes.guess_type(upload.filename)[0]
         if guessed and guessed.startswith("image/"):
             upload = attrs.evolve(upload, content_type=guessed)
         text = list(fields.items())
-        job = await self._call(
-            "POST",
-            "image_requests",
+        return await self._submit(
+            options,
             signed=text if self._sign_multipart else (),
             multipart=multipart_body(fields=text, files=[(IMAGE_FIELD, upload)]),
-            timeout=timeout,
-            max_retries=max_retries,
-            parse=_submitted,
         )
-        return typing.cast(ImageJob, job)
 
     async def remote_image_request(
         self,
         image_url: str,
         params: Mapping[str, ParamValue] | None = None,
-        *,
-        locale: str | None = None,
-        language: str | None = None,
-        device_id: str | None = None,
-        latitude: Number | None = None,
-        longitude: Number | None = None,
-        altitude: Number | None = None,
-        ttl: Number | typing.Literal["max"] | None = None,
-        focus: tuple[Number, Number] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit the image at ``image_url`` (http or https) for recognition.
 
         Same parameters and semantics as :meth:`image_request`; the fields are
         sent form-encoded and CloudSight downloads the image itself.
         """
-        fields = form_fields(
-            params, locale, language, device_id, latitude, longitude, altitude, ttl, focus
-        )
-        if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
-            raise ValidationError("params", "pass the image URL as image_url only")
+        options = with_defaults(options, ImageRequestOptions, "remote_image_request")
+        fields = _fields(params, options, "pass the image URL as image_url only")
         fields[REMOTE_URL_FIELD] = image_url_field(image_url)
         form = list(fields.items())
-        job = await self._call(
-            "POST",
-            "image_requests",
-            signed=form,
-            form=form,
-            timeout=timeout,
-            max_retries=max_retries,
-            parse=_submitted,
-        )
-        return typing.cast(ImageJob, job)
+        return await self._submit(options, signed=form, form=form)
 
     async def image_response(
         self,
@@ -324,6 +330,18 @@ class AsyncCloudSight(AsyncAPIClient):
                 f"CloudSight job {token!r} was not found (unknown or expired token)", job=job
             )
         return job
+
+    async def _submit(self, options: ImageRequestOptions, **body: typing.Any) -> ImageJob:
+        """``POST /image_requests`` with ``body`` (the fields, and what the signature covers)."""
+        job = await self._call(
+            "POST",
+            "image_requests",
+            timeout=options["timeout"],
+            max_retries=options["max_retries"],
+            parse=_submitted,
+            **body,
+        )
+        return typing.cast(ImageJob, job)
 
     async def _call(
         self,

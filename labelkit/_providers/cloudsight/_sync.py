@@ -14,8 +14,12 @@ from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
-from labelkit._providers.cloudsight._client import DEFAULT_POLL, AsyncCloudSight
-from labelkit._providers.cloudsight._models import ImageJob, Number, ParamValue
+from labelkit._providers.cloudsight._client import (
+    DEFAULT_POLL,
+    AsyncCloudSight,
+    ImageRequestOptions,
+)
+from labelkit._providers.cloudsight._models import ImageJob, ParamValue
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -83,17 +87,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         image: FileInput,
         filename: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
-        *,
-        locale: str | None = None,
-        language: str | None = None,
-        device_id: str | None = None,
-        latitude: Number | None = None,
-        longitude: Number | None = None,
-        altitude: Number | None = None,
-        ttl: Number | typing.Literal["max"] | None = None,
-        focus: tuple[Number, Number] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit an image file for recognition; returns the new job (``not completed``).
 
@@ -108,37 +102,14 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         :class:`~labelkit.AmbiguousResultError` instead of submitting twice.
         """
         return _portal.call(
-            self._async.image_request,
-            image=image,
-            filename=filename,
-            params=params,
-            locale=locale,
-            language=language,
-            device_id=device_id,
-            latitude=latitude,
-            longitude=longitude,
-            altitude=altitude,
-            ttl=ttl,
-            focus=focus,
-            timeout=timeout,
-            max_retries=max_retries,
+            self._async.image_request, image=image, filename=filename, params=params, **options
         )
 
     def remote_image_request(
         self,
         image_url: str,
         params: Mapping[str, ParamValue] | None = None,
-        *,
-        locale: str | None = None,
-        language: str | None = None,
-        device_id: str | None = None,
-        latitude: Number | None = None,
-        longitude: Number | None = None,
-        altitude: Number | None = None,
-        ttl: Number | typing.Literal["max"] | None = None,
-        focus: tuple[Number, Number] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit the image at ``image_url`` (http or https) for recognition.
 
@@ -146,19 +117,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         sent form-encoded and CloudSight downloads the image itself.
         """
         return _portal.call(
-            self._async.remote_image_request,
-            image_url=image_url,
-            params=params,
-            locale=locale,
-            language=language,
-            device_id=device_id,
-            latitude=latitude,
-            longitude=longitude,
-            altitude=altitude,
-            ttl=ttl,
-            focus=focus,
-            timeout=timeout,
-            max_retries=max_retries,
+            self._async.remote_image_request, image_url=image_url, params=params, **options
         )
 
     def image_response(

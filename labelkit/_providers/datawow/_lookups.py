@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import typing
 from collections.abc import Iterable
 
@@ -20,7 +21,7 @@ __all__: list[str] = []
 R = typing.TypeVar("R", bound=Image)
 
 
-class _ImageLookups(ArgumentChecked, typing.Generic[R]):
+class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
     """``find_id``, ``wait``, ``wait_many`` and ``verify_postback`` returning ``R``.
 
     The client's return any product's image as :class:`Image`; a product
@@ -29,9 +30,9 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R]):
 
     _model: type[R]
 
+    @abc.abstractmethod
     def _datawow(self) -> AsyncDatawow:
         """The client that sends the requests."""
-        raise NotImplementedError
 
     async def find_id(
         self,

@@ -107,16 +107,19 @@ class _AccountMixin(_ScaleBase):
         self, emails: Iterable[str], projects: Iterable[str]
     ) -> dict[str, list[str]]:
         """Assign teammates to Studio projects; returns every assignment."""
-        body = {"emails": _strings("emails", emails), "projects": _strings("projects", projects)}
-        raw = await self._v1("POST", "studio/assignments/add", json=body, idempotent=True)
-        return _assignments(raw)
+        return await self._assign("add", emails, projects)
 
     async def remove_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
     ) -> dict[str, list[str]]:
         """Remove teammates from Studio projects; returns every assignment."""
+        return await self._assign("remove", emails, projects)
+
+    async def _assign(
+        self, verb: str, emails: Iterable[str], projects: Iterable[str]
+    ) -> dict[str, list[str]]:
         body = {"emails": _strings("emails", emails), "projects": _strings("projects", projects)}
-        raw = await self._v1("POST", "studio/assignments/remove", json=body, idempotent=True)
+        raw = await self._v1("POST", f"studio/assignments/{verb}", json=body, idempotent=True)
         return _assignments(raw)
 
     async def list_project_groups(self, project: str) -> list[StudioProjectGroup]:

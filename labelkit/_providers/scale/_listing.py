@@ -6,6 +6,8 @@ import os
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 
+from typing_extensions import Unpack
+
 from ..._bulk import BulkRun, Progress
 from ..._config import PollPolicy
 from ..._errors import ValidationError
@@ -13,6 +15,7 @@ from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ..._poll import JobState
+from ..._signatures import keyword_defaults, with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._base import (
     QueryValue,
@@ -34,6 +37,64 @@ Strings = typing.Union[str, Iterable[str]]
 UniqueIds = typing.Union[
     typing.Literal["random", "content"], Callable[[Mapping[str, typing.Any]], str]
 ]
+
+
+class TaskFilters(typing.TypedDict, total=False):
+    """The official filters of ``get_tasks`` and ``get_tasks_count`` (after project and batch)."""
+
+    task_type: TaskType | str | None
+    status: TaskStatus | str | None
+    review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None
+    unique_id: Strings | None
+    completed_after: When
+    completed_before: When
+    updated_after: When
+    updated_before: When
+    created_after: When
+    created_before: When
+    tags: Strings | None
+
+
+class TaskPages(TaskFilters, total=False):
+    """``get_tasks``' keywords: the filters, then the page options."""
+
+    include_attachment_url: bool
+    limited_response: bool | None
+    limit: int | None
+
+
+keyword_defaults(TaskFilters, dict.fromkeys(TaskFilters.__annotations__))
+keyword_defaults(
+    TaskPages,
+    {**dict.fromkeys(TaskPages.__annotations__), "include_attachment_url": True},
+)
+
+#: get_tasks' keywords -> the query keyword of :meth:`_ListingMixin.tasks` they are sent as.
+_QUERY_NAMES = {
+    "task_type": "type",
+    "review_status": "customer_review_status",
+    "created_after": "start_time",
+    "created_before": "end_time",
+}
+
+
+def _task_query(
+    project_name: str | None, batch_name: str | None, options: TaskFilters
+) -> dict[str, object]:
+    """The :meth:`_ListingMixin.tasks` keywords for ``get_tasks``' arguments, checked now
+    (so that bad arguments fail at the call rather than at the first page); several
+    ``review_status`` values are comma-joined, as the official SDK does."""
+    if not project_name and not batch_name:
+        raise ValidationError("project_name", "project_name or batch_name is required")
+    query: dict[str, object] = {"project": project_name, "batch": batch_name}
+    for name, value in options.items():
+        if name == "review_status" and value is not None:
+            values = [value] if isinstance(value, str) else value
+            value = ",".join(str(v) for v in _strings("review_status", values))  # type: ignore[arg-type]
+        elif name.endswith(("_after", "_before")):
+            _when(name, value)  # type: ignore[arg-type]
+        query[_QUERY_NAMES.get(name, name)] = value
+    return query
 
 
 def _classify(task: Task) -> JobState:
@@ -104,21 +165,7 @@ class _ListingMixin(_ScaleBase):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        *,
-        task_type: TaskType | str | None = None,
-        status: TaskStatus | str | None = None,
-        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
-        unique_id: Strings | None = None,
-        completed_after: When = None,
-        completed_before: When = None,
-        updated_after: When = None,
-        updated_before: When = None,
-        created_after: When = None,
-        created_before: When = None,
-        tags: Strings | None = None,
-        include_attachment_url: bool = True,
-        limited_response: bool | None = None,
-        limit: int | None = None,
+        **options: Unpack[TaskPages],
     ) -> AsyncIterator[Task]:
         """Every matching task of a project or batch, fetched page by page as you iterate.
 
@@ -130,36 +177,10 @@ class _ListingMixin(_ScaleBase):
         ``start_time``, several ``review_status`` values are comma-joined, and
         ``include_attachment_url`` defaults to true); ``limit`` is the page size.
         """
-        if not project_name and not batch_name:
-            raise ValidationError("project_name", "project_name or batch_name is required")
-        statuses: str | None = None
-        if review_status is not None:
-            values = [review_status] if isinstance(review_status, str) else review_status
-            statuses = ",".join(str(v) for v in _strings("review_status", values))
-        query = {
-            "project": project_name,
-            "batch": batch_name,
-            "type": task_type,
-            "status": status,
-            "customer_review_status": statuses,
-            "unique_id": unique_id,
-            "completed_after": completed_after,
-            "completed_before": completed_before,
-            "updated_after": updated_after,
-            "updated_before": updated_before,
-            "start_time": created_after,
-            "end_time": created_before,
-            "tags": tags,
-            "include_attachment_url": include_attachment_url,
-            "limited_response": limited_response,
-            "limit": limit,
-        }
-        # Checked now, so that bad arguments fail here rather than at the first page.
-        _when("created_after", created_after)
-        _when("created_before", created_before)
-        for name in ("completed_after", "completed_before", "updated_after", "updated_before"):
-            _when(name, typing.cast(When, query[name]))
-        _limit("limit", limit, 100)
+        query = _task_query(
+            project_name, batch_name, with_defaults(options, TaskPages, "get_tasks")
+        )
+        _limit("limit", options.get("limit"), 100)
 
         async def fetch(cursor: str | None) -> Page[Task]:
             page = await self.tasks(next_token=cursor, **query)  # type: ignore[arg-type]
@@ -183,43 +204,14 @@ class _ListingMixin(_ScaleBase):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        *,
-        task_type: TaskType | str | None = None,
-        status: TaskStatus | str | None = None,
-        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
-        unique_id: Strings | None = None,
-        completed_after: When = None,
-        completed_before: When = None,
-        updated_after: When = None,
-        updated_before: When = None,
-        created_after: When = None,
-        created_before: When = None,
-        tags: Strings | None = None,
+        **filters: Unpack[TaskFilters],
     ) -> int:
         """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``)."""
-        if not project_name and not batch_name:
-            raise ValidationError("project_name", "project_name or batch_name is required")
-        statuses = None
-        if review_status is not None:
-            values = [review_status] if isinstance(review_status, str) else review_status
-            statuses = ",".join(str(v) for v in _strings("review_status", values))
-        page = await self.tasks(
-            project=project_name,
-            batch=batch_name,
-            type=task_type,
-            status=status,
-            customer_review_status=statuses,
-            unique_id=unique_id,
-            completed_after=completed_after,
-            completed_before=completed_before,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            start_time=created_after,
-            end_time=created_before,
-            tags=tags,
-            include_attachment_url=True,  # the official client sends get_tasks' default
-            limit=1,
+        query = _task_query(
+            project_name, batch_name, with_defaults(filters, TaskFilters, "get_tasks_count")
         )
+        # the official client sends get_tasks' default include_attachment_url
+        page = await self.tasks(**query, include_attachment_url=True, limit=1)  # type: ignore[arg-type]
         return page.total if page.total is not None else len(page)
 
     async def wait_task(

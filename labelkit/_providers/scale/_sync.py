@@ -21,7 +21,7 @@ from labelkit._files import FileInput
 from labelkit._journal import Journal
 from labelkit._providers.scale._base import DEFAULT_POLL, When
 from labelkit._providers.scale._client import AsyncScale
-from labelkit._providers.scale._listing import Strings, UniqueIds
+from labelkit._providers.scale._listing import Strings, TaskFilters, TaskPages, UniqueIds
 from labelkit._providers.scale._models import (
     Batch,
     Batchlist,
@@ -355,21 +355,7 @@ class Scale(SyncClient[AsyncScale]):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        *,
-        task_type: TaskType | str | None = None,
-        status: TaskStatus | str | None = None,
-        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
-        unique_id: Strings | None = None,
-        completed_after: When = None,
-        completed_before: When = None,
-        updated_after: When = None,
-        updated_before: When = None,
-        created_after: When = None,
-        created_before: When = None,
-        tags: Strings | None = None,
-        include_attachment_url: bool = True,
-        limited_response: bool | None = None,
-        limit: int | None = None,
+        **options: Unpack[TaskPages],
     ) -> Iterator[Task]:
         """Every matching task of a project or batch, fetched page by page as you iterate.
 
@@ -382,23 +368,7 @@ class Scale(SyncClient[AsyncScale]):
         ``include_attachment_url`` defaults to true); ``limit`` is the page size.
         """
         return _portal.iterate_call(
-            self._async.get_tasks,
-            project_name=project_name,
-            batch_name=batch_name,
-            task_type=task_type,
-            status=status,
-            review_status=review_status,
-            unique_id=unique_id,
-            completed_after=completed_after,
-            completed_before=completed_before,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            created_after=created_after,
-            created_before=created_before,
-            tags=tags,
-            include_attachment_url=include_attachment_url,
-            limited_response=limited_response,
-            limit=limit,
+            self._async.get_tasks, project_name=project_name, batch_name=batch_name, **options
         )
 
     def find_task_by_unique_id(self, unique_id: str, *, project: str | None = None) -> Task | None:
@@ -417,35 +387,11 @@ class Scale(SyncClient[AsyncScale]):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        *,
-        task_type: TaskType | str | None = None,
-        status: TaskStatus | str | None = None,
-        review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None = None,
-        unique_id: Strings | None = None,
-        completed_after: When = None,
-        completed_before: When = None,
-        updated_after: When = None,
-        updated_before: When = None,
-        created_after: When = None,
-        created_before: When = None,
-        tags: Strings | None = None,
+        **filters: Unpack[TaskFilters],
     ) -> int:
         """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``)."""
         return _portal.call(
-            self._async.get_tasks_count,
-            project_name=project_name,
-            batch_name=batch_name,
-            task_type=task_type,
-            status=status,
-            review_status=review_status,
-            unique_id=unique_id,
-            completed_after=completed_after,
-            completed_before=completed_before,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            created_after=created_after,
-            created_before=created_before,
-            tags=tags,
+            self._async.get_tasks_count, project_name=project_name, batch_name=batch_name, **filters
         )
 
     def wait_task(
