@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..._models import Model, WireEnum, structure
+from ..._models import Model, Timestamps, WireEnum, shared_fields_last, structure
 
 M = typing.TypeVar("M", bound=Model)
 T = typing.TypeVar("T")
@@ -239,8 +239,8 @@ class TaskTemplate(Model):
     auto_onboard_enabled: typing.Optional[bool] = None
 
 
-@attrs.define
-class File(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class File(Timestamps):
     """An uploaded or imported file; pass ``attachment_url`` (``scaledata://...``) to tasks."""
 
     id: str
@@ -248,8 +248,6 @@ class File(Model):
     mime_type: typing.Optional[str] = None
     size: typing.Optional[int] = None
     project_names: list[str] = attrs.Factory(list)
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
 @attrs.define
