@@ -266,26 +266,28 @@ class TeamMember(Model):
 
 
 @attrs.define
-class StudioProjectGroup(Model):
-    """A Studio project group; ``workers`` are ``{id, email}`` records as sent."""
+class _StudioEntity(Model):
+    """A Studio object: camelCase on the wire, ``id`` and ``name`` first."""
 
     __wire_case__: typing.ClassVar[str] = "camel"
 
     id: str
     name: str
+
+
+@attrs.define
+class StudioProjectGroup(_StudioEntity):
+    """A Studio project group; ``workers`` are ``{id, email}`` records as sent."""
+
     num_workers: typing.Optional[int] = None
     is_singleton: typing.Optional[bool] = None
     workers: list[dict[str, typing.Any]] = attrs.Factory(list)
 
 
 @attrs.define
-class StudioBatch(Model):
+class StudioBatch(_StudioEntity):
     """A Studio batch with its progress and assigned groups."""
 
-    __wire_case__: typing.ClassVar[str] = "camel"
-
-    id: str
-    name: str
     project_id: typing.Optional[str] = None
     project_name: typing.Optional[str] = None
     batch_type: typing.Optional[str] = None
