@@ -28,8 +28,10 @@ from ._logging import redact_known
 __all__ = [
     "Model",
     "ResponseValidationError",
+    "Timestamps",
     "WireEnum",
     "converter",
+    "shared_fields_last",
     "structure",
     "unstructure",
     "wire",
@@ -141,6 +143,36 @@ class Model(Mapping[str, typing.Any]):
     def raw(self) -> dict[str, typing.Any]:
         """The same as :meth:`to_dict` (labelkit's earlier FastLabel name)."""
         return self.to_dict()
+
+
+def shared_fields_last(
+    cls: type, fields: list[attrs.Attribute[typing.Any]]
+) -> list[attrs.Attribute[typing.Any]]:
+    """An attrs ``field_transformer`` placing a field group's fields after the model's own.
+
+    A field group is a base class declared ``@attrs.define(kw_only=True)`` that several
+    models derive from (:class:`Timestamps`); attrs lists a base's fields first, but the
+    server sends them last, and a model's wire form, mapping order and repr follow its field
+    order. Keyword-only wire fields go after the positional ones (each side keeping its
+    order), as in the generated ``__init__``; ``extra`` and other non-wire fields stay put.
+    """
+
+    def in_group(field: attrs.Attribute[typing.Any]) -> bool:
+        return field.kw_only and not field.metadata.get("extra")
+
+    return [f for f in fields if not in_group(f)] + [f for f in fields if in_group(f)]
+
+
+@attrs.define(kw_only=True)
+class Timestamps(Model):
+    """Field group: ``created_at`` and ``updated_at``, the ISO-8601 strings the server sends.
+
+    A model deriving from it is declared ``@attrs.define(field_transformer=shared_fields_last)``
+    so both stay after its own fields.
+    """
+
+    created_at: typing.Optional[str] = None
+    updated_at: typing.Optional[str] = None
 
 
 @functools.cache

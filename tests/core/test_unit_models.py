@@ -18,7 +18,9 @@ from labelkit._logging import SecretRedactor
 from labelkit._models import (
     Model,
     ResponseValidationError,
+    Timestamps,
     WireEnum,
+    shared_fields_last,
     structure,
     unstructure,
     wire,
@@ -390,3 +392,76 @@ def test_a_field_named_extra_on_the_wire_is_an_unknown_field(value: object) -> N
     assert shape.extra == {"extra": value}
     assert shape["extra"] == value
     assert shape.to_dict() == data
+
+
+# --- field groups --------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class Audit(Model):
+    """A field group of the test: who, then when (the group's own order)."""
+
+    user_name: str | None = None
+    done_at: str | None = None
+
+
+@attrs.define(field_transformer=shared_fields_last)
+class Stamped(Timestamps):
+    __wire_case__ = "camel"
+
+    item_id: int
+    label: str | None = None
+
+
+@attrs.define
+class AuditedJob(Audit):
+    """A base with positional fields of its own over a group."""
+
+    job_id: str
+    state: str | None = None
+
+
+@attrs.define(field_transformer=shared_fields_last)
+class TrainingRun(AuditedJob):
+    epochs: int | None = None
+
+
+def test_a_field_group_comes_after_the_models_own_fields() -> None:
+    # The server sends the group's fields last: the field order, the wire form, the mapping
+    # order and the repr all keep them there, though attrs lists a base's fields first.
+    sent = {"itemId": 1, "label": "a", "createdAt": "c", "updatedAt": "u"}
+    item = structure({"probe": 0, **sent}, Stamped)
+    assert [f.name for f in attrs.fields(Stamped) if not f.metadata.get("extra")] == [
+        "item_id",
+        "label",
+        "created_at",
+        "updated_at",
+    ]
+    assert list(item.to_dict()) == ["probe", *sent] and list(item) == ["probe", *sent]
+    assert item.to_dict() == {"probe": 0, **sent} and item["createdAt"] == "c"
+    assert repr(item) == "Stamped(item_id=1, label='a', created_at='c', updated_at='u')"
+    assert structure(item.to_dict(), Stamped) == item
+
+
+def test_a_field_group_is_keyword_only_and_positional_fields_keep_their_places() -> None:
+    item = Stamped(1, "a", updated_at="u")
+    assert (item.item_id, item.label, item.created_at, item.updated_at) == (1, "a", None, "u")
+    with pytest.raises(TypeError):
+        Stamped(1, "a", "c")  # type: ignore[arg-type]
+
+
+def test_a_group_under_a_base_with_fields_goes_after_the_base_and_own_fields() -> None:
+    sent = {"job_id": "j", "state": "done", "epochs": 3, "user_name": "n", "done_at": "d"}
+    run = structure(sent, TrainingRun)
+    assert list(run.to_dict()) == list(sent) and run.to_dict() == sent
+    assert repr(run) == (
+        "TrainingRun(job_id='j', state='done', epochs=3, user_name='n', done_at='d')"
+    )
+    assert TrainingRun("j", "s", 1, done_at="d").done_at == "d"
+
+
+def test_a_field_the_server_left_out_of_a_group_stays_out() -> None:
+    item = structure({"itemId": 1}, Stamped)
+    assert item.to_dict() == {"itemId": 1} and "createdAt" not in item
+    item.updated_at = "u"
+    assert item.to_dict() == {"itemId": 1, "updatedAt": "u"}

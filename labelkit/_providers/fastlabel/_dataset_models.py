@@ -9,6 +9,7 @@ import typing
 
 import attrs
 
+from ..._models import Timestamps, shared_fields_last
 from .tasks._models import FastLabelModel
 
 __all__ = [
@@ -27,8 +28,8 @@ DATASET_OBJECT_TYPES: tuple[str, ...] = ("none", "train", "valid", "test")
 DATASET_VISIBILITIES: tuple[str, ...] = ("workspace", "public", "organization")
 
 
-@attrs.define
-class Dataset(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class Dataset(FastLabelModel, Timestamps):
     """A dataset (its latest version). Objects are addressed by the dataset ``name``."""
 
     id: str
@@ -36,12 +37,10 @@ class Dataset(FastLabelModel):
     tags: list[str] = attrs.field(factory=list)
     visibility: typing.Optional[str] = None
     license: typing.Optional[str] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class DatasetObject(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class DatasetObject(FastLabelModel, Timestamps):
     """A file of a dataset, with its tags, licenses, annotations and metadata.
 
     ``type`` is the split (``none``/``train``/``valid``/``test``) when the
@@ -58,8 +57,6 @@ class DatasetObject(FastLabelModel):
     annotations: list[dict[str, typing.Any]] = attrs.field(factory=list)
     custom_metadata: dict[str, typing.Any] = attrs.field(factory=dict)
     signed_url: typing.Optional[str] = attrs.field(default=None, repr=False)
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
 @attrs.frozen

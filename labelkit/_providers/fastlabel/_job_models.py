@@ -9,7 +9,7 @@ import typing
 
 import attrs
 
-from ..._models import wire
+from ..._models import shared_fields_last, wire
 from ..._poll import JobState
 from .tasks._models import FastLabelModel
 
@@ -72,12 +72,28 @@ class TrainingJob(FastLabelModel):
         return self.training_job_id
 
 
+@attrs.define(kw_only=True)
+class _JobRecord(FastLabelModel):
+    """Field group of evaluation and auto-annotation jobs: who started one, and when."""
+
+    user_name: typing.Optional[str] = None
+    completed_at: typing.Optional[str] = None
+    created_at: typing.Optional[str] = None
+    updated_at: typing.Optional[str] = None
+
+
 @attrs.define
-class EvaluationJob(FastLabelModel):
-    """An evaluation job with its metrics (``m_ap`` is ``mAP`` on the wire)."""
+class _Job(_JobRecord):
+    """An evaluation or auto-annotation job: its ``id`` and ``status`` lead, its record ends it."""
 
     id: str
     status: typing.Optional[str] = None
+
+
+@attrs.define(field_transformer=shared_fields_last)
+class EvaluationJob(_Job):
+    """An evaluation job with its metrics (``m_ap`` is ``mAP`` on the wire)."""
+
     version: typing.Optional[int] = None
     model_type: typing.Optional[str] = None
     model_name: typing.Optional[str] = None
@@ -97,18 +113,12 @@ class EvaluationJob(FastLabelModel):
     dataset_id: typing.Optional[str] = None
     dataset_revision_id: typing.Optional[str] = None
     use_dataset_test: typing.Optional[bool] = None
-    user_name: typing.Optional[str] = None
-    completed_at: typing.Optional[str] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class AutoAnnotationJob(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class AutoAnnotationJob(_Job):
     """An auto-annotation job of a project (``msg_code`` explains a failure)."""
 
-    id: str
-    status: typing.Optional[str] = None
     model_name: typing.Optional[str] = None
     auto_annotation_type: typing.Optional[str] = None
     content_count: typing.Optional[int] = None
@@ -117,10 +127,6 @@ class AutoAnnotationJob(FastLabelModel):
     duration: typing.Optional[float] = None
     msg_code: typing.Optional[str] = None
     version: typing.Optional[int] = None
-    user_name: typing.Optional[str] = None
-    completed_at: typing.Optional[str] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
 @attrs.define

@@ -12,6 +12,7 @@ import typing
 
 import attrs
 
+from ..._models import Timestamps, shared_fields_last
 from .tasks._models import FastLabelModel
 
 __all__ = [
@@ -44,8 +45,8 @@ PROJECT_ROLES: tuple[str, ...] = (
 WORKFLOWS: tuple[str, ...] = ("one_step", "two_step", "three_step")
 
 
-@attrs.define
-class Project(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class Project(FastLabelModel, Timestamps):
     """A project (``type`` such as ``image_bbox``; ``slug`` is what task calls take)."""
 
     id: str
@@ -57,23 +58,19 @@ class Project(FastLabelModel):
     status: typing.Optional[str] = None
     workflow: typing.Optional[str] = None
     external_workflow: typing.Optional[str] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class Tag(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class Tag(FastLabelModel, Timestamps):
     """A task tag of a project."""
 
     id: str
     name: str
     order: typing.Optional[int] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class AnnotationClass(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class AnnotationClass(FastLabelModel, Timestamps):
     """A label definition of a project (what ``get_annotations`` lists).
 
     ``attributes`` and ``keypoints`` are kept as the dicts the server sends
@@ -90,12 +87,10 @@ class AnnotationClass(FastLabelModel):
     max_area_count: typing.Optional[int] = None
     attributes: list[dict[str, typing.Any]] = attrs.field(factory=list)
     keypoints: list[dict[str, typing.Any]] = attrs.field(factory=list)
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class MetadataDefinition(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class MetadataDefinition(FastLabelModel, Timestamps):
     """A task metadata field defined on a project."""
 
     id: str
@@ -106,24 +101,20 @@ class MetadataDefinition(FastLabelModel):
     order: typing.Optional[int] = None
     is_admin: typing.Optional[bool] = None
     is_required: typing.Optional[bool] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class CommentThread(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class CommentThread(FastLabelModel, Timestamps):
     """One message of a comment; ``get_project_comments`` lists them with their ``comment``."""
 
     id: str
     text: typing.Optional[str] = None
     comment: typing.Optional[Comment] = None
     user_name: typing.Optional[str] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
-@attrs.define
-class Comment(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class Comment(FastLabelModel, Timestamps):
     """A comment pinned on a task (its messages are ``threads``)."""
 
     id: str
@@ -141,8 +132,6 @@ class Comment(FastLabelModel):
     task_annotation_id: typing.Optional[str] = None
     color: typing.Optional[str] = None
     threads: list[CommentThread] = attrs.field(factory=list)
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
 @attrs.define
@@ -163,8 +152,8 @@ class AppendixData(FastLabelModel):
     calibration: typing.Any = None
 
 
-@attrs.define
-class WorkspaceUser(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class WorkspaceUser(FastLabelModel, Timestamps):
     """A member of the workspace (``function_resource_permissions`` per module)."""
 
     id: str
@@ -175,5 +164,3 @@ class WorkspaceUser(FastLabelModel):
     role: typing.Optional[str] = None
     is_external: typing.Optional[bool] = None
     function_resource_permissions: typing.Optional[dict[str, typing.Any]] = None
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None

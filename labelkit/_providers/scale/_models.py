@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..._models import Model, WireEnum, structure
+from ..._models import Model, Timestamps, WireEnum, shared_fields_last, structure
 
 M = typing.TypeVar("M", bound=Model)
 T = typing.TypeVar("T")
@@ -239,8 +239,8 @@ class TaskTemplate(Model):
     auto_onboard_enabled: typing.Optional[bool] = None
 
 
-@attrs.define
-class File(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class File(Timestamps):
     """An uploaded or imported file; pass ``attachment_url`` (``scaledata://...``) to tasks."""
 
     id: str
@@ -248,8 +248,6 @@ class File(Model):
     mime_type: typing.Optional[str] = None
     size: typing.Optional[int] = None
     project_names: list[str] = attrs.Factory(list)
-    created_at: typing.Optional[str] = None
-    updated_at: typing.Optional[str] = None
 
 
 @attrs.define
@@ -268,26 +266,28 @@ class TeamMember(Model):
 
 
 @attrs.define
-class StudioProjectGroup(Model):
-    """A Studio project group; ``workers`` are ``{id, email}`` records as sent."""
+class _StudioEntity(Model):
+    """A Studio object: camelCase on the wire, ``id`` and ``name`` first."""
 
     __wire_case__: typing.ClassVar[str] = "camel"
 
     id: str
     name: str
+
+
+@attrs.define
+class StudioProjectGroup(_StudioEntity):
+    """A Studio project group; ``workers`` are ``{id, email}`` records as sent."""
+
     num_workers: typing.Optional[int] = None
     is_singleton: typing.Optional[bool] = None
     workers: list[dict[str, typing.Any]] = attrs.Factory(list)
 
 
 @attrs.define
-class StudioBatch(Model):
+class StudioBatch(_StudioEntity):
     """A Studio batch with its progress and assigned groups."""
 
-    __wire_case__: typing.ClassVar[str] = "camel"
-
-    id: str
-    name: str
     project_id: typing.Optional[str] = None
     project_name: typing.Optional[str] = None
     batch_type: typing.Optional[str] = None

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import attrs
 
 from ..._errors import ValidationError
-from ..._models import Model, WireEnum
+from ..._models import Model, WireEnum, shared_fields_last
 
 
 class V2TaskStatus(WireEnum):
@@ -51,22 +51,26 @@ def _ref_id(value: object) -> str | None:
 
 
 @attrs.define
-class V2Project(Model):
-    """A project: ``id``, ``name``, ``created_at``; ``types`` and ``models`` as sent."""
+class _Named(Model):
+    """An entity with an ``id`` and (almost always) a ``name``, first on the wire."""
 
     id: str
     name: typing.Optional[str] = None
+
+
+@attrs.define
+class V2Project(_Named):
+    """A project: ``id``, ``name``, ``created_at``; ``types`` and ``models`` as sent."""
+
     created_at: typing.Optional[str] = None
     types: typing.Any = None
     models: typing.Any = None
 
 
 @attrs.define
-class V2Batch(Model):
+class V2Batch(_Named):
     """A batch. ``project`` is the project id, or the project object when expanded."""
 
-    id: str
-    name: typing.Optional[str] = None
     project: typing.Any = None
     created_at: typing.Optional[str] = None
     completed_at: typing.Optional[str] = None
@@ -109,11 +113,9 @@ class V2Task(Model):
 
 
 @attrs.define
-class V2Delivery(Model):
+class V2Delivery(_Named):
     """A delivery of tasks. ``project`` is an id, or the project object when expanded."""
 
-    id: str
-    name: typing.Optional[str] = None
     task_count: typing.Optional[int] = None
     delivered_at: typing.Optional[str] = None
     project: typing.Any = None
@@ -158,19 +160,14 @@ class V2Schema(Model):
 
 
 @attrs.define
-class V2Dataset(Model):
+class V2Dataset(_Named):
     """A dataset."""
-
-    id: str
-    name: typing.Optional[str] = None
 
 
 @attrs.define
-class V2DatasetDelivery(Model):
+class V2DatasetDelivery(_Named):
     """A delivery of a dataset. ``dataset`` is an id, or the dataset object when expanded."""
 
-    id: str
-    name: typing.Optional[str] = None
     delivered_at: typing.Optional[str] = None
     task_count: typing.Optional[int] = None
     dataset: typing.Any = None
@@ -189,20 +186,25 @@ class V2DatasetTask(Model):
 # -- response envelopes (the official client's response models) -------------------------
 
 
-@attrs.define
-class V2TaskPage(Model):
+@attrs.define(kw_only=True)
+class _Paged(Model):
+    """Field group of a paged envelope: ``next_token``, ``None`` on the last page."""
+
+    next_token: typing.Optional[str] = None
+
+
+@attrs.define(field_transformer=shared_fields_last)
+class V2TaskPage(_Paged):
     """``get_tasks``: one page of ``tasks``; ``next_token`` is ``None`` on the last page."""
 
     tasks: list[V2Task] = attrs.Factory(list)
-    next_token: typing.Optional[str] = None
 
 
-@attrs.define
-class V2BatchPage(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class V2BatchPage(_Paged):
     """``get_batches``: one page of ``batches``."""
 
     batches: list[V2Batch] = attrs.Factory(list)
-    next_token: typing.Optional[str] = None
 
 
 @attrs.define
@@ -227,22 +229,20 @@ class V2DeliveryList(Model):
     deliveries: list[V2Delivery] = attrs.Factory(list)
 
 
-@attrs.define
-class V2DeliveryPage(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class V2DeliveryPage(_Paged):
     """``get_delivery``: the delivery and one page of its ``tasks``."""
 
     delivery: typing.Optional[V2Delivery] = None
     tasks: list[V2Task] = attrs.Factory(list)
-    next_token: typing.Optional[str] = None
 
 
-@attrs.define
-class V2DeliveryTaskPage(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class V2DeliveryTaskPage(_Paged):
     """``get_delivery_tasks``: one page of ``docs`` with the ``total``."""
 
     docs: list[V2DeliveryTask] = attrs.Factory(list)
     total: typing.Optional[int] = None
-    next_token: typing.Optional[str] = None
 
 
 @attrs.define
@@ -266,21 +266,19 @@ class V2DatasetDeliveryList(Model):
     deliveries: list[V2DatasetDelivery] = attrs.Factory(list)
 
 
-@attrs.define
-class V2DatasetDeliveryPage(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class V2DatasetDeliveryPage(_Paged):
     """``get_dataset_delivery``: the delivery and one page of its ``tasks``."""
 
     delivery: typing.Optional[V2DatasetDelivery] = None
     tasks: list[V2DatasetTask] = attrs.Factory(list)
-    next_token: typing.Optional[str] = None
 
 
-@attrs.define
-class V2DatasetTaskPage(Model):
+@attrs.define(field_transformer=shared_fields_last)
+class V2DatasetTaskPage(_Paged):
     """``get_dataset_tasks``: one page of ``tasks``."""
 
     tasks: list[V2DatasetTask] = attrs.Factory(list)
-    next_token: typing.Optional[str] = None
 
 
 # -- request values ---------------------------------------------------------------------

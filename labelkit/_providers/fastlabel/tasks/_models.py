@@ -13,7 +13,7 @@ import typing
 
 import attrs
 
-from ...._models import Model, WireEnum, wire
+from ...._models import Model, Timestamps, WireEnum, shared_fields_last
 
 __all__ = [
     "Annotation",
@@ -134,6 +134,14 @@ class Task(FastLabelModel):
 
 
 @attrs.define
+class _MultiContentTask(Task):
+    """A task over several files: its ``contents``, then the ``annotations`` over them."""
+
+    contents: list[Content] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)
+
+
+@attrs.define
 class ImageTask(Task):
     """An image task (bbox, polygon, keypoint, line, segmentation, pose, all)."""
 
@@ -162,11 +170,8 @@ class MultiImageClassificationTask(Task):
 
 
 @attrs.define
-class SequentialImageTask(Task):
+class SequentialImageTask(_MultiContentTask):
     """A task over an ordered series of images."""
-
-    contents: list[Content] = attrs.Factory(list)
-    annotations: list[Annotation] = attrs.Factory(list)
 
 
 @attrs.define
@@ -197,11 +202,8 @@ class AudioTask(Task):
 
 
 @attrs.define
-class MultiModalVideoAudioTask(Task):
+class MultiModalVideoAudioTask(_MultiContentTask):
     """A video + audio task (read-only through the API)."""
-
-    contents: list[Content] = attrs.Factory(list)
-    annotations: list[Annotation] = attrs.Factory(list)
 
 
 @attrs.define
@@ -212,19 +214,13 @@ class PcdTask(Task):
 
 
 @attrs.define
-class SequentialPcdTask(Task):
+class SequentialPcdTask(_MultiContentTask):
     """A task over an ordered series of point clouds."""
-
-    contents: list[Content] = attrs.Factory(list)
-    annotations: list[Annotation] = attrs.Factory(list)
 
 
 @attrs.define
-class DicomTask(Task):
+class DicomTask(_MultiContentTask):
     """A DICOM task (created by an asynchronous zip import)."""
-
-    contents: list[Content] = attrs.Factory(list)
-    annotations: list[Annotation] = attrs.Factory(list)
 
 
 @attrs.define
@@ -262,8 +258,8 @@ class HistoryStatus(WireEnum):
         return self.value in ("failed", "error", "canceled", "cancelled")
 
 
-@attrs.define
-class History(FastLabelModel):
+@attrs.define(field_transformer=shared_fields_last)
+class History(FastLabelModel, Timestamps):
     """An import history (DICOM zip import, S3 import): poll it with ``wait_history``."""
 
     id: str
@@ -271,5 +267,3 @@ class History(FastLabelModel):
     storage_type: str | None = None
     project: typing.Any = None
     msg_code: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = wire("updatedAt", default=None)
