@@ -59,6 +59,11 @@ class ModelJobsMixin(AreaBase):
     get_training_jobs = get_jobs(_TRAININGS, "training", limit=100)
     iter_training_jobs = iter_jobs(_TRAININGS, "training")
     find_training_job = find_job(_TRAININGS, "training")
+    wait_training_job = wait_job(_TRAININGS, "training", finished=" (``custom_model`` is then set)")
+    get_evaluation_jobs = get_jobs(_EVALUATIONS, "evaluation", limit=1000)
+    iter_evaluation_jobs = iter_jobs(_EVALUATIONS, "evaluation")
+    find_evaluation_job = find_job(_EVALUATIONS, "evaluation")
+    wait_evaluation_job = wait_job(_EVALUATIONS, "evaluation", finished=" with its metrics")
 
     async def execute_training_job(
         self,
@@ -112,12 +117,6 @@ class ModelJobsMixin(AreaBase):
         }
         return await self._post_model("trainings", body, TrainingJob)
 
-    wait_training_job = wait_job(_TRAININGS, "training", finished=" (``custom_model`` is then set)")
-
-    get_evaluation_jobs = get_jobs(_EVALUATIONS, "evaluation", limit=1000)
-    iter_evaluation_jobs = iter_jobs(_EVALUATIONS, "evaluation")
-    find_evaluation_job = find_job(_EVALUATIONS, "evaluation")
-
     async def execute_evaluation_job(
         self,
         dataset_name: str,
@@ -158,8 +157,6 @@ class ModelJobsMixin(AreaBase):
             **not_none(datasetRevisionId=dataset_revision_id),
         }
         return await self._post_model("evaluations", body, EvaluationJob)
-
-    wait_evaluation_job = wait_job(_EVALUATIONS, "evaluation", finished=" with its metrics")
 
     async def get_auto_annotation_jobs(
         self, project: str, offset: int | None = None, limit: int = 1000
