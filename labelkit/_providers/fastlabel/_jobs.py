@@ -6,16 +6,15 @@ import copy
 import datetime
 import typing
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from ..._config import PollPolicy
 from ..._errors import APIError, ValidationError
 from ..._models import structure
-from ..._poll import wait_for
 from ..._types import NOT_GIVEN, NotGiven
 from ._area import AreaBase, Listing, not_none, truthy
-from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob, job_state
-from ._job_shapes import find_job, get_jobs, iter_jobs
+from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob
+from ._job_shapes import JOB_POLL, find_job, get_jobs, iter_jobs, wait_job, wait_job_status
 from ._upload import MIB, PathInput, inspect_file
 
 __all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
@@ -25,12 +24,6 @@ _ENDPOINT_MAX_BYTES = 6 * MIB
 _TRAININGS = Listing("trainings", TrainingJob, _MAX, _MAX)
 _EVALUATIONS = Listing("evaluations", EvaluationJob, _MAX, _MAX)
 _AUTO_ANNOTATIONS = Listing("auto-annotations", AutoAnnotationJob, _MAX, _MAX)
-
-#: How the ``wait_*_job`` methods poll: first after 10 s, then every 10 s
-#: growing x1.5 up to once a minute, for at most six hours (training is slow).
-JOB_POLL = PollPolicy(
-    initial_delay=10.0, interval=10.0, backoff=1.5, max_interval=60.0, timeout=6 * 3600.0
-)
 
 
 class IgnoredArgumentWarning(UserWarning):
@@ -60,31 +53,17 @@ def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dic
     return out
 
 
-_Job = typing.TypeVar("_Job", TrainingJob, EvaluationJob, AutoAnnotationJob)
-
-
-async def _wait_job(
-    fetch: Callable[[], Awaitable[_Job]],
-    describe: str,
-    timeout: float | NotGiven | None,
-    poll: PollPolicy | None,
-) -> _Job:
-    """Poll ``fetch`` until the job's ``status`` reads as finished (see :func:`job_state`)."""
-    return await wait_for(
-        fetch,
-        lambda job: job_state(job.status),
-        policy=poll or JOB_POLL,
-        timeout=timeout,
-        describe=describe,
-    )
-
-
 class ModelJobsMixin(AreaBase):
     """Model jobs: training, evaluation, auto-annotation, endpoints (section 6.11)."""
 
     get_training_jobs = get_jobs(_TRAININGS, "training", limit=100)
     iter_training_jobs = iter_jobs(_TRAININGS, "training")
     find_training_job = find_job(_TRAININGS, "training")
+    wait_training_job = wait_job(_TRAININGS, "training", finished=" (``custom_model`` is then set)")
+    get_evaluation_jobs = get_jobs(_EVALUATIONS, "evaluation", limit=1000)
+    iter_evaluation_jobs = iter_jobs(_EVALUATIONS, "evaluation")
+    find_evaluation_job = find_job(_EVALUATIONS, "evaluation")
+    wait_evaluation_job = wait_job(_EVALUATIONS, "evaluation", finished=" with its metrics")
 
     async def execute_training_job(
         self,
@@ -138,27 +117,6 @@ class ModelJobsMixin(AreaBase):
         }
         return await self._post_model("trainings", body, TrainingJob)
 
-    async def wait_training_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> TrainingJob:
-        """Poll a training job until it completes; return it (``custom_model`` is then set).
-
-        Raises :class:`~labelkit.JobFailedError` if it fails and
-        :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
-        :data:`JOB_POLL`'s six hours; ``None`` waits forever).
-        """
-        return await _wait_job(
-            lambda: self.find_training_job(id), f"training job {id}", timeout, poll
-        )
-
-    get_evaluation_jobs = get_jobs(_EVALUATIONS, "evaluation", limit=1000)
-    iter_evaluation_jobs = iter_jobs(_EVALUATIONS, "evaluation")
-    find_evaluation_job = find_job(_EVALUATIONS, "evaluation")
-
     async def execute_evaluation_job(
         self,
         dataset_name: str,
@@ -199,21 +157,6 @@ class ModelJobsMixin(AreaBase):
             **not_none(datasetRevisionId=dataset_revision_id),
         }
         return await self._post_model("evaluations", body, EvaluationJob)
-
-    async def wait_evaluation_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> EvaluationJob:
-        """Poll an evaluation job until it completes; return it with its metrics.
-
-        Failure and timeout are raised as in :meth:`wait_training_job`.
-        """
-        return await _wait_job(
-            lambda: self.find_evaluation_job(id), f"evaluation job {id}", timeout, poll
-        )
 
     async def get_auto_annotation_jobs(
         self, project: str, offset: int | None = None, limit: int = 1000
@@ -283,7 +226,7 @@ class ModelJobsMixin(AreaBase):
                     return job
             raise APIError(f"auto-annotation job {job_id!r} not found in project {project!r}")
 
-        return await _wait_job(fetch, f"auto-annotation job {job_id}", timeout, poll)
+        return await wait_job_status(fetch, f"auto-annotation job {job_id}", timeout, poll)
 
     async def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:
         """Run a deployed model endpoint on an image (png/jpg/jpeg, at most 6 MiB)."""

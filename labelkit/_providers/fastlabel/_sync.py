@@ -3038,6 +3038,21 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """One training job by id."""
         return _portal.call(self._async.find_training_job, id=id)
 
+    def wait_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> TrainingJob:
+        """Poll a training job until it completes; return it (``custom_model`` is then set).
+
+        Raises :class:`~labelkit.JobFailedError` if it fails and
+        :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
+        :data:`JOB_POLL`'s six hours; ``None`` waits forever).
+        """
+        return _portal.call(self._async.wait_training_job, id=id, timeout=timeout, poll=poll)
+
     def get_evaluation_jobs(
         self, offset: int | None = None, limit: int = 1000
     ) -> list[EvaluationJob]:
@@ -3051,6 +3066,21 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     def find_evaluation_job(self, id: str) -> EvaluationJob:
         """One evaluation job by id."""
         return _portal.call(self._async.find_evaluation_job, id=id)
+
+    def wait_evaluation_job(
+        self,
+        id: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> EvaluationJob:
+        """Poll an evaluation job until it completes; return it with its metrics.
+
+        Raises :class:`~labelkit.JobFailedError` if it fails and
+        :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
+        :data:`JOB_POLL`'s six hours; ``None`` waits forever).
+        """
+        return _portal.call(self._async.wait_evaluation_job, id=id, timeout=timeout, poll=poll)
 
     def execute_training_job(
         self,
@@ -3091,21 +3121,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             config_file_path=config_file_path,
         )
 
-    def wait_training_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> TrainingJob:
-        """Poll a training job until it completes; return it (``custom_model`` is then set).
-
-        Raises :class:`~labelkit.JobFailedError` if it fails and
-        :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
-        :data:`JOB_POLL`'s six hours; ``None`` waits forever).
-        """
-        return _portal.call(self._async.wait_training_job, id=id, timeout=timeout, poll=poll)
-
     def execute_evaluation_job(
         self,
         dataset_name: str,
@@ -3137,19 +3152,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             batch_size=batch_size,
             learning_rate=learning_rate,
         )
-
-    def wait_evaluation_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> EvaluationJob:
-        """Poll an evaluation job until it completes; return it with its metrics.
-
-        Failure and timeout are raised as in :meth:`wait_training_job`.
-        """
-        return _portal.call(self._async.wait_evaluation_job, id=id, timeout=timeout, poll=poll)
 
     def get_auto_annotation_jobs(
         self, project: str, offset: int | None = None, limit: int = 1000

@@ -73,3 +73,21 @@ def test_call_sites_are_typed(tmp_path: Path) -> None:
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("wait_training_job", "WaitJob"),
+        ("wait_evaluation_job", "WaitJob"),
+        ("update_task", "UpdateAnyTask"),
+    ],
+)
+def test_methods_sharing_a_signature_are_declared_from_one_shape(name: str, shape: str) -> None:
+    method = inspect.getattr_static(AsyncFastLabel, name)
+    assert method.__labelkit_declaration__.shape.__qualname__ == f"{shape}.__call__"
+    assert inspect.iscoroutinefunction(method)
+    assert method.__qualname__.endswith(f".{name}")
+    sync = getattr(FastLabel, name)
+    assert inspect.signature(sync).parameters.keys() == inspect.signature(method).parameters.keys()
+    assert sync.__doc__ == method.__doc__

@@ -6,8 +6,6 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from typing_extensions import Unpack
-
 from ...._config import PollPolicy
 from ...._errors import ValidationError
 from ...._models import ResponseValidationError, structure
@@ -17,10 +15,11 @@ from ...._poll import JobState, wait_for
 from ...._types import NOT_GIVEN, NotGiven
 from .._area import string_list
 from .._base import check_limit
-from ._assignees import Assignees
+from ._declared import Method
 from ._kinds import IMAGE
 from ._mechanism import TasksBase, priority_value, task_fields
 from ._models import History, Priority
+from ._write_shapes import UpdateAnyTask
 
 __all__ = ["DEFAULT_HISTORY_POLL", "TAG_BATCH_SIZE", "CommonTasksMixin"]
 
@@ -48,34 +47,20 @@ def _maybe_history(data: object) -> typing.Any:
     return data
 
 
+async def _update(self: TasksBase, args: dict[str, typing.Any]) -> str:
+    task_id = args.pop("task_id")
+    body = task_fields(IMAGE, args, update=True)
+    data = await self._call("PUT", f"tasks/{segment(task_id, field='task_id')}", body=body)
+    return task_id if not isinstance(data, str) else data
+
+
+_UPDATE: Method[UpdateAnyTask] = Method(UpdateAnyTask.__call__, _update)
+
+
 class CommonTasksMixin(TasksBase):
     """Operations on tasks of any type, import histories, AWS S3 and zip imports."""
 
-    async def update_task(
-        self,
-        task_id: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        priority: int | Priority | None = None,
-        tags: Sequence[str] | None = None,
-        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        **assignees: Unpack[Assignees],
-    ) -> str:
-        """Update a task of any type (``PUT tasks/{task_id}``); returns its id.
-
-        Only the fields given (non-empty) are sent; assignees when given.
-        """
-        fields = dict(
-            status=status,
-            external_status=external_status,
-            priority=priority,
-            tags=tags,
-            metadatas=metadatas,
-            **assignees,
-        )
-        body = task_fields(IMAGE, fields, update=True)
-        data = await self._call("PUT", f"tasks/{segment(task_id, field='task_id')}", body=body)
-        return task_id if not isinstance(data, str) else data
+    update_task = _UPDATE
 
     async def delete_task(self, task_id: str) -> None:
         """Delete a task of any type."""

@@ -104,6 +104,10 @@ _TEXT = dict(extensions=(".txt",), max_bytes=2 * MIB)
 _AUDIO = dict(extensions=(".mp3", ".wav", ".m4a"), max_bytes=120 * MIB)
 _PCD = dict(extensions=(".pcd",), max_bytes=100 * MIB)
 _NAMED = dict(create_content="name", update_content="")
+#: Types whose tasks are large: pages of 10.
+_TENS = dict(page_size=10, max_page_size=10)
+#: A sequence of frames: up to 250 files of ``folder_path``, pages of 10.
+_FRAMES = dict(_TENS, source="contents", max_files=250)
 
 IMAGE: TaskKind[ImageTask] = _k("image", "tasks/image", ImageTask, **_IMAGE, **_NAMED)
 INTEGRATED_IMAGE: TaskKind[ImageTask] = _k(
@@ -136,15 +140,10 @@ SEQUENTIAL_IMAGE: TaskKind[SequentialImageTask] = _k(
     "sequential_image",
     "tasks/sequential-image",
     SequentialImageTask,
-    page_size=10,
-    max_page_size=10,
-    source="contents",
-    max_files=250,
+    **_FRAMES,
     **_IMAGE,
 )
-VIDEO: TaskKind[VideoTask] = _k(
-    "video", "tasks/video", VideoTask, page_size=10, max_page_size=10, **_VIDEO, **_NAMED
-)
+VIDEO: TaskKind[VideoTask] = _k("video", "tasks/video", VideoTask, **_TENS, **_VIDEO, **_NAMED)
 VIDEO_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
     "video_classification", "tasks/video/classification", ClassificationTask, **_VIDEO
 )
@@ -160,20 +159,16 @@ MULTI_MODAL_VIDEO_AUDIO: TaskKind[MultiModalVideoAudioTask] = _k(
     "multi_modal_video_audio",
     "tasks/multi-modal-video-audio",
     MultiModalVideoAudioTask,
-    page_size=10,
-    max_page_size=10,
     source=None,
+    **_TENS,
 )
 PCD: TaskKind[PcdTask] = _k("pcd", "tasks/pcd", PcdTask, **_PCD, **_NAMED)
 SEQUENTIAL_PCD: TaskKind[SequentialPcdTask] = _k(
     "sequential_pcd",
     "tasks/sequential-pcd",
     SequentialPcdTask,
-    page_size=10,
-    max_page_size=10,
-    source="contents",
-    max_files=250,
     update_content="",
+    **_FRAMES,
     **_PCD,
 )
 DICOM: TaskKind[DicomTask] = _k(

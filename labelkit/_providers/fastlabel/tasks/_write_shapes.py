@@ -1,7 +1,8 @@
 """The create and update shapes of the per-type task methods (section 6.1).
 
 One Protocol per official parameter list; :func:`~._shapes.create_task` and
-:func:`~._shapes.update_task` pair one with a kind. Docstring fields:
+:func:`~._shapes.update_task` pair one with a kind (``UpdateAnyTask`` is the
+``update_task`` of every type, declared in :mod:`._any`). Docstring fields:
 ``{a_title}``, ``{path}``, ``{files}`` (the kind's content rules), ``{note}``
 (given by the declaration) and ``{assignees}``.
 """
@@ -29,6 +30,7 @@ __all__ = [
     "CreateSequentialImageTask",
     "CreateSequentialPcdTask",
     "CreateTask",
+    "UpdateAnyTask",
     "UpdateClassificationTask",
     "UpdateDicomTask",
     "UpdateImageTask",
@@ -328,6 +330,23 @@ class UpdateTask(typing.Protocol):
         {note}
 
         {assignees}
+        """
+
+
+class UpdateAnyTask(typing.Protocol):
+    async def __call__(
+        self,
+        task_id: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        priority: int | Priority | None = None,
+        tags: Sequence[str] | None = None,
+        metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
+        **assignees: Unpack[Assignees],
+    ) -> str:
+        """Update a task of any type (``PUT tasks/{{task_id}}``); returns its id.
+
+        Only the fields given (non-empty) are sent; assignees when given.
         """
 
 
