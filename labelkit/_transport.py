@@ -23,6 +23,8 @@ import anyio
 import httpcore
 import httpx
 
+from . import _aiostream
+
 __all__ = ["PooledTransport"]
 
 _SocketOption = typing.Union[
@@ -168,7 +170,10 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
-            return self._liveness.readable(self._socket)
+            # Data or the server's close the event loop already took from the socket counts too.
+            return self._liveness.readable(self._socket) or self._inner.get_extra_info(
+                "is_buffered"
+            ) is True
         if info == "socket":
             return self._socket
         return self._inner.get_extra_info(info)
@@ -211,9 +216,19 @@ class _Backend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[_SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._backend().connect_tcp(
-            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
+        backend = self._backend()
+        if backend is self._inner and _library() == "asyncio":
+            stream: httpcore.AsyncNetworkStream = await _aiostream.connect_tcp(
+                host, port, timeout, local_address, socket_options
+            )
+        else:
+            stream = await backend.connect_tcp(
+                host,
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            )
         return self._stream(stream)
 
     async def connect_unix_socket(
