@@ -184,6 +184,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except OSError:
             pass
         transport.close()
+        if transport.get_write_buffer_size():
+            transport.abort()  # unsent bytes (a write timed out): as anyio, drop them
 
     async def start_tls(
         self,
@@ -214,7 +216,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise
         if tls is None:  # pragma: no cover - the transport closed during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        protocol.transport = typing.cast(asyncio.Transport, tls)
+        protocol.transport = tls
         return AsyncioStream(protocol, tls=True)
 
     def get_extra_info(self, info: str) -> typing.Any:

@@ -171,9 +171,10 @@ class _Stream(httpcore.AsyncNetworkStream):
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
             # Data or the server's close the event loop already took from the socket counts too.
-            return self._liveness.readable(self._socket) or self._inner.get_extra_info(
-                "is_buffered"
-            ) is True
+            return (
+                self._liveness.readable(self._socket)
+                or self._inner.get_extra_info("is_buffered") is True
+            )
         if info == "socket":
             return self._socket
         return self._inner.get_extra_info(info)
