@@ -368,6 +368,12 @@ class _Pool(httpcore.AsyncConnectionPool):
         # 16 requests starting together, more than once per request). The
         # pool speaks HTTP/1.1 only: one request per connection.
         taken = {id(r.connection) for r in self._requests if r.connection is not None}
+        if not any(r.is_queued() for r in self._requests) and len(connections) <= keep_alive:
+            # Nothing to assign and nothing over the keep-alive limit (a response
+            # closed, no request waiting): the sweep of closed and expired idle
+            # connections (a readability poll each) is left to the next request,
+            # which runs it before it picks a connection.
+            return closing
         for connection in list(connections):
             if connection.is_closed():
                 connections.remove(connection)
