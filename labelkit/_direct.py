@@ -136,10 +136,12 @@ class DirectSender:
         request = httpcore.Request(
             method=method,
             url=httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target),
-            headers=self._head(method, headers, content),
             content=b"" if content is None else content,
             extensions=extensions,
         )
+        # Set after construction: every name and value is bytes already, which is
+        # all httpcore's per-header check (a good part of building a request) asks.
+        request.headers = self._head(method, headers, content)
         try:
             response = await self._pool.handle_async_request(request)
             try:

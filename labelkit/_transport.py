@@ -23,6 +23,8 @@ import anyio
 import httpcore
 import httpx
 
+from . import _aiostream
+
 __all__ = ["PooledTransport"]
 
 _SocketOption = typing.Union[
@@ -168,7 +170,11 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
-            return self._liveness.readable(self._socket)
+            # Data or the server's close the event loop already took from the socket counts too.
+            return (
+                self._liveness.readable(self._socket)
+                or self._inner.get_extra_info("is_buffered") is True
+            )
         if info == "socket":
             return self._socket
         return self._inner.get_extra_info(info)
@@ -211,9 +217,19 @@ class _Backend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[_SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._backend().connect_tcp(
-            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
+        backend = self._backend()
+        if backend is self._inner and _library() == "asyncio":
+            stream: httpcore.AsyncNetworkStream = await _aiostream.connect_tcp(
+                host, port, timeout, local_address, socket_options
+            )
+        else:
+            stream = await backend.connect_tcp(
+                host,
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            )
         return self._stream(stream)
 
     async def connect_unix_socket(
@@ -352,6 +368,12 @@ class _Pool(httpcore.AsyncConnectionPool):
         # 16 requests starting together, more than once per request). The
         # pool speaks HTTP/1.1 only: one request per connection.
         taken = {id(r.connection) for r in self._requests if r.connection is not None}
+        if not any(r.is_queued() for r in self._requests) and len(connections) <= keep_alive:
+            # Nothing to assign and nothing over the keep-alive limit (a response
+            # closed, no request waiting): the sweep of closed and expired idle
+            # connections (a readability poll each) is left to the next request,
+            # which runs it before it picks a connection.
+            return closing
         for connection in list(connections):
             if connection.is_closed():
                 connections.remove(connection)

@@ -1,0 +1,202 @@
+"""The default transport's asyncio stream (``labelkit._aiostream``) over real loopback sockets.
+
+TLS (a self-signed certificate for 127.0.0.1 kept in ``data/``), answers and
+bodies bigger than the stream's read limit and the kernel's send buffer, a
+write the server never reads and a server closing mid-answer; each on asyncio
+(the asyncio stream) and trio (httpcore's own streams) alike.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+
+import anyio
+import pytest
+import sniffio
+
+from labelkit._aiostream import AsyncioStream
+from labelkit._config import Timeout
+from labelkit._http import HttpRequest, HttpSession, TransportError
+
+pytestmark = pytest.mark.anyio
+
+DATA = pathlib.Path(__file__).parent / "data"
+TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
+
+
+class Server:
+    """Serves each connection with ``handle(conn)`` in a thread (TLS when ``tls``)."""
+
+    def __init__(self, handle: Callable[[socket.socket], None], *, tls: bool = False) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.handle = handle
+        self.context: ssl.SSLContext | None = None
+        if tls:
+            self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.context.load_cert_chain(DATA / "loopback-cert.pem", DATA / "loopback-key.pem")
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.context else 'http'}://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+                if self.context is not None:
+                    conn = self.context.wrap_socket(conn, server_side=True)
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                self.handle(conn)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def read_request(conn: socket.socket) -> bytes | None:
+    """One request's body, or None at the end of the connection."""
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        buffer += data
+    head, body = buffer.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += conn.recv(65536)
+    return body
+
+
+def echo_size(conn: socket.socket) -> None:
+    """Answers each request with its body's length and a body of that many bytes of ``x``."""
+    while (body := read_request(conn)) is not None:
+        answer = b"x" * len(body)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+
+
+def session(url: str) -> HttpSession:
+    verify = ssl.create_default_context(cafile=str(DATA / "loopback-cert.pem"))
+    return HttpSession(base_url=url, headers={}, verify=verify)  # type: ignore[arg-type]
+
+
+def streams(http: HttpSession) -> list[object]:
+    """The network streams of the session's pooled connections."""
+    pool = http._pool()._transport.pool  # type: ignore[attr-defined]
+    return [c._connection._network_stream._inner for c in pool.connections]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
+async def test_requests_and_answers_bigger_than_every_buffer(tls: bool) -> None:
+    server = Server(echo_size, tls=tls)
+    http = session(server.url)
+    try:
+        for size in (0, 5, 300_000, 3_000_000):
+            content = bytes(range(256)) * (size // 256) + b"y" * (size % 256)
+            response = await http.send(
+                HttpRequest("POST", "/", content=content), TIMEOUT, budget=None
+            )
+            assert (response.status, response.content) == (200, b"x" * size)
+        (stream,) = streams(http)
+        asyncio = sniffio.current_async_library() == "asyncio"
+        assert isinstance(stream, AsyncioStream) is asyncio
+        if tls:
+            assert stream.get_extra_info("ssl_object") is not None  # type: ignore[attr-defined]
+    finally:
+        await http.aclose()
+        server.close()
+
+
+async def test_a_certificate_that_does_not_verify_is_a_connect_error() -> None:
+    server = Server(echo_size, tls=True)
+    http = HttpSession(base_url=server.url, headers={})  # type: ignore[arg-type]
+    try:
+        with pytest.raises(TransportError) as failed:
+            await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)
+        assert (failed.value.kind, failed.value.sent) == ("connect", False)
+    finally:
+        await http.aclose()
+        server.close()
+
+
+# On trio httpcore's own stream leaves its request body generator to the garbage
+# collector after a write timeout (a ResourceWarning); this is the asyncio stream's test.
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_write_the_server_never_reads_times_out() -> None:
+    stop = threading.Event()
+    server = Server(lambda conn: stop.wait(10))
+    http = session(server.url)
+    try:
+        with pytest.raises(TransportError) as timed_out:
+            await http.send(
+                HttpRequest("POST", "/", content=b"z" * 64_000_000),
+                Timeout(connect=5, read=5, write=0.3, pool=5),
+                budget=None,
+            )
+        assert timed_out.value.kind == "write_timeout"
+    finally:
+        stop.set()
+        await http.aclose()
+        server.close()
+
+
+def close_mid_answer(conn: socket.socket) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    conn.shutdown(socket.SHUT_RDWR)
+
+
+async def test_a_server_closing_mid_answer_is_a_read_error() -> None:
+    server = Server(close_mid_answer)
+    http = session(server.url)
+    try:
+        with pytest.raises(TransportError) as failed:
+            await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)
+        assert failed.value.kind in {"read", "protocol"}
+        assert failed.value.sent is True
+    finally:
+        await http.aclose()
+        server.close()
+
+
+async def test_cancelling_a_waiting_read_leaves_the_session_usable() -> None:
+    release = threading.Event()
+    first = [True]
+
+    def slow_then_echo(conn: socket.socket) -> None:
+        if first.pop() if first else False:  # the first connection answers late
+            read_request(conn)
+            release.wait(10)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        echo_size(conn)
+
+    server = Server(slow_then_echo)
+    http = session(server.url)
+    try:
+        with anyio.move_on_after(0.2) as scope:
+            await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)
+        assert scope.cancelled_caught
+        release.set()
+        response = await http.send(HttpRequest("POST", "/", content=b"ab"), TIMEOUT, budget=None)
+        assert (response.status, response.content) == (200, b"xx")
+    finally:
+        release.set()
+        await http.aclose()
+        server.close()
