@@ -18,6 +18,8 @@ from ._app import (
     RouteGroupBase,
     RouteSpec,
     compile_path,
+    route,
+    routes_of,
 )
 from ._messages import (
     ClientDisconnect,
@@ -71,6 +73,8 @@ __all__ = [
     "is_loopback_url",
     "json_response",
     "register_emulator",
+    "route",
+    "routes_of",
     "serve",
     "serving",
     "text_response",

@@ -14,14 +14,15 @@ handler; drop the connection if a drop was drawn (the handler has committed).
 
 from __future__ import annotations
 
-import abc
+import bisect
+import functools
 import itertools
 import logging
 import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 import anyio
@@ -51,6 +52,8 @@ __all__ = [
     "RouteGroupBase",
     "RouteSpec",
     "compile_path",
+    "route",
+    "routes_of",
 ]
 
 logger = logging.getLogger("labelkit.emulator")
@@ -87,9 +90,20 @@ class Route:
     auth: bool = True
     regex: re.Pattern[str] = attrs.field(init=False)
 
+    #: Per path segment: 0 literal, 1 a one-segment parameter, 2 a ``path`` parameter.
+    specificity: tuple[int, ...] = attrs.field(init=False)
+
     @regex.default
     def _compile(self) -> re.Pattern[str]:
         return compile_path(self.template)
+
+    @specificity.default
+    def _rank(self) -> tuple[int, ...]:
+        def rank(segment: str) -> int:
+            kinds = [m.group(2) or "str" for m in _PARAM.finditer(segment)]
+            return 2 if "path" in kinds else 1 if kinds else 0
+
+        return tuple(rank(segment) for segment in self.template.split("/"))
 
 
 class RouteGroup(Protocol):
@@ -105,17 +119,60 @@ class RouteGroup(Protocol):
 
 
 AppT = TypeVar("AppT", bound="EmulatorApp")
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Response]])
+#: ``(method, path, keyword arguments bound to the handler)`` of one declared route.
+_Declared = tuple[str, str, Mapping[str, object]]
+_ROUTES_ATTR = "__emulator_routes__"
 
 
-class RouteGroupBase(abc.ABC, Generic[AppT]):
-    """A :class:`RouteGroup` whose handlers serve one emulator's state (``self.emu``)."""
+def route(method: str, path: str, **bound: object) -> Callable[[HandlerT], HandlerT]:
+    """Declare the decorated :class:`RouteGroupBase` method the handler of ``method path``.
+
+    Stackable: one handler may serve several routes (listed top to bottom).
+    ``bound`` keyword arguments are passed to the handler with every request
+    of this route, for one handler serving routes that differ by a value.
+    """
+    return routes_of([(method, path, bound)])
+
+
+def routes_of(declared: Iterable[_Declared]) -> Callable[[HandlerT], HandlerT]:
+    """Like :func:`route` for a computed table of ``(method, path, bound keywords)``."""
+    table = list(declared)
+
+    def decorate(handler: HandlerT) -> HandlerT:
+        setattr(handler, _ROUTES_ATTR, table + getattr(handler, _ROUTES_ATTR, []))
+        return handler
+
+    return decorate
+
+
+class RouteGroupBase(Generic[AppT]):
+    """A :class:`RouteGroup` whose handlers serve one emulator's state (``self.emu``).
+
+    Its routes are the methods declared with :func:`route` / :func:`routes_of`
+    (collected once per class, subclasses inheriting and overriding them).
+    """
+
+    _declared: ClassVar[tuple[tuple[str, _Declared], ...]] = ()
 
     def __init__(self, emu: AppT) -> None:
         self.emu = emu
 
-    @abc.abstractmethod
-    def routes(self) -> Iterable[RouteSpec]:
-        """``(method, path, handler)`` of every route of the group."""
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[str, list[_Declared]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                handlers.pop(name, None)  # an override replaces the inherited declaration
+                if hasattr(value, _ROUTES_ATTR):
+                    handlers[name] = getattr(value, _ROUTES_ATTR)
+        cls._declared = tuple((name, d) for name, table in handlers.items() for d in table)
+
+    def routes(self) -> Iterator[RouteSpec]:
+        """``(method, path, handler)`` of every declared route of the group."""
+        for name, (method, path, bound) in self._declared:
+            handler = getattr(self, name)
+            yield method, path, functools.partial(handler, **bound) if bound else handler
 
 
 @attrs.define
@@ -225,9 +282,14 @@ class EmulatorApp:
     # -- registration -------------------------------------------------------------------
 
     def add_route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> Route:
-        """Register ``handler`` for ``method path`` (first registered match wins)."""
+        """Register ``handler`` for ``method path``.
+
+        The most specific matching route serves a request, whatever the
+        registration order: segment by segment, a literal beats a parameter and a
+        one-segment parameter beats a ``path`` one; of equals, the first registered.
+        """
         route = Route(method.upper(), path, handler, auth)
-        self.routes.append(route)
+        bisect.insort_right(self.routes, route, key=lambda r: r.specificity)
         return route
 
     def add_routes(

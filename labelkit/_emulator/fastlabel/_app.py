@@ -46,7 +46,7 @@ from ..._emulator import (
 )
 from ._comments import CommentRoutes
 from ._data import MAX_BODY_SIZE, Fields, Invalid, read_json
-from ._datasets import DatasetRoutes
+from ._datasets import DatasetRoutes, StorageRoutes
 from ._jobs import JobRoutes
 from ._models import ModelRoutes
 from ._projects import ProjectRoutes
@@ -139,7 +139,7 @@ class FastLabelEmulator(EmulatorApp):
         workspace = WorkspaceRoutes(self)
         workspace.add_user(OWNER_EMAIL, "Owner", role="owner")
         groups: tuple[RouteGroup, ...] = (
-            jobs,  # before tasks: "tasks/dicom" and "tasks/import/..." are more specific
+            jobs,
             TaskOpRoutes(self, tasks),
             tasks,
             ProjectRoutes(self),
@@ -150,7 +150,7 @@ class FastLabelEmulator(EmulatorApp):
         )
         for group in groups:
             self.add_routes(self._wrapped(group.routes()), prefix=PREFIX)
-        self.add_routes(self._wrapped(self._datasets.storage_routes()), auth=False)
+        self.add_routes(self._wrapped(StorageRoutes(self).routes()), auth=False)
 
     # -- provider hooks -----------------------------------------------------------------
 
