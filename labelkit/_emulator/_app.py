@@ -107,10 +107,10 @@ class Route:
 
 
 class RouteGroup(Protocol):
-    """A set of related routes: a class with a method per route and one table of them.
+    """A set of related routes: a class with a method per route (:class:`RouteGroupBase`).
 
-    Every emulator groups its handlers this way and registers the table with
-    :meth:`EmulatorApp.add_routes`.
+    Every emulator groups its handlers this way and registers each group's
+    :meth:`routes` with :meth:`EmulatorApp.add_routes`.
     """
 
     def routes(self) -> Iterable[RouteSpec]:
