@@ -141,6 +141,7 @@ class ScaleEmulator(EmulatorApp):
             account.teammates["owner@example.com"] = {"email": "owner@example.com", "role": "admin"}
         self.deliverer = CallbackDeliverer(
             self.clock.now,
+            name="scale",
             backoff=callback_backoff,
             backoff_max=callback_backoff_max,
             max_attempts=callback_max_attempts,

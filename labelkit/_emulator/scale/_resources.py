@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..._emulator import HTTPError, Request, Response, RouteGroupBase, json_response, route
+from ._callbacks import AUTH_HEADER
 from ._state import (
     TASK_TYPES,
     StoredBatch,
@@ -364,12 +365,12 @@ def _schedule_batch_callback(emulator: ScaleEmulator, mode: str, batch: StoredBa
     def on_result(ok: bool) -> None:
         batch.callback_delivered = batch.callback_delivered or ok
 
-    emulator.deliverer.add(
+    emulator.deliverer.schedule(
         "batch",
         batch.name,
         batch.callback,
-        emulator.callback_auth_keys[mode],
         ready=ready,
         payload=lambda: {"batch": emulator.batch_object(mode, batch.name)},
         on_result=on_result,
+        headers={AUTH_HEADER: emulator.callback_auth_keys[mode]},
     )

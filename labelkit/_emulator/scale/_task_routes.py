@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..._emulator import HTTPError, Request, Response, RouteGroupBase, json_response, route
+from ._callbacks import AUTH_HEADER
 from ._responses import task_response
 from ._state import StoredTask, task_json
 from ._tasks import list_tasks, new_task_fields, read_json
@@ -176,14 +177,14 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
         def on_result(ok: bool) -> None:
             task.callback_succeeded = task.callback_succeeded or ok
 
-        self.emu.deliverer.add(
+        self.emu.deliverer.schedule(
             "task",
             task.id,
             task.callback_url,
-            self.emu.callback_auth_keys[task.mode],
             ready=ready,
             payload=payload,
             on_result=on_result,
+            headers={AUTH_HEADER: self.emu.callback_auth_keys[task.mode]},
         )
 
 
