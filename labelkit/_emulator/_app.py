@@ -38,7 +38,6 @@ from ._messages import (
     Response,
     Scope,
     Send,
-    default_error_code,
     json_response,
 )
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
@@ -330,10 +329,17 @@ class EmulatorApp:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """An error response in this emulator's error-body shape."""
-        message = self.fixed_error_messages.get(status, message)
-        code = code or default_error_code(status)
-        body = self.error_body(status, code, message or code.replace("_", " "))
-        return json_response(body, status, headers=headers)
+        return self.render_error(HTTPError(status, message, code=code, headers=headers))
+
+    def render_error(self, error: HTTPError) -> Response:
+        """The response answering ``error``: :meth:`error_body` as JSON.
+
+        Every error answer (routing, auth, rate limit, faults, handlers'
+        :class:`HTTPError`) goes through it; override it for a non-JSON answer.
+        """
+        message = self.fixed_error_messages.get(error.status, error.message)
+        body = self.error_body(error.status, error.code, message)
+        return json_response(body, error.status, headers=error.headers)
 
     # -- deterministic faults and state -------------------------------------------------
 
@@ -491,7 +497,7 @@ class EmulatorApp:
         try:
             return await route.handler(request)
         except HTTPError as exc:
-            return self.error_response(exc.status, exc.message, code=exc.code, headers=exc.headers)
+            return self.render_error(exc)
         except (DropConnection, ClientDisconnect):
             raise
         except Exception:
