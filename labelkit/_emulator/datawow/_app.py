@@ -41,9 +41,10 @@ from typing import Any
 import attrs
 
 from ..._providers.datawow._models import POSTBACK_METHODS
-from .._app import EmulatorApp, RouteGroupBase, route, routes_of
+from .._app import EmulatorApp
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
+from .._routing import RouteGroupBase, route, routes_of
 from .._state import EmulatorConfig, check_status
 from .._webhooks import WebhookSender
 from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here

@@ -36,9 +36,10 @@ from typing import Any
 
 import attrs
 
-from .._app import EmulatorApp, RouteGroupBase, route
+from .._app import EmulatorApp
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
+from .._routing import RouteGroupBase, route
 from .._state import EmulatorConfig, check_status
 from ._results import ANALYSES, applies, operation_data
 
