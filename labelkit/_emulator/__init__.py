@@ -10,15 +10,7 @@ happened.
 
 from __future__ import annotations
 
-from ._app import (
-    EmulatorApp,
-    Handler,
-    Route,
-    RouteGroup,
-    RouteGroupBase,
-    RouteSpec,
-    compile_path,
-)
+from ._app import EmulatorApp
 from ._messages import (
     ClientDisconnect,
     DropConnection,
@@ -34,6 +26,16 @@ from ._messages import (
 )
 from ._multipart import FormData, MultipartError, UploadFile
 from ._registry import available_emulators, create_emulator, register_emulator
+from ._routing import (
+    Handler,
+    Route,
+    RouteGroup,
+    RouteGroupBase,
+    RouteSpec,
+    compile_path,
+    route,
+    routes_of,
+)
 from ._server import EmulatorServer, serve, serving
 from ._state import EmulatorConfig, EmulatorStats, SimClock
 from ._transport import EmulatorTransport
@@ -71,6 +73,8 @@ __all__ = [
     "is_loopback_url",
     "json_response",
     "register_emulator",
+    "route",
+    "routes_of",
     "serve",
     "serving",
     "text_response",

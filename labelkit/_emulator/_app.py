@@ -1,8 +1,9 @@
 """The emulator framework: routing, auth, exact rate limits and fault injection over ASGI.
 
 Every provider emulator is an :class:`EmulatorApp` subclass: it registers its
-routes, says how to authenticate (:meth:`EmulatorApp.check_auth`) and how its
-error bodies look (:meth:`EmulatorApp.error_body`). The app then serves
+routes (route groups, :mod:`labelkit._emulator._routing`), says how to
+authenticate (:meth:`EmulatorApp.check_auth`) and how its error bodies look
+(:meth:`EmulatorApp.error_body`). The app then serves
 in-process (:meth:`EmulatorApp.transport`, an httpx transport) or over a
 real socket (:mod:`labelkit._emulator._server`).
 
@@ -14,15 +15,14 @@ handler; drop the connection if a drop was drawn (the handler has committed).
 
 from __future__ import annotations
 
-import abc
+import bisect
 import itertools
 import logging
 import math
 import random
-import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import ClassVar
 
 import anyio
 import attrs
@@ -37,85 +37,17 @@ from ._messages import (
     Response,
     Scope,
     Send,
-    default_error_code,
     json_response,
 )
+from ._routing import Handler, Route, RouteSpec
 from ._state import EmulatorConfig, EmulatorStats, SimClock, SlidingWindowLimiter
 from ._transport import EmulatorTransport
 
-__all__ = [
-    "EmulatorApp",
-    "Handler",
-    "Route",
-    "RouteGroup",
-    "RouteGroupBase",
-    "RouteSpec",
-    "compile_path",
-]
+__all__ = ["EmulatorApp"]
 
 logger = logging.getLogger("labelkit.emulator")
 
-Handler = Callable[[Request], Awaitable[Response]]
-#: ``(method, path, handler)`` of one route, as a route group lists it.
-RouteSpec = tuple[str, str, Handler]
 _instances = itertools.count(1)
-
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|path))?\}")
-_CONVERTERS = {"str": "[^/]+", "int": "[0-9]+", "path": ".*"}
-
-
-def compile_path(template: str) -> re.Pattern[str]:
-    """Compile ``"/items/{id:int}/files/{name}"`` to a regex with named groups.
-
-    Converters: ``str`` (default, one segment), ``int`` (digits), ``path`` (anything).
-    """
-    pattern, position = "^", 0
-    for match in _PARAM.finditer(template):
-        pattern += re.escape(template[position : match.start()])
-        pattern += f"(?P<{match.group(1)}>{_CONVERTERS[match.group(2) or 'str']})"
-        position = match.end()
-    return re.compile(pattern + re.escape(template[position:]) + "$")
-
-
-@attrs.frozen
-class Route:
-    """One registered endpoint."""
-
-    method: str
-    template: str
-    handler: Handler
-    auth: bool = True
-    regex: re.Pattern[str] = attrs.field(init=False)
-
-    @regex.default
-    def _compile(self) -> re.Pattern[str]:
-        return compile_path(self.template)
-
-
-class RouteGroup(Protocol):
-    """A set of related routes: a class with a method per route and one table of them.
-
-    Every emulator groups its handlers this way and registers the table with
-    :meth:`EmulatorApp.add_routes`.
-    """
-
-    def routes(self) -> Iterable[RouteSpec]:
-        """``(method, path, handler)`` of every route of the group."""
-        ...
-
-
-AppT = TypeVar("AppT", bound="EmulatorApp")
-
-
-class RouteGroupBase(abc.ABC, Generic[AppT]):
-    """A :class:`RouteGroup` whose handlers serve one emulator's state (``self.emu``)."""
-
-    def __init__(self, emu: AppT) -> None:
-        self.emu = emu
-
-    @abc.abstractmethod
-    def routes(self) -> Iterable[RouteSpec]:
-        """``(method, path, handler)`` of every route of the group."""
 
 
 @attrs.define
@@ -225,9 +157,14 @@ class EmulatorApp:
     # -- registration -------------------------------------------------------------------
 
     def add_route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> Route:
-        """Register ``handler`` for ``method path`` (first registered match wins)."""
+        """Register ``handler`` for ``method path``.
+
+        The most specific matching route serves a request, whatever the
+        registration order: segment by segment, a literal beats a parameter and a
+        one-segment parameter beats a ``path`` one; of equals, the first registered.
+        """
         route = Route(method.upper(), path, handler, auth)
-        self.routes.append(route)
+        bisect.insort_right(self.routes, route, key=lambda r: r.specificity)
         return route
 
     def add_routes(
@@ -268,10 +205,17 @@ class EmulatorApp:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """An error response in this emulator's error-body shape."""
-        message = self.fixed_error_messages.get(status, message)
-        code = code or default_error_code(status)
-        body = self.error_body(status, code, message or code.replace("_", " "))
-        return json_response(body, status, headers=headers)
+        return self.render_error(HTTPError(status, message, code=code, headers=headers))
+
+    def render_error(self, error: HTTPError) -> Response:
+        """The response answering ``error``: :meth:`error_body` as JSON.
+
+        Every error answer (routing, auth, rate limit, faults, handlers'
+        :class:`HTTPError`) goes through it; override it for a non-JSON answer.
+        """
+        message = self.fixed_error_messages.get(error.status, error.message)
+        body = self.error_body(error.status, error.code, message)
+        return json_response(body, error.status, headers=error.headers)
 
     # -- deterministic faults and state -------------------------------------------------
 
@@ -429,7 +373,7 @@ class EmulatorApp:
         try:
             return await route.handler(request)
         except HTTPError as exc:
-            return self.error_response(exc.status, exc.message, code=exc.code, headers=exc.headers)
+            return self.render_error(exc)
         except (DropConnection, ClientDisconnect):
             raise
         except Exception:

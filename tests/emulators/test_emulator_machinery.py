@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,14 @@ from labelkit._emulator import (
     MultipartError,
     Request,
     Response,
+    RouteGroupBase,
     SimClock,
     available_emulators,
     create_emulator,
     json_response,
     register_emulator,
+    route,
+    routes_of,
     serving,
     text_response,
 )
@@ -217,6 +220,102 @@ async def test_functional_style_app_with_custom_error_body() -> None:
         assert response.json() == {"hello": "bob"}
         response = await client.get("/hello/bob")
         assert response.json() == {"status": 401, "detail": "missing or invalid credentials"}
+
+
+class _Shelf(RouteGroupBase[EmulatorApp]):
+    """A route group declaring its routes on its handlers."""
+
+    @route("GET", "/books/{id}")
+    async def book(self, request: Request) -> Response:
+        return json_response({"book": request.path_params["id"]})
+
+    @route("POST", "/books/{id}/lend", verb="lend")
+    @route("POST", "/books/{id}/return", verb="return")
+    async def circulate(self, request: Request, verb: str) -> Response:
+        return json_response({"verb": verb, "book": request.path_params["id"]})
+
+    @routes_of(("GET", f"/genres/{genre}", {"genre": genre}) for genre in ("poetry", "drama"))
+    async def genre(self, request: Request, genre: str) -> Response:
+        return json_response({"genre": genre})
+
+    async def undeclared(self, request: Request) -> Response:
+        raise AssertionError("not a route")
+
+
+class _Annex(_Shelf):
+    """Inherits the shelf's routes, replaces one declaration and drops another."""
+
+    @route("GET", "/annex/books/{id}")
+    async def book(self, request: Request) -> Response:
+        return json_response({"annex": request.path_params["id"]})
+
+    async def genre(self, request: Request, genre: str) -> Response:
+        raise AssertionError("an override without @route declares no route")
+
+
+def test_route_groups_collect_the_routes_declared_on_their_handlers() -> None:
+    app = EmulatorApp()
+    declared = [(method, path) for method, path, _ in _Shelf(app).routes()]
+    assert declared == [
+        ("GET", "/books/{id}"),
+        ("POST", "/books/{id}/lend"),
+        ("POST", "/books/{id}/return"),
+        ("GET", "/genres/poetry"),
+        ("GET", "/genres/drama"),
+    ]
+    inherited = sorted((method, path) for method, path, _ in _Annex(app).routes())
+    assert inherited == [
+        ("GET", "/annex/books/{id}"),
+        ("POST", "/books/{id}/lend"),
+        ("POST", "/books/{id}/return"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_declared_routes_serve_with_their_bound_keywords() -> None:
+    app = EmulatorApp()
+    app.add_routes(_Shelf(app).routes(), prefix="/shop")
+    async with client_for(app) as client:
+        assert (await client.get("/shop/books/7")).json() == {"book": "7"}
+        assert (await client.post("/shop/books/7/lend")).json() == {"verb": "lend", "book": "7"}
+        assert (await client.post("/shop/books/8/return")).json() == {
+            "verb": "return",
+            "book": "8",
+        }
+        assert (await client.get("/shop/genres/drama")).json() == {"genre": "drama"}
+        assert (await client.get("/shop/genres/prose")).status_code == 404
+        assert (await client.get("/shop/books/7/lend")).status_code == 405
+
+
+@pytest.mark.anyio
+async def test_the_most_specific_route_wins_whatever_the_registration_order() -> None:
+    app = EmulatorApp()
+
+    def answering(name: str) -> Callable[[Request], Awaitable[Response]]:
+        async def handler(request: Request) -> Response:
+            return json_response(name)
+
+        return handler
+
+    app.add_route("GET", "/files/{rest:path}", answering("path"))
+    app.add_route("GET", "/files/{name}/meta", answering("meta of a name"))
+    app.add_route("GET", "/files/{name}", answering("name"))
+    app.add_route("GET", "/files/latest", answering("latest"))
+    app.add_route("GET", "/files/latest/meta", answering("meta of latest"))
+    app.add_route("GET", "/files/{other}", answering("never: an equal registered later"))
+    async with client_for(app) as client:
+        served = {
+            path: (await client.get(path)).json()
+            for path in ("/files/latest", "/files/a", "/files/latest/meta", "/files/a/meta")
+        }
+        served["/files/a/b/c"] = (await client.get("/files/a/b/c")).json()
+    assert served == {
+        "/files/latest": "latest",
+        "/files/a": "name",
+        "/files/latest/meta": "meta of latest",
+        "/files/a/meta": "meta of a name",
+        "/files/a/b/c": "path",
+    }
 
 
 @pytest.mark.anyio

@@ -40,15 +40,16 @@ import random
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from ..._providers.cloudsight._auth import verify_authorization
-from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._app import EmulatorApp
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
+from .._routing import RouteGroupBase, route
 from .._state import EmulatorConfig, check_status
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_SECRET", "CloudSightEmulator", "StoredJob"]
@@ -217,11 +218,7 @@ class CloudSightEmulator(EmulatorApp):
 class ImageRequestRoutes(RouteGroupBase[CloudSightEmulator]):
     """Image requests: create (multipart, optionally OAuth-signed), poll and repost."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/image_requests", self.create_request
-        yield "GET", "/image_responses/{token}", self.get_response
-        yield "POST", "/image_requests/{token}/repost", self.repost
-
+    @route("POST", "/image_requests")
     async def create_request(self, request: Request) -> Response:
         form = await request.form()
         fields = dict(form.fields)
@@ -258,6 +255,7 @@ class ImageRequestRoutes(RouteGroupBase[CloudSightEmulator]):
         self.emu.jobs[job.token] = job
         return json_response(self.emu.job_object(job.token))
 
+    @route("GET", "/image_responses/{token}")
     async def get_response(self, request: Request) -> Response:
         self.emu._verify_oauth(request, [])
         token = request.path_params["token"]
@@ -265,6 +263,7 @@ class ImageRequestRoutes(RouteGroupBase[CloudSightEmulator]):
             return json_response({"status": "not found"}, 404)
         return json_response(self.emu.job_object(token))
 
+    @route("POST", "/image_requests/{token}/repost")
     async def repost(self, request: Request) -> Response:
         self.emu._verify_oauth(request, [])
         token = request.path_params["token"]

@@ -35,15 +35,16 @@ import math
 import random
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from ..._providers.datawow._models import POSTBACK_METHODS
-from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._app import EmulatorApp
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
+from .._routing import RouteGroupBase, route, routes_of
 from .._state import EmulatorConfig, check_status
 from .._webhooks import WebhookSender
 from .._webhooks import is_loopback_url as _is_loopback  # noqa: F401 - tested here
@@ -221,24 +222,10 @@ class DatawowEmulator(EmulatorApp):
 class ImageRoutes(RouteGroupBase[DatawowEmulator]):
     """Images of every product: create and list (one path per product), find by id."""
 
-    def __init__(self, emu: DatawowEmulator) -> None:
-        super().__init__(emu)
-        self._products = {f"{PREFIX}/{path}": product for product, path in PRODUCTS.items()}
-
-    def routes(self) -> Iterator[RouteSpec]:
-        for path in PRODUCTS.values():
-            yield "POST", f"/{path}", self.create_image
-            yield "GET", f"/{path}", self.list_images
-        yield "GET", "/projects/images/{id:path}", self.find_image
-
-    def _project(self, request: Request) -> tuple[str, StoredProject]:
-        """The product of the route and the request's project (422 for another product's)."""
-        product = self._products[request.route or ""]
-        return product, self.emu._project(request, product)
-
-    async def create_image(self, request: Request) -> Response:
+    @routes_of(("POST", f"/{path}", {"product": product}) for product, path in PRODUCTS.items())
+    async def create_image(self, request: Request, product: str) -> Response:
         emu = self.emu
-        product, project = self._project(request)
+        project = emu._project(request, product)
         fields = _create_fields(product, await _body_fields(request))
         fields.update(id=f"5a5{next(emu._ids):021x}", project_id=project.id)
         durations = emu._durations(product)
@@ -248,8 +235,9 @@ class ImageRoutes(RouteGroupBase[DatawowEmulator]):
             emu._schedule_postback(image)
         return _envelope(emu.image_object(image.id))
 
-    async def list_images(self, request: Request) -> Response:
-        _, project = self._project(request)
+    @routes_of(("GET", f"/{path}", {"product": product}) for product, path in PRODUCTS.items())
+    async def list_images(self, request: Request, product: str) -> Response:
+        project = self.emu._project(request, product)
         params: Mapping[str, str] = request.query
         if not request.query_string and request.content_type:
             params = dict((await request.form()).fields)
@@ -267,6 +255,7 @@ class ImageRoutes(RouteGroupBase[DatawowEmulator]):
         }
         return _envelope({"images": [self.emu.image_object(i) for i in chosen]}, **meta)
 
+    @route("GET", "/projects/images/{id:path}")
     async def find_image(self, request: Request) -> Response:
         assert request.credential is not None
         project = self.emu.projects[request.credential]

@@ -36,6 +36,7 @@ from ..._config import RateLimit
 from ..._emulator import (
     EmulatorApp,
     EmulatorConfig,
+    HTTPError,
     Request,
     Response,
     RouteGroup,
@@ -46,7 +47,7 @@ from ..._emulator import (
 )
 from ._comments import CommentRoutes
 from ._data import MAX_BODY_SIZE, Fields, Invalid, read_json
-from ._datasets import DatasetRoutes
+from ._datasets import DatasetRoutes, StorageRoutes
 from ._jobs import JobRoutes
 from ._models import ModelRoutes
 from ._projects import ProjectRoutes
@@ -104,6 +105,7 @@ class FastLabelEmulator(EmulatorApp):
 
     auth_challenge = "Bearer"
     base_path = PREFIX
+    fixed_error_messages = {401: "Unauthorized"}
 
     def __init__(
         self,
@@ -139,7 +141,7 @@ class FastLabelEmulator(EmulatorApp):
         workspace = WorkspaceRoutes(self)
         workspace.add_user(OWNER_EMAIL, "Owner", role="owner")
         groups: tuple[RouteGroup, ...] = (
-            jobs,  # before tasks: "tasks/dicom" and "tasks/import/..." are more specific
+            jobs,
             TaskOpRoutes(self, tasks),
             tasks,
             ProjectRoutes(self),
@@ -150,7 +152,7 @@ class FastLabelEmulator(EmulatorApp):
         )
         for group in groups:
             self.add_routes(self._wrapped(group.routes()), prefix=PREFIX)
-        self.add_routes(self._wrapped(self._datasets.storage_routes()), auth=False)
+        self.add_routes(self._wrapped(StorageRoutes(self).routes()), auth=False)
 
     # -- provider hooks -----------------------------------------------------------------
 
@@ -163,19 +165,10 @@ class FastLabelEmulator(EmulatorApp):
     def error_body(self, status: int, code: str, message: str | list[str]) -> object:
         return {"statusCode": status, "message": message, "error": _REASONS.get(status, code)}
 
-    def error_response(
-        self,
-        status: int,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        if status == 401:
-            if self.unauthorized_as_text:
-                return text_response("Unauthorized", 401, headers=headers)
-            message = "Unauthorized"
-        return super().error_response(status, message, code=code, headers=headers)
+    def render_error(self, error: HTTPError) -> Response:
+        if error.status == 401 and self.unauthorized_as_text:
+            return text_response("Unauthorized", 401, headers=error.headers)
+        return super().render_error(error)
 
     def _wrapped(self, routes: Iterable[RouteSpec]) -> Iterator[RouteSpec]:
         for method, path, handler in routes:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route
 from ._data import EXTERNAL_STATUSES, STATUSES, Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import Comment
 
 if TYPE_CHECKING:
-    from ._app import RouteSpec
+    pass
 
 __all__ = ["CommentRoutes"]
 
@@ -19,19 +18,9 @@ __all__ = ["CommentRoutes"]
 class CommentRoutes(RouteGroup):
     """Handlers for ``tags``, ``metadatas`` and ``comments``."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "tags", self.list_tags
-        yield "POST", "tags/delete/multi", self.delete_tags
-        yield "GET", "metadatas", self.list_metadatas
-        yield "GET", "comments/threads", self.project_comments
-        yield "PUT", "comments/threads/{id}", self.update_thread
-        yield "DELETE", "comments/threads/{id}", self.delete_thread
-        yield "GET", "comments", self.task_comments
-        yield "POST", "comments", self.create_comment
-        yield "POST", "comments/{id}/threads", self.reply
-
     # -- tags and metadata definitions --------------------------------------------------
 
+    @route("GET", "tags")
     async def list_tags(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)
@@ -40,6 +29,7 @@ class CommentRoutes(RouteGroup):
         chosen = [t for name, t in project.tags.items() if keyword in name]
         return json_response(window.of(chosen))
 
+    @route("POST", "tags/delete/multi")
     async def delete_tags(self, request: Request) -> Response:
         body = await self.emu.body(request)
         tag_ids = set(body.opt_list("tagIds", str) or [])
@@ -56,6 +46,7 @@ class CommentRoutes(RouteGroup):
                     task.tags = [t for t in task.tags if t not in doomed]
         return Response(200)
 
+    @route("GET", "metadatas")
     async def list_metadatas(self, request: Request) -> Response:
         query = self.query(request)
         window = query.page(100, 1000)
@@ -80,6 +71,7 @@ class CommentRoutes(RouteGroup):
         self.store.threads[thread["id"]] = comment
         return thread
 
+    @route("POST", "comments")
     async def create_comment(self, request: Request) -> Response:
         body = await self.emu.body(request)
         task = self.emu.store.tasks.get(body.req_str("taskId"))
@@ -103,6 +95,7 @@ class CommentRoutes(RouteGroup):
         self.store.comments[comment.id] = comment
         return json_response(self.render_comment(comment))
 
+    @route("POST", "comments/{id}/threads")
     async def reply(self, request: Request) -> Response:
         comment = found(self.store.comments, request.path_params["id"], "Comment")
         body = await self.emu.body(request)
@@ -112,6 +105,7 @@ class CommentRoutes(RouteGroup):
     def _comment_of(self, thread_id: str) -> Comment:
         return found(self.store.threads, thread_id, "Comment thread")
 
+    @route("PUT", "comments/threads/{id}")
     async def update_thread(self, request: Request) -> Response:
         thread_id = request.path_params["id"]
         comment = self._comment_of(thread_id)
@@ -121,6 +115,7 @@ class CommentRoutes(RouteGroup):
                 thread.update(text=text, updatedAt=self.store.iso())
         return json_response(self.render_comment(comment))
 
+    @route("DELETE", "comments/threads/{id}")
     async def delete_thread(self, request: Request) -> Response:
         thread_id = request.path_params["id"]
         comment = self._comment_of(thread_id)
@@ -130,6 +125,7 @@ class CommentRoutes(RouteGroup):
             self.store.remove_comment(comment)
         return Response(200)
 
+    @route("GET", "comments")
     async def task_comments(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)
@@ -142,6 +138,7 @@ class CommentRoutes(RouteGroup):
         ]
         return json_response([self.render_comment(c) for c in window.of(chosen)])
 
+    @route("GET", "comments/threads")
     async def project_comments(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)

@@ -14,10 +14,9 @@ import tempfile
 import typing
 import urllib.parse
 import zipfile
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import HTTPError, Request, Response, json_response
+from ..._emulator import HTTPError, Request, Response, json_response, route
 from ..._providers.fastlabel._dataset_models import DATASET_OBJECT_TYPES as SPLITS
 from ..._providers.fastlabel._dataset_models import DATASET_VISIBILITIES as VISIBILITIES
 from ._data import Invalid, decode_file, field_error, found
@@ -25,36 +24,19 @@ from ._group import RouteGroup
 from ._state import Blob, Dataset, DatasetObject, Upload, ZipEntry, sha256_hex
 
 if TYPE_CHECKING:
-    from ._app import RouteSpec
+    pass
 
-__all__ = ["DatasetRoutes"]
+__all__ = ["OBJECT", "DatasetRoutes", "StorageRoutes"]
 
 _DATASET_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 OBJECT_MAX_SIZE = 250 << 20
 
+#: The path of one object of a dataset.
+OBJECT = "dataset-revision-objects/datasets/{id}/objects/{name:path}"
+
 
 class DatasetRoutes(RouteGroup):
     """Handlers for ``datasets-v2``, ``dataset-revision-objects``, ``files`` and storage."""
-
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "datasets-v2", self.list_datasets
-        yield "POST", "datasets-v2", self.create_dataset
-        yield "GET", "datasets-v2/{id}", self.find_dataset
-        yield "PUT", "datasets-v2/{id}", self.update_dataset
-        yield "DELETE", "datasets-v2/{id}", self.delete_dataset
-        yield "GET", "dataset-revision-objects/signed-urls", self.signed_urls
-        objects = "dataset-revision-objects/datasets/{id}/objects/{name:path}"
-        yield "GET", objects, self.find_object
-        yield "DELETE", objects, self.delete_object
-        yield "GET", "dataset-revision-objects", self.list_objects
-        yield "POST", "dataset-revision-objects", self.create_object
-        yield "PUT", "dataset-revision-objects", self.update_object
-        yield "GET", "files", self.signed_upload
-
-    def storage_routes(self) -> Iterator[RouteSpec]:
-        """The unauthenticated ``/storage`` routes the signed URLs point at."""
-        yield "PUT", "/storage/upload/{token}", self.storage_put
-        yield "GET", "/storage/download/{token}/{name:path}", self.storage_get
 
     # -- datasets -----------------------------------------------------------------------
 
@@ -88,6 +70,7 @@ class DatasetRoutes(RouteGroup):
             if other.name == name and other is not dataset:
                 raise Invalid(409, f"Dataset name '{name}' is already in use")
 
+    @route("POST", "datasets-v2")
     async def create_dataset(self, request: Request) -> Response:
         body = await self.emu.body(request)
         name = body.req_str("name")
@@ -101,9 +84,11 @@ class DatasetRoutes(RouteGroup):
         self.store.datasets[dataset.id] = dataset
         return json_response(self.render_dataset(dataset))
 
+    @route("GET", "datasets-v2/{id}")
     async def find_dataset(self, request: Request) -> Response:
         return json_response(self.render_dataset(self.dataset(request.path_params["id"])))
 
+    @route("GET", "datasets-v2")
     async def list_datasets(self, request: Request) -> Response:
         query = request.query
         keyword = query.get("keyword") or ""
@@ -119,6 +104,7 @@ class DatasetRoutes(RouteGroup):
         ]
         return json_response([self.render_dataset(d) for d in chosen[:1000]])
 
+    @route("PUT", "datasets-v2/{id}")
     async def update_dataset(self, request: Request) -> Response:
         dataset = self.dataset(request.path_params["id"])
         body = await self.emu.body(request)
@@ -132,6 +118,7 @@ class DatasetRoutes(RouteGroup):
         dataset.updated_at = self.emu.clock.now()
         return json_response(self.render_dataset(dataset))
 
+    @route("DELETE", "datasets-v2/{id}")
     async def delete_dataset(self, request: Request) -> Response:
         dataset = self.dataset(request.path_params["id"])
         del self.store.datasets[dataset.id]
@@ -192,6 +179,7 @@ class DatasetRoutes(RouteGroup):
         ]
         return list(window.of(chosen))
 
+    @route("POST", "dataset-revision-objects")
     async def create_object(self, request: Request) -> Response:
         body = await self.emu.body(request)
         dataset = self.dataset_named(body.req_str("datasetName"))
@@ -211,6 +199,7 @@ class DatasetRoutes(RouteGroup):
         dataset.objects[name] = obj
         return json_response(self.render_object(obj))
 
+    @route("PUT", "dataset-revision-objects")
     async def update_object(self, request: Request) -> Response:
         body = await self.emu.body(request)
         dataset = self.dataset(body.req_str("datasetId"))
@@ -227,19 +216,23 @@ class DatasetRoutes(RouteGroup):
         obj.updated_at = self.emu.clock.now()
         return json_response(self.render_object(obj))
 
+    @route("GET", OBJECT)
     async def find_object(self, request: Request) -> Response:
         dataset, obj = self._object_path(request)
         self._revision(request, dataset)
         return json_response(self.render_object(obj))
 
+    @route("DELETE", OBJECT)
     async def delete_object(self, request: Request) -> Response:
         dataset, obj = self._object_path(request)
         del dataset.objects[obj.name]
         return Response(200)
 
+    @route("GET", "dataset-revision-objects")
     async def list_objects(self, request: Request) -> Response:
         return json_response([self.render_object(o) for o in self._selected(request)])
 
+    @route("GET", "dataset-revision-objects/signed-urls")
     async def signed_urls(self, request: Request) -> Response:
         base = self.emu.base(request)
         return json_response(
@@ -251,6 +244,7 @@ class DatasetRoutes(RouteGroup):
 
     # -- storage ------------------------------------------------------------------------
 
+    @route("GET", "files")
     async def signed_upload(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)
@@ -264,6 +258,11 @@ class DatasetRoutes(RouteGroup):
         url = f"{self.emu.base(request)}/storage/upload/{token}?X-Expires=3600"
         return json_response({"url": url, "name": key})
 
+
+class StorageRoutes(RouteGroup):
+    """The unauthenticated ``/storage`` routes the signed URLs point at."""
+
+    @route("PUT", "/storage/upload/{token}")
     async def storage_put(self, request: Request) -> Response:
         """``PUT /storage/upload/<token>``: store a multipart part ``file`` or the raw body."""
         upload = self.store.uploads.get(request.path_params["token"])
@@ -295,6 +294,7 @@ class DatasetRoutes(RouteGroup):
         blob.entries = _zip_entries(file, self.emu.retain_size)
         return blob
 
+    @route("GET", "/storage/download/{token}/{name:path}")
     async def storage_get(self, request: Request) -> Response:
         """``GET /storage/download/<token>/<name>``: the stored bytes."""
         blob = self.store.downloads.get(request.path_params["token"])

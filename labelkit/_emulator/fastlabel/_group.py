@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..._emulator import Request
+from ..._emulator import Request, RouteGroupBase
 from ._data import Query
-from ._state import Project
+from ._state import Project, Store
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator  # noqa: F401 - the type argument of the base below
 
 __all__ = ["RouteGroup"]
 
 
-class RouteGroup:
+class RouteGroup(RouteGroupBase["FastLabelEmulator"]):
     """A family of routes over the emulator's shared state.
 
-    Subclasses list their routes in :meth:`routes` and read requests through
-    ``emu.body`` and :meth:`query`, whose readers answer the API's validation errors.
+    Subclasses declare their routes with :func:`~labelkit._emulator.route` and
+    read requests through ``emu.body`` and :meth:`query`, whose readers answer
+    the API's validation errors.
     """
 
-    def __init__(self, emu: FastLabelEmulator) -> None:
-        self.emu = emu
-        self.store = emu.store
-
-    def routes(self) -> Iterator[RouteSpec]:
-        """``(method, path, handler)`` of every route, most specific first."""
-        raise NotImplementedError
+    @property
+    def store(self) -> Store:
+        """The emulator's shared state."""
+        return self.emu.store
 
     def query(self, request: Request) -> Query:
         """The query parameters."""

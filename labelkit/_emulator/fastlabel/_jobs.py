@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Handler, Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route
 from ._data import PRIORITIES, STATUSES, Fields, Invalid
 from ._group import RouteGroup
 from ._state import Blob, Job, Project, Upload, ZipEntry
 from ._tasks import FAMILIES, Family, TaskRoutes, apply_task_fields, new_task, project_media
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator
 
 __all__ = ["FAIL_MARKER", "JobRoutes"]
 
@@ -35,21 +35,12 @@ ZipEffect = Callable[[Job, list[ZipEntry]], bool]
 
 
 class JobRoutes(RouteGroup):
-    """Handlers for histories, zip imports, AWS S3 imports and model jobs."""
+    """Handlers for histories, zip imports, AWS S3 imports and model jobs (listed and found
+    here, started by :class:`~._models.ModelRoutes`)."""
 
     def __init__(self, emu: FastLabelEmulator, tasks: TaskRoutes) -> None:
         super().__init__(emu)
         self.tasks = tasks
-
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "tasks/import/histories/{id}", self.finder("history")
-        yield "GET", "tasks/import/histories", self.lister("history", 100)
-        yield "GET", "tasks/import/status/aws-s3/{project}", self.s3_status
-        yield "PUT", "storages/aws-s3/{project}", self.s3_storage
-        yield "POST", "tasks/aws-s3", self.s3_import
-        yield "POST", "tasks/dicom", self.dicom
-        yield "POST", "contents/imports/appendix/batch", self.appendix
-        yield "POST", "contents/imports/robotics-contents/batch", self.robotics
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -107,27 +98,28 @@ class JobRoutes(RouteGroup):
             raise Invalid(404, f"Not found: {job_id}")
         return job
 
-    def lister(self, family: str, default: int) -> Handler:
-        async def handler(request: Request) -> Response:
-            query = self.query(request)
-            window = query.page(default, 1000)
-            project = None
-            if family in ("history", "auto_annotation"):
-                project = self.project_of(query)
-            chosen = [
-                j
-                for j in self.store.jobs.values()
-                if j.family == family and (project is None or j.project is project)
-            ]
-            return json_response([self.render(j) for j in window.of(chosen)])
+    @route("GET", "tasks/import/histories", family="history", default=100)
+    @route("GET", "trainings", family="training", default=100)
+    @route("GET", "evaluations", family="evaluation", default=1000)
+    @route("GET", "auto-annotations", family="auto_annotation", default=1000)
+    async def list_jobs(self, request: Request, family: str, default: int) -> Response:
+        query = self.query(request)
+        window = query.page(default, 1000)
+        project = None
+        if family in ("history", "auto_annotation"):
+            project = self.project_of(query)
+        chosen = [
+            j
+            for j in self.store.jobs.values()
+            if j.family == family and (project is None or j.project is project)
+        ]
+        return json_response([self.render(j) for j in window.of(chosen)])
 
-        return handler
-
-    def finder(self, family: str) -> Handler:
-        async def handler(request: Request) -> Response:
-            return json_response(self.render(self.job(request.path_params["id"], family)))
-
-        return handler
+    @route("GET", "tasks/import/histories/{id}", family="history")
+    @route("GET", "trainings/{id}", family="training")
+    @route("GET", "evaluations/{id}", family="evaluation")
+    async def find_job(self, request: Request, family: str) -> Response:
+        return json_response(self.render(self.job(request.path_params["id"], family)))
 
     # -- import histories ---------------------------------------------------------------
 
@@ -170,6 +162,7 @@ class JobRoutes(RouteGroup):
         job = self.start("history", fields, project=project, fail=fail, on_complete=on_complete)
         return json_response(self.render(job))
 
+    @route("POST", "tasks/dicom")
     async def dicom(self, request: Request) -> Response:
         return await self._zip_import(request, "dicom", self._dicom, family=FAMILIES["dicom"])
 
@@ -198,6 +191,7 @@ class JobRoutes(RouteGroup):
 
         return effect
 
+    @route("POST", "contents/imports/appendix/batch")
     async def appendix(self, request: Request) -> Response:
         return await self._zip_import(request, "appendix", self._appendix)
 
@@ -226,6 +220,7 @@ class JobRoutes(RouteGroup):
 
         return effect
 
+    @route("POST", "contents/imports/robotics-contents/batch")
     async def robotics(self, request: Request) -> Response:
         return await self._zip_import(request, "robotics", self._robotics)
 
@@ -243,6 +238,7 @@ class JobRoutes(RouteGroup):
 
     # -- AWS S3 -------------------------------------------------------------------------
 
+    @route("PUT", "storages/aws-s3/{project}")
     async def s3_storage(self, request: Request) -> Response:
         project = self.emu.project(request.path_params["project"])
         body = await self.emu.body(request)
@@ -253,6 +249,7 @@ class JobRoutes(RouteGroup):
         }
         return json_response({**project.s3_storage, "status": "connected"})
 
+    @route("POST", "tasks/aws-s3")
     async def s3_import(self, request: Request) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
@@ -283,6 +280,7 @@ class JobRoutes(RouteGroup):
         job = self.start("history", fields, project=project, on_complete=effect)
         return json_response(self.render(job))
 
+    @route("GET", "tasks/import/status/aws-s3/{project}")
     async def s3_status(self, request: Request) -> Response:
         project = self.emu.project(request.path_params["project"])
         found = [

@@ -7,17 +7,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route
 from ._data import Invalid, decode_file, field_error
 from ._group import RouteGroup
 from ._jobs import FAIL_MARKER, JobRoutes
 from ._state import Job
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator
 
 __all__ = ["ModelRoutes"]
 
@@ -26,27 +25,16 @@ _LABELS = ("person", "car", "dog", "cat", "bicycle")
 
 
 class ModelRoutes(RouteGroup):
-    """Handlers for ``trainings``, ``evaluations``, ``auto-annotations``, ``model-endpoints``
-    and ``model-monitorings``."""
+    """Handlers starting ``trainings``, ``evaluations`` and ``auto-annotations`` (listed and
+    found by :class:`~._jobs.JobRoutes`), ``model-endpoints`` and ``model-monitorings``."""
 
     def __init__(self, emu: FastLabelEmulator, jobs: JobRoutes) -> None:
         super().__init__(emu)
         self.jobs = jobs
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "trainings", self.jobs.lister("training", 100)
-        yield "GET", "trainings/{id}", self.jobs.finder("training")
-        yield "POST", "trainings", self.training
-        yield "GET", "evaluations", self.jobs.lister("evaluation", 1000)
-        yield "GET", "evaluations/{id}", self.jobs.finder("evaluation")
-        yield "POST", "evaluations", self.evaluation
-        yield "GET", "auto-annotations", self.jobs.lister("auto_annotation", 1000)
-        yield "POST", "auto-annotations", self.auto_annotation
-        yield "POST", "model-endpoints/execute", self.execute_endpoint
-        yield "POST", "model-monitorings/create", self.monitoring
-
     # -- model jobs ---------------------------------------------------------------------
 
+    @route("POST", "trainings")
     async def training(self, request: Request) -> Response:
         body = await self.emu.body(request)
         dataset = self.emu.dataset_named(body.req_str("datasetName"))
@@ -89,6 +77,7 @@ class ModelRoutes(RouteGroup):
         job = self.jobs.start("training", fields, fail=FAIL_MARKER in model, on_complete=effect)
         return json_response(self.jobs.render(job))
 
+    @route("POST", "evaluations")
     async def evaluation(self, request: Request) -> Response:
         body = await self.emu.body(request)
         dataset = self.emu.dataset_named(body.req_str("datasetName"))
@@ -117,6 +106,7 @@ class ModelRoutes(RouteGroup):
         job = self.jobs.start("evaluation", fields, fail=FAIL_MARKER in model)
         return json_response(self.jobs.render(job))
 
+    @route("POST", "auto-annotations")
     async def auto_annotation(self, request: Request) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
@@ -155,6 +145,7 @@ class ModelRoutes(RouteGroup):
 
     # -- models -------------------------------------------------------------------------
 
+    @route("POST", "model-endpoints/execute")
     async def execute_endpoint(self, request: Request) -> Response:
         body = await self.emu.body(request)
         name = body.req_str("modelEndpointName")
@@ -184,6 +175,7 @@ class ModelRoutes(RouteGroup):
             }
         )
 
+    @route("POST", "model-monitorings/create")
     async def monitoring(self, request: Request) -> Response:
         body = await self.emu.body(request)
         name = body.req_str("name")

@@ -4,17 +4,16 @@ metadata definitions and task comments."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route
 from ..._providers.fastlabel._project_models import PROJECT_ROLES, WORKFLOWS
 from ._data import Fields, Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import Project
 
 if TYPE_CHECKING:
-    from ._app import RouteSpec
+    pass
 
 __all__ = ["ProjectRoutes"]
 
@@ -24,24 +23,6 @@ _CLASS_KEYS = ("type", "value", "title", "color", "order", "attributes", "maxAre
 
 class ProjectRoutes(RouteGroup):
     """Handlers for ``projects``, ``annotations``, ``tags``, ``metadatas`` and ``comments``."""
-
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "projects/map/id-slug", self.id_slug_map
-        yield "POST", "projects/copy", self.copy_project
-        yield "GET", "projects", self.list_projects
-        yield "POST", "projects", self.create_project
-        yield "GET", "projects/{id}", self.find_project
-        yield "PUT", "projects/{id}/metadata", self.project_metadata
-        yield "PUT", "projects/{id}", self.update_project
-        yield "DELETE", "projects/{id}", self.delete_project
-        yield "PUT", "projects-users", self.project_user
-        yield "POST", "annotations/classification", self.create_classification
-        yield "PUT", "annotations/classification/{id}", self.update_classification
-        yield "GET", "annotations", self.list_classes
-        yield "POST", "annotations", self.create_class
-        yield "GET", "annotations/{id}", self.find_class
-        yield "PUT", "annotations/{id}", self.update_class
-        yield "DELETE", "annotations/{id}", self.delete_class
 
     # -- projects -----------------------------------------------------------------------
 
@@ -75,6 +56,7 @@ class ProjectRoutes(RouteGroup):
         if owner is not None and (project is None or owner != project.id):
             raise Invalid(409, f"Project slug '{slug}' is already in use")
 
+    @route("POST", "projects")
     async def create_project(self, request: Request) -> Response:
         body = await self.emu.body(request)
         slug = body.req_str("slug")
@@ -88,9 +70,11 @@ class ProjectRoutes(RouteGroup):
         project.external_workflow, project.is_pixel, project.job_size = external, is_pixel, job_size
         return json_response(project.id)
 
+    @route("GET", "projects/{id}")
     async def find_project(self, request: Request) -> Response:
         return json_response(self.render_project(self.project_by_id(request.path_params["id"])))
 
+    @route("GET", "projects")
     async def list_projects(self, request: Request) -> Response:
         query = self.query(request)
         window = query.page(100, 1000)
@@ -98,11 +82,13 @@ class ProjectRoutes(RouteGroup):
         chosen = [p for p in self.store.projects.values() if not slug or p.slug == slug]
         return json_response([self.render_project(p) for p in window.of(chosen)])
 
+    @route("GET", "projects/map/id-slug")
     async def id_slug_map(self, request: Request) -> Response:
         window = self.query(request).page(1000, 1000)
         chosen = window.of(list(self.store.projects.values()))
         return json_response({p.id: p.slug for p in chosen})
 
+    @route("PUT", "projects/{id}")
     async def update_project(self, request: Request) -> Response:
         project = self.project_by_id(request.path_params["id"])
         body = await self.emu.body(request)
@@ -122,10 +108,12 @@ class ProjectRoutes(RouteGroup):
         project.updated_at = self.emu.clock.now()
         return json_response(project.id)
 
+    @route("DELETE", "projects/{id}")
     async def delete_project(self, request: Request) -> Response:
         self.store.remove_project(self.project_by_id(request.path_params["id"]))
         return Response(200)
 
+    @route("POST", "projects/copy")
     async def copy_project(self, request: Request) -> Response:
         body = await self.emu.body(request)
         source = self.project_by_id(body.req_str("id"))
@@ -148,6 +136,7 @@ class ProjectRoutes(RouteGroup):
             candidate = f"{slug}-{number}"
         return candidate
 
+    @route("PUT", "projects/{id}/metadata")
     async def project_metadata(self, request: Request) -> Response:
         project = self.project_by_id(request.path_params["id"])
         body = await self.emu.body(request)
@@ -155,6 +144,7 @@ class ProjectRoutes(RouteGroup):
         project.updated_at = self.emu.clock.now()
         return json_response(project.id)
 
+    @route("PUT", "projects-users")
     async def project_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
@@ -214,6 +204,7 @@ class ProjectRoutes(RouteGroup):
             "updatedAt": now,
         }
 
+    @route("POST", "annotations")
     async def create_class(self, request: Request) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
@@ -223,6 +214,7 @@ class ProjectRoutes(RouteGroup):
         self.store.annotation_classes[item["id"]] = item
         return json_response(item["id"])
 
+    @route("POST", "annotations/classification")
     async def create_classification(self, request: Request) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
@@ -231,6 +223,7 @@ class ProjectRoutes(RouteGroup):
         self.store.annotation_classes[item["id"]] = item
         return json_response(item["id"])
 
+    @route("PUT", "annotations/{id}")
     async def update_class(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])
         body = await self.emu.body(request)
@@ -242,15 +235,18 @@ class ProjectRoutes(RouteGroup):
         self._class_fields(Fields({k: v for k, v in body.items() if k in _CLASS_KEYS}), item)
         return json_response(item["id"])
 
+    @route("PUT", "annotations/classification/{id}")
     async def update_classification(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])
         body = await self.emu.body(request)
         self._class_fields(Fields(attributes=body.get("attributes") or []), item)
         return json_response(item["id"])
 
+    @route("GET", "annotations/{id}")
     async def find_class(self, request: Request) -> Response:
         return json_response(self.render_class(self.class_by_id(request.path_params["id"])))
 
+    @route("GET", "annotations")
     async def list_classes(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)
@@ -263,6 +259,7 @@ class ProjectRoutes(RouteGroup):
         ]
         return json_response([self.render_class(c) for c in window.of(chosen)])
 
+    @route("DELETE", "annotations/{id}")
     async def delete_class(self, request: Request) -> Response:
         item = self.class_by_id(request.path_params["id"])
         del self.store.annotation_classes[item["id"]]

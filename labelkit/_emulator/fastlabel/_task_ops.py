@@ -3,16 +3,15 @@ tag add/remove, merged tasks by prefix and appendix exports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route
 from ._data import Fields, Invalid, field_error
 from ._group import RouteGroup
 from ._tasks import ASSIGNEE_KEYS, TaskRoutes, apply_task_fields
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator
 
 __all__ = ["TaskOpRoutes"]
 
@@ -24,21 +23,9 @@ class TaskOpRoutes(RouteGroup):
         super().__init__(emu)
         self.tasks = tasks
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "tasks/count", self.count
-        yield "GET", "tasks/map/id-name", self.id_name_map
-        yield "POST", "tasks/tags/add", self.add_tags
-        yield "POST", "tasks/tags/remove", self.remove_tags
-        yield "GET", "tasks/appendix", self.task_appendix
-        yield "GET", "contents/export/appendix", self.export_appendix
-        for media in ("images", "videos", "audios"):
-            yield "GET", f"tasks/integrate/{media}", self.by_prefix
-        yield "PUT", "tasks/{task_id}", self.update_any
-        yield "DELETE", "tasks/{task_id}/task-annotations", self.delete_annotations
-        yield "DELETE", "tasks/{task_id}", self.delete
-
     # -- type-agnostic ------------------------------------------------------------------
 
+    @route("PUT", "tasks/{task_id}")
     async def update_any(self, request: Request) -> Response:
         task = self.tasks.task(request.path_params["task_id"])
         body = await self.emu.body(request)
@@ -46,27 +33,33 @@ class TaskOpRoutes(RouteGroup):
         apply_task_fields(self.emu, task, Fields({k: v for k, v in body.items() if k in allowed}))
         return json_response(task.id)
 
+    @route("DELETE", "tasks/{task_id}")
     async def delete(self, request: Request) -> Response:
         self.emu.store.remove_task(self.tasks.task(request.path_params["task_id"]))
         return Response(200)
 
+    @route("DELETE", "tasks/{task_id}/task-annotations")
     async def delete_annotations(self, request: Request) -> Response:
         task = self.tasks.task(request.path_params["task_id"])
         task.annotations = []
         task.updated_at = self.emu.clock.now()
         return Response(200)
 
+    @route("GET", "tasks/count")
     async def count(self, request: Request) -> Response:
         return json_response(len(self.tasks.filtered(request)))
 
+    @route("GET", "tasks/map/id-name")
     async def id_name_map(self, request: Request) -> Response:
         window = self.query(request).page(1000, 1000)
         chosen = window.of(self.tasks.filtered(request))
         return json_response({t.id: t.name for t in chosen})
 
+    @route("POST", "tasks/tags/add")
     async def add_tags(self, request: Request) -> Response:
         return await self._change_tags(request, add=True)
 
+    @route("POST", "tasks/tags/remove")
     async def remove_tags(self, request: Request) -> Response:
         return await self._change_tags(request, add=False)
 
@@ -98,6 +91,9 @@ class TaskOpRoutes(RouteGroup):
                 task.updated_at = self.emu.clock.now()
         return json_response({"updatedTaskCount": changed})
 
+    @route("GET", "tasks/integrate/images")
+    @route("GET", "tasks/integrate/videos")
+    @route("GET", "tasks/integrate/audios")
     async def by_prefix(self, request: Request) -> Response:
         query = self.query(request)
         project = self.project_of(query)
@@ -113,10 +109,12 @@ class TaskOpRoutes(RouteGroup):
         annotations = [a for t in found for a in self.emu.render_task(t, base)["annotations"]]
         return json_response({"name": prefix, "annotations": annotations})
 
+    @route("GET", "tasks/appendix")
     async def task_appendix(self, request: Request) -> Response:
         keys = ("id", "url", "name", "format", "calibration")
         return self._appendix(request, keys)
 
+    @route("GET", "contents/export/appendix")
     async def export_appendix(self, request: Request) -> Response:
         keys = ("id", "url", "format", "imageFileName", "calibrationFileName", "calibration")
         return self._appendix(request, keys)

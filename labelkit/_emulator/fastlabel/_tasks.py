@@ -7,12 +7,11 @@ family. Names are unique per project: a duplicate create answers 409.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route, routes_of
 from ._data import (
     EXTERNAL_STATUSES,
     PRIORITIES,
@@ -26,7 +25,7 @@ from ._group import RouteGroup
 from ._state import Blob, Project, StoredTask
 
 if TYPE_CHECKING:
-    from ._app import FastLabelEmulator, RouteSpec
+    from ._app import FastLabelEmulator
 
 __all__ = ["FAMILIES", "Family", "TaskRoutes", "apply_task_fields", "new_task"]
 
@@ -178,66 +177,54 @@ def _attribute(given: dict[str, Any]) -> dict[str, Any]:
 class TaskRoutes(RouteGroup):
     """Handlers for ``tasks/<family>`` and the type-agnostic task operations."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "tasks/integrated-image/classification", self.create_integrated
-        yield "POST", "tasks/integrated-image", self.create_integrated
-        for kind, family in FAMILIES.items():
-            yield "GET", f"tasks/{kind}", self.lister(kind)
-            yield "GET", f"tasks/{kind}/{{task_id}}", self.finder(kind)
-            if family.content in ("file", "contents") or kind == "robotics":
-                yield "POST", f"tasks/{kind}", self.creator(kind)
-            if kind != "multi-modal-video-audio":
-                yield "PUT", f"tasks/{kind}/{{task_id}}", self.updater(kind)
-
     # -- per family ---------------------------------------------------------------------
 
-    def lister(self, kind: str) -> Any:
+    @routes_of(("GET", f"tasks/{kind}", {"kind": kind}) for kind in FAMILIES)
+    async def list_tasks(self, request: Request, kind: str) -> Response:
         family = FAMILIES[kind]
+        window = self.query(request).page(family.default_limit, family.max_limit)
+        chosen = self.filtered(request, kind=kind, by_name=True)
+        base = self.emu.base(request)
+        return json_response([self.emu.render_task(t, base) for t in window.of(chosen)])
 
-        async def handler(request: Request) -> Response:
-            window = self.query(request).page(family.default_limit, family.max_limit)
-            chosen = self.filtered(request, kind=kind, by_name=True)
-            base = self.emu.base(request)
-            return json_response([self.emu.render_task(t, base) for t in window.of(chosen)])
+    @routes_of(("GET", f"tasks/{kind}/{{task_id}}", {"kind": kind}) for kind in FAMILIES)
+    async def find_task(self, request: Request, kind: str) -> Response:
+        task = self.task(request.path_params["task_id"], kind)
+        return json_response(self.emu.render_task(task, self.emu.base(request)))
 
-        return handler
-
-    def finder(self, kind: str) -> Any:
-        async def handler(request: Request) -> Response:
-            task = self.task(request.path_params["task_id"], kind)
-            return json_response(self.emu.render_task(task, self.emu.base(request)))
-
-        return handler
-
-    def creator(self, kind: str) -> Any:
+    @routes_of(
+        ("POST", f"tasks/{kind}", {"kind": kind})
+        for kind, family in FAMILIES.items()
+        if family.content in ("file", "contents") or kind == "robotics"
+    )
+    async def create_task(self, request: Request, kind: str) -> Response:
         family = FAMILIES[kind]
+        body = await self.emu.body(request)
+        project = self.emu.project(body.req_str("project"))
+        self.check_media(project, family)
+        task = new_task(self.emu, project, kind, body.req_str("name"))
+        if family.content == "file":
+            task.blob = self.decode(body.get("file"), "file", family.max_size)
+        elif family.content == "contents":
+            task.contents = self.contents(body, family)
+        apply_task_fields(self.emu, task, body)
+        self.emu.store.add_task(task)
+        return json_response(task.id)
 
-        async def handler(request: Request) -> Response:
-            body = await self.emu.body(request)
-            project = self.emu.project(body.req_str("project"))
-            self.check_media(project, family)
-            task = new_task(self.emu, project, kind, body.req_str("name"))
-            if family.content == "file":
-                task.blob = self.decode(body.get("file"), "file", family.max_size)
-            elif family.content == "contents":
-                task.contents = self.contents(body, family)
-            apply_task_fields(self.emu, task, body)
-            self.emu.store.add_task(task)
-            return json_response(task.id)
+    @routes_of(
+        ("PUT", f"tasks/{kind}/{{task_id}}", {"kind": kind})
+        for kind in FAMILIES
+        if kind != "multi-modal-video-audio"
+    )
+    async def update_task(self, request: Request, kind: str) -> Response:
+        task = self.task(request.path_params["task_id"], kind)
+        body = await self.emu.body(request)
+        apply_task_fields(self.emu, task, body)
+        return json_response(task.id)
 
-        return handler
-
-    def updater(self, kind: str) -> Any:
-        async def handler(request: Request) -> Response:
-            task = self.task(request.path_params["task_id"], kind)
-            body = await self.emu.body(request)
-            apply_task_fields(self.emu, task, body)
-            return json_response(task.id)
-
-        return handler
-
-    async def create_integrated(self, request: Request) -> Response:
-        kind = "image/classification" if request.path.endswith("/classification") else "image"
+    @route("POST", "tasks/integrated-image/classification", kind="image/classification")
+    @route("POST", "tasks/integrated-image", kind="image")
+    async def create_integrated(self, request: Request, kind: str) -> Response:
         body = await self.emu.body(request)
         project = self.emu.project(body.req_str("project"))
         self.check_media(project, FAMILIES[kind])

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..._emulator import Request, Response, json_response
+from ..._emulator import Request, Response, json_response, route, routes_of
 from ._data import Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import WorkspaceUser
 
 if TYPE_CHECKING:
-    from ._app import RouteSpec
+    pass
 
 __all__ = ["WorkspaceRoutes"]
 
@@ -22,14 +21,6 @@ _LABELS = ("person", "car", "dog", "cat", "bicycle")
 
 class WorkspaceRoutes(RouteGroup):
     """Handlers for ``workspaces-users`` and ``function-resource-permissions``."""
-
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "workspaces-users", self.list_users
-        yield "POST", "workspaces-users/internal-users", self.create_user
-        yield "PUT", "workspaces-users/internal-users", self.update_user
-        for segment in MODULES:
-            yield "POST", f"function-resource-permissions/{segment}/internal-users", self.grant
-        yield "DELETE", "function-resource-permissions", self.revoke
 
     # -- users --------------------------------------------------------------------------
 
@@ -65,6 +56,7 @@ class WorkspaceRoutes(RouteGroup):
     def user(self, email: str) -> WorkspaceUser:
         return found(self.store.users, email, "User")
 
+    @route("GET", "workspaces-users")
     async def list_users(self, request: Request) -> Response:
         query = self.query(request)
         window = query.page(20, None)
@@ -76,6 +68,7 @@ class WorkspaceRoutes(RouteGroup):
         ]
         return json_response([self.render_user(u) for u in window.of(chosen)])
 
+    @route("POST", "workspaces-users/internal-users")
     async def create_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
         name, email = body.req_str("name"), body.req_str("email")
@@ -85,6 +78,7 @@ class WorkspaceRoutes(RouteGroup):
             raise field_error("email must be an email")
         return json_response(self.render_user(self.add_user(email, name, role, language)))
 
+    @route("PUT", "workspaces-users/internal-users")
     async def update_user(self, request: Request) -> Response:
         body = await self.emu.body(request)
         user = self.user(body.req_str("email"))
@@ -98,12 +92,17 @@ class WorkspaceRoutes(RouteGroup):
                 project.members.pop(user.email, None)
         return json_response(record)
 
-    async def grant(self, request: Request) -> Response:
-        module = MODULES[request.path.split("/")[-2]]
+    @routes_of(
+        ("POST", f"function-resource-permissions/{segment}/internal-users", {"module": module})
+        for segment, module in MODULES.items()
+    )
+    async def grant(self, request: Request, module: str) -> Response:
         user = self.user((await self.emu.body(request)).req_str("email"))
         user.permissions[module] = True
         return json_response(self.render_user(user))
 
+    @route("DELETE", "function-resource-permissions")
+    @route("DELETE", "function-resource-permissions")
     async def revoke(self, request: Request) -> Response:
         body = await self.emu.body(request)
         user = self.user(body.req_str("email"))

@@ -31,14 +31,15 @@ import posixpath
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
-from .._app import EmulatorApp, RouteGroupBase, RouteSpec
+from .._app import EmulatorApp
 from .._messages import HTTPError, Request, Response, json_response
 from .._registry import register_emulator
+from .._routing import RouteGroupBase, route
 from .._state import EmulatorConfig, check_status
 from ._results import ANALYSES, applies, operation_data
 
@@ -235,17 +236,14 @@ class RedFlagEmulator(EmulatorApp):
 class OperationRoutes(RouteGroupBase[RedFlagEmulator]):
     """Operations: create (by URL or upload id), upload a file and retrieve."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "", self.create
-        yield "POST", "/upload", self.upload
-        yield "GET", "/{id:int}", self.retrieve
-
+    @route("GET", "/{id:int}")
     async def retrieve(self, request: Request) -> Response:
         operation_id = int(request.path_params["id"])
         if operation_id not in self.emu.operations:
             raise HTTPError(404, f"operation {operation_id} not found")
         return json_response(self.emu.operation_object(operation_id))
 
+    @route("POST", "")
     async def create(self, request: Request) -> Response:
         payload = await request.json()
         if not isinstance(payload, dict):
@@ -286,6 +284,7 @@ class OperationRoutes(RouteGroupBase[RedFlagEmulator]):
         self.emu.operations[operation.id] = operation
         return json_response({"id": operation.id})
 
+    @route("POST", "/upload")
     async def upload(self, request: Request) -> Response:
         form = await request.multipart()
         if form.fields or len(form.files) != 1 or form.files[0].field != "file":

@@ -11,9 +11,9 @@ Routes, all under ``/v1`` as in the official SDK's v1 surface:
 - :mod:`._resources`: batches, projects, files, teams;
 - :mod:`._studio`: Studio (``/v1/studio``); :mod:`._v2`: the v2 API (``/v2``).
 
-Every group of routes is a class with a method per route and a ``routes()``
-table (:class:`~labelkit._emulator.RouteGroup`); :mod:`._task_routes` has the
-task routes.
+Every group of routes is a class with a method per route, each declared with
+:func:`~labelkit._emulator.route` (:class:`~labelkit._emulator.RouteGroupBase`);
+:mod:`._task_routes` has the task routes.
 
 Auth is HTTP Basic with an API key as the user name and an empty password.
 Keys start ``live_`` or ``test_`` and the prefix picks the mode: live and test
@@ -141,6 +141,7 @@ class ScaleEmulator(EmulatorApp):
             account.teammates["owner@example.com"] = {"email": "owner@example.com", "role": "admin"}
         self.deliverer = CallbackDeliverer(
             self.clock.now,
+            name="scale",
             backoff=callback_backoff,
             backoff_max=callback_backoff_max,
             max_attempts=callback_max_attempts,

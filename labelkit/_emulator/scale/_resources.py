@@ -25,10 +25,11 @@ import itertools
 import mimetypes
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, json_response, route
+from ._callbacks import AUTH_HEADER
 from ._state import (
     TASK_TYPES,
     StoredBatch,
@@ -67,20 +68,13 @@ def _named(table: Mapping[str, T], request: Request, what: str) -> T:
 class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
     """``batches``: create, list, get, finalize, status counts and metadata."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/batches", self.create_batch
-        yield "GET", "/batches", self.list_batches
-        yield "GET", "/batches/{name}", self.get_batch
-        yield "POST", "/batches/{name}/finalize", self.finalize_batch
-        yield "GET", "/batches/{name}/status", self.batch_status_counts
-        yield "POST", "/batches/{name}/setMetadata", self.set_batch_metadata
-
     def batch_of(self, request: Request) -> StoredBatch:
         return _named(self.emu.account(request).batches, request, "Batch")
 
     def batch_response(self, request: Request, batch: StoredBatch) -> Response:
         return json_response(self.emu.batch_object(self.emu.account(request).mode, batch.name))
 
+    @route("POST", "/batches")
     async def create_batch(self, request: Request) -> Response:
         account, body = self.emu.account(request), await read_json(request, dict)
         name, project = require_string(body, "name"), require_string(body, "project")
@@ -103,9 +97,11 @@ class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
         account.batches[name] = batch
         return self.batch_response(request, batch)
 
+    @route("GET", "/batches/{name}")
     async def get_batch(self, request: Request) -> Response:
         return self.batch_response(request, self.batch_of(request))
 
+    @route("POST", "/batches/{name}/finalize")
     async def finalize_batch(self, request: Request) -> Response:
         emu = self.emu
         batch, now = self.batch_of(request), emu.clock.now()
@@ -118,17 +114,20 @@ class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
                 _schedule_batch_callback(emu, emu.account(request).mode, batch)
         return self.batch_response(request, batch)
 
+    @route("GET", "/batches/{name}/status")
     async def batch_status_counts(self, request: Request) -> Response:
         batch, now = self.batch_of(request), self.emu.clock.now()
         tasks = self.emu.batch_tasks(batch)
         counts = Counter(task.status(now) for task in tasks)
         return json_response({"status": batch_status(batch, tasks, now), **counts})
 
+    @route("POST", "/batches/{name}/setMetadata")
     async def set_batch_metadata(self, request: Request) -> Response:
         batch = self.batch_of(request)
         batch.metadata = await read_json(request, dict)
         return self.batch_response(request, batch)
 
+    @route("GET", "/batches")
     async def list_batches(self, request: Request) -> Response:
         account, query = self.emu.account(request), request.query
         status, project = query.get("status"), query.get("project")
@@ -160,13 +159,6 @@ class BatchRoutes(RouteGroupBase["ScaleEmulator"]):
 class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
     """``projects``: create, list, get, parameter versions and task templates."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/projects", self.create_project
-        yield "GET", "/projects", self.list_projects
-        yield "GET", "/projects/{name}", self.get_project
-        yield "POST", "/projects/{name}/setParams", self.set_project_params
-        yield "GET", "/projects/{name}/taskTemplates", self.task_template
-
     def project_of(self, request: Request) -> StoredProject:
         return _named(self.emu.account(request).projects, request, "Project")
 
@@ -177,6 +169,7 @@ class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
     def project_response(self, project: StoredProject) -> Response:
         return json_response(project_json(project, self.emu.timeline))
 
+    @route("POST", "/projects")
     async def create_project(self, request: Request) -> Response:
         account, body = self.emu.account(request), await read_json(request, dict)
         name, task_type = require_string(body, "name"), require_string(body, "type")
@@ -200,13 +193,16 @@ class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
         account.projects[name] = project
         return self.project_response(project)
 
+    @route("GET", "/projects/{name}")
     async def get_project(self, request: Request) -> Response:
         return self.project_response(self.project_of(request))
 
+    @route("GET", "/projects")
     async def list_projects(self, request: Request) -> Response:
         projects = self.emu.account(request).projects.values()
         return json_response([project_json(p, self.emu.timeline) for p in projects])
 
+    @route("POST", "/projects/{name}/setParams")
     async def set_project_params(self, request: Request) -> Response:
         project, body = self.project_of(request), await read_json(request, dict)
         patch = require_bool(body, "patch")
@@ -215,6 +211,7 @@ class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
         project.param_history.append(self.version(params, len(project.param_history)))
         return self.project_response(project)
 
+    @route("GET", "/projects/{name}/taskTemplates")
     async def task_template(self, request: Request) -> Response:
         project = self.project_of(request)
         if project.type not in _TEMPLATE_TYPES:
@@ -233,10 +230,6 @@ class ProjectRoutes(RouteGroupBase["ScaleEmulator"]):
 class FileRoutes(RouteGroupBase["ScaleEmulator"]):
     """``files/upload`` (multipart) and ``files/import`` (by URL)."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/files/upload", self.upload_file
-        yield "POST", "/files/import", self.import_file
-
     def store_file(self, request: Request, stored: StoredFile) -> Response:
         account = self.emu.account(request)
         account.files[stored.id] = stored
@@ -246,6 +239,7 @@ class FileRoutes(RouteGroupBase["ScaleEmulator"]):
         accounts = self.emu.accounts
         return f"fl{len(accounts['live'].files) + len(accounts['test'].files):022x}"
 
+    @route("POST", "/files/upload")
     async def upload_file(self, request: Request) -> Response:
         form = await request.multipart()
         upload = form.file("file")
@@ -263,6 +257,7 @@ class FileRoutes(RouteGroupBase["ScaleEmulator"]):
         )
         return self.store_file(request, stored)
 
+    @route("POST", "/files/import")
     async def import_file(self, request: Request) -> Response:
         body = await read_json(request, dict)
         url = require_string(body, "file_url")
@@ -284,17 +279,14 @@ class FileRoutes(RouteGroupBase["ScaleEmulator"]):
 class TeamRoutes(RouteGroupBase["ScaleEmulator"]):
     """``teams``: list, invite and set roles."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/teams", self.list_team
-        yield "POST", "/teams/invite", self.invite
-        yield "POST", "/teams/set_role", self.set_role
-
     def team(self, request: Request) -> Response:
         return json_response(list(self.emu.account(request).teammates.values()))
 
+    @route("GET", "/teams")
     async def list_team(self, request: Request) -> Response:
         return self.team(request)
 
+    @route("POST", "/teams/invite")
     async def invite(self, request: Request) -> Response:
         emails, role = await _emails_and_role(request)
         teammates = self.emu.account(request).teammates
@@ -302,6 +294,7 @@ class TeamRoutes(RouteGroupBase["ScaleEmulator"]):
             teammates.setdefault(email, {"email": email, "role": role, "expiry": None})
         return self.team(request)
 
+    @route("POST", "/teams/set_role")
     async def set_role(self, request: Request) -> Response:
         emails, role = await _emails_and_role(request)
         teammates = self.emu.account(request).teammates
@@ -320,13 +313,11 @@ class RapidRoutes(RouteGroupBase["ScaleEmulator"]):
         super().__init__(emu)
         self._numbers = itertools.count(1)
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/evaluation_tasks/{type}", self.create_evaluation_task
-        yield "POST", "/training_tasks/{type}", self.create_training_task
-
+    @route("POST", "/evaluation_tasks/{type}")
     async def create_evaluation_task(self, request: Request) -> Response:
         return await self._create(request, "ev")
 
+    @route("POST", "/training_tasks/{type}")
     async def create_training_task(self, request: Request) -> Response:
         return await self._create(request, "tr")
 
@@ -374,12 +365,12 @@ def _schedule_batch_callback(emulator: ScaleEmulator, mode: str, batch: StoredBa
     def on_result(ok: bool) -> None:
         batch.callback_delivered = batch.callback_delivered or ok
 
-    emulator.deliverer.add(
+    emulator.deliverer.schedule(
         "batch",
         batch.name,
         batch.callback,
-        emulator.callback_auth_keys[mode],
         ready=ready,
         payload=lambda: {"batch": emulator.batch_object(mode, batch.name)},
         on_result=on_result,
+        headers={AUTH_HEADER: emulator.callback_auth_keys[mode]},
     )

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, json_response, route
 from ._tasks import read_json
 
 if TYPE_CHECKING:
@@ -62,18 +62,6 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
         super().__init__(emu)
         self.studios: dict[str, _Studio] = {}
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/assignments", self.list_assignments
-        yield "POST", "/assignments/add", self.change_assignments
-        yield "POST", "/assignments/remove", self.change_assignments
-        yield "GET", "/projects/{project}/groups", self.list_groups
-        yield "POST", "/projects/{project}/groups", self.create_group
-        yield "PUT", "/projects/{project}/groups/{group}", self.update_group
-        yield "GET", "/batches", self.list_batches
-        yield "POST", "/batches/set_priorities", self.set_priorities
-        yield "POST", "/batches/reset_priorities", self.reset_priorities
-        yield "PUT", "/batches/{batch}", self.assign_batch
-
     def context(self, request: Request) -> tuple[Account, _Studio]:
         account = self.emu.account(request)
         return account, self.studios.setdefault(account.mode, _Studio())
@@ -89,9 +77,12 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
         if unknown:
             raise HTTPError(404, f"Projects not found: {', '.join(unknown)}")
 
+    @route("GET", "/assignments")
     async def list_assignments(self, request: Request) -> Response:
         return json_response(self.context(request)[1].assignments)
 
+    @route("POST", "/assignments/add")
+    @route("POST", "/assignments/remove")
     async def change_assignments(self, request: Request) -> Response:
         (account, studio), body = self.context(request), await read_json(request, dict)
         emails, projects = _strings(body, "emails"), _strings(body, "projects")
@@ -123,12 +114,14 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
             raise HTTPError(404, f"Project {project!r} not found")
         return studio.groups.setdefault(project, {})
 
+    @route("GET", "/projects/{project}/groups")
     async def list_groups(self, request: Request) -> Response:
         account, studio = self.context(request)
         project = self.segment(request, "project")
         groups = self.project_groups(account, studio, project)
         return json_response([self.group_json(project, n, e) for n, e in groups.items()])
 
+    @route("POST", "/projects/{project}/groups")
     async def create_group(self, request: Request) -> Response:
         (account, studio), body = self.context(request), await read_json(request, dict)
         project, emails, name = (
@@ -145,6 +138,7 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
         groups[name] = list(dict.fromkeys(emails))
         return json_response(self.group_json(project, name, groups[name]))
 
+    @route("PUT", "/projects/{project}/groups/{group}")
     async def update_group(self, request: Request) -> Response:
         (account, studio), body = self.context(request), await read_json(request, dict)
         project, name = self.segment(request, "project"), self.segment(request, "group")
@@ -177,9 +171,11 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
     def all_batches(self, account: Account, studio: _Studio) -> Response:
         return json_response([self.batch_json(account, studio, n) for n in account.batches])
 
+    @route("GET", "/batches")
     async def list_batches(self, request: Request) -> Response:
         return self.all_batches(*self.context(request))
 
+    @route("PUT", "/batches/{batch}")
     async def assign_batch(self, request: Request) -> Response:
         (account, studio), body = self.context(request), await read_json(request, dict)
         name, groups = self.segment(request, "batch"), _strings(body, "groups")
@@ -192,6 +188,7 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
         studio.batch_groups[name] = groups
         return json_response(self.batch_json(account, studio, name))
 
+    @route("POST", "/batches/set_priorities")
     async def set_priorities(self, request: Request) -> Response:
         (account, studio), body = self.context(request), await read_json(request, dict)
         entries = body.get("batches")
@@ -206,6 +203,7 @@ class StudioRoutes(RouteGroupBase["ScaleEmulator"]):
         studio.priorities = names + [n for n in account.batches if n not in names]
         return self.all_batches(account, studio)
 
+    @route("POST", "/batches/reset_priorities")
     async def reset_priorities(self, request: Request) -> Response:
         account, studio = self.context(request)
         studio.priorities = []

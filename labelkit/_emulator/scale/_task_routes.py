@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, RouteGroupBase, json_response, route
+from ._callbacks import AUTH_HEADER
 from ._responses import task_response
 from ._state import StoredTask, task_json
 from ._tasks import list_tasks, new_task_fields, read_json
@@ -19,18 +19,6 @@ __all__ = ["TaskRoutes"]
 class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
     """Create, read, cancel, audit, unique ids, metadata, tags and listing of tasks."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "POST", "/task/{type}", self.create_task
-        yield "GET", "/task/{id}", self.get_task
-        yield "POST", "/task/{id}/cancel", self.cancel_task
-        yield "POST", "/task/{id}/audit", self.audit_task
-        yield "POST", "/task/{id}/unique_id", self.set_unique_id
-        yield "DELETE", "/task/{id}/unique_id", self.clear_unique_id
-        yield "POST", "/task/{id}/setMetadata", self.set_metadata
-        for method in ("POST", "PUT", "DELETE"):
-            yield method, "/task/{id}/tags", self.change_tags
-        yield "GET", "/tasks", self.list_tasks
-
     def _task_response(self, task: StoredTask) -> Response:
         return json_response(task_json(task, self.emu.clock.now(), self.emu.timeline))
 
@@ -40,6 +28,7 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
             raise HTTPError(404, f"No task found with id {request.path_params['id']!r}")
         return task
 
+    @route("POST", "/task/{type}")
     async def create_task(self, request: Request) -> Response:
         account, now = self.emu.account(request), self.emu.clock.now()
         task_type = self.emu.rules.task_type(request.path_params["type"])
@@ -72,9 +61,11 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
             self._schedule_callback(task)
         return self._task_response(task)
 
+    @route("GET", "/task/{id}")
     async def get_task(self, request: Request) -> Response:
         return self._task_response(self._task(request))
 
+    @route("POST", "/task/{id}/cancel")
     async def cancel_task(self, request: Request) -> Response:
         task, now = self._task(request), self.emu.clock.now()
         status = task.status(now)
@@ -88,6 +79,7 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
             self._drop_unique_id(task)
         return self._task_response(task)
 
+    @route("POST", "/task/{id}/audit")
     async def audit_task(self, request: Request) -> Response:
         task, now = self._task(request), self.emu.clock.now()
         body = await read_json(request, dict)
@@ -112,6 +104,7 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
         task.touch(now)
         return self._task_response(task)
 
+    @route("POST", "/task/{id}/unique_id")
     async def set_unique_id(self, request: Request) -> Response:
         task, account = self._task(request), self.emu.account(request)
         unique_id = (await read_json(request, dict)).get("unique_id")
@@ -126,6 +119,7 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
         task.touch(self.emu.clock.now())
         return self._task_response(task)
 
+    @route("DELETE", "/task/{id}/unique_id")
     async def clear_unique_id(self, request: Request) -> Response:
         task = self._task(request)
         self._drop_unique_id(task)
@@ -137,12 +131,16 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
             self.emu.accounts[task.mode].unique_ids.pop(task.unique_id, None)
             task.unique_id = None
 
+    @route("POST", "/task/{id}/setMetadata")
     async def set_metadata(self, request: Request) -> Response:
         task = self._task(request)
         task.metadata = await read_json(request, dict)
         task.touch(self.emu.clock.now())
         return self._task_response(task)
 
+    @route("POST", "/task/{id}/tags")
+    @route("PUT", "/task/{id}/tags")
+    @route("DELETE", "/task/{id}/tags")
     async def change_tags(self, request: Request) -> Response:
         task = self._task(request)
         tags = await read_json(request, list)
@@ -157,6 +155,7 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
         task.touch(self.emu.clock.now())
         return self._task_response(task)
 
+    @route("GET", "/tasks")
     async def list_tasks(self, request: Request) -> Response:
         account, now = self.emu.account(request), self.emu.clock.now()
         candidates = [self.emu.tasks[task_id] for task_id in reversed(account.task_ids)]
@@ -178,14 +177,14 @@ class TaskRoutes(RouteGroupBase["ScaleEmulator"]):
         def on_result(ok: bool) -> None:
             task.callback_succeeded = task.callback_succeeded or ok
 
-        self.emu.deliverer.add(
+        self.emu.deliverer.schedule(
             "task",
             task.id,
             task.callback_url,
-            self.emu.callback_auth_keys[task.mode],
             ready=ready,
             payload=payload,
             on_result=on_result,
+            headers={AUTH_HEADER: self.emu.callback_auth_keys[task.mode]},
         )
 
 

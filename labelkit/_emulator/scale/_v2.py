@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._emulator import HTTPError, Request, Response, RouteGroupBase, RouteSpec, json_response
+from ..._emulator import (
+    HTTPError,
+    Request,
+    Response,
+    RouteGroupBase,
+    json_response,
+    route,
+    routes_of,
+)
 from ._state import StoredBatch, StoredTask, batch_status, task_json
 from ._tasks import decode_token, encode_token, read_json
 
@@ -270,22 +278,19 @@ class V2Views(RouteGroupBase["ScaleEmulator"]):
 class V2TaskRoutes(V2Views):
     """``task``, ``tasks``, ``task/chat`` and ``task/metadata``."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/task", self.get_task
-        yield "GET", "/tasks", self.get_tasks
-        yield "POST", "/task/chat", self.create_chat_task
-        yield "POST", "/task/metadata", self.set_task_metadata
-
+    @route("GET", "/task")
     async def get_task(self, request: Request) -> Response:
         task = self.emu.tasks.get(request.query.get("task_id") or "")
         if task is None or task.mode != self.mode(request):
             raise HTTPError(404, f"Task {request.query.get('task_id')!r} not found")
         return json_response(self.task_v2(task, self.expand_of(request)))
 
+    @route("GET", "/tasks")
     async def get_tasks(self, request: Request) -> Response:
         tasks = [self.task_v2(t, self.expand_of(request)) for t in self.account_tasks(request)]
         return json_response(page(request, tasks, "tasks"))
 
+    @route("POST", "/task/chat")
     async def create_chat_task(self, request: Request) -> Response:
         body, account = await read_json(request, dict), self.emu.account(request)
         project = self.project_name(request, body, True)
@@ -313,6 +318,7 @@ class V2TaskRoutes(V2Views):
             batch.task_ids.append(task.id)
         return json_response(self.task_v2(task, []))
 
+    @route("POST", "/task/metadata")
     async def set_task_metadata(self, request: Request) -> Response:
         body = await read_json(request, dict)
         task = self.emu.tasks.get(body.get("task_id") or "")
@@ -329,19 +335,13 @@ class V2TaskRoutes(V2Views):
 class V2BatchRoutes(V2Views):
     """``batch``, ``batches``, the batch operations and ``batch/metadata``."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/batch", self.get_batch
-        yield "GET", "/batches", self.get_batches
-        yield "POST", "/batch", self.create_batch
-        for operation in ("finalize", "pause", "resume", "cancel"):
-            yield "POST", f"/batch/{operation}", self.batch_operation
-        yield "POST", "/batch/metadata", self.set_batch_metadata
-
+    @route("GET", "/batch")
     async def get_batch(self, request: Request) -> Response:
         batch = self.find_batch(request, dict(request.query), True)
         assert batch is not None
         return json_response(self.batch_json(self.mode(request), batch, self.expand_of(request)))
 
+    @route("GET", "/batches")
     async def get_batches(self, request: Request) -> Response:
         m, q = self.mode(request), dict(request.query)
         name = self.project_name(request, q, False)
@@ -354,6 +354,7 @@ class V2BatchRoutes(V2Views):
         ]
         return json_response(page(request, records, "batches"))
 
+    @route("POST", "/batch")
     async def create_batch(self, request: Request) -> Response:
         body, account = await read_json(request, dict), self.emu.account(request)
         name, project = body.get("name"), self.project_name(request, body, True)
@@ -375,11 +376,14 @@ class V2BatchRoutes(V2Views):
         account.batches[name] = batch
         return json_response(self.batch_json(account.mode, batch, []))
 
-    async def batch_operation(self, request: Request) -> Response:
+    @routes_of(
+        ("POST", f"/batch/{operation}", {"operation": operation})
+        for operation in ("finalize", "pause", "resume", "cancel")
+    )
+    async def batch_operation(self, request: Request, operation: str) -> Response:
         body, m, now = await read_json(request, dict), self.mode(request), self.emu.clock.now()
         batch = self.find_batch(request, body, True)
         assert batch is not None
-        operation = request.path.rsplit("/", 1)[-1]
         flag = self.state.batch_flags.get((m, batch.name))
         if flag == "cancelled" and operation != "finalize":
             raise HTTPError(400, f"Batch {batch.name!r} is cancelled")
@@ -401,6 +405,7 @@ class V2BatchRoutes(V2Views):
                     task.canceled_at = now
         return json_response({"batch": self.batch_json(m, batch, []), "message": f"{operation}d"})
 
+    @route("POST", "/batch/metadata")
     async def set_batch_metadata(self, request: Request) -> Response:
         body = await read_json(request, dict)
         batch = self.find_batch(request, body, True)

@@ -7,10 +7,9 @@ unauthenticated ``/v2-files/...`` URL on the same host that serves the bytes.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, json_response, route
 from ._v2 import V2State, V2Views, page
 
 __all__ = ["V2DatasetRoutes", "V2FileRoutes"]
@@ -18,14 +17,6 @@ __all__ = ["V2DatasetRoutes", "V2FileRoutes"]
 
 class V2DatasetRoutes(V2Views):
     """``datasets``, their deliveries and tasks, and attachment ``response_url``."""
-
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/datasets", self.get_datasets
-        yield "GET", "/datasets/deliveries", self.get_dataset_deliveries
-        yield "GET", "/datasets/delivery", self.get_dataset_delivery
-        yield "GET", "/datasets/tasks", self.get_dataset_tasks
-        yield "GET", "/datasets/task", self.get_dataset_task
-        yield "GET", "/datasets/task/{task}/response_url/{attachment}", self.response_url
 
     def dataset_ref(self, dataset_id: str, expand: list[str]) -> Any:
         return self.state.datasets[dataset_id]["record"] if "dataset" in expand else dataset_id
@@ -62,11 +53,13 @@ class V2DatasetRoutes(V2Views):
             and self.delivered_after(request, self.state.dataset_deliveries[t["delivery"]]["at"])
         ]
 
+    @route("GET", "/datasets")
     async def get_datasets(self, request: Request) -> Response:
         m = self.mode(request)
         found = [d["record"] for d in self.state.datasets.values() if d["mode"] == m]
         return json_response({"datasets": found})
 
+    @route("GET", "/datasets/deliveries")
     async def get_dataset_deliveries(self, request: Request) -> Response:
         q = request.query
         found = [
@@ -78,6 +71,7 @@ class V2DatasetRoutes(V2Views):
         ]
         return json_response({"deliveries": found})
 
+    @route("GET", "/datasets/delivery")
     async def get_dataset_delivery(self, request: Request) -> Response:
         entry = self.owned(request, self.state.dataset_deliveries, "delivery_id", "Delivery")
         tasks = [
@@ -90,6 +84,7 @@ class V2DatasetRoutes(V2Views):
             {"delivery": self.dataset_delivery_json(entry, self.expand_of(request)), **listed}
         )
 
+    @route("GET", "/datasets/tasks")
     async def get_dataset_tasks(self, request: Request) -> Response:
         tasks = [
             self.dataset_task_json(t, self.expand_of(request))
@@ -97,12 +92,14 @@ class V2DatasetRoutes(V2Views):
         ]
         return json_response(page(request, tasks, "tasks"))
 
+    @route("GET", "/datasets/task")
     async def get_dataset_task(self, request: Request) -> Response:
         entry = self.state.dataset_tasks.get(request.query.get("task_id") or "")
         if entry is None or self.state.datasets[entry["dataset"]]["mode"] != self.mode(request):
             raise HTTPError(404, f"Task {request.query.get('task_id')!r} not found")
         return json_response(self.dataset_task_json(entry, self.expand_of(request)))
 
+    @route("GET", "/datasets/task/{task}/response_url/{attachment}")
     async def response_url(self, request: Request) -> Response:
         task, attachment = (
             urllib.parse.quote(part, safe="") for part in _file_key(self.state, request)
@@ -115,9 +112,7 @@ class V2DatasetRoutes(V2Views):
 class V2FileRoutes(V2Views):
     """``/v2-files/<task>/<attachment>``: the bytes a ``response_url`` redirects to (no auth)."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/v2-files/{task}/{attachment}", self.serve_file
-
+    @route("GET", "/v2-files/{task}/{attachment}")
     async def serve_file(self, request: Request) -> Response:
         return Response(
             200,

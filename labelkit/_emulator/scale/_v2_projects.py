@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from ..._emulator import HTTPError, Request, Response, RouteSpec, json_response
+from ..._emulator import HTTPError, Request, Response, json_response, route
 from ._v2 import V2Views, page, v2_id
 
 __all__ = ["V2ProjectRoutes"]
@@ -14,20 +13,13 @@ __all__ = ["V2ProjectRoutes"]
 class V2ProjectRoutes(V2Views):
     """``project[s]``, ``deliveries``, ``delivery[/tasks]``, ``annotation`` and ``schema``."""
 
-    def routes(self) -> Iterator[RouteSpec]:
-        yield "GET", "/project", self.get_project
-        yield "GET", "/projects", self.get_projects
-        yield "GET", "/deliveries", self.get_deliveries
-        yield "GET", "/delivery", self.get_delivery
-        yield "GET", "/delivery/tasks", self.get_delivery_tasks
-        yield "GET", "/annotation", self.get_annotation
-        yield "GET", "/schema", self.get_schema
-
+    @route("GET", "/project")
     async def get_project(self, request: Request) -> Response:
         name = self.project_name(request, dict(request.query), True)
         assert name is not None
         return json_response(self.project_json(self.mode(request), name))
 
+    @route("GET", "/projects")
     async def get_projects(self, request: Request) -> Response:
         m = self.mode(request)
         return json_response(
@@ -52,6 +44,7 @@ class V2ProjectRoutes(V2Views):
             else v2_id("project", entry["mode"], project),
         }
 
+    @route("GET", "/deliveries")
     async def get_deliveries(self, request: Request) -> Response:
         name = self.project_name(request, dict(request.query), False)
         found = [
@@ -72,6 +65,7 @@ class V2ProjectRoutes(V2Views):
             return match[0]
         return dict(self.owned(request, self.state.deliveries, "delivery_id", "Delivery"))
 
+    @route("GET", "/delivery")
     async def get_delivery(self, request: Request) -> Response:
         entry = self.delivery_of(request)
         tasks = [
@@ -82,6 +76,7 @@ class V2ProjectRoutes(V2Views):
             {"delivery": self.delivery_json(entry, self.expand_of(request)), **listed}
         )
 
+    @route("GET", "/delivery/tasks")
     async def get_delivery_tasks(self, request: Request) -> Response:
         entries = [d for d in self.state.deliveries.values() if d["mode"] == self.mode(request)]
         if request.query.get("delivery_id"):
@@ -102,11 +97,13 @@ class V2ProjectRoutes(V2Views):
         listed = page(request, docs, "docs")
         return json_response({**listed, "total": len(docs)})
 
+    @route("GET", "/annotation")
     async def get_annotation(self, request: Request) -> Response:
         return json_response(
             self.owned(request, self.state.annotations, "annotation_id", "Annotation")["record"]
         )
 
+    @route("GET", "/schema")
     async def get_schema(self, request: Request) -> Response:
         return json_response(
             {"schema": self.owned(request, self.state.schemas, "schema_id", "Schema")["record"]}
