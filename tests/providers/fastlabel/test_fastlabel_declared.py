@@ -91,3 +91,57 @@ def test_methods_sharing_a_signature_are_declared_from_one_shape(name: str, shap
     sync = getattr(FastLabel, name)
     assert inspect.signature(sync).parameters.keys() == inspect.signature(method).parameters.keys()
     assert sync.__doc__ == method.__doc__
+
+
+def _declared_methods() -> list[tuple[str, typing.Callable[..., object]]]:
+    return [
+        (name, fn)
+        for name, fn in vars(AsyncFastLabel).items()
+        if hasattr(fn, "__labelkit_declaration__")
+    ] + [
+        (name, fn)
+        for cls in AsyncFastLabel.__mro__[1:]
+        for name, fn in vars(cls).items()
+        if hasattr(fn, "__labelkit_declaration__")
+    ]
+
+
+def _reference(signature: inspect.Signature, args: tuple[object, ...], kwargs: dict[str, object]):
+    """What the binder must return: Signature.bind + apply_defaults, self dropped, **kw inlined."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    del arguments[next(iter(signature.parameters))]
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_KEYWORD:
+            arguments.update(arguments.pop(param.name))
+    return arguments
+
+
+def test_the_compiled_binder_binds_as_signature_bind_for_every_declared_method() -> None:
+    from labelkit._providers.fastlabel.tasks._declared import _binder
+
+    methods = _declared_methods()
+    assert len(methods) > 50
+    for name, fn in methods:
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
+        bind = _binder(signature, f"AsyncFastLabel.{name}")
+        required = [p for p in params[1:] if p.default is p.empty and p.kind <= p.KEYWORD_ONLY]
+        positional = tuple(f"v-{p.name}" for p in required if p.kind is not p.KEYWORD_ONLY)
+        keywords = {p.name: f"k-{p.name}" for p in required if p.kind is p.KEYWORD_ONLY}
+        self = object()
+        # Only what is required, then every parameter by keyword where it may be.
+        calls = [((self, *positional), keywords)]
+        by_name = {
+            p.name: f"n-{p.name}"
+            for p in params[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+        calls.append(((self,), by_name))
+        for args, kwargs in calls:
+            got = bind(*args, **kwargs)
+            assert got == _reference(signature, args, kwargs), name
+            assert list(got) == list(_reference(signature, args, kwargs)), name
+        with pytest.raises(TypeError, match=name):
+            bind(self, *positional, no_such_keyword=1)
