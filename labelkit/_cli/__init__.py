@@ -50,12 +50,11 @@ def _add_demo_command(subparsers: Any) -> None:
 
 
 def _add_job_commands(subparsers: Any) -> None:
-    from ._recognize import add_analyze_command, add_recognize_command
-    from ._upload import add_upload_command
+    from ._recognize import ANALYZE, RECOGNIZE
+    from ._upload import UPLOAD
 
-    add_upload_command(subparsers)
-    add_recognize_command(subparsers)
-    add_analyze_command(subparsers)
+    for group in (UPLOAD, RECOGNIZE, ANALYZE):
+        group.add_parser(subparsers)
 
 
 _COMMANDS: list[Callable[[Any], None]] = [

@@ -41,7 +41,16 @@ from ._common import UsageError, credential, describe_error
 from ._display import Summary, format_duration, format_rate_limit, make_output, ticking
 from ._options import JobCommand, shard_of
 
-__all__ = ["ClientClass", "Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
+__all__ = [
+    "ClientClass",
+    "Item",
+    "Job",
+    "JobContext",
+    "PhaseResult",
+    "Totals",
+    "remote_id_of",
+    "run_job",
+]
 
 K = typing.TypeVar("K")
 P = typing.TypeVar("P")
@@ -141,7 +150,6 @@ class ClientClass(typing.Protocol[C_co]):
 class Job(typing.Generic[P, C]):
     """A bulk command's declaration; :func:`run_job` runs it."""
 
-    command: JobCommand
     rate_limit: RateLimit | None = None
     """The provider's documented limit (``--rate-limit`` overrides it)."""
     header: str
@@ -149,13 +157,13 @@ class Job(typing.Generic[P, C]):
     describe: Callable[[Item[P]], str]
     client: ClientClass[C]
     """Opened with the credential, ``--base-url`` and the rate limit."""
-    send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals]]
-    """Run the phases; the client is open."""
+    send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals | PhaseResult[typing.Any]]]
+    """Run the phases (the client is open): their totals, or the result of the only one."""
 
 
-def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Parse items, dry run or run, summary; returns the exit status."""
-    command = job.command
+def run_job(command: JobCommand, args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Declare the job, parse items, dry run or run, summary; returns the exit status."""
+    job = command.prepare(args)
     token = "" if args.dry_run else credential(args.token, command.env, command.secret)
     rate_limit = getattr(args, "rate_limit", None) or job.rate_limit
     ctx = JobContext(command.name, args, out, provider=command.provider, rate_limit=rate_limit)
@@ -170,6 +178,8 @@ def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int
             limiter = ctx.limiter(token)
             async with job.client(token, base_url=args.base_url, rate_limit=limiter) as client:
                 totals = await job.send(ctx, client, items)
+            if isinstance(totals, PhaseResult):
+                totals = totals.totals()
             return ctx.summary(totals)
 
         return anyio.run(run)
@@ -331,7 +341,9 @@ class JobContext:
                 remote_id=remote_id,
             )
 
-        return await self.consume(label, len(items), make_run, lambda item: item.name, write)
+        return await self.consume(
+            label, len(items), make_run, lambda item: item.name, write, remote_id=remote_id
+        )
 
     async def consume(
         self,
@@ -340,8 +352,13 @@ class JobContext:
         make_run: Callable[[], BulkRun[K, R]],
         name_of: Callable[[K], str],
         write: Callable[[Outcome[K, R]], dict[str, object] | None] | None = None,
+        *,
+        remote_id: Callable[[R], object] | None = None,
     ) -> PhaseResult[R]:
         """Drive a :class:`~labelkit.BulkRun` (e.g. a client's ``wait_many``) with the display.
+
+        ``write(outcome)`` gives the extra fields of the item's output line
+        (``None``: no line); its ``remote_id`` is :func:`remote_id_of` unless they give one.
 
         Stops early on a credential the API rejects, or when the API cannot
         be reached before any item succeeded.
@@ -362,6 +379,7 @@ class JobContext:
                         display.record(outcome.status.value, resumed=outcome.resumed)
                         extra = write(outcome) if write is not None else None
                         if extra is not None:
+                            extra.setdefault("remote_id", remote_id_of(outcome, remote_id))
                             self._write_outcome(name, outcome, extra)
                         if outcome.ok:
                             continue
@@ -392,7 +410,7 @@ class JobContext:
         self.write_result(
             name,
             outcome.status.value,
-            remote_id=extra.pop("remote_id", outcome.remote_id),
+            remote_id=extra.pop("remote_id"),
             error=None if outcome.error is None else describe_error(outcome.error),
             resumed=outcome.resumed,
             **extra,
@@ -460,6 +478,13 @@ class JobContext:
         }
         self.output.summary(Summary(f"Summary ({self.command})", rows, notes, data))
         return status
+
+
+def remote_id_of(outcome: Outcome[typing.Any, R], of: Callable[[R], object] | None) -> object:
+    """An item's remote id: ``of`` its value, else the one its journal entry kept."""
+    if outcome.value is not None and of is not None:
+        return of(outcome.value)
+    return outcome.remote_id
 
 
 def _fatal(error: BaseException, ok_so_far: int, same: dict[tuple[object, ...], int]) -> str | None:
