@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
+import attrs
 
 from ..emulators import (
     EmulatorApp,
@@ -122,16 +123,10 @@ def _run_emulate(args: argparse.Namespace) -> int:
     if not args.provider:
         print("labelkit emulate: give a provider name, or --list", file=sys.stderr)
         return 2
-    config = EmulatorConfig(
-        latency=args.latency,
-        rate_limit=args.rate_limit,
-        error_rate=args.error_rate,
-        drop_rate=args.drop_rate,
-        slow_rate=args.slow_rate,
-        slow_delay=args.slow_delay,
-        seed=args.seed,
-        processing_time=args.processing_time,
-    )
+    # The fault and timing options are named after the fields of EmulatorConfig they set.
+    given = vars(args)
+    names = [f.name for f in attrs.fields(EmulatorConfig) if f.name in given]
+    config = EmulatorConfig(**{name: given[name] for name in names})
     try:
         app = create_emulator(args.provider, config=config)
     except ValueError as exc:

@@ -41,16 +41,7 @@ from ._common import UsageError, credential, describe_error
 from ._display import Summary, format_duration, format_rate_limit, make_output, ticking
 from ._options import JobCommand, shard_of
 
-__all__ = [
-    "ClientClass",
-    "Item",
-    "Job",
-    "JobContext",
-    "PhaseResult",
-    "Totals",
-    "remote_id_of",
-    "run_job",
-]
+__all__ = ["ClientClass", "Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
 
 K = typing.TypeVar("K")
 P = typing.TypeVar("P")
@@ -100,6 +91,16 @@ class PhaseResult(typing.Generic[R]):
     def ok_outcomes(self) -> list[Outcome[typing.Any, R]]:
         """The ok outcomes, in input order."""
         return sorted((o for o in self.outcomes.values() if o.ok), key=lambda o: o.index)
+
+    def ok_remote_ids(
+        self, of: Callable[[R], object]
+    ) -> list[tuple[Outcome[typing.Any, R], object]]:
+        """The ok outcomes, in input order, each with its remote id.
+
+        That is ``of`` its value, else the id its journal entry kept (an item
+        done by an earlier run has no value).
+        """
+        return [(o, _remote_id(o, of)) for o in self.ok_outcomes()]
 
     def totals(self, *, extra: Sequence[str] = (), lookup: bool = True) -> Totals:
         """The job's totals when this is its only phase."""
@@ -358,7 +359,7 @@ class JobContext:
         """Drive a :class:`~labelkit.BulkRun` (e.g. a client's ``wait_many``) with the display.
 
         ``write(outcome)`` gives the extra fields of the item's output line
-        (``None``: no line); its ``remote_id`` is :func:`remote_id_of` unless they give one.
+        (``None``: no line); ``remote_id`` reads the item's remote id from its value.
 
         Stops early on a credential the API rejects, or when the API cannot
         be reached before any item succeeded.
@@ -379,7 +380,7 @@ class JobContext:
                         display.record(outcome.status.value, resumed=outcome.resumed)
                         extra = write(outcome) if write is not None else None
                         if extra is not None:
-                            extra.setdefault("remote_id", remote_id_of(outcome, remote_id))
+                            extra.setdefault("remote_id", _remote_id(outcome, remote_id))
                             self._write_outcome(name, outcome, extra)
                         if outcome.ok:
                             continue
@@ -480,8 +481,7 @@ class JobContext:
         return status
 
 
-def remote_id_of(outcome: Outcome[typing.Any, R], of: Callable[[R], object] | None) -> object:
-    """An item's remote id: ``of`` its value, else the one its journal entry kept."""
+def _remote_id(outcome: Outcome[typing.Any, R], of: Callable[[R], object] | None) -> object:
     if outcome.value is not None and of is not None:
         return of(outcome.value)
     return outcome.remote_id

@@ -16,7 +16,7 @@ import attrs
 
 from .. import Journal, Outcome
 from ._common import UsageError, check_file, human_size, walk_files
-from ._job import Item, Job, JobContext, Totals, remote_id_of
+from ._job import Item, Job, JobContext, Totals
 from ._options import JobCommand, JobGroup, number_arg
 
 if typing.TYPE_CHECKING:
@@ -108,8 +108,7 @@ async def _recognize(
         write=_failures_only,
     )
     names: dict[str, str] = {}
-    for outcome in submitted.ok_outcomes():
-        token = remote_id_of(outcome, lambda job: job.token)
+    for outcome, token in submitted.ok_remote_ids(lambda job: job.token):
         if token is not None:
             names[str(token)] = outcome.item.name
 
@@ -227,8 +226,7 @@ async def _analyze(
         "upload", items, upload, key=key, remote_id=lambda i: i, write=_failures_only
     )
     by_kind: dict[str, list[tuple[str, int]]] = {}
-    for outcome in uploaded.ok_outcomes():
-        file_id = remote_id_of(outcome, lambda file_id: file_id)
+    for outcome, file_id in uploaded.ok_remote_ids(lambda file_id: file_id):
         kind = REDFLAG_KINDS[outcome.item.payload.suffix.lower()]
         by_kind.setdefault(kind, []).append((outcome.item.name, int(str(file_id))))
     batches: list[Item[_Batch]] = []
