@@ -1,4 +1,4 @@
-"""The options every bulk command takes, its registration, and their argparse types."""
+"""The commands' declarations, the options every bulk command takes, and argparse types."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "CREDENTIALS",
+    "Command",
     "Credential",
     "JobCommand",
     "JobGroup",
@@ -27,6 +28,24 @@ __all__ = [
     "rate_limit_arg",
     "shard_of",
 ]
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """A command that is not a bulk job (``demo``): its help, its own arguments, its handler."""
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+    """Runs the command with the parsed arguments; returns the exit status."""
+
+    def add_parser(self, subparsers: typing.Any) -> None:
+        """Register the command."""
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
+        self.arguments(parser)
+        parser.set_defaults(handler=self.handler)
 
 
 @attrs.frozen
