@@ -2,9 +2,10 @@
 
 ``labelkit emulate <provider>`` runs a provider emulator as a real HTTP server
 in the foreground until Ctrl-C (or SIGTERM); ``labelkit emulate --list`` lists
-the providers. Each subcommand is one ``_add_<name>_command(subparsers)``
-function in ``_COMMANDS`` that sets ``handler=`` to a function taking the
-parsed arguments and returning the exit status.
+the providers. Each subcommand is declared once, a :class:`~._options.Command`
+(or, for a bulk job, a :class:`~._options.JobCommand` of a
+:class:`~._options.JobGroup`) whose handler takes the parsed arguments and
+returns the exit status; ``_COMMANDS`` registers them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._version import __version__
-from ._convert import add_convert_command
-from ._emulate import add_emulate_command, fraction
+from ._convert import CONVERT
+from ._emulate import EMULATE, fraction
+from ._options import Command
 
 __all__ = ["build_parser", "main"]
 
@@ -27,17 +29,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(quick=args.quick or None, drop_rate=args.drop_rate)
 
 
-def _add_demo_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="run real bulk jobs against local emulators (no account, no network)",
-        description=(
-            "Starts the FastLabel, CloudSight and RedFlag emulators on 127.0.0.1, generates "
-            "a sample dataset and runs the upload / recognize / analyze commands on it: a "
-            "rate-limited FastLabel bulk upload (resumed from its journal), CloudSight "
-            "recognition and a RedFlag analysis. About a minute; --quick: a few seconds."
-        ),
-    )
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a small dataset (seconds)")
     parser.add_argument(
         "--drop-rate",
@@ -46,23 +38,35 @@ def _add_demo_command(subparsers: Any) -> None:
         metavar="F",
         help="fraction of FastLabel creates whose connection drops after the server stored them",
     )
-    parser.set_defaults(handler=_run_demo)
+
+
+DEMO = Command(
+    name="demo",
+    help="run real bulk jobs against local emulators (no account, no network)",
+    description=(
+        "Starts the FastLabel, CloudSight and RedFlag emulators on 127.0.0.1, generates "
+        "a sample dataset and runs the upload / recognize / analyze commands on it: a "
+        "rate-limited FastLabel bulk upload (resumed from its journal), CloudSight "
+        "recognition and a RedFlag analysis. About a minute; --quick: a few seconds."
+    ),
+    arguments=_demo_arguments,
+    handler=_run_demo,
+)
 
 
 def _add_job_commands(subparsers: Any) -> None:
-    from ._recognize import add_analyze_command, add_recognize_command
-    from ._upload import add_upload_command
+    from ._recognize import ANALYZE, RECOGNIZE
+    from ._upload import UPLOAD
 
-    add_upload_command(subparsers)
-    add_recognize_command(subparsers)
-    add_analyze_command(subparsers)
+    for group in (UPLOAD, RECOGNIZE, ANALYZE):
+        group.add_parser(subparsers)
 
 
 _COMMANDS: list[Callable[[Any], None]] = [
-    add_emulate_command,
-    _add_demo_command,
+    EMULATE.add_parser,
+    DEMO.add_parser,
     _add_job_commands,
-    add_convert_command,
+    CONVERT.add_parser,
 ]
 
 

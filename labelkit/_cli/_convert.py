@@ -17,23 +17,15 @@ from .._convert._common import (
     write_json,
 )
 from .._errors import ValidationError
+from ._options import Command
 
-__all__ = ["add_convert_command", "run_convert"]
+__all__ = ["CONVERT", "run_convert"]
 
 FORMATS = ("fastlabel", "coco", "yolo", "pascalvoc", "labelme")
 TARGETS = (*FORMATS, "instance-segmentation", "semantic-segmentation")
 
 
-def add_convert_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "convert",
-        help="convert annotations between FastLabel and COCO, YOLO, Pascal VOC or labelme",
-        description=(
-            "Convert annotations locally (needs labelkit[convert]). One side is FastLabel: "
-            "a JSON file that is either a list of tasks (name, width, height, annotations) "
-            "or {file name: [annotation, ...]} as written by --to fastlabel."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="source", choices=FORMATS, required=True)
     parser.add_argument("--to", dest="target", choices=TARGETS, required=True)
     parser.add_argument(
@@ -73,7 +65,6 @@ def add_convert_command(subparsers: Any) -> None:
     parser.add_argument(
         "--project-type", help="FastLabel project type, e.g. image_segmentation (YOLO export)"
     )
-    parser.set_defaults(handler=run_convert)
 
 
 def _read_classes(path: str) -> list[str]:
@@ -169,3 +160,16 @@ def run_convert(args: argparse.Namespace) -> int:
         return 1
     print(message)
     return 0
+
+
+CONVERT = Command(
+    name="convert",
+    help="convert annotations between FastLabel and COCO, YOLO, Pascal VOC or labelme",
+    description=(
+        "Convert annotations locally (needs labelkit[convert]). One side is FastLabel: "
+        "a JSON file that is either a list of tasks (name, width, height, annotations) "
+        "or {file name: [annotation, ...]} as written by --to fastlabel."
+    ),
+    arguments=_arguments,
+    handler=run_convert,
+)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
+import attrs
 
 from ..emulators import (
     EmulatorApp,
@@ -24,9 +25,9 @@ from ..emulators import (
     create_emulator,
     serve,
 )
-from ._options import number_arg, rate_limit_arg
+from ._options import Command, number_arg, rate_limit_arg
 
-__all__ = ["add_emulate_command", "fraction"]
+__all__ = ["EMULATE", "fraction"]
 
 #: The credential each emulator accepts, and the variables the clients read.
 _CREDENTIALS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -75,17 +76,7 @@ fraction = number_arg(float, lambda x: 0.0 <= x <= 1.0, "a number between 0 and 
 _seconds = number_arg(float, lambda x: 0.0 <= x < math.inf, "a number of seconds >= 0")
 
 
-def add_emulate_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "emulate",
-        help="run a provider emulator as a local HTTP server",
-        description=(
-            "Run a stateful fake of a provider's API on a local port until Ctrl-C. "
-            "Prints one line with the base URL. Test credentials: FastLabel and RedFlag "
-            "'test-token'; Scale 'live_emulator_0000000000000000'; Datawow 'test-choice' "
-            "(and the other test-<product> keys); CloudSight 'test-key'."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("provider", nargs="?", help="provider name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the available emulators")
     parser.add_argument("--host", default="127.0.0.1", help="IP address to bind (127.0.0.1)")
@@ -111,7 +102,6 @@ def add_emulate_command(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
-    parser.set_defaults(handler=_run_emulate)
 
 
 def _run_emulate(args: argparse.Namespace) -> int:
@@ -122,16 +112,10 @@ def _run_emulate(args: argparse.Namespace) -> int:
     if not args.provider:
         print("labelkit emulate: give a provider name, or --list", file=sys.stderr)
         return 2
-    config = EmulatorConfig(
-        latency=args.latency,
-        rate_limit=args.rate_limit,
-        error_rate=args.error_rate,
-        drop_rate=args.drop_rate,
-        slow_rate=args.slow_rate,
-        slow_delay=args.slow_delay,
-        seed=args.seed,
-        processing_time=args.processing_time,
-    )
+    # The fault and timing options are named after the fields of EmulatorConfig they set.
+    given = vars(args)
+    names = [f.name for f in attrs.fields(EmulatorConfig) if f.name in given]
+    config = EmulatorConfig(**{name: given[name] for name in names})
     try:
         app = create_emulator(args.provider, config=config)
     except ValueError as exc:
@@ -161,3 +145,17 @@ async def _serve_until_signal(app: EmulatorApp, host: str, port: int) -> None:
             async for _ in signals:
                 break
         task_group.cancel_scope.cancel()
+
+
+EMULATE = Command(
+    name="emulate",
+    help="run a provider emulator as a local HTTP server",
+    description=(
+        "Run a stateful fake of a provider's API on a local port until Ctrl-C. "
+        "Prints one line with the base URL. Test credentials: FastLabel and RedFlag "
+        "'test-token'; Scale 'live_emulator_0000000000000000'; Datawow 'test-choice' "
+        "(and the other test-<product> keys); CloudSight 'test-key'."
+    ),
+    arguments=_arguments,
+    handler=_run_emulate,
+)

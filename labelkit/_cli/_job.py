@@ -40,6 +40,7 @@ from ..ratelimit import Limiter
 from ._common import UsageError, credential, describe_error
 from ._display import Summary, format_duration, format_rate_limit, make_output, ticking
 from ._options import JobCommand, shard_of
+from ._results import Item, PhaseResult, Totals, remote_id_of
 
 __all__ = ["ClientClass", "Item", "Job", "JobContext", "PhaseResult", "Totals", "run_job"]
 
@@ -53,75 +54,6 @@ C_co = typing.TypeVar("C_co", bound="typing.AsyncContextManager[typing.Any]", co
 _MAX_NOTES = 20
 #: Identical client errors (4xx) before any success that stop a job.
 _SAME_FAILURES = 10
-
-
-@attrs.define
-class Item(typing.Generic[P]):
-    """One unit of work: ``name`` is shown and written as ``key`` in the output."""
-
-    name: str
-    payload: P
-
-
-@attrs.define
-class PhaseResult(typing.Generic[R]):
-    """The outcomes of one phase, by item name, and what it cost."""
-
-    label: str
-    outcomes: dict[str, Outcome[typing.Any, R]]
-    elapsed: float
-    requests: int
-    total: int
-    aborted: str | None = None
-
-    def count(self, status: str) -> int:
-        """Outcomes with ``status`` (``ok``, ``failed``, ``ambiguous``)."""
-        return sum(o.status.value == status for o in self.outcomes.values())
-
-    @property
-    def resumed(self) -> int:
-        """Items done by an earlier run (per the journal)."""
-        return sum(o.resumed for o in self.outcomes.values())
-
-    @property
-    def not_run(self) -> int:
-        """Items a stopped phase never finished."""
-        return self.total - len(self.outcomes)
-
-    def ok_outcomes(self) -> list[Outcome[typing.Any, R]]:
-        """The ok outcomes, in input order."""
-        return sorted((o for o in self.outcomes.values() if o.ok), key=lambda o: o.index)
-
-    def totals(self, *, extra: Sequence[str] = (), lookup: bool = True) -> Totals:
-        """The job's totals when this is its only phase."""
-        return Totals(
-            ok=self.count("ok"),
-            failed=self.count("failed"),
-            not_run=self.not_run,
-            ambiguous=self.count("ambiguous"),
-            resumed=self.resumed,
-            elapsed=self.elapsed,
-            extra=extra,
-            lookup=lookup,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class Totals:
-    """What a job did, for its summary.
-
-    ``not_run`` items (never started, the job having stopped) count as failed.
-    ``lookup`` says whether the provider can look an item up (to resolve ambiguous ones).
-    """
-
-    ok: int
-    failed: int
-    ambiguous: int
-    resumed: int
-    elapsed: float
-    not_run: int = 0
-    extra: Sequence[str] = ()
-    lookup: bool = True
 
 
 class ClientClass(typing.Protocol[C_co]):
@@ -141,7 +73,6 @@ class ClientClass(typing.Protocol[C_co]):
 class Job(typing.Generic[P, C]):
     """A bulk command's declaration; :func:`run_job` runs it."""
 
-    command: JobCommand
     rate_limit: RateLimit | None = None
     """The provider's documented limit (``--rate-limit`` overrides it)."""
     header: str
@@ -149,13 +80,13 @@ class Job(typing.Generic[P, C]):
     describe: Callable[[Item[P]], str]
     client: ClientClass[C]
     """Opened with the credential, ``--base-url`` and the rate limit."""
-    send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals]]
-    """Run the phases; the client is open."""
+    send: Callable[[JobContext, C, list[Item[P]]], Awaitable[Totals | PhaseResult[typing.Any]]]
+    """Run the phases (the client is open): their totals, or the result of the only one."""
 
 
-def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Parse items, dry run or run, summary; returns the exit status."""
-    command = job.command
+def run_job(command: JobCommand, args: argparse.Namespace, out: typing.TextIO) -> int:
+    """Declare the job, parse items, dry run or run, summary; returns the exit status."""
+    job = command.prepare(args)
     token = "" if args.dry_run else credential(args.token, command.env, command.secret)
     rate_limit = getattr(args, "rate_limit", None) or job.rate_limit
     ctx = JobContext(command.name, args, out, provider=command.provider, rate_limit=rate_limit)
@@ -170,6 +101,8 @@ def run_job(job: Job[P, C], args: argparse.Namespace, out: typing.TextIO) -> int
             limiter = ctx.limiter(token)
             async with job.client(token, base_url=args.base_url, rate_limit=limiter) as client:
                 totals = await job.send(ctx, client, items)
+            if isinstance(totals, PhaseResult):
+                totals = totals.totals()
             return ctx.summary(totals)
 
         return anyio.run(run)
@@ -331,7 +264,9 @@ class JobContext:
                 remote_id=remote_id,
             )
 
-        return await self.consume(label, len(items), make_run, lambda item: item.name, write)
+        return await self.consume(
+            label, len(items), make_run, lambda item: item.name, write, remote_id=remote_id
+        )
 
     async def consume(
         self,
@@ -340,8 +275,13 @@ class JobContext:
         make_run: Callable[[], BulkRun[K, R]],
         name_of: Callable[[K], str],
         write: Callable[[Outcome[K, R]], dict[str, object] | None] | None = None,
+        *,
+        remote_id: Callable[[R], object] | None = None,
     ) -> PhaseResult[R]:
         """Drive a :class:`~labelkit.BulkRun` (e.g. a client's ``wait_many``) with the display.
+
+        ``write(outcome)`` gives the extra fields of the item's output line
+        (``None``: no line); ``remote_id`` reads the item's remote id from its value.
 
         Stops early on a credential the API rejects, or when the API cannot
         be reached before any item succeeded.
@@ -362,6 +302,7 @@ class JobContext:
                         display.record(outcome.status.value, resumed=outcome.resumed)
                         extra = write(outcome) if write is not None else None
                         if extra is not None:
+                            extra.setdefault("remote_id", remote_id_of(outcome, remote_id))
                             self._write_outcome(name, outcome, extra)
                         if outcome.ok:
                             continue
@@ -392,7 +333,7 @@ class JobContext:
         self.write_result(
             name,
             outcome.status.value,
-            remote_id=extra.pop("remote_id", outcome.remote_id),
+            remote_id=extra.pop("remote_id"),
             error=None if outcome.error is None else describe_error(outcome.error),
             resumed=outcome.resumed,
             **extra,

@@ -1,4 +1,4 @@
-"""The options every bulk command takes, its registration, and their argparse types."""
+"""The commands' declarations, the options every bulk command takes, and argparse types."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import hashlib
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 import attrs
@@ -14,41 +14,135 @@ import attrs
 from .._config import RateLimit
 from ._common import run_command
 
-__all__ = ["JobCommand", "add_job_options", "number_arg", "rate_limit_arg", "shard_of"]
+if typing.TYPE_CHECKING:
+    from ._job import Job
+
+__all__ = [
+    "CREDENTIALS",
+    "Command",
+    "Credential",
+    "JobCommand",
+    "JobGroup",
+    "add_job_options",
+    "number_arg",
+    "rate_limit_arg",
+    "shard_of",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """A command that is not a bulk job (``demo``): its help, its own arguments, its handler."""
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+    """Runs the command with the parsed arguments; returns the exit status."""
+
+    def add_parser(self, subparsers: typing.Any) -> None:
+        """Register the command."""
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
+        self.arguments(parser)
+        parser.set_defaults(handler=self.handler)
+
+
+@attrs.frozen
+class Credential:
+    """A provider's credential as the bulk commands take it: ``--token`` or a variable."""
+
+    provider: str
+    """``Scale``: for the summary and the rate-limit lines."""
+    env: str
+    """The environment variable of the credential (``--token`` overrides it)."""
+    kind: str
+    """What ``--token`` takes (``API key``), for its help."""
+    secret: str = ""
+    """What the line saying it is missing calls it (default: provider and kind)."""
+
+
+#: The credential of each provider's bulk commands, by the provider word of the command.
+CREDENTIALS = {
+    "fastlabel": Credential("FastLabel", "FASTLABEL_ACCESS_TOKEN", "access token"),
+    "scale": Credential("Scale", "SCALE_API_KEY", "API key"),
+    "datawow": Credential("Datawow", "DATAWOW_PROJECT_KEY", "project key"),
+    "cloudsight": Credential("CloudSight", "CLOUDSIGHT_API_KEY", "API key"),
+    "redflag": Credential("RedFlag", "REDFLAG_TOKEN", "JWT", secret="RedFlag token"),
+}
 
 
 @attrs.frozen(kw_only=True)
 class JobCommand:
-    """A bulk command (``upload scale``): its name and its provider's credential."""
+    """A bulk command (``upload scale``): what it takes and how it makes its :class:`Job`.
+
+    Its credential comes from :data:`CREDENTIALS` by the last word of its name;
+    its parser gets its own ``arguments``, then the options every bulk command takes.
+    """
 
     name: str
     """``upload scale``: the summary's title and the prefix of usage errors."""
-    provider: str
-    env: str
-    """The environment variable of the credential (``--token`` overrides it)."""
-    secret: str
-    """What the credential is called, for the line saying it is missing."""
-    token_help: str
-    """What ``--token`` takes, for its help."""
+    help: str
+    description: str = ""
+    """What it does; the sentence about the credential is added."""
+    arguments: Callable[[argparse.ArgumentParser], None]
+    prepare: Callable[[argparse.Namespace], Job[typing.Any, typing.Any]]
+    """Check the command's own arguments and declare the job (raise ``UsageError``)."""
 
-    def add_parser(
-        self,
-        subparsers: typing.Any,
-        run: Callable[[argparse.Namespace, typing.TextIO], int],
-        *,
-        help: str,
-        description: str,
-        arguments: Callable[[argparse.ArgumentParser], None],
-    ) -> None:
-        """Register the command: its own ``arguments``, then the job options; ``run`` runs it."""
+    @property
+    def credential(self) -> Credential:
+        """The provider's credential."""
+        return CREDENTIALS[self.name.rpartition(" ")[2]]
+
+    @property
+    def provider(self) -> str:
+        """The provider's name, as its documentation spells it."""
+        return self.credential.provider
+
+    @property
+    def env(self) -> str:
+        """The environment variable of the credential."""
+        return self.credential.env
+
+    @property
+    def secret(self) -> str:
+        """What the credential is called, for the line saying it is missing."""
+        credential = self.credential
+        return credential.secret or f"{credential.provider} {credential.kind}"
+
+    def add_parser(self, subparsers: typing.Any) -> None:
+        """Register the command under its group (``upload``)."""
+        credential = f"Credential: ${self.env} or --token."
         parser = subparsers.add_parser(
-            self.name.rpartition(" ")[2], help=help, description=description
+            self.name.rpartition(" ")[2],
+            help=self.help,
+            description=f"{self.description} {credential}".lstrip(),
         )
-        arguments(parser)
-        add_job_options(parser, env=self.env, token_help=self.token_help)
-        parser.set_defaults(
-            handler=lambda args: run_command(self.name, lambda: run(args, sys.stdout))
-        )
+        self.arguments(parser)
+        add_job_options(parser, env=self.env, token_help=self.credential.kind)
+        parser.set_defaults(handler=self._handle)
+
+    def _handle(self, args: argparse.Namespace) -> int:
+        from ._job import run_job
+
+        return run_command(self.name, lambda: run_job(self, args, sys.stdout))
+
+
+@attrs.frozen(kw_only=True)
+class JobGroup:
+    """A command whose subcommands are bulk commands, one per provider (``upload``)."""
+
+    name: str
+    help: str
+    description: str | None = None
+    commands: Sequence[JobCommand]
+
+    def add_parser(self, subparsers: typing.Any) -> None:
+        """Register the group and its commands."""
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
+        providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+        for command in self.commands:
+            command.add_parser(providers)
 
 
 def add_job_options(parser: argparse.ArgumentParser, *, env: str, token_help: str) -> None:

@@ -16,31 +16,15 @@ import attrs
 
 from .. import Journal, Outcome
 from ._common import UsageError, check_file, human_size, walk_files
-from ._job import Item, Job, JobContext, Totals, run_job
-from ._options import JobCommand, number_arg
+from ._job import Item, Job, JobContext, Totals
+from ._options import JobCommand, JobGroup, number_arg
 
 if typing.TYPE_CHECKING:
     from ..cloudsight import AsyncCloudSight, ImageJob
     from ..redflag import AsyncRedFlag, Operation
 
-__all__ = ["add_analyze_command", "add_recognize_command"]
+__all__ = ["ANALYZE", "RECOGNIZE"]
 
-CLOUDSIGHT_ENV = "CLOUDSIGHT_API_KEY"
-REDFLAG_ENV = "REDFLAG_TOKEN"
-CLOUDSIGHT = JobCommand(
-    name="recognize cloudsight",
-    provider="CloudSight",
-    env=CLOUDSIGHT_ENV,
-    secret="CloudSight API key",
-    token_help="API key",
-)
-REDFLAG = JobCommand(
-    name="analyze redflag",
-    provider="RedFlag",
-    env=REDFLAG_ENV,
-    secret="RedFlag token",
-    token_help="JWT",
-)
 #: Image types sent to CloudSight (it documents no size limit).
 CLOUDSIGHT_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 #: What RedFlag accepts (PNG, JPG, MP3, MP4), and the analyses run on each kind by default.
@@ -56,38 +40,11 @@ DEFAULT_ANALYSES = {
 _timeout = number_arg(float, lambda x: x > 0, "seconds > 0")
 
 
-def add_recognize_command(subparsers: typing.Any) -> None:
-    """Register ``recognize cloudsight``."""
-    parser = subparsers.add_parser("recognize", help="image recognition of a folder of images")
-    CLOUDSIGHT.add_parser(
-        parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True),
-        recognize_cloudsight,
-        help="submit every image of a folder to CloudSight and wait for the descriptions",
-        description=f"Credential: ${CLOUDSIGHT_ENV} or --token.",
-        arguments=_cloudsight_arguments,
-    )
-
-
 def _cloudsight_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="folder of images (searched recursively)")
     parser.add_argument("--locale", default="en-US", help="answer language (en-US)")
     parser.add_argument(
         "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per image (600)"
-    )
-
-
-def add_analyze_command(subparsers: typing.Any) -> None:
-    """Register ``analyze redflag``."""
-    parser = subparsers.add_parser("analyze", help="content analysis of files")
-    REDFLAG.add_parser(
-        parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True),
-        analyze_redflag,
-        help="upload files to RedFlag, analyse them and wait for the results",
-        description=(
-            "Upload PNG/JPG/MP3/MP4 files (folders are searched), create one operation per "
-            f"kind and batch, wait for them. Credential: ${REDFLAG_ENV} or --token."
-        ),
-        arguments=_redflag_arguments,
     )
 
 
@@ -110,16 +67,15 @@ def _redflag_arguments(parser: argparse.ArgumentParser) -> None:
 # -- CloudSight ----------------------------------------------------------------------------
 
 
-def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Run ``recognize cloudsight`` with parsed ``args``; returns the exit status."""
+def recognize_cloudsight(args: argparse.Namespace) -> Job[Path, AsyncCloudSight]:
+    """The job of ``recognize cloudsight`` with parsed ``args``."""
     from ..cloudsight import AsyncCloudSight
 
     root = Path(args.dir)
     files = list(walk_files(root))
     if not files:
         raise UsageError(f"no files in {root}")
-    job = Job(
-        command=CLOUDSIGHT,
+    return Job(
         header=f"recognize cloudsight: {len(files)} file(s) in {root}",
         items=lambda ctx: _checked(
             ctx,
@@ -131,7 +87,6 @@ def recognize_cloudsight(args: argparse.Namespace, out: typing.TextIO) -> int:
         client=AsyncCloudSight,
         send=lambda ctx, client, items: _recognize(ctx, client, args, root, items),
     )
-    return run_job(job, args, out)
 
 
 async def _recognize(
@@ -153,10 +108,9 @@ async def _recognize(
         write=_failures_only,
     )
     names: dict[str, str] = {}
-    for outcome in submitted.ok_outcomes():
-        token = outcome.value.token if outcome.value is not None else outcome.remote_id
+    for outcome, token in submitted.ok_remote_ids(lambda job: job.token):
         if token is not None:
-            names[token] = outcome.item.name
+            names[str(token)] = outcome.item.name
 
     def write(outcome: Outcome[str, ImageJob]) -> dict[str, object]:
         job = outcome.value
@@ -211,8 +165,8 @@ class _Batch:
     analyses: tuple[str, ...]
 
 
-def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Run ``analyze redflag`` with parsed ``args``; returns the exit status."""
+def analyze_redflag(args: argparse.Namespace) -> Job[Path, AsyncRedFlag]:
+    """The job of ``analyze redflag`` with parsed ``args``."""
     from ..redflag import ANALYSIS_TYPES, AsyncRedFlag
 
     analyses: tuple[str, ...] | None = None
@@ -245,15 +199,13 @@ def analyze_redflag(args: argparse.Namespace, out: typing.TextIO) -> int:
         named = ((path.as_posix(), path) for path in paths)
         return _checked(ctx, named, tuple(REDFLAG_KINDS), "RedFlag uploads")
 
-    job = Job(
-        command=REDFLAG,
+    return Job(
         header=f"analyze redflag: {len(paths)} file(s)",
         items=items,
         describe=_describe_file,
         client=AsyncRedFlag,
         send=lambda ctx, client, items: _analyze(ctx, client, args, items, analyses),
     )
-    return run_job(job, args, out)
 
 
 async def _analyze(
@@ -274,8 +226,7 @@ async def _analyze(
         "upload", items, upload, key=key, remote_id=lambda i: i, write=_failures_only
     )
     by_kind: dict[str, list[tuple[str, int]]] = {}
-    for outcome in uploaded.ok_outcomes():
-        file_id = outcome.value if outcome.value is not None else outcome.remote_id
+    for outcome, file_id in uploaded.ok_remote_ids(lambda file_id: file_id):
         kind = REDFLAG_KINDS[outcome.item.payload.suffix.lower()]
         by_kind.setdefault(kind, []).append((outcome.item.name, int(str(file_id))))
     batches: list[Item[_Batch]] = []
@@ -374,3 +325,33 @@ def _file_key(prefix: str, root: Path) -> typing.Callable[[Item[Path]], typing.A
 def _failures_only(outcome: Outcome[Item[Path], typing.Any]) -> dict[str, object] | None:
     """Write the line of an item that failed here; a later phase writes the others."""
     return None if outcome.ok else {}
+
+
+RECOGNIZE = JobGroup(
+    name="recognize",
+    help="image recognition of a folder of images",
+    commands=[
+        JobCommand(
+            name="recognize cloudsight",
+            help="submit every image of a folder to CloudSight and wait for the descriptions",
+            arguments=_cloudsight_arguments,
+            prepare=recognize_cloudsight,
+        )
+    ],
+)
+ANALYZE = JobGroup(
+    name="analyze",
+    help="content analysis of files",
+    commands=[
+        JobCommand(
+            name="analyze redflag",
+            help="upload files to RedFlag, analyse them and wait for the results",
+            description=(
+                "Upload PNG/JPG/MP3/MP4 files (folders are searched), create one operation "
+                "per kind and batch, wait for them."
+            ),
+            arguments=_redflag_arguments,
+            prepare=analyze_redflag,
+        )
+    ],
+)

@@ -13,35 +13,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ._common import UsageError, read_lines
-from ._job import Item, Job, JobContext, Totals, run_job
+from ._job import Item, Job, JobContext, PhaseResult
 from ._options import JobCommand
 
-__all__ = ["PRODUCTS", "add_datawow_parser"]
+if typing.TYPE_CHECKING:
+    from ..datawow import AsyncDatawow
 
-ENV = "DATAWOW_PROJECT_KEY"
+__all__ = ["COMMAND", "PRODUCTS"]
+
 PRODUCTS = ("choice", "closed_question", "message", "photo_tag", "prediction")
 _NEEDS_INSTRUCTION = ("choice", "message", "photo_tag")
-COMMAND = JobCommand(
-    name="upload datawow",
-    provider="Datawow",
-    env=ENV,
-    secret="Datawow project key",
-    token_help="project key",
-)
-
-
-def add_datawow_parser(subparsers: typing.Any) -> None:
-    """Register ``upload datawow``."""
-    COMMAND.add_parser(
-        subparsers,
-        upload_datawow,
-        help="submit the image URLs of a text file to a Datawow product",
-        description=(
-            "Submit one image per line of FILE (an http(s) URL; blank lines and # comments "
-            f"are skipped). Credential: the project key, ${ENV} or --token."
-        ),
-        arguments=_arguments,
-    )
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +37,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--multiple", action="store_true", help="choice: allow several answers")
 
 
-def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Run ``upload datawow`` with parsed ``args``; returns the exit status."""
+def upload_datawow(args: argparse.Namespace) -> Job[str, AsyncDatawow]:
+    """The job of ``upload datawow`` with parsed ``args``."""
     from ..datawow import AsyncDatawow, url_custom_id
 
     product: str = args.product
@@ -96,8 +77,10 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
             raise UsageError(f"no image URLs in {source}")
         return found
 
-    async def send(ctx: JobContext, client: AsyncDatawow, items: list[Item[str]]) -> Totals:
-        phase = await ctx.consume(
+    async def send(
+        ctx: JobContext, client: AsyncDatawow, items: list[Item[str]]
+    ) -> PhaseResult[typing.Any]:
+        return await ctx.consume(
             "upload",
             len(items),
             lambda: getattr(client, product).create_many(
@@ -107,19 +90,26 @@ def upload_datawow(args: argparse.Namespace, out: typing.TextIO) -> int:
                 journal=ctx.journal,
             ),
             str,
-            lambda o: {
-                "remote_id": o.value.id if o.value is not None else o.remote_id,
-                "custom_id": url_custom_id(o.item),
-            },
+            lambda o: {"custom_id": url_custom_id(o.item)},
+            remote_id=lambda image: image.id,
         )
-        return phase.totals()
 
-    job = Job(
-        command=COMMAND,
+    return Job(
         header=f"upload datawow: {source} -> {product} images",
         items=items,
         describe=lambda i: f"{product} image {i.name} (custom_id {i.payload})",
         client=AsyncDatawow,
         send=send,
     )
-    return run_job(job, args, out)
+
+
+COMMAND = JobCommand(
+    name="upload datawow",
+    help="submit the image URLs of a text file to a Datawow product",
+    description=(
+        "Submit one image per line of FILE (an http(s) URL; blank lines and # comments "
+        "are skipped)."
+    ),
+    arguments=_arguments,
+    prepare=upload_datawow,
+)

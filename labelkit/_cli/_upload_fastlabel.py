@@ -20,10 +20,13 @@ import attrs
 
 from .. import Journal
 from ._common import UsageError, check_file, human_size, walk_files
-from ._job import Item, Job, JobContext, Totals, run_job
+from ._job import Item, Job, JobContext, PhaseResult
 from ._options import JobCommand
 
-__all__ = ["TASK_TYPES", "add_fastlabel_parser"]
+if typing.TYPE_CHECKING:
+    from ..fastlabel import AsyncFastLabel
+
+__all__ = ["COMMAND", "TASK_TYPES"]
 
 #: FastLabel task types whose create takes one file.
 TASK_TYPES = (
@@ -37,34 +40,12 @@ TASK_TYPES = (
     "audio_classification",
     "pcd",
 )
-ENV = "FASTLABEL_ACCESS_TOKEN"
-COMMAND = JobCommand(
-    name="upload fastlabel",
-    provider="FastLabel",
-    env=ENV,
-    secret="FastLabel access token",
-    token_help="access token",
-)
 
 
 @attrs.frozen
 class _File:
     path: Path
     extras: dict[str, typing.Any]
-
-
-def add_fastlabel_parser(subparsers: typing.Any) -> None:
-    """Register ``upload fastlabel``."""
-    COMMAND.add_parser(
-        subparsers,
-        upload_fastlabel,
-        help="create one FastLabel task per file of a folder",
-        description=(
-            "Create one task per file of DIR (task name: the path relative to DIR). "
-            f"Credential: ${ENV} or --token."
-        ),
-        arguments=_arguments,
-    )
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,8 +66,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Run ``upload fastlabel`` with parsed ``args``; returns the exit status."""
+def upload_fastlabel(args: argparse.Namespace) -> Job[_File, AsyncFastLabel]:
+    """The job of ``upload fastlabel`` with parsed ``args``."""
     from .._providers.fastlabel._base import DEFAULT_RATE_LIMIT
     from .._providers.fastlabel.tasks._kinds import KINDS
     from ..fastlabel import AsyncFastLabel
@@ -120,11 +101,13 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
             ctx.say(f"  note: --annotations has an entry {unused!r} that matches no file sent")
         return found
 
-    async def send(ctx: JobContext, client: AsyncFastLabel, items: list[Item[_File]]) -> Totals:
+    async def send(
+        ctx: JobContext, client: AsyncFastLabel, items: list[Item[_File]]
+    ) -> PhaseResult[typing.Any]:
         if ctx.journal is not None:
             await migrate_journal(ctx.journal, project, kind.key)
         creates = [{"name": i.name, "file_path": i.payload.path, **i.payload.extras} for i in items]
-        phase = await ctx.consume(
+        return await ctx.consume(
             "upload",
             len(creates),
             lambda: client.bulk_create(
@@ -136,12 +119,11 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
                 if_exists="return" if args.skip_existing else "error",
             ),
             lambda create: str(create["name"]),
-            lambda o: {"remote_id": o.value if o.value is not None else o.remote_id},
+            lambda o: {},
+            remote_id=lambda task_id: task_id,
         )
-        return phase.totals()
 
-    job = Job(
-        command=COMMAND,
+    return Job(
         rate_limit=DEFAULT_RATE_LIMIT,
         header=f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {project!r}",
         items=items,
@@ -151,7 +133,15 @@ def upload_fastlabel(args: argparse.Namespace, out: typing.TextIO) -> int:
         client=AsyncFastLabel,
         send=send,
     )
-    return run_job(job, args, out)
+
+
+COMMAND = JobCommand(
+    name="upload fastlabel",
+    help="create one FastLabel task per file of a folder",
+    description="Create one task per file of DIR (task name: the path relative to DIR).",
+    arguments=_arguments,
+    prepare=upload_fastlabel,
+)
 
 
 async def migrate_journal(journal: Journal, project: str, kind: str) -> None:

@@ -17,36 +17,19 @@ from pathlib import Path
 import attrs
 
 from ._common import UsageError, read_lines
-from ._job import Item, Job, JobContext, Totals, run_job
+from ._job import Item, Job, JobContext, PhaseResult
 from ._options import JobCommand
 
-__all__ = ["add_scale_parser"]
+if typing.TYPE_CHECKING:
+    from ..scale import AsyncScale
 
-ENV = "SCALE_API_KEY"
-COMMAND = JobCommand(
-    name="upload scale", provider="Scale", env=ENV, secret="Scale API key", token_help="API key"
-)
+__all__ = ["COMMAND"]
 
 
 @attrs.frozen
 class _Task:
     line: int
     params: dict[str, typing.Any]
-
-
-def add_scale_parser(subparsers: typing.Any) -> None:
-    """Register ``upload scale``."""
-    COMMAND.add_parser(
-        subparsers,
-        upload_scale,
-        help="create one Scale task per line of a JSONL file",
-        description=(
-            "Create one task per line of FILE, each line a JSON object of the task's "
-            "parameters (project, instruction, attachment, ...). A line without unique_id "
-            f"gets one derived from its content. Credential: ${ENV} or --token."
-        ),
-        arguments=_arguments,
-    )
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +41,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", metavar="NAME", help="batch of lines that name none")
 
 
-def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
-    """Run ``upload scale`` with parsed ``args``; returns the exit status."""
+def upload_scale(args: argparse.Namespace) -> Job[_Task, AsyncScale]:
+    """The job of ``upload scale`` with parsed ``args``."""
     from ..scale import AsyncScale, TaskType, content_unique_id
 
     kind = args.type.lower()
@@ -95,9 +78,11 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
             raise UsageError(f"no tasks in {source} (expected one JSON object per line)")
         return found
 
-    async def send(ctx: JobContext, client: AsyncScale, items: list[Item[_Task]]) -> Totals:
+    async def send(
+        ctx: JobContext, client: AsyncScale, items: list[Item[_Task]]
+    ) -> PhaseResult[typing.Any]:
         lines = {item.name: item.payload.line for item in items}
-        phase = await ctx.consume(
+        return await ctx.consume(
             "upload",
             len(items),
             lambda: client.create_tasks(
@@ -107,22 +92,17 @@ def upload_scale(args: argparse.Namespace, out: typing.TextIO) -> int:
                 journal=ctx.journal,
             ),
             lambda params: str(params["unique_id"]),
-            lambda o: {
-                "remote_id": o.value.task_id if o.value is not None else o.remote_id,
-                "line": lines[str(o.item["unique_id"])],
-            },
+            lambda o: {"line": lines[str(o.item["unique_id"])]},
+            remote_id=lambda task: task.task_id,
         )
-        return phase.totals()
 
-    job = Job(
-        command=COMMAND,
+    return Job(
         header=f"upload scale: {source} -> {kind} tasks",
         items=items,
         describe=lambda i: f"{kind} task {i.name} (line {i.payload.line})",
         client=AsyncScale,
         send=send,
     )
-    return run_job(job, args, out)
 
 
 def _parse_line(
@@ -142,3 +122,16 @@ def _parse_line(
     if args.batch and "batch" not in params:
         params["batch"] = args.batch
     return params, None
+
+
+COMMAND = JobCommand(
+    name="upload scale",
+    help="create one Scale task per line of a JSONL file",
+    description=(
+        "Create one task per line of FILE, each line a JSON object of the task's "
+        "parameters (project, instruction, attachment, ...). A line without unique_id "
+        "gets one derived from its content."
+    ),
+    arguments=_arguments,
+    prepare=upload_scale,
+)
