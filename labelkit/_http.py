@@ -8,12 +8,10 @@ the httpx2 fork) is a change to this file alone.
 from __future__ import annotations
 
 import contextlib
-import os
 import ssl
 import time
 import typing
 import urllib.request
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
 import anyio
@@ -23,6 +21,7 @@ from ._config import Timeout
 
 if typing.TYPE_CHECKING:
     from ._direct import DirectSender
+from ._fork import reset_in_child
 from ._params import QueryValue, encode_params
 from ._version import __version__
 
@@ -271,7 +270,7 @@ class HttpSession:
         self._max_connections = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None
         self._own_pool = transport is None
-        _sessions.add(self)
+        reset_in_child(self)  # the pool only where labelkit built it
 
     @property
     def in_flight(self) -> anyio.CapacityLimiter:
@@ -307,7 +306,7 @@ class HttpSession:
             client = self._client = self._new_client()
         return client
 
-    def _forget_pool(self) -> None:
+    def _after_fork_in_child(self) -> None:
         # In a forked child. Closing the inherited pool would do I/O on the
         # parent's sockets (a TLS close_notify, a shutdown) and touch loop
         # objects of a loop that does not run here; letting it be collected
@@ -411,18 +410,8 @@ class HttpSession:
         return self._client is not None and self._client.is_closed
 
 
-# Live sessions, to reset in a forked child (the pool only where labelkit built it).
-_sessions: weakref.WeakSet[HttpSession] = weakref.WeakSet()
+# Pools inherited by a forked child, kept unused (see HttpSession._after_fork_in_child).
 _inherited_pools: list[httpx.AsyncClient] = []
-
-
-def _after_fork_in_child() -> None:
-    for session in list(_sessions):
-        session._forget_pool()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _env_proxies() -> bool:

@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 import attrs
 
+from ._fork import in_child
+
 __all__ = [
     "CallRecord",
     "SecretRedactor",
@@ -180,14 +182,11 @@ _registry: tuple[weakref.ref[SecretRedactor], ...] = ()
 _lock = threading.Lock()
 
 
+@in_child
 def _new_lock_after_fork() -> None:
     # A fork while another thread held the lock would leave the child's copy held forever.
     global _lock
     _lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def redact_known(value: T) -> T:

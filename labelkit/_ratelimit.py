@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import random
 import threading
 import typing
@@ -27,6 +26,7 @@ import anyio
 from ._clock import AnyioClock, Clock, MonotonicClock
 from ._config import RateLimit
 from ._errors import ValidationError
+from ._fork import in_child
 from ._ratelimit_store import AsyncLimiterStore, InMemoryStore, LimiterStore
 
 __all__ = [
@@ -304,13 +304,10 @@ _shared: dict[tuple[str, str, str | None, RateLimit], Limiter] = {}
 _shared_lock = threading.Lock()
 
 
+@in_child
 def _after_fork_in_child() -> None:
     global _shared_lock
     _shared_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def shared_limiter(

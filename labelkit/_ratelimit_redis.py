@@ -28,15 +28,15 @@ import collections
 import hashlib
 import logging
 import math
-import os
 import queue
 import threading
 import time
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
+
+from ._fork import reset_in_child
 
 try:
     import redis
@@ -241,7 +241,7 @@ class RedisStore:
         self._pause_until = -math.inf
         # (time.monotonic() at a reply, that minus Redis's now) for recent replies.
         self._offsets: collections.deque[tuple[float, float]] = collections.deque()
-        _stores.add(self)
+        reset_in_child(self)
 
     def _after_fork_in_child(self) -> None:
         # The sender thread does not exist here and the lock may have been held
@@ -400,18 +400,6 @@ class RedisStore:
             self._pause(keys=[self._keys[1]], args=[self._pending_pause()])
         except redis.RedisError as exc:  # the next reservation carries it anyway
             logger.warning("labelkit: could not store a rate-limit cooldown in Redis: %s", exc)
-
-
-_stores: weakref.WeakSet[RedisStore] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for store in list(_stores):
-        store._after_fork_in_child()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _num(value: float) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import collections
 import math
-import os
 import threading
-import weakref
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
+
+from ._fork import reset_in_child
 
 __all__ = ["AsyncLimiterStore", "InMemoryStore", "LimiterStore"]
 
@@ -95,7 +95,7 @@ class InMemoryStore:
         # Grants whose request has not been written yet (see hold / commit).
         self._held: collections.deque[float] = collections.deque()
         self._cooldown = -math.inf
-        _stores.add(self)
+        reset_in_child(self)
 
     def _after_fork_in_child(self) -> None:
         # The lock may have been held by a thread that does not exist here, and
@@ -187,15 +187,3 @@ class InMemoryStore:
         """See :meth:`LimiterStore.cooldown_until`."""
         with self._lock:
             return self._cooldown
-
-
-_stores: weakref.WeakSet[InMemoryStore] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for store in list(_stores):
-        store._after_fork_in_child()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -18,9 +18,7 @@ import collections
 import inspect
 import json
 import logging
-import os
 import typing
-import weakref
 from collections.abc import Awaitable, Callable, Hashable, Mapping, MutableMapping
 from urllib.parse import parse_qsl
 
@@ -29,6 +27,7 @@ import anyio.to_thread
 import attrs
 
 from ._errors import PollTimeoutError, ValidationError
+from ._fork import reset_in_child
 
 __all__ = [
     "WebhookAnswer",
@@ -99,21 +98,6 @@ def decode_body(body: bytes, content_type: str | None) -> object:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-# Receivers whose waiters are dropped in a forked child: their events belong to the
-# parent's event loop, which does not run there.
-_LIVE: weakref.WeakSet[WebhookReceiver[typing.Any, typing.Any, typing.Any]] = weakref.WeakSet()
-
-
-def _after_fork() -> None:
-    for receiver in list(_LIVE):
-        receiver._waiters.clear()
-        receiver._in_flight.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
-
-
 class WebhookReceiver(abc.ABC, typing.Generic[A, C, E]):
     """An ASGI app (and framework-independent :meth:`process`) receiving one provider's webhooks.
 
@@ -150,7 +134,12 @@ class WebhookReceiver(abc.ABC, typing.Generic[A, C, E]):
         self._received: collections.OrderedDict[str, E] = collections.OrderedDict()
         # Events are made by each wait() in its own loop, never ahead of time.
         self._waiters: dict[str, list[anyio.Event]] = {}
-        _LIVE.add(self)
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:
+        # Waiters' events belong to the parent's event loop, which does not run here.
+        self._waiters.clear()
+        self._in_flight.clear()
 
     # -- hooks ------------------------------------------------------------------------------
 

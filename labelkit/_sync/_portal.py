@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import anyio
 
+from .._fork import in_child
 from ._handoff import CANCEL_GRACE, Handoff
 
 if TYPE_CHECKING:
@@ -137,14 +138,11 @@ def _check_fork() -> None:
         _current = None
 
 
+@in_child
 def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.RLock()  # may have been held by another thread at fork time
     _check_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _loop_thread() -> _LoopThread:
