@@ -121,15 +121,19 @@ class APIConnectionError(APIError):
     a create.
     """
 
+    default_message: typing.ClassVar[str] = "Connection error."
+    """The message when none is given."""
+
     def __init__(
         self,
-        message: str = "Connection error.",
+        message: str | None = None,
         *,
         method: str | None = None,
         url: str | None = None,
         retries_taken: int = 0,
         sent: bool = True,
     ) -> None:
+        message = self.default_message if message is None else message
         super().__init__(message, method=method, url=url, retries_taken=retries_taken)
         self.sent = sent
 
@@ -137,16 +141,7 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """A timeout fired: connect, read, write, pool, or the call's overall deadline."""
 
-    def __init__(
-        self,
-        message: str = "Request timed out.",
-        *,
-        method: str | None = None,
-        url: str | None = None,
-        retries_taken: int = 0,
-        sent: bool = True,
-    ) -> None:
-        super().__init__(message, method=method, url=url, retries_taken=retries_taken, sent=sent)
+    default_message = "Request timed out."
 
 
 class APIStatusError(APIError):
