@@ -220,7 +220,8 @@ class _ListingMixin(_ScaleBase):
         Uses the client's ``poll`` policy (default :data:`DEFAULT_POLL`: first
         after 10 s, growing to every 5 minutes, for at most a day).
         A canceled or errored task raises :class:`~labelkit.JobFailedError`
-        (``job`` is the task); the deadline raises
+        (``job`` is the task); the deadline (``timeout`` seconds, default the
+        policy's day, ``None`` waits forever) raises
         :class:`~labelkit.PollTimeoutError` (the task is left alone). For many
         tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
         """
