@@ -47,10 +47,10 @@ from ._journal import Journal
 from ._logging import SecretRedactor, redact_url
 from ._models import ResponseValidationError
 from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
-from ._poll import JobState, wait_for, wait_many
+from ._poll import JobState, WaitOptions, wait_for, wait_many
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
-from ._signatures import expand_unpacked_kwargs
+from ._signatures import expand_unpacked_kwargs, with_defaults
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
@@ -309,21 +309,22 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         fetch: typing.Callable[[KeyT], typing.Awaitable[JobT]],
         classify: typing.Callable[[JobT], JobState],
         noun: str,
-        *,
-        poll: PollPolicy | None,
-        timeout: float | NotGiven | None,
+        **wait: Unpack[WaitOptions],
     ) -> JobT:
         """Poll ``fetch(key)`` until ``classify`` says the job is final; return the job.
 
         As :func:`~labelkit._poll.wait_for`; ``poll`` defaults to the client's
         ``_poll``. Errors name the job ``f"{noun} {key!r}"``, as
-        :meth:`_wait_jobs` names each of its jobs.
+        :meth:`_wait_jobs` names each of its jobs. A public wait passes its
+        ``**wait`` through ``with_defaults(wait, WaitOptions, name)`` first, so
+        that an unknown keyword names that method.
         """
+        options = with_defaults(wait, WaitOptions, "_wait_job")
         return await wait_for(
             lambda: fetch(key),
             classify,
-            policy=poll or self._poll,
-            timeout=timeout,
+            policy=options["poll"] or self._poll,
+            timeout=options["timeout"],
             describe=f"{noun} {key!r}",
         )
 
@@ -334,20 +335,20 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         classify: typing.Callable[[JobT], JobState],
         noun: str,
         *,
-        poll: PollPolicy | None,
-        timeout: float | NotGiven | None,
         concurrency: int,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[KeyT, JobT]:
         """:meth:`_wait_job` for every key, ``concurrency`` at a time.
 
         As :func:`~labelkit._poll.wait_many`: one Outcome per key as each job ends.
         """
+        options = with_defaults(wait, WaitOptions, "_wait_jobs")
         return wait_many(
             keys,
             fetch,
             classify,
-            policy=poll or self._poll,
-            timeout=timeout,
+            policy=options["poll"] or self._poll,
+            timeout=options["timeout"],
             concurrency=concurrency,
             describe=noun,
         )

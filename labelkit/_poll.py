@@ -18,6 +18,7 @@ import enum
 import functools
 import math
 import random
+import typing
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -26,9 +27,10 @@ import anyio
 from ._bulk import BulkRun, Progress, bulk
 from ._config import PollPolicy
 from ._errors import JobFailedError, PollTimeoutError, ValidationError
+from ._signatures import keyword_defaults
 from ._types import NOT_GIVEN, NotGiven
 
-__all__ = ["JobState", "wait_for", "wait_many"]
+__all__ = ["JobState", "WaitOptions", "wait_for", "wait_many"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -42,6 +44,20 @@ class JobState(str, enum.Enum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class WaitOptions(typing.TypedDict, total=False):
+    """The keywords of every provider wait, declared once: ``**wait: Unpack[WaitOptions]``.
+
+    The method's ``__signature__`` lists them (:mod:`labelkit._signatures`) with
+    the defaults below; its body reads them with ``with_defaults(wait, WaitOptions, name)``.
+    """
+
+    timeout: float | NotGiven | None
+    poll: PollPolicy | None
+
+
+keyword_defaults(WaitOptions, {"timeout": NOT_GIVEN, "poll": None})
 
 
 def _resolve_timeout(policy: PollPolicy, timeout: float | NotGiven | None) -> float | None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from typing_extensions import Unpack
+
 from ..._config import PollPolicy
 from ..._paths import segment
-from ..._poll import wait_for
-from ..._types import NOT_GIVEN, NotGiven
+from ..._poll import WaitOptions, wait_for
+from ..._signatures import with_defaults
 from ._area import AreaBase, Listing
 from ._job_models import AutoAnnotationJob, EvaluationJob, TrainingJob, job_state
 from .tasks._declared import Method
@@ -52,9 +54,7 @@ class WaitJob(typing.Protocol[J_co]):
     async def __call__(
         self,
         id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> J_co:
         """Poll {a_title} job until it completes; return it{finished}.
 
@@ -70,15 +70,15 @@ _Job = typing.TypeVar("_Job", TrainingJob, EvaluationJob, AutoAnnotationJob)
 async def wait_job_status(
     fetch: Callable[[], Awaitable[_Job]],
     describe: str,
-    timeout: float | NotGiven | None,
-    poll: PollPolicy | None,
+    wait: WaitOptions,
 ) -> _Job:
-    """Poll ``fetch`` until the job's ``status`` reads as finished (see :func:`job_state`)."""
+    """Poll ``fetch`` until the job's ``status`` reads as finished (see :func:`job_state`);
+    ``wait`` is a public wait's keywords with their defaults (``with_defaults``)."""
     return await wait_for(
         fetch,
         lambda job: job_state(job.status),
-        policy=poll or JOB_POLL,
-        timeout=timeout,
+        policy=wait["poll"] or JOB_POLL,
+        timeout=wait["timeout"],
         describe=describe,
     )
 
@@ -130,12 +130,11 @@ def wait_job(listing: Listing[_Job], key: str, *, finished: str) -> Method[WaitJ
     """
 
     def call(self: AreaBase, args: dict[str, typing.Any]) -> Awaitable[_Job]:
-        id = args["id"]
+        id = args.pop("id")
         return wait_job_status(
             lambda: _find(self, listing, id),
             f"{key.replace('_', ' ')} job {id}",
-            args["timeout"],
-            args["poll"],
+            with_defaults(typing.cast(WaitOptions, args), WaitOptions, f"wait_{key}_job"),
         )
 
     return Method(WaitJob.__call__, call, **_declare(listing, key, finished=finished))

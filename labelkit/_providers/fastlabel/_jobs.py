@@ -8,10 +8,12 @@ import typing
 import warnings
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from ..._config import PollPolicy
+from typing_extensions import Unpack
+
 from ..._errors import APIError, ValidationError
 from ..._models import structure
-from ..._types import NOT_GIVEN, NotGiven
+from ..._poll import WaitOptions
+from ..._signatures import with_defaults
 from ._area import AreaBase, Listing, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob
 from ._job_shapes import JOB_POLL, find_job, get_jobs, iter_jobs, wait_job, wait_job_status
@@ -207,12 +209,7 @@ class ModelJobsMixin(AreaBase):
         return await self._post_model("auto-annotations", body, AutoAnnotationJob)
 
     async def wait_auto_annotation_job(
-        self,
-        project: str,
-        job_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, project: str, job_id: str, **wait: Unpack[WaitOptions]
     ) -> AutoAnnotationJob:
         """Poll an auto-annotation job of ``project`` until it completes; return it.
 
@@ -226,7 +223,8 @@ class ModelJobsMixin(AreaBase):
                     return job
             raise APIError(f"auto-annotation job {job_id!r} not found in project {project!r}")
 
-        return await wait_job_status(fetch, f"auto-annotation job {job_id}", timeout, poll)
+        wait = with_defaults(wait, WaitOptions, "wait_auto_annotation_job")
+        return await wait_job_status(fetch, f"auto-annotation job {job_id}", wait)
 
     async def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:
         """Run a deployed model endpoint on an image (png/jpg/jpeg, at most 6 MiB)."""

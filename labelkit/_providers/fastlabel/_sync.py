@@ -14,6 +14,7 @@ from labelkit._bulk import Outcome, Progress
 from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
+from labelkit._poll import WaitOptions
 from labelkit._providers.fastlabel._annotations import Attributes
 from labelkit._providers.fastlabel._client import AsyncFastLabel
 from labelkit._providers.fastlabel._converters import Annotations
@@ -2262,13 +2263,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """Every import history of a project, 1000 per request, fetched lazily."""
         return _portal.iterate_call(self._async.iter_histories, project=project)
 
-    def wait_history(
-        self,
-        history_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> History:
+    def wait_history(self, history_id: str, **wait: Unpack[WaitOptions]) -> History:
         """Poll :meth:`find_history` until the import has ended; return the final history.
 
         Raises :class:`~labelkit.JobFailedError` (``.job`` is the history) when
@@ -2276,9 +2271,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         ``timeout`` (default ``poll.timeout``) passes first. ``poll`` defaults
         to :data:`DEFAULT_HISTORY_POLL`.
         """
-        return _portal.call(
-            self._async.wait_history, history_id=history_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait_history, history_id=history_id, **wait)
 
     def update_aws_s3_storage(
         self, project: str, bucket_name: str, bucket_region: str, prefix: str | None = None
@@ -3038,20 +3031,14 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """One training job by id."""
         return _portal.call(self._async.find_training_job, id=id)
 
-    def wait_training_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> TrainingJob:
+    def wait_training_job(self, id: str, **wait: Unpack[WaitOptions]) -> TrainingJob:
         """Poll a training job until it completes; return it (``custom_model`` is then set).
 
         Raises :class:`~labelkit.JobFailedError` if it fails and
         :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
         :data:`JOB_POLL`'s six hours; ``None`` waits forever).
         """
-        return _portal.call(self._async.wait_training_job, id=id, timeout=timeout, poll=poll)
+        return _portal.call(self._async.wait_training_job, id=id, **wait)
 
     def get_evaluation_jobs(
         self, offset: int | None = None, limit: int = 1000
@@ -3067,20 +3054,14 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """One evaluation job by id."""
         return _portal.call(self._async.find_evaluation_job, id=id)
 
-    def wait_evaluation_job(
-        self,
-        id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> EvaluationJob:
+    def wait_evaluation_job(self, id: str, **wait: Unpack[WaitOptions]) -> EvaluationJob:
         """Poll an evaluation job until it completes; return it with its metrics.
 
         Raises :class:`~labelkit.JobFailedError` if it fails and
         :class:`~labelkit.PollTimeoutError` after ``timeout`` seconds (default
         :data:`JOB_POLL`'s six hours; ``None`` waits forever).
         """
-        return _portal.call(self._async.wait_evaluation_job, id=id, timeout=timeout, poll=poll)
+        return _portal.call(self._async.wait_evaluation_job, id=id, **wait)
 
     def execute_training_job(
         self,
@@ -3200,12 +3181,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         )
 
     def wait_auto_annotation_job(
-        self,
-        project: str,
-        job_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, project: str, job_id: str, **wait: Unpack[WaitOptions]
     ) -> AutoAnnotationJob:
         """Poll an auto-annotation job of ``project`` until it completes; return it.
 
@@ -3213,11 +3189,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         list. Failure and timeout are raised as in :meth:`wait_training_job`.
         """
         return _portal.call(
-            self._async.wait_auto_annotation_job,
-            project=project,
-            job_id=job_id,
-            timeout=timeout,
-            poll=poll,
+            self._async.wait_auto_annotation_job, project=project, job_id=job_id, **wait
         )
 
     def execute_endpoint(self, endpoint_name: str, file_path: PathInput) -> EndpointResult:

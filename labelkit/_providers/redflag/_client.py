@@ -15,7 +15,8 @@ from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
-from ..._poll import JobState
+from ..._poll import JobState, WaitOptions
+from ..._signatures import with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._models import ANALYSIS_TYPES, AnalysisType, ContentType, Operation, OperationStatus
 
@@ -169,13 +170,7 @@ class AsyncRedFlag(AsyncAPIClient):
             parse=_id_of,
         )
 
-    async def wait_operation(
-        self,
-        id: int,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Operation:
+    async def wait_operation(self, id: int, **wait: Unpack[WaitOptions]) -> Operation:
         """Poll until the operation is final and return it.
 
         ``done`` returns the operation; ``failed`` and ``invalid`` raise
@@ -184,8 +179,9 @@ class AsyncRedFlag(AsyncAPIClient):
         ``None`` waits forever) raises :class:`~labelkit.PollTimeoutError`
         carrying the last state seen; the operation itself keeps running.
         """
+        wait = with_defaults(wait, WaitOptions, "wait_operation")
         return await self._wait_job(
-            _operation_id(id), self.get_operation, _classify, _OPERATION, poll=poll, timeout=timeout
+            _operation_id(id), self.get_operation, _classify, _OPERATION, **wait
         )
 
     async def analyze(

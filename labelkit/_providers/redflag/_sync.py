@@ -14,6 +14,7 @@ from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
+from labelkit._poll import WaitOptions
 from labelkit._providers.redflag._client import AsyncRedFlag
 from labelkit._providers.redflag._models import AnalysisType, ContentType, Operation
 from labelkit._sync import _portal
@@ -116,13 +117,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
             max_retries=max_retries,
         )
 
-    def wait_operation(
-        self,
-        id: int,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Operation:
+    def wait_operation(self, id: int, **wait: Unpack[WaitOptions]) -> Operation:
         """Poll until the operation is final and return it.
 
         ``done`` returns the operation; ``failed`` and ``invalid`` raise
@@ -131,7 +126,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         ``None`` waits forever) raises :class:`~labelkit.PollTimeoutError`
         carrying the last state seen; the operation itself keeps running.
         """
-        return _portal.call(self._async.wait_operation, id=id, timeout=timeout, poll=poll)
+        return _portal.call(self._async.wait_operation, id=id, **wait)
 
     def analyze(
         self,

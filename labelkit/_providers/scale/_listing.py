@@ -14,7 +14,7 @@ from ..._errors import ValidationError
 from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
-from ..._poll import JobState
+from ..._poll import JobState, WaitOptions
 from ..._signatures import keyword_defaults, with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._base import (
@@ -214,26 +214,20 @@ class _ListingMixin(_ScaleBase):
         page = await self.tasks(**query, include_attachment_url=True, limit=1)  # type: ignore[arg-type]
         return page.total if page.total is not None else len(page)
 
-    async def wait_task(
-        self,
-        task_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Task:
+    async def wait_task(self, task_id: str, **wait: Unpack[WaitOptions]) -> Task:
         """Poll :meth:`get_task` until the task is no longer pending; return it when completed.
 
         Uses the client's ``poll`` policy (default :data:`DEFAULT_POLL`: first
         after 10 s, growing to every 5 minutes, for at most a day).
         A canceled or errored task raises :class:`~labelkit.JobFailedError`
-        (``job`` is the task); the deadline raises
+        (``job`` is the task); the deadline (``timeout`` seconds, default the
+        policy's day, ``None`` waits forever) raises
         :class:`~labelkit.PollTimeoutError` (the task is left alone). For many
         tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
         """
         segment(task_id, field="task_id")
-        return await self._wait_job(
-            task_id, self._get_task, _classify, "Scale task", poll=poll, timeout=timeout
-        )
+        wait = with_defaults(wait, WaitOptions, "wait_task")
+        return await self._wait_job(task_id, self._get_task, _classify, "Scale task", **wait)
 
     def wait_tasks(
         self,

@@ -19,6 +19,7 @@ from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
+from labelkit._poll import WaitOptions
 from labelkit._providers.scale._base import DEFAULT_POLL, When
 from labelkit._providers.scale._client import AsyncScale
 from labelkit._providers.scale._listing import Strings, TaskFilters, TaskPages, UniqueIds
@@ -394,23 +395,18 @@ class Scale(SyncClient[AsyncScale]):
             self._async.get_tasks_count, project_name=project_name, batch_name=batch_name, **filters
         )
 
-    def wait_task(
-        self,
-        task_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Task:
+    def wait_task(self, task_id: str, **wait: Unpack[WaitOptions]) -> Task:
         """Poll :meth:`get_task` until the task is no longer pending; return it when completed.
 
         Uses the client's ``poll`` policy (default :data:`DEFAULT_POLL`: first
         after 10 s, growing to every 5 minutes, for at most a day).
         A canceled or errored task raises :class:`~labelkit.JobFailedError`
-        (``job`` is the task); the deadline raises
+        (``job`` is the task); the deadline (``timeout`` seconds, default the
+        policy's day, ``None`` waits forever) raises
         :class:`~labelkit.PollTimeoutError` (the task is left alone). For many
         tasks prefer callbacks (:class:`~labelkit.scale.CallbackReceiver`).
         """
-        return _portal.call(self._async.wait_task, task_id=task_id, timeout=timeout, poll=poll)
+        return _portal.call(self._async.wait_task, task_id=task_id, **wait)
 
     def wait_tasks(
         self,

@@ -6,13 +6,15 @@ import os
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
 
+from typing_extensions import Unpack
+
 from ...._config import PollPolicy
 from ...._errors import ValidationError
 from ...._models import ResponseValidationError, structure
 from ...._pagination import Page, iter_offset
 from ...._paths import segment
-from ...._poll import JobState, wait_for
-from ...._types import NOT_GIVEN, NotGiven
+from ...._poll import JobState, WaitOptions, wait_for
+from ...._signatures import with_defaults
 from .._area import string_list
 from .._base import check_limit
 from ._declared import Method
@@ -178,13 +180,7 @@ class CommonTasksMixin(TasksBase):
 
         return iter_offset(page, limit=1000, key=lambda history: history.id)
 
-    async def wait_history(
-        self,
-        history_id: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> History:
+    async def wait_history(self, history_id: str, **wait: Unpack[WaitOptions]) -> History:
         """Poll :meth:`find_history` until the import has ended; return the final history.
 
         Raises :class:`~labelkit.JobFailedError` (``.job`` is the history) when
@@ -192,11 +188,12 @@ class CommonTasksMixin(TasksBase):
         ``timeout`` (default ``poll.timeout``) passes first. ``poll`` defaults
         to :data:`DEFAULT_HISTORY_POLL`.
         """
+        options = with_defaults(wait, WaitOptions, "wait_history")
         return await wait_for(
             lambda: self.find_history(history_id),
             _classify,
-            policy=poll or DEFAULT_HISTORY_POLL,
-            timeout=timeout,
+            policy=options["poll"] or DEFAULT_HISTORY_POLL,
+            timeout=options["timeout"],
             describe=f"import history {history_id}",
         )
 
