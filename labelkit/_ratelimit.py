@@ -105,7 +105,13 @@ class Limiter:
             return await self._acquire_remote(self._remote, cost)
         store = self._store
         while True:
-            grant = store.reserve(self._clock.now(), self._windows, cost)
+            now = self._clock.now()
+            grant = store.reserve(now, self._windows, cost)
+            if grant == math.inf:
+                # Starts held by requests in flight (hold) fill a window until
+                # their answers commit them.
+                await self._clock.sleep_until(now + self._recheck)
+                continue
             try:
                 await self._clock.sleep_until(grant)
             except BaseException:
@@ -159,22 +165,24 @@ class Limiter:
         if not 1 <= cost <= self._max_cost:
             raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
 
+    async def _remote_booking(
+        self, book: typing.Callable[[], typing.Awaitable[tuple[object, float] | None]]
+    ) -> tuple[object, float]:
+        """``book()`` until it books: ``None`` while held starts fill a window."""
+        recheck = self._recheck
+        while (booked := await book()) is None:
+            # Held starts fill a window until their answers commit them. Each
+            # look is a script call and a thread hop, from every waiter of every
+            # process: back off (with jitter, so that some waiter still looks
+            # soon after a commit) instead of asking every few milliseconds.
+            await self._clock.sleep_until(self._clock.now() + recheck * random.uniform(0.5, 1.5))
+            recheck = min(recheck * 2, self._remote_recheck_max)
+        return booked
+
     async def _hold_remote(self, store: typing.Any, cost: int) -> Slot:
         self._check_cost(cost)
-        recheck = self._recheck
         while True:
-            booked = await store.ahold(self._windows, cost)
-            if booked is None:
-                # Held starts fill a window until their answers commit them. Each
-                # look is a script call and a thread hop, from every waiter of every
-                # process: back off (with jitter, so that some waiter still looks
-                # soon after a commit) instead of asking every few milliseconds.
-                await self._clock.sleep_until(
-                    self._clock.now() + recheck * random.uniform(0.5, 1.5)
-                )
-                recheck = min(recheck * 2, self._remote_recheck_max)
-                continue
-            token, wait = booked
+            token, wait = await self._remote_booking(lambda: store.ahold(self._windows, cost))
             grant = self._clock.now() + wait
             try:
                 await self._clock.sleep_until(grant)
@@ -194,7 +202,7 @@ class Limiter:
         # Returns the grant on this limiter's clock; the store's times stay its own.
         attempts = 0
         while True:
-            token, wait = await store.areserve(self._windows, cost)
+            token, wait = await self._remote_booking(lambda: store.areserve(self._windows, cost))
             grant = self._clock.now() + wait
             try:
                 await self._clock.sleep_until(grant)

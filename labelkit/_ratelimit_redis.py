@@ -106,11 +106,16 @@ grant = after_last(grant, KEYS[1])
 """
 )
 
-# KEYS: log, cooldown, seq. ARGV: cost, pause, longest period, then calls, period pairs.
+# Held starts (see _HOLD) count as the latest starts of every window.
+# KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale, then pairs.
+# Returns {'', now, 0} while held starts alone fill a window.
 _RESERVE = (
     _BOOKING
     + """
-grant = after_windows(grant, KEYS[1], n, 0, cost, 4)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - tonumber(ARGV[4])))
+local h = redis.call('ZCARD', KEYS[4])
+grant = after_windows(after_last(grant, KEYS[4]), KEYS[1], n, h, cost, 5)
+if grant == nil then return {'', fmt(now), 0} end
 local g, first = book(KEYS[3], KEYS[1], cost, grant)
 local ttl = math.ceil((grant - now + longest) * 1000) + 1000
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -264,8 +269,9 @@ class RedisStore:
 
     async def areserve(
         self, windows: Sequence[tuple[int, float]], cost: int
-    ) -> tuple[object, float]:
-        """Book ``cost`` starts; return the reservation and the seconds until its grant."""
+    ) -> tuple[object, float] | None:
+        """Book ``cost`` starts; return the reservation and the seconds until its grant
+        (``None``, booking nothing, while held starts fill a window)."""
         return await anyio.to_thread.run_sync(self.reserve_sync, windows, cost)
 
     async def aconfirm(self, token: object) -> bool:
@@ -311,18 +317,24 @@ class RedisStore:
         self, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
         """The blocking :meth:`ahold` (one script call)."""
-        longest = max(period for _, period in windows)
-        stale = longest + _HELD_STALE
-        args: list[Any] = [cost, self._pending_pause(), _num(longest), _num(stale)]
-        for calls, period in windows:
-            args += [calls, _num(period)]
-        keys = [*self._keys, self._held_key]
-        grant, now, first = self._hold(keys=keys, args=args)
+        grant, now, first = self._book(self._hold, windows, cost)
         if not _text(grant):
             return None
         received = time.monotonic()
         offset = self._offset(received, received - float(now))
         return (_text(grant), int(first), cost), float(grant) + offset - received
+
+    def _book(
+        self, script: Any, windows: Sequence[tuple[int, float]], cost: int
+    ) -> tuple[Any, Any, Any]:
+        """Run the reserve or hold script: both count (and purge stale) held starts."""
+        longest = max(period for _, period in windows)
+        stale = longest + _HELD_STALE
+        args: list[Any] = [cost, self._pending_pause(), _num(longest), _num(stale)]
+        for calls, period in windows:
+            args += [calls, _num(period)]
+        grant, now, first = script(keys=[*self._keys, self._held_key], args=args)
+        return grant, now, first
 
     def _post(self, kind: str, token: _Token) -> None:
         self._outbox.put((kind, token))
@@ -352,13 +364,13 @@ class RedisStore:
                 # The held start expires on its own (counted until then: never too many).
                 logger.warning("labelkit: could not %s a rate-limit slot in Redis: %s", kind, exc)
 
-    def reserve_sync(self, windows: Sequence[tuple[int, float]], cost: int) -> tuple[_Token, float]:
-        """The blocking reservation (one script call)."""
-        longest = max(period for _, period in windows)
-        args: list[Any] = [cost, self._pending_pause(), _num(longest)]
-        for calls, period in windows:
-            args += [calls, _num(period)]
-        grant, now, first = self._reserve(keys=list(self._keys), args=args)
+    def reserve_sync(
+        self, windows: Sequence[tuple[int, float]], cost: int
+    ) -> tuple[_Token, float] | None:
+        """The blocking reservation (one script call); ``None`` while held starts fill a window."""
+        grant, now, first = self._book(self._reserve, windows, cost)
+        if not _text(grant):
+            return None
         received = time.monotonic()
         # Sleep until the grant as placed on our clock by the least delayed recent
         # reply: a late reply (Redis busy, threads starved) then does not make the

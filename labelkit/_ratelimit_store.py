@@ -32,6 +32,9 @@ class LimiterStore(Protocol):
 
         The time is at least ``now``, the cooldown end and every earlier grant,
         and leaves at most ``calls`` starts in any ``period`` for each window.
+        A store that also holds starts (:meth:`InMemoryStore.hold`) counts them
+        too, and returns ``math.inf`` without booking while they alone leave no
+        room: the caller asks again later.
         """
         ...
 
@@ -59,10 +62,12 @@ class AsyncLimiterStore(Protocol):
 
     async def areserve(
         self, windows: Sequence[tuple[int, float]], cost: int
-    ) -> tuple[object, float]:
+    ) -> tuple[object, float] | None:
         """Book ``cost`` starts as :meth:`LimiterStore.reserve` does, at the store's now.
 
-        Returns a token naming the reservation and the seconds until its grant.
+        Returns a token naming the reservation and the seconds until its grant;
+        ``None`` (nothing booked) while starts held by requests in flight alone
+        fill a window.
         """
         ...
 
@@ -107,21 +112,31 @@ class InMemoryStore:
         self._held.clear()
 
     def reserve(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
-        """See :meth:`LimiterStore.reserve`."""
-        log = self._log
+        """See :meth:`LimiterStore.reserve`; held starts count (``math.inf``: no room yet)."""
         with self._lock:
-            longest = max(period for _, period in windows)
-            while log and log[0] + longest <= now:
-                log.popleft()
-            grant = max(now, self._cooldown, log[-1] if log else now)
-            for calls, period in windows:
-                # Room for `cost` more starts in (grant - period, grant]: the
-                # (calls - cost + 1)-th latest start must be a full period back.
-                back = calls - cost + 1
-                if len(log) >= back:
-                    grant = max(grant, log[-back] + period)
-            log.extend([grant] * cost)
+            grant = self._earliest(now, windows, cost)
+            if grant != math.inf:
+                self._log.extend([grant] * cost)
             return grant
+
+    def _earliest(self, now: float, windows: Sequence[tuple[int, float]], cost: int) -> float:
+        """The earliest grant for ``cost`` more starts (``math.inf`` while held starts
+        alone fill a window); the caller holds the lock."""
+        log, held = self._log, self._held
+        longest = max(period for _, period in windows)
+        while log and log[0] + longest <= now:
+            log.popleft()
+        grant = max(now, self._cooldown, log[-1] if log else now, held[-1] if held else now)
+        for calls, period in windows:
+            # Room for `cost` more starts in (grant - period, grant]: with every
+            # held start counted as the latest, the (calls - held - cost + 1)-th
+            # latest logged start must be a full period back.
+            back = calls - len(held) - cost + 1
+            if back <= 0:
+                return math.inf
+            if len(log) >= back:
+                grant = max(grant, log[-back] + period)
+        return grant
 
     def release(self, grant: float, cost: int) -> None:
         """See :meth:`LimiterStore.release`."""
@@ -139,19 +154,11 @@ class InMemoryStore:
         at any time until it is committed), so ``None`` is returned while held
         starts alone leave no room; ask again after a commit.
         """
-        log, held = self._log, self._held
         with self._lock:
-            longest = max(period for _, period in windows)
-            while log and log[0] + longest <= now:
-                log.popleft()
-            grant = max(now, self._cooldown, log[-1] if log else now, held[-1] if held else now)
-            for calls, period in windows:
-                back = calls - len(held) - cost + 1
-                if back <= 0:
-                    return None
-                if len(log) >= back:
-                    grant = max(grant, log[-back] + period)
-            held.extend([grant] * cost)
+            grant = self._earliest(now, windows, cost)
+            if grant == math.inf:
+                return None
+            self._held.extend([grant] * cost)
             return grant
 
     def commit(self, grant: float, cost: int, at: float) -> None:

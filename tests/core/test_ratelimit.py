@@ -526,3 +526,33 @@ async def test_a_cancelled_request_does_not_keep_its_slot_held() -> None:
             await client.get("quick")
         # Counted as sent (the server may have read it), dated at the cancellation.
         assert anyio.current_time() - t0 == pytest.approx(3.0)
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_acquire_counts_the_starts_held_by_requests_in_flight() -> None:
+    # A limiter shared by a client's requests (held until answered) and by
+    # acquire() (a stream, user code): acquire must not grant a start while
+    # held ones fill the window, or the server sees more than the limit.
+    limiter = Limiter(RateLimit(2, 1.0, margin=0), clock=AnyioClock())
+    t0 = anyio.current_time()
+    first = await limiter.hold()
+    second = await limiter.hold()
+    granted: list[float] = []
+
+    async def acquirer() -> None:
+        await limiter.acquire()
+        granted.append(anyio.current_time() - t0)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(acquirer)
+        await anyio.sleep(5.0)  # both requests still in flight
+        assert granted == []
+        first.written()
+        first.commit()
+        second.release()
+    assert granted == [pytest.approx(5.0, abs=0.01)]
+    # And the acquired start counts for what comes next, dated at its grant.
+    third = await limiter.hold()
+    assert third.grant - t0 == pytest.approx(6.0)  # a period after the commit at t=5
+    third.commit()

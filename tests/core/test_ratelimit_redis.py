@@ -302,6 +302,29 @@ def test_held_starts_count_until_committed(store: RedisStore) -> None:
     assert 0.5 < fourth[1] <= 1.05  # dated at the commits: one period after them
 
 
+def test_a_reservation_counts_the_held_starts(store: RedisStore) -> None:
+    # acquire() (streams, user code) shares the budget with requests in flight.
+    windows = [(2, 1.0)]
+    first = store.hold_sync(windows, 1)
+    booked = store.reserve_sync(windows, 1)
+    assert first is not None and booked is not None and booked[1] < 0.05
+    later = store.reserve_sync(windows, 1)  # a held and a logged start fill this period
+    assert later is not None and 0.9 < later[1] <= 1.0
+    store.release_sync(later[0])
+    second = store.hold_sync(windows, 1)
+    assert second is not None and 0.9 < second[1] <= 1.0
+    third = store.hold_sync(windows, 1)
+    assert third is None  # two held starts alone fill the window
+    assert store.reserve_sync(windows, 1) is None  # so a reservation waits too
+    store.release_held(first[0])
+    store.release_held(second[0])
+    deadline = time.monotonic() + 5
+    again = None
+    while again is None and time.monotonic() < deadline:  # releases travel in the background
+        again = store.reserve_sync(windows, 1)
+    assert again is not None and again[1] < 0.05  # one logged start leaves room for one
+
+
 def test_a_commit_counts_even_after_its_held_start_was_purged_as_stale(
     store: RedisStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
