@@ -50,7 +50,7 @@ from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, 
 from ._poll import JobState, WaitOptions, wait_for, wait_many
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
-from ._signatures import expand_unpacked_kwargs, with_defaults
+from ._signatures import with_defaults
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
@@ -125,14 +125,11 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
     default_max_retries: typing.ClassVar[int] = _DEFAULT_MAX_RETRIES
     """What ``max_retries`` is when not passed."""
 
-    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
-        super().__init_subclass__(**kwargs)
-        expand_unpacked_kwargs(cls, defaults=cls._option_defaults())
-
     @classmethod
     def _option_defaults(cls) -> dict[str, object]:
         """The defaults of :class:`ClientOptions`, for the providers' ``__signature__``."""
-        params = inspect.signature(AsyncAPIClient.__init__).parameters
+        # __class__, not the name: this also runs while AsyncAPIClient is being created.
+        params = inspect.signature(__class__.__init__).parameters  # type: ignore[name-defined]
         defaults = {name: params[name].default for name in ClientOptions.__annotations__}
         return {**defaults, "max_retries": cls.default_max_retries}
 

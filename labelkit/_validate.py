@@ -28,6 +28,7 @@ import types
 import typing
 
 from ._errors import ValidationError
+from ._signatures import expand_unpacked_kwargs
 
 __all__ = ["ArgumentChecked", "argument_checks"]
 
@@ -353,7 +354,10 @@ def _checked(fn: typing.Callable[..., typing.Any]) -> typing.Callable[..., typin
 
 
 class ArgumentChecked:
-    """Base whose subclasses' public methods check their arguments' types when called."""
+    """Base of the async clients and resources: their public methods check their
+    arguments' types when called, and a method taking ``**kwargs: Unpack[TD]`` lists
+    ``TD``'s keywords in its signature (:func:`~labelkit._signatures.expand_unpacked_kwargs`).
+    """
 
     def __init_subclass__(cls, **kwargs: typing.Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -363,3 +367,11 @@ class ArgumentChecked:
             if getattr(value, "__labelkit_checked__", False):
                 continue
             setattr(cls, name, _checked(value))
+        # After wrapping: the signature goes on the function the class holds.
+        expand_unpacked_kwargs(cls, defaults=cls._option_defaults())
+
+    @classmethod
+    def _option_defaults(cls) -> cabc.Mapping[str, object] | None:
+        """The defaults a signature shows for the keywords of a TypedDict that has no
+        :func:`~labelkit._signatures.keyword_defaults` (none: ``NOT_GIVEN``)."""
+        return None

@@ -16,7 +16,7 @@ from ..._config import PollPolicy, Timeout
 from ..._errors import ValidationError
 from ..._http import HttpResponse, QueryValue
 from ..._models import ResponseValidationError, structure
-from ..._poll import JobState
+from ..._poll import JobState, WaitOptions
 from ..._types import NOT_GIVEN, NotGiven
 from ._forms import _image_segment
 from ._lookups import _ImageLookups
@@ -226,9 +226,7 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
         id: str | None,
         custom_id: str | None,
         model: type[T],
-        *,
-        timeout: float | NotGiven | None,
-        poll: PollPolicy | None,
+        **wait: Unpack[WaitOptions],
     ) -> T:
         _image_segment(id, custom_id)
         return await self._wait_job(
@@ -236,8 +234,7 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
             lambda _: self._find(id, custom_id, model),
             _classify,
             "Datawow image",
-            poll=poll,
-            timeout=timeout,
+            **wait,
         )
 
     def _wait_many(

@@ -6,8 +6,12 @@ import abc
 import typing
 from collections.abc import Iterable
 
+from typing_extensions import Unpack
+
 from ..._bulk import BulkRun
 from ..._config import PollPolicy, Timeout
+from ..._poll import WaitOptions
+from ..._signatures import with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ..._validate import ArgumentChecked
 from ._models import Image
@@ -61,8 +65,7 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         id: str | None = None,
         *,
         custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> R:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -72,7 +75,8 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return await self._datawow()._wait(id, custom_id, self._model, timeout=timeout, poll=poll)
+        wait = with_defaults(wait, WaitOptions, "wait")
+        return await self._datawow()._wait(id, custom_id, self._model, **wait)
 
     def wait_many(
         self,

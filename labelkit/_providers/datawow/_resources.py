@@ -10,12 +10,15 @@ import os
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
+from typing_extensions import Unpack
+
 from ..._bulk import BulkRun, Progress
 from ..._config import Timeout
 from ..._errors import NotFoundError, ValidationError
 from ..._http import QueryValue
 from ..._journal import Journal
 from ..._pagination import Page, iter_pages
+from ..._signatures import keyword_defaults, with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._forms import (
     _categories,
@@ -52,6 +55,36 @@ __all__ = [
 ]
 
 R = typing.TypeVar("R", bound=Image)
+
+
+class _Submission(typing.TypedDict, total=False):
+    postback_url: str | None
+    postback_method: str | None
+    custom_id: str | None
+
+
+class CreateOptions(_Submission, total=False):
+    """The official keywords every product's ``create`` ends with (after its own fields)."""
+
+    staff_id: int | None
+    params: Mapping[str, object] | None
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+
+
+class PredictionOptions(_Submission, total=False):
+    """``client.prediction.create``'s: those of :class:`CreateOptions` but ``staff_id``."""
+
+    params: Mapping[str, object] | None
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+
+
+for _options in (CreateOptions, PredictionOptions):
+    keyword_defaults(
+        _options,
+        {**dict.fromkeys(_options.__annotations__), "timeout": NOT_GIVEN, "max_retries": NOT_GIVEN},
+    )
 
 
 class _AsyncImages(_ImageLookups[R]):
@@ -191,10 +224,28 @@ class _AsyncImages(_ImageLookups[R]):
         )
 
     async def _send(
-        self, form: _Form, timeout: float | Timeout | NotGiven | None, max_retries: int | NotGiven
+        self,
+        fields: _Form,
+        form: _Form,
+        options: CreateOptions | PredictionOptions,
+        staff_id: int | None,
     ) -> R:
+        """Create: ``form`` (the product's fields) with the fields every product shares."""
+        form.update(
+            _common(
+                fields,
+                options["postback_url"],
+                options["postback_method"],
+                options["custom_id"],
+                staff_id,
+            )
+        )
         return await self._client._create(
-            self._path, form, self._model, timeout=timeout, max_retries=max_retries
+            self._path,
+            form,
+            self._model,
+            timeout=options["timeout"],
+            max_retries=options["max_retries"],
         )
 
 
@@ -212,13 +263,7 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
         categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> ChoiceImage:
         """Submit an image (``data``, its URL) with a question and its answer choices.
 
@@ -238,9 +283,10 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
         re-sending; with a ``custom_id`` you can check with
         ``find_id(custom_id=...)`` before creating again.
         """
+        options = with_defaults(options, CreateOptions, "create")
         f = _merge(
             data,
-            params,
+            options["params"],
             instruction=instruction,
             categories=categories,
             multiple=multiple,
@@ -252,8 +298,7 @@ class AsyncChoices(_AsyncImages[ChoiceImage]):
             multiple=_flag("multiple", f.pop("multiple", None)),
             allow_empty=_flag("allow_empty", f.pop("allow_empty", None)),
         )
-        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
-        return await self._send(form, timeout, max_retries)
+        return await self._send(f, form, options, options["staff_id"])
 
 
 class _AsyncInstructed(_AsyncImages[R]):
@@ -267,13 +312,7 @@ class _AsyncInstructed(_AsyncImages[R]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> R:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -281,10 +320,10 @@ class _AsyncInstructed(_AsyncImages[R]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        f = _merge(data, params, instruction=instruction)
+        options = with_defaults(options, CreateOptions, "create")
+        f = _merge(data, options["params"], instruction=instruction)
         form = _data_form(f, instruction_required=self._instruction_required)
-        form.update(_common(f, postback_url, postback_method, custom_id, staff_id))
-        return await self._send(form, timeout, max_retries)
+        return await self._send(f, form, options, options["staff_id"])
 
 
 class AsyncClosedQuestions(_AsyncInstructed[ClosedQuestionImage]):
@@ -321,12 +360,7 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[PredictionOptions],
     ) -> PredictionImage:
         """Submit an image (``data``, its URL) to the project's AI model.
 
@@ -334,7 +368,6 @@ class AsyncPredictions(_AsyncImages[PredictionImage]):
         given (the README's example sends one). There is no ``staff_id``.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        f = _merge(data, params, instruction=instruction)
-        form = _data_form(f, instruction_required=False)
-        form.update(_common(f, postback_url, postback_method, custom_id, None))
-        return await self._send(form, timeout, max_retries)
+        options = with_defaults(options, PredictionOptions, "create")
+        f = _merge(data, options["params"], instruction=instruction)
+        return await self._send(f, _data_form(f, instruction_required=False), options, None)

@@ -22,6 +22,7 @@ from labelkit._bulk import Outcome, Progress
 from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
+from labelkit._poll import WaitOptions
 from labelkit._providers.datawow._client import DEFAULT_POLL, AsyncDatawow
 from labelkit._providers.datawow._models import (
     ChoiceImage,
@@ -39,6 +40,8 @@ from labelkit._providers.datawow._resources import (
     AsyncMessages,
     AsyncPhotoTags,
     AsyncPredictions,
+    CreateOptions,
+    PredictionOptions,
 )
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient, SyncResource
@@ -216,12 +219,7 @@ class Datawow(SyncClient[AsyncDatawow]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> Image:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -231,9 +229,7 @@ class Datawow(SyncClient[AsyncDatawow]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
@@ -277,13 +273,7 @@ class Choices(SyncResource[AsyncChoices]):
         categories: Sequence[str] | str | None = None,
         multiple: bool | None = None,
         allow_empty: bool | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> ChoiceImage:
         """Submit an image (``data``, its URL) with a question and its answer choices.
 
@@ -310,13 +300,7 @@ class Choices(SyncResource[AsyncChoices]):
             categories=categories,
             multiple=multiple,
             allow_empty=allow_empty,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
+            **options,
         )
 
     def list(
@@ -421,12 +405,7 @@ class Choices(SyncResource[AsyncChoices]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> ChoiceImage:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -436,9 +415,7 @@ class Choices(SyncResource[AsyncChoices]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
@@ -479,13 +456,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> ClosedQuestionImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -493,18 +464,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -608,12 +568,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> ClosedQuestionImage:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -623,9 +578,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
@@ -666,13 +619,7 @@ class Messages(SyncResource[AsyncMessages]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> MessageImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -680,18 +627,7 @@ class Messages(SyncResource[AsyncMessages]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -795,12 +731,7 @@ class Messages(SyncResource[AsyncMessages]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> MessageImage:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -810,9 +741,7 @@ class Messages(SyncResource[AsyncMessages]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
@@ -853,13 +782,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        staff_id: int | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CreateOptions],
     ) -> PhotoTagImage:
         """Submit an image (``data``, its URL) with an ``instruction`` for the moderator.
 
@@ -867,18 +790,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         lists it, the API table does not) and sent only when given.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            staff_id=staff_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -982,12 +894,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> PhotoTagImage:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -997,9 +904,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
@@ -1040,12 +945,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         data: str | Mapping[str, object] | None = None,
         *,
         instruction: str | None = None,
-        postback_url: str | None = None,
-        postback_method: str | None = None,
-        custom_id: str | None = None,
-        params: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[PredictionOptions],
     ) -> PredictionImage:
         """Submit an image (``data``, its URL) to the project's AI model.
 
@@ -1053,17 +953,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         given (the README's example sends one). There is no ``staff_id``.
         Other arguments as in :meth:`AsyncChoices.create`.
         """
-        return _portal.call(
-            self._async.create,
-            data=data,
-            instruction=instruction,
-            postback_url=postback_url,
-            postback_method=postback_method,
-            custom_id=custom_id,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.create, data=data, instruction=instruction, **options)
 
     def list(
         self,
@@ -1167,12 +1057,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         )
 
     def wait(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
+        self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
     ) -> PredictionImage:
         """Poll :meth:`find_id` until the image is ``processed`` and return it.
 
@@ -1182,9 +1067,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         :class:`~labelkit.PollTimeoutError` carrying the last image seen; the
         image itself stays queued. Prefer postbacks for many images.
         """
-        return _portal.call(
-            self._async.wait, id=id, custom_id=custom_id, timeout=timeout, poll=poll
-        )
+        return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
         self,
