@@ -165,10 +165,16 @@ class Limiter:
         if not 1 <= cost <= self._max_cost:
             raise ValidationError("cost", f"must be 1..{self._max_cost}, got {cost}")
 
-    async def _remote_booking(
-        self, book: typing.Callable[[], typing.Awaitable[tuple[object, float] | None]]
-    ) -> tuple[object, float]:
-        """``book()`` until it books: ``None`` while held starts fill a window."""
+    async def _remote_grant(
+        self,
+        book: typing.Callable[[], typing.Awaitable[tuple[object, float] | None]],
+        give_back: typing.Callable[[object], typing.Awaitable[None]],
+    ) -> tuple[object, float, float]:
+        """Book with ``book()`` and sleep until the grant: ``(token, wait, grant)``.
+
+        ``book()`` answers ``None`` while held starts fill a window. A booking
+        whose wait is cancelled is given back (``give_back(token)``, shielded).
+        """
         recheck = self._recheck
         while (booked := await book()) is None:
             # Held starts fill a window until their answers commit them. Each
@@ -177,18 +183,26 @@ class Limiter:
             # soon after a commit) instead of asking every few milliseconds.
             await self._clock.sleep_until(self._clock.now() + recheck * random.uniform(0.5, 1.5))
             recheck = min(recheck * 2, self._remote_recheck_max)
-        return booked
+        token, wait = booked
+        grant = self._clock.now() + wait
+        try:
+            await self._clock.sleep_until(grant)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await give_back(token)
+            raise
+        return token, wait, grant
 
     async def _hold_remote(self, store: typing.Any, cost: int) -> Slot:
         self._check_cost(cost)
+
+        async def give_back(token: object) -> None:
+            store.release_held(token)  # never blocks
+
         while True:
-            token, wait = await self._remote_booking(lambda: store.ahold(self._windows, cost))
-            grant = self._clock.now() + wait
-            try:
-                await self._clock.sleep_until(grant)
-            except BaseException:
-                store.release_held(token)
-                raise
+            token, wait, grant = await self._remote_grant(
+                lambda: store.ahold(self._windows, cost), give_back
+            )
             try:
                 confirmed = wait <= 0 or await store.aconfirm_held(token)
             except BaseException:
@@ -202,14 +216,9 @@ class Limiter:
         # Returns the grant on this limiter's clock; the store's times stay its own.
         attempts = 0
         while True:
-            token, wait = await self._remote_booking(lambda: store.areserve(self._windows, cost))
-            grant = self._clock.now() + wait
-            try:
-                await self._clock.sleep_until(grant)
-            except BaseException:
-                with anyio.CancelScope(shield=True):
-                    await store.arelease(token)
-                raise
+            token, wait, grant = await self._remote_grant(
+                lambda: store.areserve(self._windows, cost), store.arelease
+            )
             # A grant due at once was checked against the cooldown by areserve itself.
             if wait > 0 and not await store.aconfirm(token):
                 continue  # a cooldown began: aconfirm gave the slot back

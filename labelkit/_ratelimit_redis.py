@@ -317,24 +317,28 @@ class RedisStore:
         self, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
         """The blocking :meth:`ahold` (one script call)."""
-        grant, now, first = self._book(self._hold, windows, cost)
-        if not _text(grant):
-            return None
-        received = time.monotonic()
-        offset = self._offset(received, received - float(now))
-        return (_text(grant), int(first), cost), float(grant) + offset - received
+        return self._book(self._hold, windows, cost)
 
     def _book(
         self, script: Any, windows: Sequence[tuple[int, float]], cost: int
-    ) -> tuple[Any, Any, Any]:
-        """Run the reserve or hold script: both count (and purge stale) held starts."""
+    ) -> tuple[_Token, float] | None:
+        """Run the reserve or hold script (both count, and purge stale, held starts):
+        the booking and the seconds until its grant, or ``None`` while held starts
+        fill a window."""
         longest = max(period for _, period in windows)
         stale = longest + _HELD_STALE
         args: list[Any] = [cost, self._pending_pause(), _num(longest), _num(stale)]
         for calls, period in windows:
             args += [calls, _num(period)]
         grant, now, first = script(keys=[*self._keys, self._held_key], args=args)
-        return grant, now, first
+        if not _text(grant):
+            return None
+        received = time.monotonic()
+        # Sleep until the grant as placed on our clock by the least delayed recent
+        # reply: a late reply (Redis busy, threads starved) then does not make the
+        # start late too, which would crowd the next window.
+        offset = self._offset(received, received - float(now))
+        return (_text(grant), int(first), cost), float(grant) + offset - received
 
     def _post(self, kind: str, token: _Token) -> None:
         self._outbox.put((kind, token))
@@ -368,16 +372,7 @@ class RedisStore:
         self, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
         """The blocking reservation (one script call); ``None`` while held starts fill a window."""
-        grant, now, first = self._book(self._reserve, windows, cost)
-        if not _text(grant):
-            return None
-        received = time.monotonic()
-        # Sleep until the grant as placed on our clock by the least delayed recent
-        # reply: a late reply (Redis busy, threads starved) then does not make the
-        # start late too, which would crowd the next window.
-        offset = self._offset(received, received - float(now))
-        token = (_text(grant), int(first), cost)
-        return token, float(grant) + offset - received
+        return self._book(self._reserve, windows, cost)
 
     def confirm_sync(self, token: object) -> bool:
         """The blocking :meth:`aconfirm`."""
