@@ -91,13 +91,28 @@ class _AsyncImages(_ImageLookups[R]):
     """What every product shares: list, iterate, find, wait. Not used directly.
 
     ``R`` is the product's record class (``ChoiceImage`` for ``client.choice`` ...).
+    A product declares its name, API path and record class as class keywords:
+    ``class AsyncChoices(_AsyncImages[ChoiceImage], product="choice", path=..., model=...)``.
     """
 
-    def __init__(self, client: AsyncDatawow, product: str, path: str, model: type[R]) -> None:
+    _product: str
+    _path: str
+    _model: type[R]
+
+    def __init_subclass__(
+        cls,
+        *,
+        product: str | None = None,
+        path: str | None = None,
+        model: type[Image] | None = None,
+        **kwargs: typing.Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if product is not None and path is not None and model is not None:
+            cls._product, cls._path, cls._model = product, path, model  # type: ignore[assignment]
+
+    def __init__(self, client: AsyncDatawow) -> None:
         self._client = client
-        self._product = product
-        self._path = path
-        self._model = model
 
     if typing.TYPE_CHECKING:
         # Every product defines its own create; these two arguments they all share.
@@ -249,11 +264,10 @@ class _AsyncImages(_ImageLookups[R]):
         )
 
 
-class AsyncChoices(_AsyncImages[ChoiceImage]):
+class AsyncChoices(
+    _AsyncImages[ChoiceImage], product="choice", path="images/choices", model=ChoiceImage
+):
     """Choice: a moderator picks among your ``categories`` (about 30 minutes)."""
-
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "choice", "images/choices", ChoiceImage)
 
     async def create(
         self,
@@ -326,34 +340,39 @@ class _AsyncInstructed(_AsyncImages[R]):
         return await self._send(f, form, options, options["staff_id"])
 
 
-class AsyncClosedQuestions(_AsyncInstructed[ClosedQuestionImage]):
+class AsyncClosedQuestions(
+    _AsyncInstructed[ClosedQuestionImage],
+    product="closed_question",
+    path="images/closed_questions",
+    model=ClosedQuestionImage,
+):
     """ClosedQuestion ("standard criteria"): approved, declined or ban (about 5 minutes)."""
 
     _instruction_required = False
 
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "closed_question", "images/closed_questions", ClosedQuestionImage)
 
-
-class AsyncMessages(_AsyncInstructed[MessageImage]):
+class AsyncMessages(
+    _AsyncInstructed[MessageImage], product="message", path="images/messages", model=MessageImage
+):
     """Message: a moderator answers your ``instruction`` with free text."""
 
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "message", "images/messages", MessageImage)
 
-
-class AsyncPhotoTags(_AsyncInstructed[PhotoTagImage]):
+class AsyncPhotoTags(
+    _AsyncInstructed[PhotoTagImage],
+    product="photo_tag",
+    path="images/photo_tags",
+    model=PhotoTagImage,
+):
     """PhotoTag: a moderator draws the areas matching your ``instruction``."""
 
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "photo_tag", "images/photo_tags", PhotoTagImage)
 
-
-class AsyncPredictions(_AsyncImages[PredictionImage]):
+class AsyncPredictions(
+    _AsyncImages[PredictionImage],
+    product="prediction",
+    path="prime/predictions",
+    model=PredictionImage,
+):
     """Prediction ("Images (AI Beta)"): AI moderation; starts in ``processing``."""
-
-    def __init__(self, client: AsyncDatawow) -> None:
-        super().__init__(client, "prediction", "prime/predictions", PredictionImage)
 
     async def create(
         self,
