@@ -24,6 +24,7 @@ import httpcore
 import httpx
 
 from . import _aiostream
+from ._http11 import LeanConnection
 
 __all__ = ["PooledTransport"]
 
@@ -334,7 +335,48 @@ def _quick_locks(connection: httpcore.AsyncConnectionInterface) -> None:
             typing.cast(typing.Any, inner)._state_lock = _QuickLock()
 
 
-class _Pool(httpcore.AsyncConnectionPool):
+class _LeanPool(httpcore.AsyncConnectionPool):
+    """httpcore's pool whose http:// and https:// connections are :class:`LeanConnection`\\ s.
+
+    Built (by :class:`PooledTransport`) without a proxy, a Unix socket or
+    HTTP/2, with an SSL context and a network backend; otherwise (or with
+    ``lean`` off, or for ws://) its connections are httpcore's own.
+    """
+
+    lean = True
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        keepalive_expiry: float | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+        **options: typing.Any,
+    ) -> None:
+        super().__init__(
+            ssl_context=ssl_context,
+            keepalive_expiry=keepalive_expiry,
+            network_backend=network_backend,
+            **options,
+        )
+        self._lean_ssl = ssl_context
+        self._lean_expiry = keepalive_expiry
+        self._lean_backend = network_backend
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        lean = self.lean and self._lean_ssl is not None and self._lean_backend is not None
+        if lean and origin.scheme in (b"http", b"https"):
+            assert self._lean_ssl is not None and self._lean_backend is not None
+            return LeanConnection(
+                origin,
+                ssl_context=self._lean_ssl,
+                keepalive_expiry=self._lean_expiry,
+                network_backend=self._lean_backend,
+            )
+        return super().create_connection(origin)
+
+
+class _Pool(_LeanPool):
     """httpcore's pool with its per-request bookkeeping made linear.
 
     ``_assign_requests_to_connections`` runs on every request and response.
@@ -443,7 +485,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
         limits: httpx.Limits,
         trust_env: bool = True,
     ) -> None:
-        pool = _Pool if _LINEAR_POOL else httpcore.AsyncConnectionPool
+        pool = _Pool if _LINEAR_POOL else _LeanPool
         backend = _Backend()
         self._pool = pool(
             ssl_context=httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env),
