@@ -23,6 +23,7 @@ import typing
 from collections.abc import AsyncIterator
 
 import anyio
+import h11
 import httpcore
 
 from ._http11_wire import (
@@ -242,16 +243,19 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         async for chunk in request.stream:
             if length is None:
                 if chunk:
-                    await stream.write(b"%x\r\n%s\r\n" % (len(chunk), chunk), timeout)
+                    await stream.write(b"%x\r\n" % len(chunk), timeout)
+                    await stream.write(chunk, timeout)
+                    await stream.write(b"\r\n", timeout)
                 continue
             length -= len(chunk)
             if length < 0:
-                raise httpcore.LocalProtocolError("Too much data for declared Content-Length")
+                # h11's own error: httpcore lets it through unmapped.
+                raise h11.LocalProtocolError("Too much data for declared Content-Length")
             await stream.write(chunk, timeout)
         if length is None:
             await stream.write(b"0\r\n\r\n", timeout)
         elif length:
-            raise httpcore.LocalProtocolError("Too little data for declared Content-Length")
+            raise h11.LocalProtocolError("Too little data for declared Content-Length")
 
     async def _fill(self, timeout: float | None) -> bool:
         """Read more into the buffer; False at the server's close."""

@@ -190,7 +190,12 @@ def request_head(request: httpcore.Request) -> Outgoing:
     ]
     start = b"%s %s HTTP/1.1\r\n" % (request.method, request.url.target)
     block = b"".join(lines) + b"\r\n"
-    if _REQUEST_LINE.fullmatch(start) is None or _REQUEST_HEADERS.fullmatch(block) is None:
+    if (
+        _REQUEST_LINE.fullmatch(start) is None
+        or _REQUEST_HEADERS.fullmatch(block) is None
+        # A name or value holding "\r\n" would pass as two lines.
+        or block.count(b"\n") != len(framing.headers) + 1
+    ):
         _explain(request)
     length = None if framing.chunked else int(framing.length or b"0")
     upgrade = framing.upgrade or request.method == b"CONNECT"
