@@ -474,3 +474,19 @@ async def test_a_cancelled_request_leaves_no_reusable_connection(servers: list[S
         assert not any(c.is_available() for c in pool.connections)
     finally:
         await transport.aclose()
+
+
+async def test_trace_events_are_httpcore_s(servers: list[Server]) -> None:
+    answer = ok(b"ok", b"Content-Length: 2")
+    names: dict[bool, list[str]] = {}
+    for lean in (True, False):
+        seen: list[str] = names.setdefault(lean, [])
+
+        async def trace(event: str, info: dict[str, typing.Any], seen: list[str] = seen) -> None:
+            seen.append(event)
+
+        request = {"method": "POST", "content": b"x", "extensions": {"trace": trace}}
+        outcomes, _, _ = await exchange(servers, answering(answer), [request] * 2, lean=lean)
+        assert [o[0] for o in outcomes if isinstance(o, tuple)] == [200, 200]
+    assert names[True] == names[False]
+    assert names[True].count("http11.send_request_headers.started") == 2
