@@ -188,7 +188,8 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         except BaseException:
             await self._close_shielded()
             raise
-        body = _Body(self, request, answer, outgoing.close or answer.close, read_timeout, traced)
+        keep_alive = not (outgoing.close or answer.close)
+        body = _Body(self, _Exchange(request, answer, keep_alive, read_timeout, traced))
         return httpcore.Response(
             status=answer.status,
             headers=answer.headers,
@@ -315,12 +316,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     "incomplete chunked read"
                 )
 
-    async def _receive_body(
-        self, request: httpcore.Request, head: Head, timeout: float | None
-    ) -> AsyncIterator[bytes]:
+    async def _receive_body(self, exchange: _Exchange) -> AsyncIterator[bytes]:
         """The body's pieces as they arrive, framed as h11 frames a response's body."""
         buffer = self._buffer
-        if head.status in (204, 304) or request.method == b"HEAD":
+        head = exchange.head
+        timeout = exchange.read_timeout
+        if head.status in (204, 304) or exchange.request.method == b"HEAD":
             self._reusable = True
             return
         if head.chunked:
@@ -443,47 +444,41 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         return f"<{type(self).__name__} [{self.info()}]>"
 
 
+class _Exchange(typing.NamedTuple):
+    """One request and its answer's head, while its body is read."""
+
+    request: httpcore.Request
+    head: Head
+    keep_alive: bool
+    read_timeout: float | None
+    traced: bool
+
+
 class _Body:
     """A response's body: read once, then closed (freeing or closing the connection)."""
 
-    def __init__(
-        self,
-        connection: LeanConnection,
-        request: httpcore.Request,
-        head: Head,
-        close: bool,
-        timeout: float | None,
-        traced: bool,
-    ) -> None:
+    def __init__(self, connection: LeanConnection, exchange: _Exchange) -> None:
         self._connection = connection
-        self._request = request
-        self._head = head
-        self._timeout = timeout
-        self._traced = traced
-        self._keep_alive = not close
+        self._exchange = exchange
         self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        connection = self._connection
+        exchange = self._exchange
+        request = exchange.request
         try:
             async with _span(
-                self._traced,
-                self._request,
-                _http11_logger,
-                "receive_response_body",
-                request=self._request,
+                exchange.traced, request, _http11_logger, "receive_response_body", request=request
             ):
-                async for piece in connection._receive_body(
-                    self._request, self._head, self._timeout
-                ):
+                async for piece in self._connection._receive_body(exchange):
                     yield piece
         except BaseException:
             self._closed = True
-            await connection._close_shielded()
+            await self._connection._close_shielded()
             raise
 
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
-            async with _span(self._traced, self._request, _http11_logger, "response_closed"):
-                await self._connection._response_closed(self._keep_alive)
+            exchange = self._exchange
+            async with _span(exchange.traced, exchange.request, _http11_logger, "response_closed"):
+                await self._connection._response_closed(exchange.keep_alive)
