@@ -6,9 +6,11 @@ connection for expiry, and each check asks the stream ``is_readable``; the
 anyio stream answers by building its whole ``extra_attributes`` mapping,
 which calls ``getpeername()`` on the socket, so with 16 connections a request
 costs dozens of system calls before it is sent. The streams here keep the
-socket found at connect time and answer ``is_readable`` with one ``poll``;
-everything else (the pool, HTTP/1.1, TLS, timeouts, the ``trace`` extension)
-is httpcore's, through its public API, on asyncio and trio alike.
+socket found at connect time and answer ``is_readable`` with one ``poll``.
+The pool (:mod:`labelkit._pool`) is httpcore's, with HTTP/1.1 spoken by
+:class:`labelkit._http11.LeanConnection` through the pool's public
+``create_connection()``; TLS, timeouts, errors and the ``trace`` extension are
+as httpcore has them, on asyncio and trio alike.
 """
 
 from __future__ import annotations
