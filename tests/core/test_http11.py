@@ -431,7 +431,8 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used(
 
     server = Server(once)
     servers.append(server)
-    transport = PooledTransport(limits=httpx.Limits(max_connections=4))
+    # No keep-alive expiry: only the server's close can retire the connection.
+    transport = PooledTransport(limits=httpx.Limits(max_connections=4, keepalive_expiry=None))
     try:
         pool = transport.pool
         assert (await pool.request("GET", server.url)).status == 200
