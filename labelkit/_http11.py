@@ -302,7 +302,7 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
             end = (END_OF_HEAD if block else CRLF).search(buffer, searched)
             if end is not None:
                 stop = end.start()
-                if block and buffer[stop - 1] == 13:  # the last line's "\r"
+                if block and stop and buffer[stop - 1] == 13:  # the last line's "\r"
                     stop -= 1
                 found = bytes(buffer[:stop])
                 del buffer[: end.end()]
