@@ -100,7 +100,7 @@ def session(url: str) -> HttpSession:
 def streams(http: HttpSession) -> list[object]:
     """The network streams of the session's pooled connections."""
     pool = http._pool()._transport.pool  # type: ignore[attr-defined]
-    return [c._connection._network_stream._inner for c in pool.connections]
+    return [c._stream._inner for c in pool.connections]
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])

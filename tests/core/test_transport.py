@@ -19,7 +19,8 @@ import pytest
 
 from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
-from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Pool, _QuickLock, _Stream
+from labelkit._pool import _Pool, _QuickLock
+from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Stream
 
 pytestmark = pytest.mark.anyio
 
