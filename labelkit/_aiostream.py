@@ -34,16 +34,32 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
-async def _wait(waiter: asyncio.Future[None], timeout: float | None) -> None:
-    """Await ``waiter``; TimeoutError after ``timeout`` seconds (None: no limit)."""
-    if timeout is None:
-        await waiter
-        return
-    timer = waiter.get_loop().call_later(timeout, _expire, waiter)
-    try:
-        await waiter
-    finally:
-        timer.cancel()
+class _Wake:
+    """Where the one reader (or the one writer) of a connection waits to be woken."""
+
+    __slots__ = ("_loop", "_waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiter: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self, timeout: float | None, error: type[httpcore.TimeoutException]) -> None:
+        """Until :meth:`wake`; ``error`` after ``timeout`` seconds (None: no limit)."""
+        waiter = self._waiter = self._loop.create_future()
+        timer = None if timeout is None else self._loop.call_later(timeout, _expire, waiter)
+        try:
+            await waiter
+        except TimeoutError as exc:
+            raise error(str(exc)) from exc
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
 
 class _Protocol(asyncio.Protocol):
@@ -58,23 +74,13 @@ class _Protocol(asyncio.Protocol):
         self.error: Exception | None = None
         self.lost = False
         self.paused = False  # reading paused: over _READ_LIMIT held
-        self.read_waiter: asyncio.Future[None] | None = None
-        self.drain_waiter: asyncio.Future[None] | None = None
+        self.readable = _Wake(loop)
+        self.drained = _Wake(loop)
         self.writing_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = typing.cast(asyncio.Transport, transport)
         self.transport.set_write_buffer_limits(0)
-
-    def _wake_reader(self) -> None:
-        waiter = self.read_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def _wake_writer(self) -> None:
-        waiter = self.drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         self.chunks.append(bytes(data))
@@ -82,26 +88,26 @@ class _Protocol(asyncio.Protocol):
         if self.size > _READ_LIMIT and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
-        self._wake_reader()
+        self.readable.wake()
 
     def eof_received(self) -> bool:
         self.eof = True
-        self._wake_reader()
+        self.readable.wake()
         return False  # close the transport, as the peer did
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         if exc is not None:
             self.error = exc
-        self._wake_reader()
-        self._wake_writer()
+        self.readable.wake()
+        self.drained.wake()
 
     def pause_writing(self) -> None:
         self.writing_paused = True
 
     def resume_writing(self) -> None:
         self.writing_paused = False
-        self._wake_writer()
+        self.drained.wake()
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -119,13 +125,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if self._closed:
             raise httpcore.ReadError("the stream is closed")
         if not protocol.chunks and not protocol.eof and not protocol.lost:
-            waiter = protocol.read_waiter = protocol.loop.create_future()
-            try:
-                await _wait(waiter, timeout)
-            except TimeoutError as exc:
-                raise httpcore.ReadTimeout(str(exc)) from exc
-            finally:
-                protocol.read_waiter = None
+            await protocol.readable.wait(timeout, httpcore.ReadTimeout)
         chunks = protocol.chunks
         if not chunks:
             if protocol.error is not None and not protocol.eof:
@@ -156,13 +156,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError("the connection is closed")
         transport.write(buffer)
         if protocol.writing_paused:
-            waiter = protocol.drain_waiter = protocol.loop.create_future()
-            try:
-                await _wait(waiter, timeout)
-            except TimeoutError as exc:
-                raise httpcore.WriteTimeout(str(exc)) from exc
-            finally:
-                protocol.drain_waiter = None
+            await protocol.drained.wait(timeout, httpcore.WriteTimeout)
             if protocol.error is not None:
                 raise httpcore.WriteError(str(protocol.error)) from protocol.error
             if protocol.lost:
