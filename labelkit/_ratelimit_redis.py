@@ -91,54 +91,34 @@ local function cooldown_after(key, pause)
 end
 """
 
-# The start of _RESERVE and _HOLD: the cost, the grant after the cooldown and the
-# latest start, the log without what is older than the longest window, its size.
-# KEYS: log, cooldown, ... ARGV: cost, pause, longest period, ...
-_BOOKING = (
+# Books ``cost`` starts for Limiter.acquire (into the log: dated at the grant) or
+# Limiter.hold (into the held set, which counts in every window until _COMMIT
+# dates them at the write). Either way the held starts count as the latest starts
+# of every window; one older than ARGV[4] seconds belonged to a process that died:
+# dropped. KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale,
+# 1 (log) or 4 (held), then calls, period pairs.
+# Returns {'', now, 0} while held starts alone fill a window.
+_BOOK = (
     _PRELUDE
     + """
 local cost = tonumber(ARGV[1])
 local grant = math.max(now, cooldown_after(KEYS[2], tonumber(ARGV[2])))
 local longest = tonumber(ARGV[3])
+local stale = tonumber(ARGV[4])
+local into = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - longest))
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - stale))
 local n = redis.call('ZCARD', KEYS[1])
-grant = after_last(grant, KEYS[1])
-"""
-)
-
-# Held starts (see _HOLD) count as the latest starts of every window.
-# KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale, then pairs.
-# Returns {'', now, 0} while held starts alone fill a window.
-_RESERVE = (
-    _BOOKING
-    + """
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - tonumber(ARGV[4])))
 local h = redis.call('ZCARD', KEYS[4])
-grant = after_windows(after_last(grant, KEYS[4]), KEYS[1], n, h, cost, 5)
+grant = after_windows(after_last(after_last(grant, KEYS[1]), KEYS[4]), KEYS[1], n, h, cost, 6)
 if grant == nil then return {'', fmt(now), 0} end
-local g, first = book(KEYS[3], KEYS[1], cost, grant)
-local ttl = math.ceil((grant - now + longest) * 1000) + 1000
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[3], ttl)
-return {g, fmt(now), first}
-"""
-)
-
-# Held starts (Limiter.hold): booked like _RESERVE but kept in the held set,
-# which counts in every window, until _COMMIT dates them at the write. A held
-# start older than ARGV[4] seconds belonged to a process that died: dropped.
-# KEYS: log, cooldown, seq, held. ARGV: cost, pause, longest period, stale, then pairs.
-# Returns {'', now, 0} while held starts alone fill a window.
-_HOLD = (
-    _BOOKING
-    + """
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now - tonumber(ARGV[4])))
-local h = redis.call('ZCARD', KEYS[4])
-grant = after_windows(after_last(grant, KEYS[4]), KEYS[1], n, h, cost, 5)
-if grant == nil then return {'', fmt(now), 0} end
-local g, first = book(KEYS[3], KEYS[4], cost, grant)
-local ttl = math.ceil((grant - now + longest + tonumber(ARGV[4])) * 1000) + 1000
-for k = 1, 4 do if k ~= 2 then redis.call('PEXPIRE', KEYS[k], ttl) end end
+local g, first = book(KEYS[3], KEYS[into], cost, grant)
+local keep = grant - now + longest
+if into == 4 then keep = keep + stale end
+local ttl = math.ceil(keep * 1000) + 1000
+for k = 1, 4 do
+  if k ~= 2 and (k ~= 4 or into == 4) then redis.call('PEXPIRE', KEYS[k], ttl) end
+end
 return {g, fmt(now), first}
 """
 )
@@ -191,6 +171,9 @@ _Token = tuple[str, int, int]
 # A held start is dropped this long after its grant (plus a period): its holder died.
 _HELD_STALE = 60.0
 
+# Where _BOOK books: the KEYS index of the log (acquire) or of the held set (hold).
+_INTO_LOG, _INTO_HELD = 1, 4
+
 # Seconds of replies the clock offset is estimated from (short: the clocks drift).
 _OFFSET_MEMORY = 10.0
 
@@ -230,8 +213,7 @@ class RedisStore:
         prefix = "{" + name.replace("{", "(").replace("}", ")") + "}"
         self._keys = (f"{prefix}:log", f"{prefix}:cooldown", f"{prefix}:seq")
         self._held_key = f"{prefix}:held"
-        self._reserve = client.register_script(_RESERVE)
-        self._hold = client.register_script(_HOLD)
+        self._book_script = client.register_script(_BOOK)
         self._commit = client.register_script(_COMMIT)
         # Commits and releases of held starts come from synchronous code (the
         # moment a request is written): one background thread sends them.
@@ -317,20 +299,19 @@ class RedisStore:
         self, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
         """The blocking :meth:`ahold` (one script call)."""
-        return self._book(self._hold, windows, cost)
+        return self._book(_INTO_HELD, windows, cost)
 
     def _book(
-        self, script: Any, windows: Sequence[tuple[int, float]], cost: int
+        self, into: int, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
-        """Run the reserve or hold script (both count, and purge stale, held starts):
-        the booking and the seconds until its grant, or ``None`` while held starts
-        fill a window."""
+        """Run the booking script (into the log or the held set): the booking and the
+        seconds until its grant, or ``None`` while held starts fill a window."""
         longest = max(period for _, period in windows)
         stale = longest + _HELD_STALE
-        args: list[Any] = [cost, self._pending_pause(), _num(longest), _num(stale)]
+        args: list[Any] = [cost, self._pending_pause(), _num(longest), _num(stale), into]
         for calls, period in windows:
             args += [calls, _num(period)]
-        grant, now, first = script(keys=[*self._keys, self._held_key], args=args)
+        grant, now, first = self._book_script(keys=[*self._keys, self._held_key], args=args)
         if not _text(grant):
             return None
         received = time.monotonic()
@@ -372,7 +353,7 @@ class RedisStore:
         self, windows: Sequence[tuple[int, float]], cost: int
     ) -> tuple[_Token, float] | None:
         """The blocking reservation (one script call); ``None`` while held starts fill a window."""
-        return self._book(self._reserve, windows, cost)
+        return self._book(_INTO_LOG, windows, cost)
 
     def confirm_sync(self, token: object) -> bool:
         """The blocking :meth:`aconfirm`."""
