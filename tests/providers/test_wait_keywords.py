@@ -12,6 +12,7 @@ from typing_extensions import Unpack
 import labelkit
 from labelkit._poll import WaitOptions
 from labelkit._types import NOT_GIVEN
+from labelkit.cloudsight import AsyncCloudSight, CloudSight
 from labelkit.fastlabel import AsyncFastLabel, FastLabel
 from labelkit.redflag import AsyncRedFlag, RedFlag
 from labelkit.scale import AsyncScale, Scale
@@ -107,3 +108,34 @@ async def test_a_negative_timeout_reaches_the_poller_through_the_declared_keywor
             await wait
     for client in (scale, redflag, fastlabel):
         await client.aclose()
+
+
+# The waits for many jobs: ``concurrency`` (their own default) then the declared block.
+MANY = [
+    *[(cls, "wait_tasks", 64) for cls in (AsyncScale, Scale)],
+    *[(cls, "wait_operations", 256) for cls in (AsyncRedFlag, RedFlag)],
+    *[(cls, "wait_many", 1000) for cls in (AsyncCloudSight, CloudSight)],
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "name", "concurrency"), MANY, ids=[f"{c.__name__}.{n}" for c, n, _ in MANY]
+)
+def test_each_wait_for_many_takes_concurrency_then_the_declared_block(
+    cls: type, name: str, concurrency: int
+) -> None:
+    method = getattr(cls, name)
+    params = list(inspect.signature(method).parameters.values())[2:]
+    assert [(p.name, p.default) for p in params] == [
+        ("concurrency", concurrency),
+        ("timeout", NOT_GIVEN),
+        ("poll", None),
+    ]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+
+
+@pytest.mark.anyio
+async def test_an_unknown_keyword_of_a_wait_for_many_is_a_type_error_naming_it() -> None:
+    async with AsyncCloudSight("key", "secret", base_url=BASE_URL) as client:
+        with pytest.raises(TypeError, match="wait_many"):
+            client.wait_many(["t"], pol=None)  # type: ignore[call-arg]

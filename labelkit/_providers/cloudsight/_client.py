@@ -18,7 +18,7 @@ from ..._files import FileInput, multipart_body, prepare_upload
 from ..._http import HttpRequest, HttpResponse
 from ..._models import ResponseValidationError, structure
 from ..._paths import segment
-from ..._poll import JobState
+from ..._poll import JobState, WaitOptions
 from ..._signatures import keyword_defaults, with_defaults
 from ..._types import NOT_GIVEN, NotGiven
 from ._auth import OAuth1Signer
@@ -298,9 +298,8 @@ class AsyncCloudSight(AsyncAPIClient):
         self,
         tokens: Iterable[str],
         *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 1000,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[str, ImageJob]:
         """Wait for many jobs; yields an :class:`~labelkit.Outcome` per token as each finishes.
 
@@ -310,14 +309,9 @@ class AsyncCloudSight(AsyncAPIClient):
         a deadline or a request error is a FAILED outcome carrying the error.
         Every poll goes through the client's rate limiter.
         """
+        wait = with_defaults(wait, WaitOptions, "wait_many")
         return self._wait_jobs(
-            tokens,
-            self._poll_once,
-            _classify,
-            "CloudSight job",
-            poll=poll,
-            timeout=timeout,
-            concurrency=concurrency,
+            tokens, self._poll_once, _classify, "CloudSight job", concurrency=concurrency, **wait
         )
 
     # -- internals -----------------------------------------------------------------

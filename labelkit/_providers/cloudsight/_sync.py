@@ -14,6 +14,7 @@ from labelkit._client import ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
+from labelkit._poll import WaitOptions
 from labelkit._providers.cloudsight._client import (
     DEFAULT_POLL,
     AsyncCloudSight,
@@ -180,12 +181,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         return _portal.call(self._async.wait, token=token, timeout=timeout, poll=poll)
 
     def wait_many(
-        self,
-        tokens: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 1000,
-        poll: PollPolicy | None = None,
+        self, tokens: Iterable[str], *, concurrency: int = 1000, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, ImageJob]]:
         """Wait for many jobs; yields an :class:`~labelkit.Outcome` per token as each finishes.
 
@@ -196,11 +192,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         Every poll goes through the client's rate limiter.
         """
         return _portal.iterate_call(
-            self._async.wait_many,
-            tokens=tokens,
-            timeout=timeout,
-            concurrency=concurrency,
-            poll=poll,
+            self._async.wait_many, tokens=tokens, concurrency=concurrency, **wait
         )
 
     @property

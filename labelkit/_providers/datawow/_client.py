@@ -242,18 +242,16 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
         ids: Iterable[str],
         model: type[T],
         *,
-        timeout: float | NotGiven | None,
         concurrency: int,
-        poll: PollPolicy | None,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[str, T]:
         return self._wait_jobs(
             ids,
             lambda id: self._find(id, None, model),
             _classify,
             "Datawow image",
-            poll=poll,
-            timeout=timeout,
             concurrency=concurrency,
+            **wait,
         )
 
     def _check_envelope(self, response: HttpResponse, body: typing.Any) -> EnvelopeError | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun
-from ..._config import PollPolicy, Timeout
+from ..._config import Timeout
 from ..._poll import WaitOptions
 from ..._signatures import with_defaults
 from ..._types import NOT_GIVEN, NotGiven
@@ -82,14 +82,12 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         self,
         ids: Iterable[str],
         *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[str, R]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return self._datawow()._wait_many(
-            ids, self._model, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        wait = with_defaults(wait, WaitOptions, "wait_many")
+        return self._datawow()._wait_many(ids, self._model, concurrency=concurrency, **wait)
 
     async def verify_postback(
         self,

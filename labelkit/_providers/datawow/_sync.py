@@ -232,17 +232,10 @@ class Datawow(SyncClient[AsyncDatawow]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, Image]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,
@@ -418,17 +411,10 @@ class Choices(SyncResource[AsyncChoices]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, ChoiceImage]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,
@@ -581,17 +567,10 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, ClosedQuestionImage]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,
@@ -744,17 +723,10 @@ class Messages(SyncResource[AsyncMessages]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, MessageImage]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,
@@ -907,17 +879,10 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, PhotoTagImage]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,
@@ -1070,17 +1035,10 @@ class Predictions(SyncResource[AsyncPredictions]):
         return _portal.call(self._async.wait, id=id, custom_id=custom_id, **wait)
 
     def wait_many(
-        self,
-        ids: Iterable[str],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[str], *, concurrency: int = 64, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[str, PredictionImage]]:
         """Wait for many images; yields an Outcome per id as each one is processed."""
-        return _portal.iterate_call(
-            self._async.wait_many, ids=ids, timeout=timeout, concurrency=concurrency, poll=poll
-        )
+        return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
         self,

@@ -217,9 +217,8 @@ class AsyncRedFlag(AsyncAPIClient):
         self,
         ids: Iterable[int],
         *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 256,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[int, Operation]:
         """Wait for many operations; yields an Outcome per id as each one finishes."""
         return self._wait_jobs(
@@ -227,9 +226,8 @@ class AsyncRedFlag(AsyncAPIClient):
             self.get_operation,
             _classify,
             _OPERATION,
-            poll=poll,
-            timeout=timeout,
             concurrency=concurrency,
+            **with_defaults(wait, WaitOptions, "wait_operations"),
         )
 
 

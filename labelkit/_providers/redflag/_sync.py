@@ -166,20 +166,11 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         )
 
     def wait_operations(
-        self,
-        ids: Iterable[int],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        concurrency: int = 256,
-        poll: PollPolicy | None = None,
+        self, ids: Iterable[int], *, concurrency: int = 256, **wait: Unpack[WaitOptions]
     ) -> Iterator[Outcome[int, Operation]]:
         """Wait for many operations; yields an Outcome per id as each one finishes."""
         return _portal.iterate_call(
-            self._async.wait_operations,
-            ids=ids,
-            timeout=timeout,
-            concurrency=concurrency,
-            poll=poll,
+            self._async.wait_operations, ids=ids, concurrency=concurrency, **wait
         )
 
     @property

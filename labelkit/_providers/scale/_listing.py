@@ -9,14 +9,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Ma
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun, Progress
-from ..._config import PollPolicy
 from ..._errors import ValidationError
 from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ..._poll import JobState, WaitOptions
 from ..._signatures import keyword_defaults, with_defaults
-from ..._types import NOT_GIVEN, NotGiven
 from ._base import (
     QueryValue,
     When,
@@ -233,9 +231,8 @@ class _ListingMixin(_ScaleBase):
         self,
         task_ids: Iterable[str] | AsyncIterable[str],
         *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> BulkRun[str, Task]:
         """Wait for many tasks; yields one Outcome per id as each task finishes.
 
@@ -247,9 +244,8 @@ class _ListingMixin(_ScaleBase):
             self._get_task,
             _classify,
             "Scale task",
-            poll=poll,
-            timeout=timeout,
             concurrency=concurrency,
+            **with_defaults(wait, WaitOptions, "wait_tasks"),
         )
 
     def create_tasks(

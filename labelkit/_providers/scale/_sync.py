@@ -412,9 +412,8 @@ class Scale(SyncClient[AsyncScale]):
         self,
         task_ids: Iterable[str] | AsyncIterable[str],
         *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
         concurrency: int = 64,
-        poll: PollPolicy | None = None,
+        **wait: Unpack[WaitOptions],
     ) -> Iterator[Outcome[str, Task]]:
         """Wait for many tasks; yields one Outcome per id as each task finishes.
 
@@ -422,11 +421,7 @@ class Scale(SyncClient[AsyncScale]):
         from the start of that id's wait), ``concurrency`` at a time.
         """
         return _portal.iterate_call(
-            self._async.wait_tasks,
-            task_ids=task_ids,
-            timeout=timeout,
-            concurrency=concurrency,
-            poll=poll,
+            self._async.wait_tasks, task_ids=task_ids, concurrency=concurrency, **wait
         )
 
     def create_tasks(
