@@ -50,7 +50,7 @@ from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, 
 from ._poll import JobState, WaitOptions, wait_for, wait_many
 from ._ratelimit import Limiter, shared_limiter
 from ._retrying import RequestOptions, RetryingClient
-from ._signatures import with_defaults
+from ._signatures import keyword_defaults, with_defaults
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
@@ -88,6 +88,20 @@ class ClientOptions(typing.TypedDict, total=False):
     transport: AsyncTransport | None
     app: typing.Any
     default_headers: Mapping[str, str] | None
+
+
+class CallOptions(typing.TypedDict, total=False):
+    """The per-call keywords of a provider method (``**call: Unpack[CallOptions]``).
+
+    ``timeout`` and ``max_retries`` for this call only, instead of the client's
+    (``NOT_GIVEN``, the default, keeps the client's).
+    """
+
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+
+
+keyword_defaults(CallOptions, {"timeout": NOT_GIVEN, "max_retries": NOT_GIVEN})
 
 
 class AsyncAPIClient(RetryingClient, ArgumentChecked):

@@ -12,6 +12,7 @@ from labelkit._providers.datawow._lookups import _ImageLookups
 from labelkit._providers.datawow._models import Image
 from labelkit._types import NOT_GIVEN
 from labelkit.cloudsight import AsyncCloudSight, CloudSight
+from labelkit.redflag import AsyncRedFlag, RedFlag
 from labelkit.scale import AsyncScale, Scale
 
 FILTERS = [
@@ -92,3 +93,28 @@ def test_image_lookups_need_the_client_hook() -> None:
 
     with pytest.raises(TypeError, match="_datawow"):
         Lookups()  # type: ignore[abstract]
+
+
+# The per-call keywords declared once (``**call: Unpack[CallOptions]``).
+
+CALLS = [
+    *[(cls, "image_response") for cls in (AsyncCloudSight, CloudSight)],
+    *[(cls, "repost") for cls in (AsyncCloudSight, CloudSight)],
+    *[(cls, name) for cls in (AsyncRedFlag, RedFlag) for name in ("get_operation", "upload_file")],
+    *[(cls, "create_operation") for cls in (AsyncRedFlag, RedFlag)],
+]
+
+
+@pytest.mark.parametrize(("cls", "name"), CALLS, ids=[f"{c.__name__}.{n}" for c, n in CALLS])
+def test_the_per_call_keywords_come_last_with_their_defaults(cls: type, name: str) -> None:
+    expected = [("timeout", NOT_GIVEN), ("max_retries", NOT_GIVEN)]
+    assert _keywords(getattr(cls, name))[-2:] == expected
+
+
+@pytest.mark.anyio
+async def test_a_per_call_keyword_is_named_checked_and_rejected_before_sending() -> None:
+    async with AsyncRedFlag("token", base_url="http://127.0.0.1:9/") as client:
+        with pytest.raises(TypeError, match="get_operation"):
+            await client.get_operation(1, timeout_s=3)  # type: ignore[call-arg]
+        with pytest.raises(labelkit.ValidationError, match="max_retries"):
+            await client.get_operation(1, max_retries="3")  # type: ignore[arg-type]

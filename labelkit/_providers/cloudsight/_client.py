@@ -11,7 +11,7 @@ import attrs
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun
-from ..._client import AsyncAPIClient, ClientOptions, EnvelopeError
+from ..._client import AsyncAPIClient, CallOptions, ClientOptions, EnvelopeError
 from ..._config import PollPolicy, Timeout
 from ..._errors import APIStatusError, JobFailedError, NotFoundError, ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
@@ -224,9 +224,7 @@ class AsyncCloudSight(AsyncAPIClient):
     async def image_response(
         self,
         token: str,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImageJob:
         """Fetch a job's current state.
 
@@ -236,7 +234,9 @@ class AsyncCloudSight(AsyncAPIClient):
         """
         path = f"image_responses/{segment(token, field='token')}"
         try:
-            body = await self._call("GET", path, timeout=timeout, max_retries=max_retries)
+            body = await self._call(
+                "GET", path, **with_defaults(call, CallOptions, "image_response")
+            )
         except NotFoundError as exc:
             body = exc.body
             if isinstance(body, dict) and body.get("status") == JobStatus.NOT_FOUND.value:
@@ -247,9 +247,7 @@ class AsyncCloudSight(AsyncAPIClient):
     async def repost(
         self,
         token: str,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> None:
         """Queue a job again, typically one whose status is ``timeout``.
 
@@ -260,8 +258,7 @@ class AsyncCloudSight(AsyncAPIClient):
         await self._call(
             "POST",
             f"image_requests/{segment(token, field='token')}/repost",
-            timeout=timeout,
-            max_retries=max_retries,
+            **with_defaults(call, CallOptions, "repost"),
         )
 
     async def wait(

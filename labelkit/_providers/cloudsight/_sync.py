@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing_extensions import Unpack
 
 from labelkit._bulk import Outcome
-from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._client import CallOptions, ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
@@ -121,37 +121,23 @@ class CloudSight(SyncClient[AsyncCloudSight]):
             self._async.remote_image_request, image_url=image_url, params=params, **options
         )
 
-    def image_response(
-        self,
-        token: str,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ImageJob:
+    def image_response(self, token: str, **call: Unpack[CallOptions]) -> ImageJob:
         """Fetch a job's current state.
 
         An unknown token gives a job whose status is ``not found`` (as the
         official SDK returned it), whether the server says so with a 200 or
         with a 404 carrying ``{"status": "not found"}``.
         """
-        return _portal.call(
-            self._async.image_response, token=token, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.image_response, token=token, **call)
 
-    def repost(
-        self,
-        token: str,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> None:
+    def repost(self, token: str, **call: Unpack[CallOptions]) -> None:
         """Queue a job again, typically one whose status is ``timeout``.
 
         Sent with an empty body. Like a submission it is not re-sent after a
         failure that may have reached the server
         (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
         """
-        _portal.call(self._async.repost, token=token, timeout=timeout, max_retries=max_retries)
+        _portal.call(self._async.repost, token=token, **call)
 
     def wait(
         self,

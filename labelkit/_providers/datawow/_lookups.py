@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun
-from ..._config import Timeout
+from ..._client import CallOptions
 from ..._poll import WaitOptions
 from ..._signatures import with_defaults
-from ..._types import NOT_GIVEN, NotGiven
 from ..._validate import ArgumentChecked
 from ._models import Image
 from ._postback import Postback
@@ -43,8 +42,7 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         id: str | None = None,
         *,
         custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> R:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -57,7 +55,7 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         when there is no such image.
         """
         return await self._datawow()._find(
-            id, custom_id, self._model, timeout=timeout, max_retries=max_retries
+            id, custom_id, self._model, **with_defaults(call, CallOptions, "find_id")
         )
 
     async def wait(
@@ -92,9 +90,7 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
     async def verify_postback(
         self,
         postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> R:
         """Re-fetch the image a postback names and return what the API says about it.
 
@@ -104,5 +100,8 @@ class _ImageLookups(ArgumentChecked, typing.Generic[R], metaclass=abc.ABCMeta):
         """
         custom_id = postback.custom_id if postback.id is None else None
         return await self._datawow()._find(
-            postback.id, custom_id, self._model, timeout=timeout, max_retries=max_retries
+            postback.id,
+            custom_id,
+            self._model,
+            **with_defaults(call, CallOptions, "verify_postback"),
         )

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Ma
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun, Progress
+from ..._client import CallOptions
 from ..._config import Timeout
 from ..._errors import NotFoundError, ValidationError
 from ..._http import QueryValue
@@ -135,8 +136,7 @@ class _AsyncImages(_ImageLookups[R]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[R]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -154,7 +154,7 @@ class _AsyncImages(_ImageLookups[R]):
                 query[name] = _count(name, fields.pop(name))
         query.update(_passed_through(fields))
         return await self._client._list(
-            self._path, self._model, query, timeout=timeout, max_retries=max_retries
+            self._path, self._model, query, **with_defaults(call, CallOptions, "list")
         )
 
     def iter_images(self, *, per_page: int = 100) -> AsyncIterator[R]:

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from typing_extensions import Unpack
 
 from labelkit._bulk import Outcome, Progress
-from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._client import CallOptions, ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._journal import Journal
 from labelkit._poll import WaitOptions
@@ -193,12 +193,7 @@ class Datawow(SyncClient[AsyncDatawow]):
         return self._wrap(result)
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> Image:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -210,13 +205,7 @@ class Datawow(SyncClient[AsyncDatawow]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -237,22 +226,14 @@ class Datawow(SyncClient[AsyncDatawow]):
         """Wait for many images; yields an Outcome per id as each one is processed."""
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Image:
+    def verify_postback(self, postback: Postback, **call: Unpack[CallOptions]) -> Image:
         """Re-fetch the image a postback names and return what the API says about it.
 
         Postbacks carry no signature, so nothing in one can be trusted: use
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)
 
 
 class Choices(SyncResource[AsyncChoices]):
@@ -302,8 +283,7 @@ class Choices(SyncResource[AsyncChoices]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[ChoiceImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -314,14 +294,7 @@ class Choices(SyncResource[AsyncChoices]):
         20 per page).
         ``per_page`` may also be a string of digits, as the SDK documents it.
         """
-        return _portal.call(
-            self._async.list,
-            params=params,
-            page=page,
-            per_page=per_page,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[ChoiceImage]:
         """Iterate over every image of the project, requesting pages lazily.
@@ -372,12 +345,7 @@ class Choices(SyncResource[AsyncChoices]):
         )
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> ChoiceImage:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -389,13 +357,7 @@ class Choices(SyncResource[AsyncChoices]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -416,22 +378,14 @@ class Choices(SyncResource[AsyncChoices]):
         """Wait for many images; yields an Outcome per id as each one is processed."""
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> ChoiceImage:
+    def verify_postback(self, postback: Postback, **call: Unpack[CallOptions]) -> ChoiceImage:
         """Re-fetch the image a postback names and return what the API says about it.
 
         Postbacks carry no signature, so nothing in one can be trusted: use
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)
 
 
 class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
@@ -458,8 +412,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[ClosedQuestionImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -470,14 +423,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         20 per page).
         ``per_page`` may also be a string of digits, as the SDK documents it.
         """
-        return _portal.call(
-            self._async.list,
-            params=params,
-            page=page,
-            per_page=per_page,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[ClosedQuestionImage]:
         """Iterate over every image of the project, requesting pages lazily.
@@ -528,12 +474,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         )
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> ClosedQuestionImage:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -545,13 +486,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -573,11 +508,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
     def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, postback: Postback, **call: Unpack[CallOptions]
     ) -> ClosedQuestionImage:
         """Re-fetch the image a postback names and return what the API says about it.
 
@@ -585,9 +516,7 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)
 
 
 class Messages(SyncResource[AsyncMessages]):
@@ -614,8 +543,7 @@ class Messages(SyncResource[AsyncMessages]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[MessageImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -626,14 +554,7 @@ class Messages(SyncResource[AsyncMessages]):
         20 per page).
         ``per_page`` may also be a string of digits, as the SDK documents it.
         """
-        return _portal.call(
-            self._async.list,
-            params=params,
-            page=page,
-            per_page=per_page,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[MessageImage]:
         """Iterate over every image of the project, requesting pages lazily.
@@ -684,12 +605,7 @@ class Messages(SyncResource[AsyncMessages]):
         )
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> MessageImage:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -701,13 +617,7 @@ class Messages(SyncResource[AsyncMessages]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -728,22 +638,14 @@ class Messages(SyncResource[AsyncMessages]):
         """Wait for many images; yields an Outcome per id as each one is processed."""
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> MessageImage:
+    def verify_postback(self, postback: Postback, **call: Unpack[CallOptions]) -> MessageImage:
         """Re-fetch the image a postback names and return what the API says about it.
 
         Postbacks carry no signature, so nothing in one can be trusted: use
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)
 
 
 class PhotoTags(SyncResource[AsyncPhotoTags]):
@@ -770,8 +672,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[PhotoTagImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -782,14 +683,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         20 per page).
         ``per_page`` may also be a string of digits, as the SDK documents it.
         """
-        return _portal.call(
-            self._async.list,
-            params=params,
-            page=page,
-            per_page=per_page,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[PhotoTagImage]:
         """Iterate over every image of the project, requesting pages lazily.
@@ -840,12 +734,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         )
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> PhotoTagImage:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -857,13 +746,7 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -884,22 +767,14 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         """Wait for many images; yields an Outcome per id as each one is processed."""
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PhotoTagImage:
+    def verify_postback(self, postback: Postback, **call: Unpack[CallOptions]) -> PhotoTagImage:
         """Re-fetch the image a postback names and return what the API says about it.
 
         Postbacks carry no signature, so nothing in one can be trusted: use
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)
 
 
 class Predictions(SyncResource[AsyncPredictions]):
@@ -926,8 +801,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         *,
         page: int | None = None,
         per_page: int | str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> ImagePage[PredictionImage]:
         """One page of this project's images (pages start at 1) with the server's ``meta``.
 
@@ -938,14 +812,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         20 per page).
         ``per_page`` may also be a string of digits, as the SDK documents it.
         """
-        return _portal.call(
-            self._async.list,
-            params=params,
-            page=page,
-            per_page=per_page,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
     def iter_images(self, *, per_page: int = 100) -> Iterator[PredictionImage]:
         """Iterate over every image of the project, requesting pages lazily.
@@ -996,12 +863,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         )
 
     def find_id(
-        self,
-        id: str | None = None,
-        *,
-        custom_id: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, id: str | None = None, *, custom_id: str | None = None, **call: Unpack[CallOptions]
     ) -> PredictionImage:
         """Retrieve one image of this project by its ``id`` or by your ``custom_id`` (exactly one).
 
@@ -1013,13 +875,7 @@ class Predictions(SyncResource[AsyncPredictions]):
         ...) returns its typed record. Raises :class:`~labelkit.NotFoundError`
         when there is no such image.
         """
-        return _portal.call(
-            self._async.find_id,
-            id=id,
-            custom_id=custom_id,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.find_id, id=id, custom_id=custom_id, **call)
 
     def wait(
         self, id: str | None = None, *, custom_id: str | None = None, **wait: Unpack[WaitOptions]
@@ -1040,19 +896,11 @@ class Predictions(SyncResource[AsyncPredictions]):
         """Wait for many images; yields an Outcome per id as each one is processed."""
         return _portal.iterate_call(self._async.wait_many, ids=ids, concurrency=concurrency, **wait)
 
-    def verify_postback(
-        self,
-        postback: Postback,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> PredictionImage:
+    def verify_postback(self, postback: Postback, **call: Unpack[CallOptions]) -> PredictionImage:
         """Re-fetch the image a postback names and return what the API says about it.
 
         Postbacks carry no signature, so nothing in one can be trusted: use
         only the returned image. Raises :class:`~labelkit.NotFoundError` for an
         image this project does not have (a forged or misdirected postback).
         """
-        return _portal.call(
-            self._async.verify_postback, postback=postback, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.verify_postback, postback=postback, **call)

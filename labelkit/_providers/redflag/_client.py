@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing_extensions import Unpack
 
 from ..._bulk import BulkRun, Progress
-from ..._client import AsyncAPIClient, ClientOptions
-from ..._config import PollPolicy, Timeout
+from ..._client import AsyncAPIClient, CallOptions, ClientOptions
+from ..._config import PollPolicy
 from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError, structure
@@ -90,9 +90,7 @@ class AsyncRedFlag(AsyncAPIClient):
         analyses: Sequence[AnalysisType | str],
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> int:
         """Create an operation and queue it; returns the operation id.
 
@@ -121,21 +119,20 @@ class AsyncRedFlag(AsyncAPIClient):
             "POST",
             "operations",
             json=payload,
-            timeout=timeout,
-            max_retries=max_retries,
+            **with_defaults(call, CallOptions, "create_operation"),
             parse=_id_of,
         )
 
     async def get_operation(
         self,
         id: int,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> Operation:
         """Retrieve an operation (status, query echo, and ``data`` once done)."""
         path = f"operations/{segment(str(_operation_id(id)), field='id')}"
-        body = await self._request_json("GET", path, timeout=timeout, max_retries=max_retries)
+        body = await self._request_json(
+            "GET", path, **with_defaults(call, CallOptions, "get_operation")
+        )
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             for content in body["data"].get("contents") or []:
                 # The seed's attribute table says analysis_type, its example analysis_types.
@@ -151,8 +148,7 @@ class AsyncRedFlag(AsyncAPIClient):
         file: FileInput,
         *,
         filename: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> int:
         """Upload a PNG, JPG, MP3 or MP4 file; returns the file id for ``contents``.
 
@@ -165,8 +161,7 @@ class AsyncRedFlag(AsyncAPIClient):
             "POST",
             "operations/upload",
             multipart=multipart_body(files=[("file", upload)]),
-            timeout=timeout,
-            max_retries=max_retries,
+            **with_defaults(call, CallOptions, "upload_file"),
             parse=_id_of,
         )
 

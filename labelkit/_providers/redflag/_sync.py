@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing_extensions import Unpack
 
 from labelkit._bulk import Outcome, Progress
-from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._client import CallOptions, ClientOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
@@ -57,9 +57,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         analyses: Sequence[AnalysisType | str],
         contents: Sequence[str] | Sequence[int],
         contents_groups: Sequence[Sequence[int]] | Sequence[str] | None = None,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **call: Unpack[CallOptions],
     ) -> int:
         """Create an operation and queue it; returns the operation id.
 
@@ -79,29 +77,15 @@ class RedFlag(SyncClient[AsyncRedFlag]):
             analyses=analyses,
             contents=contents,
             contents_groups=contents_groups,
-            timeout=timeout,
-            max_retries=max_retries,
+            **call,
         )
 
-    def get_operation(
-        self,
-        id: int,
-        *,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Operation:
+    def get_operation(self, id: int, **call: Unpack[CallOptions]) -> Operation:
         """Retrieve an operation (status, query echo, and ``data`` once done)."""
-        return _portal.call(
-            self._async.get_operation, id=id, timeout=timeout, max_retries=max_retries
-        )
+        return _portal.call(self._async.get_operation, id=id, **call)
 
     def upload_file(
-        self,
-        file: FileInput,
-        *,
-        filename: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        self, file: FileInput, *, filename: str | None = None, **call: Unpack[CallOptions]
     ) -> int:
         """Upload a PNG, JPG, MP3 or MP4 file; returns the file id for ``contents``.
 
@@ -109,13 +93,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         ``filename=``). The file is streamed, never read whole into memory,
         and its type is checked before anything is sent.
         """
-        return _portal.call(
-            self._async.upload_file,
-            file=file,
-            filename=filename,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return _portal.call(self._async.upload_file, file=file, filename=filename, **call)
 
     def wait_operation(self, id: int, **wait: Unpack[WaitOptions]) -> Operation:
         """Poll until the operation is final and return it.
