@@ -111,7 +111,12 @@ def routes_of(declared: Iterable[_Declared]) -> Callable[[HandlerT], HandlerT]:
     table = list(declared)
 
     def decorate(handler: HandlerT) -> HandlerT:
-        setattr(handler, _ROUTES_ATTR, table + getattr(handler, _ROUTES_ATTR, []))
+        declared = table + getattr(handler, _ROUTES_ATTR, [])
+        routes = [(method, path) for method, path, _ in declared]
+        repeated = {r for r in routes if routes.count(r) > 1}
+        if repeated:
+            raise ValueError(f"{handler.__qualname__}: route declared twice: {sorted(repeated)}")
+        setattr(handler, _ROUTES_ATTR, declared)
         return handler
 
     return decorate

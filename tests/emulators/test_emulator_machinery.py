@@ -879,3 +879,13 @@ def test_server_reads_a_socket_only_when_the_app_asks() -> None:
             sock.close()
     assert answer.startswith(b"HTTP/1.1 200")
     assert seen == [len(body)]
+
+
+def test_a_route_declared_twice_on_one_handler_is_refused() -> None:
+    from labelkit._emulator import route
+
+    with pytest.raises(ValueError, match="declared twice"):
+
+        @route("GET", "a")
+        @route("GET", "a")
+        async def handler(self: object, request: object) -> object: ...

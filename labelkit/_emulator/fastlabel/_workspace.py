@@ -102,7 +102,6 @@ class WorkspaceRoutes(RouteGroup):
         return json_response(self.render_user(user))
 
     @route("DELETE", "function-resource-permissions")
-    @route("DELETE", "function-resource-permissions")
     async def revoke(self, request: Request) -> Response:
         body = await self.emu.body(request)
         user = self.user(body.req_str("email"))
