@@ -191,14 +191,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         transport = protocol.transport
         assert transport is not None
         try:
-            # A handshake without a timeout given waits for as long as asyncio allows (60 s).
-            tls = await protocol.loop.start_tls(
-                transport,
-                protocol,
-                ssl_context,
-                server_hostname=server_hostname,
-                ssl_handshake_timeout=timeout if timeout else None,
+            # Our own deadline: asyncio's ssl_handshake_timeout ends the handshake with a
+            # ConnectionAbortedError, not a timeout. Without one, asyncio's 60 s apply.
+            handshake = protocol.loop.start_tls(
+                transport, protocol, ssl_context, server_hostname=server_hostname
             )
+            tls = await (handshake if timeout is None else asyncio.wait_for(handshake, timeout))
         except (TimeoutError, asyncio.TimeoutError) as exc:
             transport.abort()
             raise httpcore.ConnectTimeout(str(exc)) from exc

@@ -214,9 +214,13 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
             "socket_options": None,
         }
         async with _span(traced, request, _connection_logger, "connect_tcp", **info) as span:
-            stream = await self._backend.connect_tcp(host, self._origin.port, timeout=timeout)
+            tls = self._origin.scheme == b"https"
+            connect = getattr(self._backend, "connect_tcp_for_tls", None) if tls else None
+            if connect is None:
+                connect = self._backend.connect_tcp
+            stream = await connect(host, self._origin.port, timeout=timeout)
             span.return_value = stream
-        if self._origin.scheme == b"https":
+        if tls:
             self._ssl_context.set_alpn_protocols(["http/1.1"])
             server_hostname = request.extensions.get("sni_hostname") or host
             async with _span(

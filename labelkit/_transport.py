@@ -234,6 +234,18 @@ class _Backend(httpcore.AsyncNetworkBackend):
             )
         return self._stream(stream)
 
+    async def connect_tcp_for_tls(
+        self, host: str, port: int, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        """:meth:`connect_tcp` for a connection TLS will wrap: httpcore's own streams.
+
+        Their TLS (anyio's) waits for the kernel to take every byte, so the write
+        timeout holds and a stalled handshake is a ConnectTimeout; asyncio's
+        ``start_tls`` (which :mod:`._aiostream` would use) hands a whole body to
+        the socket's buffer at once and reports a handshake timeout as a reset.
+        """
+        return self._stream(await self._backend().connect_tcp(host, port, timeout=timeout))
+
     async def connect_unix_socket(
         self,
         path: str,

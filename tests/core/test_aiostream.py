@@ -116,7 +116,8 @@ async def test_requests_and_answers_bigger_than_every_buffer(tls: bool) -> None:
             assert (response.status, response.content) == (200, b"x" * size)
         (stream,) = streams(http)
         asyncio = sniffio.current_async_library() == "asyncio"
-        assert isinstance(stream, AsyncioStream) is asyncio
+        # TLS runs on httpcore's own streams (see _transport.connect_tcp_for_tls).
+        assert isinstance(stream, AsyncioStream) is (asyncio and not tls)
         if tls:
             assert stream.get_extra_info("ssl_object") is not None  # type: ignore[attr-defined]
     finally:
@@ -139,9 +140,12 @@ async def test_a_certificate_that_does_not_verify_is_a_connect_error() -> None:
 # On trio httpcore's own stream leaves its request body generator to the garbage
 # collector after a write timeout (a ResourceWarning); this is the asyncio stream's test.
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_write_the_server_never_reads_times_out() -> None:
+@pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
+async def test_a_write_the_server_never_reads_times_out(tls: bool) -> None:
+    # Over TLS too: asyncio's start_tls would hand the whole body to the socket's
+    # buffer at once and the stall would surface only as a read timeout.
     stop = threading.Event()
-    server = Server(lambda conn: stop.wait(10))
+    server = Server(lambda conn: stop.wait(10), tls=tls)
     http = session(server.url)
     try:
         with pytest.raises(TransportError) as timed_out:
@@ -155,6 +159,23 @@ async def test_a_write_the_server_never_reads_times_out() -> None:
         stop.set()
         await http.aclose()
         server.close()
+
+
+async def test_a_tls_handshake_the_server_never_answers_is_a_connect_timeout() -> None:
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, never handshakes
+    http = session(f"https://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        with pytest.raises(TransportError) as timed_out:
+            await http.send(
+                HttpRequest("GET", "/"), Timeout(connect=0.3, read=5, write=5, pool=5), budget=None
+            )
+        assert timed_out.value.kind == "connect_timeout"
+        assert not timed_out.value.sent
+    finally:
+        stop.set()
+        await http.aclose()
+        listener.close()
 
 
 def close_mid_answer(conn: socket.socket) -> None:
@@ -200,3 +221,29 @@ async def test_cancelling_a_waiting_read_leaves_the_session_usable() -> None:
         release.set()
         await http.aclose()
         server.close()
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_asyncio_stream_s_own_tls_verifies_and_times_out_as_a_connect_timeout() -> None:
+    # Used by httpcore's own connections (labelkit's route TLS through httpcore's streams).
+    import httpcore
+
+    from labelkit._aiostream import connect_tcp
+
+    server = Server(echo_size, tls=True)
+    verify = ssl.create_default_context(cafile=str(DATA / "loopback-cert.pem"))
+    try:
+        plain = await connect_tcp("127.0.0.1", server.port, 5, None, None)
+        tls = await plain.start_tls(verify, "127.0.0.1", 5)
+        await tls.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab", 5)
+        assert (await tls.read(65536, 5)).startswith(b"HTTP/1.1 200 OK")
+        await tls.aclose()
+    finally:
+        server.close()
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never handshakes
+    try:
+        plain = await connect_tcp("127.0.0.1", silent.getsockname()[1], 5, None, None)
+        with pytest.raises(httpcore.ConnectTimeout):
+            await plain.start_tls(verify, "127.0.0.1", 0.2)
+    finally:
+        silent.close()
