@@ -77,6 +77,7 @@ class Limiter:
             _REMOTE_RECHECK_MAX, min(period / calls for calls, period in self._windows)
         )
         self._clock: Clock = clock if clock is not None else MonotonicClock()
+        self._line = _Line()
         self._remote = store if isinstance(store, AsyncLimiterStore) else None
         # How late a remote grant may still start: half the tightest margin.
         self._slack = max(0.002, 0.5 * min(_margins(rate)))
@@ -104,14 +105,13 @@ class Limiter:
         if self._remote is not None:
             return await self._acquire_remote(self._remote, cost)
         store = self._store
-        while True:
-            now = self._clock.now()
+
+        def reserve(now: float) -> float | None:
             grant = store.reserve(now, self._windows, cost)
-            if grant == math.inf:
-                # Starts held by requests in flight (hold) fill a window until
-                # their answers commit them.
-                await self._clock.sleep_until(now + self._recheck)
-                continue
+            return None if grant == math.inf else grant
+
+        while True:
+            grant = await self._in_line(reserve)
             try:
                 await self._clock.sleep_until(grant)
             except BaseException:
@@ -143,13 +143,8 @@ class Limiter:
         if hold is None:
             return Slot(self, await self.acquire(cost), cost, held=False)
         self._check_cost(cost)
-        recheck = self._recheck
         while True:
-            now = self._clock.now()
-            grant = hold(now, self._windows, cost)
-            if grant is None:
-                await self._clock.sleep_until(now + recheck)
-                continue
+            grant = await self._in_line(lambda now: hold(now, self._windows, cost))
             try:
                 await self._clock.sleep_until(grant)
             except BaseException:
@@ -158,6 +153,26 @@ class Limiter:
             if grant >= store.cooldown_until():
                 return Slot(self, grant, cost, held=True)
             store.release_held(grant, cost)  # type: ignore[attr-defined]
+
+    async def _in_line(self, book: typing.Callable[[float], float | None]) -> float:
+        """``book(now)``'s grant; ``None`` means starts held by requests in flight fill
+        a window until their answers commit them. Waiters then book in arrival order
+        (a newcomer queues behind them), each looking again every few milliseconds."""
+        line, clock = self._line, self._clock
+        ticket = line.join() if line.busy() else None
+        try:
+            while True:
+                now = clock.now()
+                if ticket is None or line.is_turn(ticket):
+                    grant = book(now)
+                    if grant is not None:
+                        return grant
+                    if ticket is None:
+                        ticket = line.join()
+                await clock.sleep_until(now + self._recheck)
+        finally:
+            if ticket is not None:
+                line.leave(ticket)
 
     def _check_cost(self, cost: int) -> None:
         if isinstance(cost, bool) or not isinstance(cost, int):
@@ -245,6 +260,44 @@ class Limiter:
 
     def __repr__(self) -> str:
         return f"Limiter(calls={self._rate.calls}, period={self._rate.period})"
+
+
+class _Line:
+    """Tickets for the waiters that found no room while held starts fill a window.
+
+    Thread-safe (a limiter may serve several event loops): the waiter whose turn
+    it is books; a waiter that leaves early (cancelled) is skipped.
+    """
+
+    __slots__ = ("_issued", "_left", "_lock", "_turn")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._issued = 0
+        self._turn = 0
+        self._left: set[int] = set()
+
+    def busy(self) -> bool:
+        return self._turn != self._issued
+
+    def join(self) -> int:
+        with self._lock:
+            ticket = self._issued
+            self._issued += 1
+            return ticket
+
+    def is_turn(self, ticket: int) -> bool:
+        return self._turn == ticket
+
+    def leave(self, ticket: int) -> None:
+        with self._lock:
+            if ticket != self._turn:
+                self._left.add(ticket)
+                return
+            self._turn += 1
+            while self._turn in self._left:
+                self._left.discard(self._turn)
+                self._turn += 1
 
 
 class Slot:

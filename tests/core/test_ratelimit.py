@@ -556,3 +556,40 @@ async def test_acquire_counts_the_starts_held_by_requests_in_flight() -> None:
     third = await limiter.hold()
     assert third.grant - t0 == pytest.approx(6.0)  # a period after the commit at t=5
     third.commit()
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_waiters_blocked_by_held_starts_are_served_in_arrival_order() -> None:
+    # While held starts fill the window, every waiter looks again every few ms;
+    # the one that arrived first must still get the first grant, and a waiter
+    # cancelled in the line must not block the others.
+    limiter = Limiter(RateLimit(1, 0.05, margin=0), clock=AnyioClock())
+    held = await limiter.hold()
+    order: list[str] = []
+
+    async def acquirer(name: str, arrives: float) -> None:
+        await anyio.sleep(arrives)
+        await limiter.acquire()
+        order.append(name)
+
+    async def holder(name: str, arrives: float) -> None:
+        await anyio.sleep(arrives)
+        slot = await limiter.hold()
+        order.append(name)
+        slot.commit()
+
+    async def quitter() -> None:
+        await anyio.sleep(0.001)
+        with anyio.move_on_after(0.01):
+            await limiter.acquire()
+        order.append("quit")
+
+    async with anyio.create_task_group() as tg:
+        for name, arrives in [("a", 0.0), ("b", 0.02), ("c", 0.04), ("d", 0.045), ("e", 0.05)]:
+            tg.start_soon(acquirer, name, arrives)
+        tg.start_soon(holder, "h", 0.03)
+        tg.start_soon(quitter)
+        await anyio.sleep(0.06)
+        held.commit()
+    assert order == ["quit", "a", "b", "h", "c", "d", "e"]
