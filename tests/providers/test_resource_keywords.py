@@ -4,9 +4,6 @@ clients do: their signatures list each keyword, async and sync, and calls still 
 from __future__ import annotations
 
 import inspect
-import os
-import subprocess
-import sys
 import typing
 from pathlib import Path
 
@@ -21,8 +18,8 @@ from labelkit._sync._base import SyncResource
 from labelkit._types import NOT_GIVEN
 from labelkit._validate import ArgumentChecked
 from labelkit.datawow import AsyncDatawow, Datawow
+from tests._support._mypy import assert_mypy_strict_passes
 
-REPO = Path(__file__).resolve().parents[2]
 BASE_URL = "http://127.0.0.1:9/"  # nothing listens: any request would fail differently
 
 SHARED = ["postback_url", "postback_method", "custom_id", "staff_id", "params"]
@@ -159,15 +156,4 @@ async def main(client: AsyncDatawow, blocking: Datawow) -> None:
 
 
 def test_mypy_checks_the_declared_keywords_at_call_sites(tmp_path: Path) -> None:
-    snippet = tmp_path / "snippet.py"
-    snippet.write_text(SNIPPET)
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
-         "--cache-dir", str(tmp_path / "cache"), str(snippet)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "MYPYPATH": str(REPO)},
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_mypy_strict_passes(SNIPPET, tmp_path)

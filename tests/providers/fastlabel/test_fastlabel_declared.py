@@ -4,9 +4,6 @@ be real methods at run time and precisely typed for a type checker."""
 from __future__ import annotations
 
 import inspect
-import os
-import subprocess
-import sys
 import typing
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from labelkit._providers.fastlabel.tasks._declared import fill
 from labelkit._providers.fastlabel.tasks._models import AudioTask, VideoTask
 from labelkit.fastlabel import AsyncFastLabel, FastLabel
-from tests._support import REPO
+from tests._support._mypy import assert_mypy_strict_passes
 
 SNIPPET = """
 from labelkit import AsyncFastLabel, FastLabel
@@ -61,18 +58,7 @@ def test_a_declared_method_is_a_plain_documented_function() -> None:
 
 @pytest.mark.slow
 def test_call_sites_are_typed(tmp_path: Path) -> None:
-    snippet = tmp_path / "snippet.py"
-    snippet.write_text(SNIPPET)
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
-         "--cache-dir", str(tmp_path / "cache"), str(snippet)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "MYPYPATH": str(REPO)},
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_mypy_strict_passes(SNIPPET, tmp_path)
 
 
 @pytest.mark.parametrize(
