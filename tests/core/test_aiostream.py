@@ -8,11 +8,9 @@ write the server never reads and a server closing mid-answer; each on asyncio
 
 from __future__ import annotations
 
-import pathlib
 import socket
 import ssl
 import threading
-from collections.abc import Callable
 
 import anyio
 import pytest
@@ -21,79 +19,24 @@ import sniffio
 from labelkit._aiostream import AsyncioStream
 from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
+from tests._support._loopback import CERTS, body_of, read_request
+from tests._support._loopback import LoopbackServer as Server
 
 pytestmark = pytest.mark.anyio
 
-DATA = pathlib.Path(__file__).parent / "data"
 TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
-
-
-class Server:
-    """Serves each connection with ``handle(conn)`` in a thread (TLS when ``tls``)."""
-
-    def __init__(self, handle: Callable[[socket.socket], None], *, tls: bool = False) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.handle = handle
-        self.context: ssl.SSLContext | None = None
-        if tls:
-            self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self.context.load_cert_chain(DATA / "loopback-cert.pem", DATA / "loopback-key.pem")
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.context else 'http'}://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-                if self.context is not None:
-                    conn = self.context.wrap_socket(conn, server_side=True)
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self.handle(conn)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def read_request(conn: socket.socket) -> bytes | None:
-    """One request's body, or None at the end of the connection."""
-    buffer = b""
-    while b"\r\n\r\n" not in buffer:
-        data = conn.recv(65536)
-        if not data:
-            return None
-        buffer += data
-    head, body = buffer.split(b"\r\n\r\n", 1)
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        body += conn.recv(65536)
-    return body
 
 
 def echo_size(conn: socket.socket) -> None:
     """Answers each request with its body's length and a body of that many bytes of ``x``."""
-    while (body := read_request(conn)) is not None:
-        answer = b"x" * len(body)
+    buffer = bytearray()
+    while (request := read_request(conn, buffer)) is not None:
+        answer = b"x" * len(body_of(request))
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
 
 
 def session(url: str) -> HttpSession:
-    verify = ssl.create_default_context(cafile=str(DATA / "loopback-cert.pem"))
+    verify = ssl.create_default_context(cafile=str(CERTS / "loopback-cert.pem"))
     return HttpSession(base_url=url, headers={}, verify=verify)  # type: ignore[arg-type]
 
 
@@ -179,7 +122,7 @@ async def test_a_tls_handshake_the_server_never_answers_is_a_connect_timeout() -
 
 
 def close_mid_answer(conn: socket.socket) -> None:
-    read_request(conn)
+    read_request(conn, bytearray())
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
     conn.shutdown(socket.SHUT_RDWR)
 
@@ -203,7 +146,7 @@ async def test_cancelling_a_waiting_read_leaves_the_session_usable() -> None:
 
     def slow_then_echo(conn: socket.socket) -> None:
         if first.pop() if first else False:  # the first connection answers late
-            read_request(conn)
+            read_request(conn, bytearray())
             release.wait(10)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
         echo_size(conn)
@@ -231,7 +174,7 @@ async def test_the_asyncio_stream_s_own_tls_verifies_and_times_out_as_a_connect_
     from labelkit._aiostream import connect_tcp
 
     server = Server(echo_size, tls=True)
-    verify = ssl.create_default_context(cafile=str(DATA / "loopback-cert.pem"))
+    verify = ssl.create_default_context(cafile=str(CERTS / "loopback-cert.pem"))
     try:
         plain = await connect_tcp("127.0.0.1", server.port, 5, None, None)
         tls = await plain.start_tls(verify, "127.0.0.1", 5)

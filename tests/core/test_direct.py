@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import logging
 import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
 
 import attrs
@@ -20,59 +19,26 @@ import pytest
 from labelkit._config import Timeout
 from labelkit._direct import DirectSender
 from labelkit._http import HttpRequest, HttpResponse, HttpSession
+from tests._support._loopback import LoopbackServer, read_request
 
 pytestmark = pytest.mark.anyio
 
 TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
 
 
-class Recorder:
+class Recorder(LoopbackServer):
     """Records each request's bytes; answers with ``answers`` in turn (then the last one)."""
 
     def __init__(self, answers: list[bytes]) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.answers = answers
         self.requests: list[bytes] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(self._answer)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buffer += data
-                head, rest = buffer.split(b"\r\n\r\n", 1)
-                body, buffer = self._body(conn, head, rest)
-                self.requests.append(head + b"\r\n\r\n" + body)
-                answer = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
-                conn.sendall(answer)
-
-    @staticmethod
-    def _body(conn: socket.socket, head: bytes, rest: bytes) -> tuple[bytes, bytes]:
-        lines = [line.lower() for line in head.split(b"\r\n")[1:]]
-        if b"transfer-encoding: chunked" in lines:
-            while not rest.endswith(b"0\r\n\r\n"):
-                rest += conn.recv(65536)
-            return rest, b""
-        length = next((int(x.split(b":")[1]) for x in lines if x.startswith(b"content-length")), 0)
-        while len(rest) < length:
-            rest += conn.recv(65536)
-        return rest[:length], rest[length:]
-
-    def close(self) -> None:
-        self.listener.close()
+    def _answer(self, conn: socket.socket) -> None:
+        buffer = bytearray()
+        while (request := read_request(conn, buffer)) is not None:
+            self.requests.append(request)
+            conn.sendall(self.answers[min(len(self.requests), len(self.answers)) - 1])
 
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"

@@ -26,6 +26,7 @@ from labelkit._http11 import LeanConnection
 from labelkit._http11_wire import MAX_HEAD, parse_head, request_head
 from labelkit._pool import _LeanPool
 from labelkit._transport import PooledTransport
+from tests._support._loopback import LoopbackServer, read_request
 
 pytestmark = pytest.mark.anyio
 
@@ -33,60 +34,19 @@ Script = Callable[[socket.socket, "Server"], None]
 TIMEOUTS = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}
 
 
-def read_request(conn: socket.socket, buffer: bytearray) -> bytes | None:
-    """One whole request off ``conn`` (None if the client closed first)."""
-    while b"\r\n\r\n" not in buffer:
-        data = conn.recv(65536)
-        if not data:
-            return None
-        buffer += data
-    end = buffer.index(b"\r\n\r\n") + 4
-    head = bytes(buffer[:end]).lower()
-    if b"transfer-encoding: chunked" in head:
-        while b"0\r\n\r\n" not in buffer[end:]:
-            buffer += conn.recv(65536)
-        end = buffer.index(b"0\r\n\r\n", end) + 5
-    else:
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        while len(buffer) < end + length:
-            buffer += conn.recv(65536)
-        end += length
-    request = bytes(buffer[:end])
-    del buffer[:end]
-    return request
-
-
-class Server:
+class Server(LoopbackServer):
     """Runs ``script(conn, server)`` for each connection; records requests and connections."""
 
     def __init__(self, script: Script) -> None:
         self.script = script
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
-        self.connections = 0
         self.requests: list[bytes] = []
         self.received = threading.Event()
         self.release = threading.Event()  # set at the end: scripts that hold a connection let go
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(lambda conn: script(conn, self))
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
-
-    def _run(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self.script(conn, self)
-            except OSError:
-                pass
+    @property
+    def url(self) -> str:
+        return super().url + "/"
 
     def take(self, conn: socket.socket, buffer: bytearray) -> bytes | None:
         request = read_request(conn, buffer)
@@ -97,7 +57,7 @@ class Server:
 
     def close(self) -> None:
         self.release.set()
-        self.listener.close()
+        super().close()
 
 
 def answering(*answers: bytes, close: bool = False) -> Script:

@@ -21,79 +21,50 @@ from labelkit._config import Timeout
 from labelkit._http import HttpRequest, HttpSession, TransportError
 from labelkit._pool import _Pool, _QuickLock
 from labelkit._transport import _COALESCE, PooledTransport, _Liveness, _Stream
+from tests._support._loopback import LoopbackServer, read_request
 
 pytestmark = pytest.mark.anyio
 
 TIMEOUT = Timeout(connect=5, read=5, write=5, pool=5, total=None)
 
 
-class Server:
+class Server(LoopbackServer):
     """Answers every request ``200 ok``; ``close_idle()`` closes every idle connection."""
 
     def __init__(self, *, delay: float = 0.0) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.connections = 0
         self.requests = 0
         self.delay = delay
         self._idle: list[socket.socket] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(self._answer)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
+    def _answer(self, conn: socket.socket) -> None:
+        buffer = bytearray()
+        while read_request(conn, buffer, self._recv) is not None:
             with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+                self.requests += 1
+            if self.delay:
+                threading.Event().wait(self.delay)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
-    def _serve(self, conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    with self._lock:
-                        self._idle.append(conn)
-                    try:
-                        data = conn.recv(65536)
-                    except OSError:
-                        return
-                    with self._lock:
-                        if conn in self._idle:
-                            self._idle.remove(conn)
-                    if not data:
-                        return
-                    buffer += data
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                while len(buffer) < length:
-                    buffer += conn.recv(65536)
-                buffer = buffer[length:]
-                with self._lock:
-                    self.requests += 1
-                if self.delay:
-                    threading.Event().wait(self.delay)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    def _recv(self, conn: socket.socket) -> bytes:
+        """Waits for bytes with ``conn`` counted idle (a refused read ends the connection)."""
+        with self._lock:
+            self._idle.append(conn)
+        try:
+            return conn.recv(65536)
+        except OSError:
+            return b""
+        finally:
+            with self._lock:
+                if conn in self._idle:
+                    self._idle.remove(conn)
 
     def close_idle(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 @pytest.fixture
