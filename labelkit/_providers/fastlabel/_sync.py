@@ -2197,6 +2197,22 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             **assignees,
         )
 
+    def count_tasks(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> int:
+        """How many tasks of the project match the filters."""
+        return _portal.call(
+            self._async.count_tasks,
+            project=project,
+            status=status,
+            external_status=external_status,
+            tags=tags,
+        )
+
     def delete_task(self, task_id: str) -> None:
         """Delete a task of any type."""
         _portal.call(self._async.delete_task, task_id=task_id)
@@ -2231,22 +2247,6 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         """``{task id: task name}`` for one page of a project's tasks (``limit`` at most 1000)."""
         return _portal.call(
             self._async.get_task_id_name_map, project=project, offset=offset, limit=limit
-        )
-
-    def count_tasks(
-        self,
-        project: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        tags: Sequence[str] | None = None,
-    ) -> int:
-        """How many tasks of the project match the filters."""
-        return _portal.call(
-            self._async.count_tasks,
-            project=project,
-            status=status,
-            external_status=external_status,
-            tags=tags,
         )
 
     def find_history(self, history_id: str) -> History:

@@ -15,12 +15,12 @@ from ...._pagination import Page, iter_offset
 from ...._paths import segment
 from ...._poll import JobState, WaitOptions, wait_for
 from ...._signatures import with_defaults
-from .._area import string_list
 from .._base import check_limit
 from ._declared import Method
 from ._kinds import IMAGE
-from ._mechanism import TasksBase, priority_value, task_fields
+from ._mechanism import TasksBase, filter_query, priority_value, task_fields
 from ._models import History, Priority
+from ._shapes import CountTasks
 from ._write_shapes import UpdateAnyTask
 
 __all__ = ["DEFAULT_HISTORY_POLL", "TAG_BATCH_SIZE", "CommonTasksMixin"]
@@ -56,13 +56,20 @@ async def _update(self: TasksBase, args: dict[str, typing.Any]) -> str:
     return task_id if not isinstance(data, str) else data
 
 
+async def _count(self: TasksBase, args: dict[str, typing.Any]) -> int:
+    query = filter_query(args.pop("project"), args)
+    return structure(await self._call("GET", "tasks/count", query=query), int)
+
+
 _UPDATE: Method[UpdateAnyTask] = Method(UpdateAnyTask.__call__, _update)
+_COUNT: Method[CountTasks] = Method(CountTasks.__call__, _count)
 
 
 class CommonTasksMixin(TasksBase):
     """Operations on tasks of any type, import histories, AWS S3 and zip imports."""
 
     update_task = _UPDATE
+    count_tasks = _COUNT
 
     async def delete_task(self, task_id: str) -> None:
         """Delete a task of any type."""
@@ -138,22 +145,6 @@ class CommonTasksMixin(TasksBase):
         query = {"project": project, "offset": offset or None, "limit": limit or None}
         data = await self._call("GET", "tasks/map/id-name", query=query)
         return structure(data, dict[str, str])
-
-    async def count_tasks(
-        self,
-        project: str,
-        status: str | None = None,
-        external_status: str | None = None,
-        tags: Sequence[str] | None = None,
-    ) -> int:
-        """How many tasks of the project match the filters."""
-        query = {
-            "project": project,
-            "status": status or None,
-            "externalStatus": external_status or None,
-            "tags": string_list(tags, "tags") if tags else None,
-        }
-        return structure(await self._call("GET", "tasks/count", query=query), int)
 
     async def find_history(self, history_id: str) -> History:
         """Find an import history (DICOM, zip and S3 imports)."""

@@ -33,6 +33,7 @@ __all__ = [
     "WIRE_KEYS",
     "Assignees",
     "TasksBase",
+    "filter_query",
     "sanitize_annotations",
     "sanitize_attributes",
 ]
@@ -65,13 +66,6 @@ WIRE_KEYS: dict[str, str] = {
 
 #: The optional body fields sent only when truthy (the SDK's ``if value:``).
 _TRUTHY = ("status", "external_status", "custom_task_status", "tags", "metadatas", "relations")
-#: Official filter parameter -> query key of the task listings (section 6.1).
-_FILTER_KEYS = {
-    "status": "status",
-    "external_status": "externalStatus",
-    "tags": "tags",
-    "task_name": "taskName",
-}
 #: The parameters that are not optional body fields (the content and the create's keys).
 _NOT_FIELDS = frozenset({"project", "name", "file_path", "folder_path", "storage_type"})
 
@@ -166,6 +160,25 @@ def task_fields(
     return body
 
 
+#: Official filter parameter -> query key of the task listings and count (section 6.1).
+_FILTER_KEYS = {
+    "status": "status",
+    "external_status": "externalStatus",
+    "tags": "tags",
+    "task_name": "taskName",
+}
+
+
+def filter_query(project: str, filters: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
+    """The query of a task listing or count: ``project`` and each filter given (truthy)."""
+    query: dict[str, typing.Any] = {"project": project}
+    for name, key in _FILTER_KEYS.items():
+        if filters.get(name):
+            value = filters[name]
+            query[key] = string_list(value, name) if name == "tags" else value
+    return query
+
+
 def task_id_of(data: object, what: str) -> str:
     """The task id a create/update answers with (a JSON string, or an object with ``id``)."""
     if isinstance(data, str):
@@ -196,11 +209,7 @@ class TasksBase(FastLabelBase):
     ) -> dict[str, typing.Any]:
         check_limit(limit, kind.max_page_size)
         check_limit(offset, None, "offset")
-        query: dict[str, typing.Any] = {"project": project}
-        for name, key in _FILTER_KEYS.items():
-            if filters.get(name):
-                value = filters[name]
-                query[key] = string_list(value, name) if name == "tags" else value
+        query = filter_query(project, filters)
         if kind.always_page:
             query["offset"], query["limit"] = offset or 0, limit if limit is not None else 0
         else:

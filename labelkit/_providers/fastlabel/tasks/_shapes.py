@@ -5,7 +5,8 @@ defaults) and a docstring template whose fields come from the
 :class:`~._kinds.TaskKind` (``{title}``, ``{path}``, ``{files}``...). The
 factories (:func:`find_task`, :func:`get_tasks`, :func:`create_task`...) pair a
 shape with a kind and the mechanism call (:mod:`._mechanism`) that serves it;
-see :mod:`._declared` for what a declaration becomes.
+see :mod:`._declared` for what a declaration becomes. ``CountTasks`` is the
+``count_tasks`` of every type (declared in :mod:`._any`): it takes the listings' filters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ._mechanism import TasksBase
 from ._models import IntegratedTask, Task
 
 __all__ = [
+    "CountTasks",
     "FindIntegratedTask",
     "FindTask",
     "FindTaskByName",
@@ -152,6 +154,17 @@ class IterTasks(typing.Protocol[T_co]):
 
         {max_page_size} per request, each exactly once.
         """
+
+
+class CountTasks(typing.Protocol):
+    async def __call__(
+        self,
+        project: str,
+        status: str | None = None,
+        external_status: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> int:
+        """How many tasks of the project match the filters."""
 
 
 class FindIntegratedTask(typing.Protocol):
