@@ -17,7 +17,7 @@ from ..._signatures import with_defaults
 from ._area import AreaBase, Listing, not_none, truthy
 from ._job_models import AutoAnnotationJob, EndpointResult, EvaluationJob, TrainingJob
 from ._job_shapes import JOB_POLL, find_job, get_jobs, iter_jobs, wait_job, wait_job_status
-from ._upload import MIB, PathInput, inspect_file
+from ._upload import MIB, Base64File, PathInput, inspect_file
 
 __all__ = ["JOB_POLL", "IgnoredArgumentWarning", "ModelJobsMixin"]
 
@@ -35,6 +35,15 @@ class IgnoredArgumentWarning(UserWarning):
 def _check_unit(value: float, field: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValidationError(field, f"{value!r} is out of range", limit="0 to 1")
+
+
+async def _config_file(path: PathInput | None) -> Base64File | None:
+    """The training config file, base64-encoded, or ``None`` when not given."""
+    if path is None:
+        return None
+    # The SDK and the API take any file name, of any size.
+    checked = await inspect_file(path, field="config_file_path", extensions=None, max_bytes=None)
+    return checked.base64("config_file_path")
 
 
 def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dict[str, typing.Any]]:
@@ -92,15 +101,6 @@ class ModelJobsMixin(AreaBase):
         """
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
             raise ValidationError("epoch", f"must be an int >= 1, got {epoch!r}")
-        config = None
-        if config_file_path is not None:
-            checked = await inspect_file(
-                config_file_path,
-                field="config_file_path",
-                extensions=None,  # the SDK and the API take any file name
-                max_bytes=None,
-            )
-            config = checked.base64("config_file_path")
         body = {
             "datasetName": dataset_name,
             "baseModelName": base_model_name,
@@ -113,7 +113,7 @@ class ModelJobsMixin(AreaBase):
                 learningRate=learning_rate,
                 resizeOption=resize_option,
                 resizeDimension=resize_dimension,
-                configFile=config,
+                configFile=await _config_file(config_file_path),
             ),
             **truthy(annotationValue=annotation_value),
         }
