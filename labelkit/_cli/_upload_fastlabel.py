@@ -16,8 +16,6 @@ import json
 import typing
 from pathlib import Path
 
-import attrs
-
 from .. import Journal
 from ._common import UsageError, check_file, human_size, walk_files
 from ._job import Item, Job, JobContext, PhaseResult
@@ -27,6 +25,9 @@ if typing.TYPE_CHECKING:
     from ..fastlabel import AsyncFastLabel
 
 __all__ = ["COMMAND", "TASK_TYPES"]
+
+#: An item's payload: the keyword arguments of its task's create (``name``, ``file_path``...).
+_Create = dict[str, typing.Any]
 
 #: FastLabel task types whose create takes one file.
 TASK_TYPES = (
@@ -40,12 +41,6 @@ TASK_TYPES = (
     "audio_classification",
     "pcd",
 )
-
-
-@attrs.frozen
-class _File:
-    path: Path
-    extras: dict[str, typing.Any]
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +61,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def upload_fastlabel(args: argparse.Namespace) -> Job[_File, AsyncFastLabel]:
+def upload_fastlabel(args: argparse.Namespace) -> Job[_Create, AsyncFastLabel]:
     """The job of ``upload fastlabel`` with parsed ``args``."""
     from .._providers.fastlabel._base import DEFAULT_RATE_LIMIT
     from .._providers.fastlabel.tasks._kinds import KINDS
@@ -81,8 +76,8 @@ def upload_fastlabel(args: argparse.Namespace) -> Job[_File, AsyncFastLabel]:
     annotations = _load_annotations(args.annotations)
     what = f"FastLabel {kind.title} tasks"
 
-    def items(ctx: JobContext) -> list[Item[_File]]:
-        found: list[Item[_File]] = []
+    def items(ctx: JobContext) -> list[Item[_Create]]:
+        found: list[Item[_Create]] = []
         used: set[str] = set()
         for path in files:
             name = path.relative_to(root).as_posix()
@@ -96,17 +91,17 @@ def upload_fastlabel(args: argparse.Namespace) -> Job[_File, AsyncFastLabel]:
                 continue
             extras, matched = _extras_for(annotations, name, path.name, kind.key)
             used.update(matched)
-            found.append(Item(name, _File(path, extras)))
+            found.append(Item(name, {"name": name, "file_path": path, **extras}))
         for unused in sorted(set(annotations) - used):
             ctx.say(f"  note: --annotations has an entry {unused!r} that matches no file sent")
         return found
 
     async def send(
-        ctx: JobContext, client: AsyncFastLabel, items: list[Item[_File]]
+        ctx: JobContext, client: AsyncFastLabel, items: list[Item[_Create]]
     ) -> PhaseResult[typing.Any]:
         if ctx.journal is not None:
             await migrate_journal(ctx.journal, project, kind.key)
-        creates = [{"name": i.name, "file_path": i.payload.path, **i.payload.extras} for i in items]
+        creates = [item.payload for item in items]
         return await ctx.consume(
             "upload",
             len(creates),
@@ -128,7 +123,7 @@ def upload_fastlabel(args: argparse.Namespace) -> Job[_File, AsyncFastLabel]:
         header=f"upload fastlabel: {len(files)} file(s) in {root} -> {what} in {project!r}",
         items=items,
         describe=lambda i: (
-            f"{kind.title} task {i.name!r} ({human_size(i.payload.path.stat().st_size)})"
+            f"{kind.title} task {i.name!r} ({human_size(i.payload['file_path'].stat().st_size)})"
         ),
         client=AsyncFastLabel,
         send=send,

@@ -11,19 +11,8 @@ happened.
 from __future__ import annotations
 
 from ._app import EmulatorApp
-from ._messages import (
-    ClientDisconnect,
-    DropConnection,
-    HTTPError,
-    Receive,
-    Request,
-    Response,
-    Scope,
-    Send,
-    empty_response,
-    json_response,
-    text_response,
-)
+from ._messages import *  # noqa: F403
+from ._messages import __all__ as _messages_all
 from ._multipart import FormData, MultipartError, UploadFile
 from ._registry import available_emulators, create_emulator, register_emulator
 from ._routing import (
@@ -42,40 +31,30 @@ from ._transport import EmulatorTransport
 from ._webhooks import DeliveryAttempt, WebhookSender, is_loopback_url
 
 __all__ = [
-    "ClientDisconnect",
+    *_messages_all,
     "DeliveryAttempt",
-    "DropConnection",
     "EmulatorApp",
     "EmulatorConfig",
     "EmulatorServer",
     "EmulatorStats",
     "EmulatorTransport",
     "FormData",
-    "HTTPError",
     "Handler",
     "MultipartError",
-    "Receive",
-    "Request",
-    "Response",
     "Route",
     "RouteGroup",
     "RouteGroupBase",
     "RouteSpec",
-    "Scope",
-    "Send",
     "SimClock",
     "UploadFile",
     "WebhookSender",
     "available_emulators",
     "compile_path",
     "create_emulator",
-    "empty_response",
     "is_loopback_url",
-    "json_response",
     "register_emulator",
     "route",
     "routes_of",
     "serve",
     "serving",
-    "text_response",
 ]

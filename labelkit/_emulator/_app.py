@@ -26,11 +26,14 @@ from typing import ClassVar
 
 import anyio
 import attrs
+from typing_extensions import Unpack
 
+from .._signatures import expand_unpacked_kwargs
 from .._webhooks import answer_lifespan
 from ._messages import (
     ClientDisconnect,
     DropConnection,
+    ErrorDetails,
     HTTPError,
     Receive,
     Request,
@@ -197,15 +200,10 @@ class EmulatorApp:
         return {"error": {"code": code, "message": message}}
 
     def error_response(
-        self,
-        status: int,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        self, status: int, message: str | None = None, **details: Unpack[ErrorDetails]
     ) -> Response:
         """An error response in this emulator's error-body shape."""
-        return self.render_error(HTTPError(status, message, code=code, headers=headers))
+        return self.render_error(HTTPError(status, message, **details))
 
     def render_error(self, error: HTTPError) -> Response:
         """The response answering ``error``: :meth:`error_body` as JSON.
@@ -379,3 +377,6 @@ class EmulatorApp:
         except Exception:
             logger.exception("%s: handler of %s %s failed", self.name, request.method, request.path)
             return self.error_response(500, "internal emulator error")
+
+
+expand_unpacked_kwargs(EmulatorApp)

@@ -17,13 +17,16 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Mutable
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
+from .._signatures import expand_unpacked_kwargs, keyword_defaults, with_defaults
 from ._multipart import FormData, MultipartError, parse_multipart, parse_options_header
 
 __all__ = [
     "ASGIApp",
     "ClientDisconnect",
     "DropConnection",
+    "ErrorDetails",
     "HTTPError",
     "Message",
     "Receive",
@@ -83,22 +86,36 @@ class ClientDisconnect(Exception):
     """The client went away before the request body was complete."""
 
 
+class ErrorDetails(typing.TypedDict, total=False):
+    """The keywords of an error answer besides its status and message
+    (:class:`HTTPError`, :meth:`~labelkit._emulator.EmulatorApp.error_response`).
+
+    ``code`` defaults to :func:`default_error_code` of the status; ``headers`` are
+    sent with the answer.
+    """
+
+    code: str | None
+    headers: Mapping[str, str] | None
+
+
+keyword_defaults(ErrorDetails, {"code": None, "headers": None})
+
+
 class HTTPError(Exception):
     """Answer with an error status, rendered in the emulator's error-body shape."""
 
     def __init__(
-        self,
-        status: int,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        self, status: int, message: str | None = None, **details: Unpack[ErrorDetails]
     ) -> None:
+        given = with_defaults(details, ErrorDetails, "HTTPError")
         self.status = status
-        self.code = code or default_error_code(status)
+        self.code = given["code"] or default_error_code(status)
         self.message = message or self.code.replace("_", " ")
-        self.headers = dict(headers or {})
+        self.headers = dict(given["headers"] or {})
         super().__init__(f"{status} {self.code}: {self.message}")
+
+
+expand_unpacked_kwargs(HTTPError)
 
 
 @attrs.define

@@ -132,40 +132,6 @@ class JobRoutes(RouteGroup):
             raise Invalid(400, f"nothing was uploaded for fileKey {key}")
         return upload
 
-    async def _zip_import(
-        self,
-        request: Request,
-        kind: str,
-        prepare: Callable[[Project, Upload, Fields], ZipEffect],
-        *,
-        family: Family | None = None,
-    ) -> Response:
-        """Start the import history of the zip uploaded as the body's ``fileKey``.
-
-        ``prepare`` validates the request and returns what completion does with
-        the zip's entries; an upload that is not a zip makes the import fail.
-        """
-        body = await self.emu.body(request)
-        project = self.emu.project(body.req_str("project"))
-        if family is not None:
-            self.tasks.check_media(project, family)
-        upload = self._upload(body, project)
-        blob = upload.blob
-        assert blob is not None
-        effect = prepare(project, upload, body)
-
-        def on_complete(job: Job) -> bool:
-            return blob.entries is not None and effect(job, blob.entries)
-
-        fields = {"storageType": "zip", "importType": kind, "fileName": upload.file_name}
-        fail = FAIL_MARKER in upload.file_name
-        job = self.start("history", fields, project=project, fail=fail, on_complete=on_complete)
-        return json_response(self.render(job))
-
-    @route("POST", "tasks/dicom")
-    async def dicom(self, request: Request) -> Response:
-        return await self._zip_import(request, "dicom", self._dicom, family=FAMILIES["dicom"])
-
     def _dicom(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         probe = new_task(self.emu, project, "dicom", "\x00probe")
         apply_task_fields(self.emu, probe, body)  # validate now, apply on completion
@@ -190,10 +156,6 @@ class JobRoutes(RouteGroup):
             return bool(groups)
 
         return effect
-
-    @route("POST", "contents/imports/appendix/batch")
-    async def appendix(self, request: Request) -> Response:
-        return await self._zip_import(request, "appendix", self._appendix)
 
     def _appendix(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         def effect(job: Job, entries: list[ZipEntry]) -> bool:
@@ -220,10 +182,6 @@ class JobRoutes(RouteGroup):
 
         return effect
 
-    @route("POST", "contents/imports/robotics-contents/batch")
-    async def robotics(self, request: Request) -> Response:
-        return await self._zip_import(request, "robotics", self._robotics)
-
     def _robotics(self, project: Project, upload: Upload, body: Fields) -> ZipEffect:
         def effect(job: Job, entries: list[ZipEntry]) -> bool:
             files = [(n, size) for n, size, _data in entries if not n.endswith("/")]
@@ -235,6 +193,38 @@ class JobRoutes(RouteGroup):
             return bool(matched)
 
         return effect
+
+    @route("POST", "tasks/dicom", kind="dicom", prepare=_dicom, family=FAMILIES["dicom"])
+    @route("POST", "contents/imports/appendix/batch", kind="appendix", prepare=_appendix)
+    @route("POST", "contents/imports/robotics-contents/batch", kind="robotics", prepare=_robotics)
+    async def zip_import(
+        self,
+        request: Request,
+        kind: str,
+        prepare: Callable[[JobRoutes, Project, Upload, Fields], ZipEffect],
+        family: Family | None = None,
+    ) -> Response:
+        """Start the import history of the zip uploaded as the body's ``fileKey``.
+
+        ``prepare`` validates the request and returns what completion does with
+        the zip's entries; an upload that is not a zip makes the import fail.
+        """
+        body = await self.emu.body(request)
+        project = self.emu.project(body.req_str("project"))
+        if family is not None:
+            self.tasks.check_media(project, family)
+        upload = self._upload(body, project)
+        blob = upload.blob
+        assert blob is not None
+        effect = prepare(self, project, upload, body)
+
+        def on_complete(job: Job) -> bool:
+            return blob.entries is not None and effect(job, blob.entries)
+
+        fields = {"storageType": "zip", "importType": kind, "fileName": upload.file_name}
+        fail = FAIL_MARKER in upload.file_name
+        job = self.start("history", fields, project=project, fail=fail, on_complete=on_complete)
+        return json_response(self.render(job))
 
     # -- AWS S3 -------------------------------------------------------------------------
 

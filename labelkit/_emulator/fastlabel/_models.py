@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..._emulator import Request, Response, json_response, route
 from ._data import Invalid, decode_file, field_error
 from ._group import RouteGroup
 from ._jobs import FAIL_MARKER, JobRoutes
-from ._state import Job
+from ._state import Job, Project
 
 if TYPE_CHECKING:
     from ._app import FastLabelEmulator
@@ -33,6 +34,20 @@ class ModelRoutes(RouteGroup):
         self.jobs = jobs
 
     # -- model jobs ---------------------------------------------------------------------
+
+    def _start(
+        self,
+        family: str,
+        fields: dict[str, Any],
+        model: str,
+        *,
+        project: Project | None = None,
+        on_complete: Callable[[Job], bool] | None = None,
+    ) -> Response:
+        """Start a ``family`` job of ``model`` (failing when the name says so); answer it."""
+        fail = FAIL_MARKER in model
+        job = self.jobs.start(family, fields, project=project, fail=fail, on_complete=on_complete)
+        return json_response(self.jobs.render(job))
 
     @route("POST", "trainings")
     async def training(self, request: Request) -> Response:
@@ -74,8 +89,7 @@ class ModelRoutes(RouteGroup):
             }
             return True
 
-        job = self.jobs.start("training", fields, fail=FAIL_MARKER in model, on_complete=effect)
-        return json_response(self.jobs.render(job))
+        return self._start("training", fields, model, on_complete=effect)
 
     @route("POST", "evaluations")
     async def evaluation(self, request: Request) -> Response:
@@ -103,8 +117,7 @@ class ModelRoutes(RouteGroup):
             "useDatasetTest": body.opt_bool("useDatasetTest") or False,
             "userName": "Emulator",
         }
-        job = self.jobs.start("evaluation", fields, fail=FAIL_MARKER in model)
-        return json_response(self.jobs.render(job))
+        return self._start("evaluation", fields, model)
 
     @route("POST", "auto-annotations")
     async def auto_annotation(self, request: Request) -> Response:
@@ -134,14 +147,7 @@ class ModelRoutes(RouteGroup):
             job.fields["duration"] = round(job.duration)
             return True
 
-        job = self.jobs.start(
-            "auto_annotation",
-            fields,
-            project=project,
-            fail=FAIL_MARKER in model,
-            on_complete=effect,
-        )
-        return json_response(self.jobs.render(job))
+        return self._start("auto_annotation", fields, model, project=project, on_complete=effect)
 
     # -- models -------------------------------------------------------------------------
 

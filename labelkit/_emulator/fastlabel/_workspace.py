@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..._emulator import Request, Response, json_response, route, routes_of
 from ._data import Invalid, field_error, found
 from ._group import RouteGroup
 from ._state import WorkspaceUser
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["WorkspaceRoutes"]
 
