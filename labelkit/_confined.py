@@ -30,6 +30,8 @@ import typing
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
+
 from ._errors import UnsafePathError
 
 __all__ = ["ConfinedFolder", "PendingWrite", "relative_parts"]
@@ -293,15 +295,15 @@ class _Dir:
                 os.unlink(os.path.join(self.path, name))
 
 
+@attrs.define(eq=False)
 class PendingWrite:
     """A file being written under a temporary name; :meth:`commit` puts it in place."""
 
-    def __init__(self, folder: _Dir, name: str, temp: str, file: typing.BinaryIO) -> None:
-        self._folder = folder
-        self._name = name
-        self._temp = temp
-        self.file = file
-        self._finished = False
+    _folder: _Dir
+    _name: str
+    _temp: str
+    file: typing.BinaryIO
+    _finished: bool = attrs.field(default=False, init=False)
 
     def commit(self) -> None:
         """Close the file and rename it over the target (refused if that became a symlink)."""
