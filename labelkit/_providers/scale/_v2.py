@@ -37,15 +37,9 @@ from ._v2_wire import (
     EnumArg,
     Many,
     Moment,
-    Query,
     body_of,
-    enum_value,
-    enum_values,
-    limit,
     one_of,
-    text,
 )
-from ._v2_wire import when as _when
 
 if typing.TYPE_CHECKING:
     from ._base import _ScaleBase
@@ -70,12 +64,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
     async def get_task(self, task_id: str, expand: Many = None, opts: Many = None) -> V2Task:
         """A task by id (``GET /v2/task``). ``expand``: ``project``, ``batch``; ``opts``:
         ``annotation_details``, ``attachment_details``, ``model_parameters``, ``submissions``."""
-        query: Query = {
-            "task_id": text("task_id", task_id, required=True),
-            "expand": enum_values("expand", expand),
-            "opts": enum_values("opts", opts),
-        }
-        return await self._call("GET", "task", V2Task, query=query)
+        return await self._get("task", V2Task, locals())
 
     async def get_tasks(
         self,
@@ -93,20 +82,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
     ) -> V2TaskPage:
         """One page of tasks (``GET /v2/tasks``); pass ``next_token`` back for the next one,
         or iterate them all with the client's :meth:`~AsyncScale.v2_get_tasks`."""
-        query = _task_filters(
-            project_id,
-            project_name,
-            batch_id,
-            batch_name,
-            status,
-            completed_after,
-            completed_before,
-            limit,
-            next_token,
-            expand,
-            opts,
-        )
-        return await self._call("GET", "tasks", V2TaskPage, query=query)
+        return await self._get("tasks", V2TaskPage, locals())
 
     async def create_chat_task(self, create_chat_task_request: Body) -> V2Task:
         """Create a chat task (``POST /v2/task/chat``) from a :class:`CreateChatTaskRequest`
@@ -132,12 +108,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
         ``expand``: ``project``.
         """
         one_of("get_batch", batch_id=batch_id, batch_name=batch_name)
-        query: Query = {
-            "batch_id": text("batch_id", batch_id),
-            "batch_name": text("batch_name", batch_name),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "batch", V2Batch, query=query)
+        return await self._get("batch", V2Batch, locals())
 
     async def get_batches(
         self,
@@ -153,19 +124,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
         expand: Many = None,
     ) -> V2BatchPage:
         """One page of batches (``GET /v2/batches``)."""
-        query: Query = {
-            "project_id": text("project_id", project_id),
-            "project_name": text("project_name", project_name),
-            "status": enum_value("status", status),
-            "created_after": _when("created_after", created_after),
-            "created_before": _when("created_before", created_before),
-            "completed_after": _when("completed_after", completed_after),
-            "completed_before": _when("completed_before", completed_before),
-            "limit": _limit(limit),
-            "next_token": text("next_token", next_token),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "batches", V2BatchPage, query=query)
+        return await self._get("batches", V2BatchPage, locals())
 
     async def create_batch(self, create_batch_request: Body) -> V2Batch:
         """Create a batch (``POST /v2/batch``) from a :class:`CreateBatchRequest` or a dict;
@@ -214,21 +173,13 @@ class AsyncScaleV2(_V2DatasetsMixin):
     ) -> V2Project:
         """A project by ``project_id`` or ``project_name`` (``GET /v2/project``)."""
         one_of("get_project", project_id=project_id, project_name=project_name)
-        query: Query = {
-            "project_id": text("project_id", project_id),
-            "project_name": text("project_name", project_name),
-        }
-        return await self._call("GET", "project", V2Project, query=query)
+        return await self._get("project", V2Project, locals())
 
     async def get_projects(
         self, created_after: Moment = None, created_before: Moment = None
     ) -> V2ProjectList:
         """Every project (``GET /v2/projects``, not paged)."""
-        query: Query = {
-            "created_after": _when("created_after", created_after),
-            "created_before": _when("created_before", created_before),
-        }
-        return await self._call("GET", "projects", V2ProjectList, query=query)
+        return await self._get("projects", V2ProjectList, locals())
 
     async def get_deliveries(
         self,
@@ -239,14 +190,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
         expand: Many = None,
     ) -> V2DeliveryList:
         """A project's deliveries (``GET /v2/deliveries``)."""
-        query: Query = {
-            "project_id": text("project_id", project_id),
-            "project_name": text("project_name", project_name),
-            "delivered_after": _when("delivered_after", delivered_after),
-            "delivered_before": _when("delivered_before", delivered_before),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "deliveries", V2DeliveryList, query=query)
+        return await self._get("deliveries", V2DeliveryList, locals())
 
     async def get_delivery(
         self,
@@ -261,17 +205,7 @@ class AsyncScaleV2(_V2DatasetsMixin):
     ) -> V2DeliveryPage:
         """A delivery and one page of its tasks (``GET /v2/delivery``)."""
         one_of("get_delivery", delivery_id=delivery_id, delivery_name=delivery_name)
-        query: Query = {
-            "delivery_id": text("delivery_id", delivery_id),
-            "delivery_name": text("delivery_name", delivery_name),
-            "project_id": text("project_id", project_id),
-            "project_name": text("project_name", project_name),
-            "limit": _limit(limit),
-            "next_token": text("next_token", next_token),
-            "expand": enum_values("expand", expand),
-            "opts": enum_values("opts", opts),
-        }
-        return await self._call("GET", "delivery", V2DeliveryPage, query=query)
+        return await self._get("delivery", V2DeliveryPage, locals())
 
     async def get_delivery_tasks(
         self,
@@ -285,65 +219,20 @@ class AsyncScaleV2(_V2DatasetsMixin):
         next_token: str | None = None,
     ) -> V2DeliveryTaskPage:
         """One page of delivered tasks with their responses (``GET /v2/delivery/tasks``)."""
-        query: Query = {
-            "delivery_id": text("delivery_id", delivery_id),
-            "project_id": text("project_id", project_id),
-            "project_name": text("project_name", project_name),
-            "status": enum_value("status", status),
-            "completed_after": _when("completed_after", completed_after),
-            "completed_before": _when("completed_before", completed_before),
-            "limit": _limit(limit),
-            "next_token": text("next_token", next_token),
-        }
-        return await self._call("GET", "delivery/tasks", V2DeliveryTaskPage, query=query)
+        return await self._get("delivery/tasks", V2DeliveryTaskPage, locals())
 
     # -- annotations and schemas --------------------------------------------------------
 
     async def get_annotation(self, annotation_id: str) -> V2Annotation:
         """An annotation by id (``GET /v2/annotation``)."""
-        query: Query = {"annotation_id": text("annotation_id", annotation_id, required=True)}
-        return await self._call("GET", "annotation", V2Annotation, query=query)
+        return await self._get("annotation", V2Annotation, locals())
 
     async def get_schema(self, schema_id: str) -> V2SchemaResponse:
         """A response schema by id (``GET /v2/schema``): ``{"schema": {"id", "json"}}``."""
-        query: Query = {"schema_id": text("schema_id", schema_id, required=True)}
-        return await self._call("GET", "schema", V2SchemaResponse, query=query)
-
-
-def _limit(value: int | None) -> int | None:
-    return limit(value)
+        return await self._get("schema", V2SchemaResponse, locals())
 
 
 def _batch_operation(value: Body, operation: str) -> dict[str, typing.Any]:
     body = body_of(BatchOperationRequest, "batch_operation_request", value)
     one_of(operation, batch_id=body.get("batch_id"), batch_name=body.get("batch_name"))
     return body
-
-
-def _task_filters(
-    project_id: str | None,
-    project_name: str | None,
-    batch_id: str | None,
-    batch_name: str | None,
-    status: EnumArg | None,
-    completed_after: Moment,
-    completed_before: Moment,
-    limit_: int | None,
-    next_token: str | None,
-    expand: Many,
-    opts: Many,
-) -> Query:
-    """The query of ``GET /v2/tasks`` (shared with the client's ``v2_get_tasks``)."""
-    return {
-        "project_id": text("project_id", project_id),
-        "project_name": text("project_name", project_name),
-        "batch_id": text("batch_id", batch_id),
-        "batch_name": text("batch_name", batch_name),
-        "status": enum_value("status", status),
-        "completed_after": _when("completed_after", completed_after),
-        "completed_before": _when("completed_before", completed_before),
-        "limit": limit(limit_),
-        "next_token": text("next_token", next_token),
-        "expand": enum_values("expand", expand),
-        "opts": enum_values("opts", opts),
-    }

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from ..._pagination import Page, iter_cursor
 from ._base import _ScaleBase
-from ._v2 import AsyncScaleV2, _task_filters
+from ._v2 import AsyncScaleV2
 from ._v2_models import V2Task, V2TaskPage
-from ._v2_wire import EnumArg, Many, Moment
+from ._v2_wire import EnumArg, Many, Moment, query
 
 __all__ = ["_V2Mixin"]
 
@@ -43,21 +43,12 @@ class _V2Mixin(_ScaleBase):
         (``limit`` is the page size); the listing ends at the page whose
         ``next_token`` is empty. The filters are checked now, before any request.
         """
-        filters = (
-            project_id,
-            project_name,
-            batch_id,
-            batch_name,
-            status,
-            completed_after,
-            completed_before,
-            limit,
-        )
+        filters = {name: value for name, value in locals().items() if name != "self"}
         # Checked once, up front: a bad filter fails at the call, not at the first item.
-        _task_filters(*filters, None, expand, opts)
+        query(filters)
 
         async def fetch(cursor: str | None) -> Page[V2Task]:
-            page: V2TaskPage = await self.v2.get_tasks(*filters, cursor, expand, opts)
+            page: V2TaskPage = await self.v2.get_tasks(**filters, next_token=cursor)
             token = page.next_token or None
             return Page(page.tasks, has_more=token is not None, next_cursor=token)
 

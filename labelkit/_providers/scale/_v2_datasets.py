@@ -21,9 +21,7 @@ from ._v2_models import (
     V2DatasetTask,
     V2DatasetTaskPage,
 )
-from ._v2_wire import Many, Moment, Query, enum_values, text
-from ._v2_wire import limit as _limit_value
-from ._v2_wire import when as _when
+from ._v2_wire import Many, Moment, Query, query
 
 if typing.TYPE_CHECKING:
     from ._base import _ScaleBase
@@ -57,7 +55,7 @@ def redirected(error: APIStatusError, location: str, request_url: str) -> Redire
 
 
 class _V2DatasetsMixin(ArgumentChecked):
-    """``GET /v2/datasets...`` operations, and :meth:`_call`."""
+    """``GET /v2/datasets...`` operations, and :meth:`_call` and :meth:`_get`."""
 
     _client: _ScaleBase
     _auth: dict[str, str]
@@ -85,6 +83,11 @@ class _V2DatasetsMixin(ArgumentChecked):
             **extra,
         )
 
+    async def _get(self, path: str, cls: type[M], arguments: dict[str, typing.Any]) -> M:
+        """``GET /v2/<path>`` whose query is the operation's ``arguments`` (its
+        ``locals()``): every v2 query key is named as the argument it comes from."""
+        return await self._call("GET", path, cls, query=query(arguments))
+
     async def get_datasets(self) -> V2DatasetList:
         """Every dataset (``GET /v2/datasets``)."""
         return await self._call("GET", "datasets", V2DatasetList)
@@ -97,13 +100,7 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryList:
         """Deliveries of datasets (``GET /v2/datasets/deliveries``); ``expand``: ``dataset``."""
-        query: Query = {
-            "dataset_id": text("dataset_id", dataset_id),
-            "delivered_after": _when("delivered_after", delivered_after),
-            "delivered_before": _when("delivered_before", delivered_before),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "datasets/deliveries", V2DatasetDeliveryList, query=query)
+        return await self._get("datasets/deliveries", V2DatasetDeliveryList, locals())
 
     async def get_dataset_delivery(
         self,
@@ -113,13 +110,7 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryPage:
         """A dataset delivery and one page of its tasks (``GET /v2/datasets/delivery``)."""
-        query: Query = {
-            "delivery_id": text("delivery_id", delivery_id),
-            "limit": _limit_value(limit),
-            "next_token": text("next_token", next_token),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "datasets/delivery", V2DatasetDeliveryPage, query=query)
+        return await self._get("datasets/delivery", V2DatasetDeliveryPage, locals())
 
     async def get_dataset_tasks(
         self,
@@ -132,24 +123,11 @@ class _V2DatasetsMixin(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetTaskPage:
         """One page of dataset tasks (``GET /v2/datasets/tasks``)."""
-        query: Query = {
-            "dataset_id": text("dataset_id", dataset_id),
-            "delivery_id": text("delivery_id", delivery_id),
-            "delivered_after": _when("delivered_after", delivered_after),
-            "delivered_before": _when("delivered_before", delivered_before),
-            "limit": _limit_value(limit),
-            "next_token": text("next_token", next_token),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "datasets/tasks", V2DatasetTaskPage, query=query)
+        return await self._get("datasets/tasks", V2DatasetTaskPage, locals())
 
     async def get_dataset_task(self, task_id: str, expand: Many = None) -> V2DatasetTask:
         """A dataset task (``GET /v2/datasets/task``); ``expand``: ``dataset``, ``delivery``."""
-        query: Query = {
-            "task_id": text("task_id", task_id, required=True),
-            "expand": enum_values("expand", expand),
-        }
-        return await self._call("GET", "datasets/task", V2DatasetTask, query=query)
+        return await self._get("datasets/task", V2DatasetTask, locals())
 
     async def get_dataset_task_response_url(self, task_id: str, attachment_id: str) -> str:
         """The URL of one attachment of a dataset task's response.
