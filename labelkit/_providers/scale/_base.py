@@ -30,7 +30,7 @@ from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
-from ._v2_datasets import redirected
+from ._v2 import redirected
 
 __all__ = ["DEFAULT_POLL", "QueryValue", "content_unique_id", "new_unique_id"]
 

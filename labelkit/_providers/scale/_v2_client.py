@@ -8,7 +8,7 @@ from ..._pagination import Page, iter_cursor
 from ._base import _ScaleBase
 from ._v2 import AsyncScaleV2
 from ._v2_models import V2Task, V2TaskPage
-from ._v2_wire import EnumArg, Many, Moment, query
+from ._v2_wire import EnumArg, Many, Moment, query_of
 
 __all__ = ["_V2Mixin"]
 
@@ -45,7 +45,7 @@ class _V2Mixin(_ScaleBase):
         """
         filters = {name: value for name, value in locals().items() if name != "self"}
         # Checked once, up front: a bad filter fails at the call, not at the first item.
-        query(filters)
+        query_of(filters)
 
         async def fetch(cursor: str | None) -> Page[V2Task]:
             page: V2TaskPage = await self.v2.get_tasks(**filters, next_token=cursor)

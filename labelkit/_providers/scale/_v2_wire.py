@@ -31,7 +31,7 @@ __all__ = [
     "enum_values",
     "limit",
     "one_of",
-    "query",
+    "query_of",
     "text",
     "when",
 ]
@@ -115,7 +115,7 @@ _QUERY_VALUES: Mapping[str, Callable[[str, typing.Any], QueryValue]] = {
 }
 
 
-def query(arguments: Mapping[str, typing.Any]) -> Query:
+def query_of(arguments: Mapping[str, typing.Any]) -> Query:
     """The query of a GET operation from its arguments (the method's ``locals()``,
     ``self`` left out): each one under its own name, checked in order."""
     out: Query = {}
