@@ -1,10 +1,11 @@
 """How the v2 surface puts arguments on the wire, as the official 2.18.4 client does.
 
-Query values: multi-valued ``expand`` / ``opts`` as repeated keys, enum
-arguments as their wire strings, datetimes as ``%Y-%m-%dT%H:%M:%S.%f%z``
-(``+0900``, no colon; httpx percent-encodes the ``+``). POST bodies: one
-request value (a plain dict, labelkit's request class, or any object with a
-``to_dict()`` such as the official client's own request model).
+Query values (:func:`query_of`; each under its argument's name): multi-valued
+``expand`` / ``opts`` as repeated keys, enum arguments as their wire strings,
+datetimes as ``%Y-%m-%dT%H:%M:%S.%f%z`` (``+0900``, no colon; httpx
+percent-encodes the ``+``). POST bodies: one request value (a plain dict,
+labelkit's request class, or any object with a ``to_dict()`` such as the
+official client's own request model).
 
 A naive datetime is refused (:class:`~labelkit.ValidationError`): the official
 client sends it without any offset, which the server may read in any zone.
