@@ -118,9 +118,9 @@ class AsyncScaleV2(ArgumentChecked):
             **extra,
         )
 
-    async def _get(self, path: str, cls: type[M], arguments: dict[str, typing.Any]) -> M:
-        """``GET /v2/<path>`` whose query is the operation's ``arguments`` (its
-        ``locals()``): every v2 query key is named as the argument it comes from."""
+    async def _get(self, path: str, cls: type[M], **arguments: typing.Any) -> M:
+        """``GET /v2/<path>`` whose query is ``arguments``, each under its own name: every
+        v2 query key is named as the argument it comes from."""
         return await self._call("GET", path, cls, query=query_of(arguments))
 
     # -- tasks --------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class AsyncScaleV2(ArgumentChecked):
     async def get_task(self, task_id: str, expand: Many = None, opts: Many = None) -> V2Task:
         """A task by id (``GET /v2/task``). ``expand``: ``project``, ``batch``; ``opts``:
         ``annotation_details``, ``attachment_details``, ``model_parameters``, ``submissions``."""
-        return await self._get("task", V2Task, locals())
+        return await self._get("task", V2Task, task_id=task_id, expand=expand, opts=opts)
 
     async def get_tasks(
         self,
@@ -146,7 +146,21 @@ class AsyncScaleV2(ArgumentChecked):
     ) -> V2TaskPage:
         """One page of tasks (``GET /v2/tasks``); pass ``next_token`` back for the next one,
         or iterate them all with the client's :meth:`~AsyncScale.v2_get_tasks`."""
-        return await self._get("tasks", V2TaskPage, locals())
+        return await self._get(
+            "tasks",
+            V2TaskPage,
+            project_id=project_id,
+            project_name=project_name,
+            batch_id=batch_id,
+            batch_name=batch_name,
+            status=status,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            limit=limit,
+            next_token=next_token,
+            expand=expand,
+            opts=opts,
+        )
 
     async def create_chat_task(self, create_chat_task_request: Body) -> V2Task:
         """Create a chat task (``POST /v2/task/chat``) from a :class:`CreateChatTaskRequest`
@@ -172,7 +186,9 @@ class AsyncScaleV2(ArgumentChecked):
         ``expand``: ``project``.
         """
         one_of("get_batch", batch_id=batch_id, batch_name=batch_name)
-        return await self._get("batch", V2Batch, locals())
+        return await self._get(
+            "batch", V2Batch, batch_id=batch_id, batch_name=batch_name, expand=expand
+        )
 
     async def get_batches(
         self,
@@ -188,7 +204,20 @@ class AsyncScaleV2(ArgumentChecked):
         expand: Many = None,
     ) -> V2BatchPage:
         """One page of batches (``GET /v2/batches``)."""
-        return await self._get("batches", V2BatchPage, locals())
+        return await self._get(
+            "batches",
+            V2BatchPage,
+            project_id=project_id,
+            project_name=project_name,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            limit=limit,
+            next_token=next_token,
+            expand=expand,
+        )
 
     async def create_batch(self, create_batch_request: Body) -> V2Batch:
         """Create a batch (``POST /v2/batch``) from a :class:`CreateBatchRequest` or a dict;
@@ -237,13 +266,17 @@ class AsyncScaleV2(ArgumentChecked):
     ) -> V2Project:
         """A project by ``project_id`` or ``project_name`` (``GET /v2/project``)."""
         one_of("get_project", project_id=project_id, project_name=project_name)
-        return await self._get("project", V2Project, locals())
+        return await self._get(
+            "project", V2Project, project_id=project_id, project_name=project_name
+        )
 
     async def get_projects(
         self, created_after: Moment = None, created_before: Moment = None
     ) -> V2ProjectList:
         """Every project (``GET /v2/projects``, not paged)."""
-        return await self._get("projects", V2ProjectList, locals())
+        return await self._get(
+            "projects", V2ProjectList, created_after=created_after, created_before=created_before
+        )
 
     async def get_deliveries(
         self,
@@ -254,7 +287,15 @@ class AsyncScaleV2(ArgumentChecked):
         expand: Many = None,
     ) -> V2DeliveryList:
         """A project's deliveries (``GET /v2/deliveries``)."""
-        return await self._get("deliveries", V2DeliveryList, locals())
+        return await self._get(
+            "deliveries",
+            V2DeliveryList,
+            project_id=project_id,
+            project_name=project_name,
+            delivered_after=delivered_after,
+            delivered_before=delivered_before,
+            expand=expand,
+        )
 
     async def get_delivery(
         self,
@@ -269,7 +310,18 @@ class AsyncScaleV2(ArgumentChecked):
     ) -> V2DeliveryPage:
         """A delivery and one page of its tasks (``GET /v2/delivery``)."""
         one_of("get_delivery", delivery_id=delivery_id, delivery_name=delivery_name)
-        return await self._get("delivery", V2DeliveryPage, locals())
+        return await self._get(
+            "delivery",
+            V2DeliveryPage,
+            delivery_id=delivery_id,
+            delivery_name=delivery_name,
+            project_id=project_id,
+            project_name=project_name,
+            limit=limit,
+            next_token=next_token,
+            expand=expand,
+            opts=opts,
+        )
 
     async def get_delivery_tasks(
         self,
@@ -283,17 +335,28 @@ class AsyncScaleV2(ArgumentChecked):
         next_token: str | None = None,
     ) -> V2DeliveryTaskPage:
         """One page of delivered tasks with their responses (``GET /v2/delivery/tasks``)."""
-        return await self._get("delivery/tasks", V2DeliveryTaskPage, locals())
+        return await self._get(
+            "delivery/tasks",
+            V2DeliveryTaskPage,
+            delivery_id=delivery_id,
+            project_id=project_id,
+            project_name=project_name,
+            status=status,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            limit=limit,
+            next_token=next_token,
+        )
 
     # -- annotations and schemas --------------------------------------------------------
 
     async def get_annotation(self, annotation_id: str) -> V2Annotation:
         """An annotation by id (``GET /v2/annotation``)."""
-        return await self._get("annotation", V2Annotation, locals())
+        return await self._get("annotation", V2Annotation, annotation_id=annotation_id)
 
     async def get_schema(self, schema_id: str) -> V2SchemaResponse:
         """A response schema by id (``GET /v2/schema``): ``{"schema": {"id", "json"}}``."""
-        return await self._get("schema", V2SchemaResponse, locals())
+        return await self._get("schema", V2SchemaResponse, schema_id=schema_id)
 
     # -- datasets -----------------------------------------------------------------------
 
@@ -309,7 +372,14 @@ class AsyncScaleV2(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryList:
         """Deliveries of datasets (``GET /v2/datasets/deliveries``); ``expand``: ``dataset``."""
-        return await self._get("datasets/deliveries", V2DatasetDeliveryList, locals())
+        return await self._get(
+            "datasets/deliveries",
+            V2DatasetDeliveryList,
+            dataset_id=dataset_id,
+            delivered_after=delivered_after,
+            delivered_before=delivered_before,
+            expand=expand,
+        )
 
     async def get_dataset_delivery(
         self,
@@ -319,7 +389,14 @@ class AsyncScaleV2(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetDeliveryPage:
         """A dataset delivery and one page of its tasks (``GET /v2/datasets/delivery``)."""
-        return await self._get("datasets/delivery", V2DatasetDeliveryPage, locals())
+        return await self._get(
+            "datasets/delivery",
+            V2DatasetDeliveryPage,
+            delivery_id=delivery_id,
+            limit=limit,
+            next_token=next_token,
+            expand=expand,
+        )
 
     async def get_dataset_tasks(
         self,
@@ -332,11 +409,21 @@ class AsyncScaleV2(ArgumentChecked):
         expand: Many = None,
     ) -> V2DatasetTaskPage:
         """One page of dataset tasks (``GET /v2/datasets/tasks``)."""
-        return await self._get("datasets/tasks", V2DatasetTaskPage, locals())
+        return await self._get(
+            "datasets/tasks",
+            V2DatasetTaskPage,
+            dataset_id=dataset_id,
+            delivery_id=delivery_id,
+            delivered_after=delivered_after,
+            delivered_before=delivered_before,
+            limit=limit,
+            next_token=next_token,
+            expand=expand,
+        )
 
     async def get_dataset_task(self, task_id: str, expand: Many = None) -> V2DatasetTask:
         """A dataset task (``GET /v2/datasets/task``); ``expand``: ``dataset``, ``delivery``."""
-        return await self._get("datasets/task", V2DatasetTask, locals())
+        return await self._get("datasets/task", V2DatasetTask, task_id=task_id, expand=expand)
 
     async def get_dataset_task_response_url(self, task_id: str, attachment_id: str) -> str:
         """The URL of one attachment of a dataset task's response.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterator
 
 from ..._pagination import Page, iter_cursor
@@ -43,7 +44,18 @@ class _V2Mixin(_ScaleBase):
         (``limit`` is the page size); the listing ends at the page whose
         ``next_token`` is empty. The filters are checked now, before any request.
         """
-        filters = {name: value for name, value in locals().items() if name != "self"}
+        filters: dict[str, typing.Any] = {
+            "project_id": project_id,
+            "project_name": project_name,
+            "batch_id": batch_id,
+            "batch_name": batch_name,
+            "status": status,
+            "completed_after": completed_after,
+            "completed_before": completed_before,
+            "limit": limit,
+            "expand": expand,
+            "opts": opts,
+        }
         # Checked once, up front: a bad filter fails at the call, not at the first item.
         query_of(filters)
 

@@ -117,12 +117,10 @@ _QUERY_VALUES: Mapping[str, Callable[[str, typing.Any], QueryValue]] = {
 
 
 def query_of(arguments: Mapping[str, typing.Any]) -> Query:
-    """The query of a GET operation from its arguments (the method's ``locals()``,
-    ``self`` left out): each one under its own name, checked in order."""
+    """The query of a GET operation from its arguments: each one under its own name
+    (the wire name), checked in order."""
     out: Query = {}
     for name, value in arguments.items():
-        if name == "self":
-            continue
         if name.endswith(("_after", "_before")):
             out[name] = when(name, value)
         else:
