@@ -30,7 +30,7 @@ from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ._errors import NotEnabledError
 from ._models import M, Task, Tasklist, TaskType, parse
-from ._v2_datasets import redirected
+from ._v2 import redirected
 
 __all__ = ["DEFAULT_POLL", "QueryValue", "content_unique_id", "new_unique_id"]
 
@@ -89,13 +89,14 @@ class _ScaleBase(AsyncAPIClient):
         self,
         path: str,
         cls: type[M],
-        where: str,
+        where: str | None = None,
         *,
         settled: typing.Callable[[], typing.Awaitable[M]],
         ours: typing.Callable[[M], bool],
         **kwargs: typing.Any,
     ) -> M:
-        """``POST /v1/<path>`` retried after a timeout or a 5xx, parsed as ``cls``.
+        """``POST /v1/<path>`` retried after a timeout or a 5xx, parsed as ``cls``
+        (``where`` names the operation in errors; default ``POST /v1/<path>``).
 
         A 409 after such a retry may answer our own earlier, successful
         attempt: the object is read again (``settled``) and returned when
@@ -111,7 +112,7 @@ class _ScaleBase(AsyncAPIClient):
             if not ours(current):
                 raise conflict from None
             return current
-        return self._parse(raw, cls, where)
+        return self._parse(raw, cls, where or f"POST /v1/{path}")
 
     def _parse(self, raw: object, cls: type[M], where: str) -> M:
         try:

@@ -68,7 +68,6 @@ class _BatchesMixin(_ScaleBase):
         return await self._post_settled(
             "batches",
             Batch,
-            "POST /v1/batches",
             json=body,
             settled=lambda: self.get_batch(batch_name),
             ours=lambda batch: batch.project in (None, project),
@@ -220,7 +219,6 @@ class _BatchesMixin(_ScaleBase):
         return await self._post_settled(
             "projects",
             Project,
-            "POST /v1/projects",
             json=body,
             settled=lambda: self.get_project(project_name),
             ours=lambda project: project.type is None or project.type.value == kind,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterator
 
 from ..._pagination import Page, iter_cursor
 from ._base import _ScaleBase
-from ._v2 import AsyncScaleV2, _task_filters
+from ._v2 import AsyncScaleV2
 from ._v2_models import V2Task, V2TaskPage
-from ._v2_wire import EnumArg, Many, Moment
+from ._v2_wire import EnumArg, Many, Moment, query_of
 
 __all__ = ["_V2Mixin"]
 
@@ -43,21 +44,23 @@ class _V2Mixin(_ScaleBase):
         (``limit`` is the page size); the listing ends at the page whose
         ``next_token`` is empty. The filters are checked now, before any request.
         """
-        filters = (
-            project_id,
-            project_name,
-            batch_id,
-            batch_name,
-            status,
-            completed_after,
-            completed_before,
-            limit,
-        )
+        filters: dict[str, typing.Any] = {
+            "project_id": project_id,
+            "project_name": project_name,
+            "batch_id": batch_id,
+            "batch_name": batch_name,
+            "status": status,
+            "completed_after": completed_after,
+            "completed_before": completed_before,
+            "limit": limit,
+            "expand": expand,
+            "opts": opts,
+        }
         # Checked once, up front: a bad filter fails at the call, not at the first item.
-        _task_filters(*filters, None, expand, opts)
+        query_of(filters)
 
         async def fetch(cursor: str | None) -> Page[V2Task]:
-            page: V2TaskPage = await self.v2.get_tasks(*filters, cursor, expand, opts)
+            page: V2TaskPage = await self.v2.get_tasks(**filters, next_token=cursor)
             token = page.next_token or None
             return Page(page.tasks, has_more=token is not None, next_cursor=token)
 

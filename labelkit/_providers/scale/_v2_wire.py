@@ -1,10 +1,11 @@
 """How the v2 surface puts arguments on the wire, as the official 2.18.4 client does.
 
-Query values: multi-valued ``expand`` / ``opts`` as repeated keys, enum
-arguments as their wire strings, datetimes as ``%Y-%m-%dT%H:%M:%S.%f%z``
-(``+0900``, no colon; httpx percent-encodes the ``+``). POST bodies: one
-request value (a plain dict, labelkit's request class, or any object with a
-``to_dict()`` such as the official client's own request model).
+Query values (:func:`query_of`; each under its argument's name): multi-valued
+``expand`` / ``opts`` as repeated keys, enum arguments as their wire strings,
+datetimes as ``%Y-%m-%dT%H:%M:%S.%f%z`` (``+0900``, no colon; httpx
+percent-encodes the ``+``). POST bodies: one request value (a plain dict,
+labelkit's request class, or any object with a ``to_dict()`` such as the
+official client's own request model).
 
 A naive datetime is refused (:class:`~labelkit.ValidationError`): the official
 client sends it without any offset, which the server may read in any zone.
@@ -16,7 +17,7 @@ import datetime as dt
 import enum
 import json
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ..._errors import ValidationError
 from ._v2_models import _R
@@ -31,11 +32,13 @@ __all__ = [
     "enum_values",
     "limit",
     "one_of",
+    "query_of",
     "text",
     "when",
 ]
 
-Query = dict[str, typing.Union[str, int, bool, list[str], None]]
+QueryValue = typing.Union[str, int, bool, list[str], None]
+Query = dict[str, QueryValue]
 #: A time filter: a timezone-aware datetime, or a string sent as it is.
 Moment = typing.Union[dt.datetime, str, None]
 #: An enum argument: the wire string, or any enum whose value is it.
@@ -94,6 +97,35 @@ def limit(value: int | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
         raise ValidationError("limit", f"must be an integer from 1 to 100, got {value!r}")
     return value
+
+
+def _required_text(field: str, value: object) -> str | None:
+    return text(field, value, required=True)
+
+
+#: How a query argument is checked and sent, by its name (the wire name); any other
+#: is a string (:func:`text`), and ``*_after`` / ``*_before`` are times (:func:`when`).
+_QUERY_VALUES: Mapping[str, Callable[[str, typing.Any], QueryValue]] = {
+    "task_id": _required_text,
+    "annotation_id": _required_text,
+    "schema_id": _required_text,
+    "status": enum_value,
+    "expand": enum_values,
+    "opts": enum_values,
+    "limit": lambda _, value: limit(value),
+}
+
+
+def query_of(arguments: Mapping[str, typing.Any]) -> Query:
+    """The query of a GET operation from its arguments: each one under its own name
+    (the wire name), checked in order."""
+    out: Query = {}
+    for name, value in arguments.items():
+        if name.endswith(("_after", "_before")):
+            out[name] = when(name, value)
+        else:
+            out[name] = _QUERY_VALUES.get(name, text)(name, value)
+    return out
 
 
 def one_of(operation: str, **given: object) -> None:
