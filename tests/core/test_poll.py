@@ -306,7 +306,10 @@ async def test_a_clients_waits_default_to_its_poll_policy_and_name_the_job() -> 
         return await jobs[key].fetch()
 
     async with Toy() as client:
-        client._poll = attrs.evolve(FAST, timeout=0)  # the client's default: one poll, then give up
+        # The client's default: one poll, then give up (a poll still running ``interval``
+        # after the deadline is abandoned: 5 s, not FAST's 1 ms, so a loaded machine cannot
+        # abandon the one poll).
+        client._poll = attrs.evolve(FAST, timeout=0, interval=5, max_interval=5)
         with pytest.raises(PollTimeoutError, match=r"^export 'a' did not finish .*\(1 polls\)"):
             await client._wait_job("a", fetch, classify, "export", poll=None, timeout=NOT_GIVEN)
         done = await client._wait_job("a", fetch, classify, "export", poll=FAST, timeout=NOT_GIVEN)
