@@ -106,7 +106,7 @@ def _binder(signature: inspect.Signature, qualname: str) -> Callable[..., dict[s
     itself, at a fraction of the cost (paid on every create of a bulk upload),
     and its errors name the method.
     """
-    namespace: dict[str, object] = {}
+    namespace: dict[str, typing.Any] = {}  # exec fills it: what it holds is untyped
     params: list[str] = []
     fields: list[str] = []
     star = False
@@ -136,7 +136,7 @@ def _binder(signature: inspect.Signature, qualname: str) -> Callable[..., dict[s
     name = qualname.rpartition(".")[2]
     source = f"def {name}({', '.join(params)}):\n    return {{{', '.join(fields)}}}\n"
     exec(compile(source, f"<labelkit binder {qualname}>", "exec"), namespace)
-    binder = typing.cast("Callable[..., dict[str, typing.Any]]", namespace[name])
+    binder: Callable[..., dict[str, typing.Any]] = namespace[name]
     binder.__qualname__ = qualname
     return binder
 
