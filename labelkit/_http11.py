@@ -16,6 +16,7 @@ on the pool's network backend (asyncio or trio). A ``CONNECT`` or
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 import time
@@ -108,6 +109,25 @@ def _span(
 
 def _traced(request: httpcore.Request) -> bool:
     return "trace" in request.extensions or _http11_logger.isEnabledFor(logging.DEBUG)
+
+
+_AnswerT = typing.TypeVar("_AnswerT")
+
+
+def _delegated(
+    query: typing.Callable[[LeanConnection], _AnswerT],
+) -> typing.Callable[[LeanConnection], _AnswerT]:
+    """A pool query that, once an upgrade handed the socket to httpcore's own
+    connection, is answered by that connection instead."""
+    name = query.__name__
+
+    @functools.wraps(query)
+    def answer(self: LeanConnection) -> _AnswerT:
+        if self._delegate is not None:
+            return typing.cast(_AnswerT, getattr(self._delegate, name)())
+        return query(self)
+
+    return answer
 
 
 class LeanConnection(httpcore.AsyncConnectionInterface):
@@ -409,14 +429,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
     def can_handle_request(self, origin: httpcore.Origin) -> bool:
         return origin == self._origin
 
+    @_delegated
     def is_available(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_available()
         return self._state is _IDLE
 
+    @_delegated
     def has_expired(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.has_expired()
         if self._state is _CLOSED and self._stream is None:
             return True  # the connect failed
         if self._state is not _IDLE:
@@ -427,19 +445,16 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         assert self._stream is not None
         return bool(self._stream.get_extra_info("is_readable"))
 
+    @_delegated
     def is_idle(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_idle()
         return self._state is _IDLE or (self._state is _CLOSED and self._stream is None)
 
+    @_delegated
     def is_closed(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_closed()
         return self._state is _CLOSED
 
+    @_delegated
     def info(self) -> str:
-        if self._delegate is not None:
-            return self._delegate.info()
         return (
             f"{str(self._origin)!r}, HTTP/1.1, {self._state}, Request Count: {self._request_count}"
         )
