@@ -41,7 +41,6 @@ from ._http import (
     AsyncTransport,
     HttpResponse,
     HttpSession,
-    PoolOptions,
     QueryParams,
 )
 from ._journal import Journal
@@ -70,25 +69,24 @@ _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 _IN_PROCESS_ORIGIN = "http://asgi-app.invalid"
 
 
-class _SendingOptions(typing.TypedDict, total=False):
-    """The first keywords of :class:`ClientOptions`: where requests go, their timeouts,
-    retries and rate limit; the connection pool's (:class:`~labelkit._http.PoolOptions`)
-    follow."""
-
-    base_url: str | None
-    timeout: float | Timeout | None
-    max_retries: int
-    retry: RetryPolicy | None
-    rate_limit: RateLimit | Limiter | NotGiven | None
-
-
-class ClientOptions(_SendingOptions, PoolOptions, total=False):
+class ClientOptions(typing.TypedDict, total=False):
     """The transport keywords every provider client takes, passed on to :class:`AsyncAPIClient`.
 
     A provider's ``__init__`` takes them as ``**options: Unpack[ClientOptions]``; its
     ``__signature__`` lists each one with the default of ``AsyncAPIClient.__init__``.
     """
 
+    base_url: str | None
+    timeout: float | Timeout | None
+    max_retries: int
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | Limiter | NotGiven | None
+    max_connections: int
+    proxy: str | None
+    verify: bool | str | ssl.SSLContext
+    cert: str | tuple[str, str] | None
+    transport: AsyncTransport | None
+    app: typing.Any
     default_headers: Mapping[str, str] | None
 
 

@@ -16,7 +16,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 
 import anyio
 import attrs
-from typing_extensions import Unpack
 
 from ._config import Timeout
 
@@ -24,7 +23,6 @@ if typing.TYPE_CHECKING:
     from ._direct import DirectSender
 from ._fork import reset_in_child
 from ._params import QueryValue, encode_params
-from ._signatures import keyword_defaults, with_defaults
 from ._version import __version__
 
 
@@ -72,7 +70,6 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "HttpSession",
-    "PoolOptions",
     "QueryValue",
     "StreamedResponse",
     "Token",
@@ -85,31 +82,6 @@ USER_AGENT = f"labelkit/{__version__}"
 #: A custom transport accepted by every client (``transport=``); an
 #: ``httpx.AsyncBaseTransport``, e.g. ``httpx.AsyncHTTPTransport(retries=0, local_address=...)``.
 AsyncTransport = httpx.AsyncBaseTransport
-
-
-class PoolOptions(typing.TypedDict, total=False):
-    """The connection-pool keywords of :class:`HttpSession`, which every provider client
-    takes too (:class:`~labelkit._client.ClientOptions`)."""
-
-    max_connections: int
-    proxy: str | None
-    verify: bool | str | ssl.SSLContext
-    cert: str | tuple[str, str] | None
-    transport: AsyncTransport | None
-    app: typing.Any
-
-
-keyword_defaults(
-    PoolOptions,
-    {
-        "max_connections": 100,
-        "proxy": None,
-        "verify": True,
-        "cert": None,
-        "transport": None,
-        "app": None,
-    },
-)
 
 QueryParams = typing.Union[
     Mapping[str, typing.Union[QueryValue, typing.Sequence[QueryValue]]],
@@ -269,22 +241,25 @@ class HttpSession:
         *,
         base_url: str,
         headers: Mapping[str, str],
-        **pool: Unpack[PoolOptions],
+        max_connections: int = 100,
+        proxy: str | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        cert: str | tuple[str, str] | None = None,
+        transport: AsyncTransport | None = None,
+        app: typing.Any = None,
     ) -> None:
-        options = with_defaults(pool, PoolOptions, "HttpSession.__init__")
-        max_connections, transport = options["max_connections"], options["transport"]
-        if options["app"] is not None and transport is not None:
+        if app is not None and transport is not None:
             raise ValueError("pass either app= or transport=, not both")
-        self._app = options["app"]
+        self._app = app
         self._options: dict[str, typing.Any] = dict(
             base_url=base_url,
             headers={"User-Agent": USER_AGENT, **headers},
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            proxy=options["proxy"],
-            verify=options["verify"],
-            cert=options["cert"],
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
             transport=transport,
             follow_redirects=False,
             trust_env=True,
