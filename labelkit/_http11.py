@@ -16,7 +16,6 @@ on the pool's network backend (asyncio or trio). A ``CONNECT`` or
 
 from __future__ import annotations
 
-import functools
 import logging
 import ssl
 import time
@@ -47,6 +46,8 @@ _http11_logger = logging.getLogger("httpcore.http11")
 #: Bytes asked of the stream per read (httpcore's ``READ_NUM_BYTES``).
 _READ = 64 * 1024
 _NEW, _ACTIVE, _IDLE, _CLOSED = "NEW", "ACTIVE", "IDLE", "CLOSED"
+#: What the pool asks a connection: after an upgrade, httpcore's connection answers.
+_POOL_QUERIES = ("is_available", "has_expired", "is_idle", "is_closed", "info")
 
 
 class _Span:
@@ -111,25 +112,6 @@ def _traced(request: httpcore.Request) -> bool:
     return "trace" in request.extensions or _http11_logger.isEnabledFor(logging.DEBUG)
 
 
-_AnswerT = typing.TypeVar("_AnswerT")
-
-
-def _delegated(
-    query: typing.Callable[[LeanConnection], _AnswerT],
-) -> typing.Callable[[LeanConnection], _AnswerT]:
-    """A pool query that, once an upgrade handed the socket to httpcore's own
-    connection, is answered by that connection instead."""
-    name = query.__name__
-
-    @functools.wraps(query)
-    def answer(self: LeanConnection) -> _AnswerT:
-        if self._delegate is not None:
-            return typing.cast(_AnswerT, getattr(self._delegate, name)())
-        return query(self)
-
-    return answer
-
-
 class LeanConnection(httpcore.AsyncConnectionInterface):
     """One HTTP/1.1 connection to ``origin`` (see the module docstring).
 
@@ -183,10 +165,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                 stream = self._stream = await self._connect(request, timeouts.get("connect"))
             outgoing = request_head(request)
             if outgoing.upgrade:
-                self._delegate = httpcore.AsyncHTTP11Connection(
+                delegate = self._delegate = httpcore.AsyncHTTP11Connection(
                     self._origin, stream, self._keepalive_expiry
                 )
-                return await self._delegate.handle_async_request(request)
+                for query in _POOL_QUERIES:
+                    setattr(self, query, getattr(delegate, query))
+                return await delegate.handle_async_request(request)
             write_timeout = timeouts.get("write")
             try:
                 async with _span(
@@ -429,11 +413,9 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
     def can_handle_request(self, origin: httpcore.Origin) -> bool:
         return origin == self._origin
 
-    @_delegated
     def is_available(self) -> bool:
         return self._state is _IDLE
 
-    @_delegated
     def has_expired(self) -> bool:
         if self._state is _CLOSED and self._stream is None:
             return True  # the connect failed
@@ -445,15 +427,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         assert self._stream is not None
         return bool(self._stream.get_extra_info("is_readable"))
 
-    @_delegated
     def is_idle(self) -> bool:
         return self._state is _IDLE or (self._state is _CLOSED and self._stream is None)
 
-    @_delegated
     def is_closed(self) -> bool:
         return self._state is _CLOSED
 
-    @_delegated
     def info(self) -> str:
         return (
             f"{str(self._origin)!r}, HTTP/1.1, {self._state}, Request Count: {self._request_count}"
