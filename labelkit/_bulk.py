@@ -36,10 +36,12 @@ import anyio
 import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from typing_extensions import TypedDict, Unpack
 
 from ._errors import ValidationError
 from ._journal import Journal
 from ._journal_bulk import JournaledCall, call_settled
+from ._signatures import expand_signature, expand_unpacked_kwargs, keyword_defaults, with_defaults
 
 __all__ = ["BulkRun", "BulkSummary", "Outcome", "OutcomeStatus", "Progress", "bulk"]
 
@@ -126,6 +128,35 @@ class BulkSummary:
         return self.ok + self.failed + self.ambiguous
 
 
+class BulkOptions(TypedDict, Generic[ItemT, ResultT], total=False):
+    """The keywords of :func:`bulk` and :class:`BulkRun`, declared once
+    (``**options: Unpack[BulkOptions[ItemT, ResultT]]``; see :mod:`labelkit._signatures`)."""
+
+    concurrency: int
+    on_progress: Callable[[Progress], object] | None
+    total: int | None
+    fail_fast: bool
+    journal: Journal | str | os.PathLike[str] | None
+    key: Callable[[ItemT], str | Awaitable[str]] | None
+    resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None
+    remote_id: Callable[[ResultT], object] | None
+
+
+keyword_defaults(
+    BulkOptions,
+    {
+        "concurrency": 16,
+        "on_progress": None,
+        "total": None,
+        "fail_fast": False,
+        "journal": None,
+        "key": None,
+        "resolve": None,
+        "remote_id": None,
+    },
+)
+
+
 class _State(enum.Enum):
     NEW = enum.auto()
     RUNNING = enum.auto()
@@ -151,16 +182,11 @@ class BulkRun(Generic[ItemT, ResultT]):
         self,
         fn: Callable[[ItemT], Awaitable[ResultT]],
         items: Iterable[ItemT] | AsyncIterable[ItemT],
-        *,
-        concurrency: int = 16,
-        on_progress: Callable[[Progress], object] | None = None,
-        total: int | None = None,
-        fail_fast: bool = False,
-        journal: Journal | str | os.PathLike[str] | None = None,
-        key: Callable[[ItemT], str | Awaitable[str]] | None = None,
-        resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None = None,
-        remote_id: Callable[[ResultT], object] | None = None,
+        **options: Unpack[BulkOptions[ItemT, ResultT]],
     ) -> None:
+        options = with_defaults(options, BulkOptions, "BulkRun.__init__")
+        concurrency, journal = options["concurrency"], options["journal"]
+        key, resolve, remote_id = options["key"], options["resolve"], options["remote_id"]
         if concurrency < 1:
             raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
         self._fn = fn
@@ -174,9 +200,10 @@ class BulkRun(Generic[ItemT, ResultT]):
             self._journaled = JournaledCall(fn, journal, key, resolve, remote_id)
         self._items = items
         self._concurrency = concurrency
-        self._on_progress = on_progress
-        self._fail_fast = fail_fast
-        self.summary = BulkSummary(total=len(items) if isinstance(items, Sized) else total)
+        self._on_progress = options["on_progress"]
+        self._fail_fast = options["fail_fast"]
+        total = len(items) if isinstance(items, Sized) else options["total"]
+        self.summary = BulkSummary(total=total)
         """Counts so far; final once the run is exhausted."""
 
         self._state = _State.NEW
@@ -427,15 +454,7 @@ class BulkRun(Generic[ItemT, ResultT]):
 def bulk(
     fn: Callable[[ItemT], Awaitable[ResultT]],
     items: Iterable[ItemT] | AsyncIterable[ItemT],
-    *,
-    concurrency: int = 16,
-    on_progress: Callable[[Progress], object] | None = None,
-    total: int | None = None,
-    fail_fast: bool = False,
-    journal: Journal | str | os.PathLike[str] | None = None,
-    key: Callable[[ItemT], str | Awaitable[str]] | None = None,
-    resolve: Callable[[ItemT], Awaitable[ResultT | None]] | None = None,
-    remote_id: Callable[[ResultT], object] | None = None,
+    **options: Unpack[BulkOptions[ItemT, ResultT]],
 ) -> BulkRun[ItemT, ResultT]:
     """Call ``fn(item)`` for every item, at most ``concurrency`` at a time.
 
@@ -470,15 +489,8 @@ def bulk(
     Without ``resolve`` such items are reported AMBIGUOUS and not sent, so a
     resumed run never creates a duplicate. Items that failed are sent again.
     """
-    return BulkRun(
-        fn,
-        items,
-        concurrency=concurrency,
-        on_progress=on_progress,
-        total=total,
-        fail_fast=fail_fast,
-        journal=journal,
-        key=key,
-        resolve=resolve,
-        remote_id=remote_id,
-    )
+    return BulkRun(fn, items, **with_defaults(options, BulkOptions, "bulk"))
+
+
+expand_unpacked_kwargs(BulkRun)
+expand_signature(bulk)

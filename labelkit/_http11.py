@@ -46,6 +46,8 @@ _http11_logger = logging.getLogger("httpcore.http11")
 #: Bytes asked of the stream per read (httpcore's ``READ_NUM_BYTES``).
 _READ = 64 * 1024
 _NEW, _ACTIVE, _IDLE, _CLOSED = "NEW", "ACTIVE", "IDLE", "CLOSED"
+#: What the pool asks a connection: after an upgrade, httpcore's connection answers.
+_POOL_QUERIES = ("is_available", "has_expired", "is_idle", "is_closed", "info")
 
 
 class _Span:
@@ -163,10 +165,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                 stream = self._stream = await self._connect(request, timeouts.get("connect"))
             outgoing = request_head(request)
             if outgoing.upgrade:
-                self._delegate = httpcore.AsyncHTTP11Connection(
+                delegate = self._delegate = httpcore.AsyncHTTP11Connection(
                     self._origin, stream, self._keepalive_expiry
                 )
-                return await self._delegate.handle_async_request(request)
+                for query in _POOL_QUERIES:
+                    setattr(self, query, getattr(delegate, query))
+                return await delegate.handle_async_request(request)
             write_timeout = timeouts.get("write")
             try:
                 async with _span(
@@ -410,13 +414,9 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         return origin == self._origin
 
     def is_available(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_available()
         return self._state is _IDLE
 
     def has_expired(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.has_expired()
         if self._state is _CLOSED and self._stream is None:
             return True  # the connect failed
         if self._state is not _IDLE:
@@ -428,18 +428,12 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         return bool(self._stream.get_extra_info("is_readable"))
 
     def is_idle(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_idle()
         return self._state is _IDLE or (self._state is _CLOSED and self._stream is None)
 
     def is_closed(self) -> bool:
-        if self._delegate is not None:
-            return self._delegate.is_closed()
         return self._state is _CLOSED
 
     def info(self) -> str:
-        if self._delegate is not None:
-            return self._delegate.info()
         return (
             f"{str(self._origin)!r}, HTTP/1.1, {self._state}, Request Count: {self._request_count}"
         )

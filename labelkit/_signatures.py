@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from ._types import NOT_GIVEN
 
-__all__ = ["expand_unpacked_kwargs", "keyword_defaults", "with_defaults"]
+__all__ = ["expand_signature", "expand_unpacked_kwargs", "keyword_defaults", "with_defaults"]
 
 TD = typing.TypeVar("TD", bound=Mapping[str, object])
 
@@ -51,12 +51,14 @@ def with_defaults(given: TD, td: type, where: str) -> TD:
 def _typeddict(fn: typing.Callable[..., object], annotation: object) -> type | None:
     if not isinstance(annotation, str):
         args = typing.get_args(annotation)
-        return args[0] if args and isinstance(args[0], type) else None
+        td = (typing.get_origin(args[0]) or args[0]) if args else None  # TD, or TD[T, U]
+        return td if isinstance(td, type) else None
     prefix = next((p for p in _UNPACK if annotation.startswith(p)), None)
     if prefix is None or not annotation.endswith("]"):
         return None
     target: object = inspect.unwrap(fn).__globals__  # a checking wrapper has other globals
-    for part in annotation[len(prefix) : -1].split("."):
+    name = annotation[len(prefix) : -1].partition("[")[0]  # a generic TD's name, not its arguments
+    for part in name.split("."):
         target = target.get(part) if isinstance(target, dict) else getattr(target, part, None)
     return target if isinstance(target, type) and hasattr(target, "__optional_keys__") else None
 
@@ -88,22 +90,29 @@ def expand_unpacked_kwargs(cls: type, defaults: Mapping[str, object] | None = No
     ``defaults``, else :data:`~labelkit._types.NOT_GIVEN`.
     """
     for fn in vars(cls).values():
-        if not inspect.isfunction(fn):
-            continue
-        annotation = _var_keyword_annotation(fn)
-        td = None if annotation is None else _typeddict(fn, annotation)
-        if td is None:
-            continue
-        signature = inspect.signature(fn)
-        own = _DEFAULTS.get(td, defaults or {})
-        params = list(signature.parameters.values())
-        keywords = [
-            inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=own.get(name, NOT_GIVEN),
-                annotation=_text(hint),
-            )
-            for name, hint in td.__annotations__.items()
-        ]
-        fn.__signature__ = signature.replace(parameters=[*params[:-1], *keywords])  # type: ignore[attr-defined]
+        if inspect.isfunction(fn):
+            expand_signature(fn, defaults)
+
+
+def expand_signature(
+    fn: typing.Callable[..., object], defaults: Mapping[str, object] | None = None
+) -> None:
+    """Set ``fn``'s ``__signature__`` as :func:`expand_unpacked_kwargs` does for a method;
+    nothing when its ``**kwargs`` is not ``Unpack[TD]``."""
+    annotation = _var_keyword_annotation(fn)
+    td = None if annotation is None else _typeddict(fn, annotation)
+    if td is None:
+        return
+    signature = inspect.signature(fn)
+    own = _DEFAULTS.get(td, defaults or {})
+    params = list(signature.parameters.values())
+    keywords = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=own.get(name, NOT_GIVEN),
+            annotation=_text(hint),
+        )
+        for name, hint in td.__annotations__.items()
+    ]
+    fn.__signature__ = signature.replace(parameters=[*params[:-1], *keywords])  # type: ignore[attr-defined]

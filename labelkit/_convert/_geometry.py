@@ -16,6 +16,7 @@ from ._common import flat_points
 
 __all__ = [
     "Regions",
+    "bbox_annotation_corners",
     "bbox_corners",
     "bbox_points",
     "bbox_rotation",
@@ -133,6 +134,11 @@ def bbox_rotation(annotation: Mapping[str, Any], where: str) -> float:
     return float(rotation)
 
 
+def bbox_annotation_corners(annotation: Mapping[str, Any], where: str) -> list[float]:
+    """The 4 corners (flat, clockwise from top-left) of a bbox annotation, with its rotation."""
+    return bbox_corners(bbox_points(annotation, where), bbox_rotation(annotation, where))
+
+
 def segmentation_regions(value: object, where: str) -> Regions:
     """Validate image-segmentation points: regions of rings of at least 3 vertices."""
     if not isinstance(value, list) or not value:
@@ -164,7 +170,7 @@ def shape_rings(annotation: Mapping[str, Any], where: str) -> Regions | None:
     kind = annotation.get("type")
     points = annotation.get("points")
     if kind == "bbox":
-        return [[bbox_corners(bbox_points(annotation, where), bbox_rotation(annotation, where))]]
+        return [[bbox_annotation_corners(annotation, where)]]
     if kind == "polygon":
         return [[open_ring(flat_points(points, f"{where}.points", minimum=6))]]
     if kind == "segmentation":

@@ -19,15 +19,7 @@ from ._common import (
     require,
     task_size,
 )
-from ._geometry import (
-    bbox_corners,
-    bbox_points,
-    bbox_rotation,
-    bounds,
-    clockwise,
-    close_ring,
-    segmentation_regions,
-)
+from ._geometry import bbox_annotation_corners, bounds, clockwise, close_ring, segmentation_regions
 from ._paths import checked_output_folder, output_relative
 
 __all__ = ["convert_yolo_to_fastlabel", "export_yolo", "to_yolo"]
@@ -53,7 +45,7 @@ def _task_lines(
             continue
         rings: list[list[float]]
         if kind == "bbox":
-            corners = bbox_corners(bbox_points(annotation, at), bbox_rotation(annotation, at))
+            corners = bbox_annotation_corners(annotation, at)
             if not polygons_only:
                 xmin, ymin, xmax, ymax = bounds(corners)
                 box = ((xmin + xmax) / 2 / width, (ymin + ymax) / 2 / height)
