@@ -190,6 +190,20 @@ async def test_answers_without_a_body(servers: list[Server], method: str, status
     assert server.connections == 1
 
 
+UPGRADE = {"headers": {"Upgrade": "websocket", "Connection": "Upgrade"}}
+
+
+async def test_an_upgrade_request_answered_plainly_keeps_the_connection(
+    servers: list[Server],
+) -> None:
+    # An upgrade goes to httpcore's connection: the pool's questions must reach it too,
+    # or the connection it left idle would look busy and a second one would be opened.
+    answer = ok(b"ok", b"Content-Length: 2")
+    outcomes, server = await both(servers, answering(answer), [UPGRADE, UPGRADE, {}])
+    assert outcomes == [(200, [(b"Content-Length", b"2")], b"ok", b"HTTP/1.1", b"OK")] * 3
+    assert server.connections == 1
+
+
 async def test_informational_answers_are_skipped(servers: list[Server]) -> None:
     answer = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early\r\nLink: x\r\n\r\n" + ok(
         b"ok", b"Content-Length: 2"
