@@ -295,7 +295,7 @@ class _Dir:
                 os.unlink(os.path.join(self.path, name))
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, repr=False)
 class PendingWrite:
     """A file being written under a temporary name; :meth:`commit` puts it in place."""
 

@@ -408,7 +408,8 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
         if self._stream is not None:
             await self._stream.aclose()
 
-    # What the pool asks.
+    # What the pool asks. After an upgrade, handle_async_request points these five
+    # (_POOL_QUERIES) at httpcore's connection, which then owns the stream.
 
     def can_handle_request(self, origin: httpcore.Origin) -> bool:
         return origin == self._origin

@@ -28,7 +28,7 @@ import anyio
 import attrs
 from typing_extensions import Unpack
 
-from .._signatures import expand_unpacked_kwargs
+from .._signatures import expand_unpacked_kwargs, with_defaults
 from .._webhooks import answer_lifespan
 from ._messages import (
     ClientDisconnect,
@@ -203,7 +203,8 @@ class EmulatorApp:
         self, status: int, message: str | None = None, **details: Unpack[ErrorDetails]
     ) -> Response:
         """An error response in this emulator's error-body shape."""
-        return self.render_error(HTTPError(status, message, **details))
+        given = with_defaults(details, ErrorDetails, "EmulatorApp.error_response")
+        return self.render_error(HTTPError(status, message, **given))
 
     def render_error(self, error: HTTPError) -> Response:
         """The response answering ``error``: :meth:`error_body` as JSON.

@@ -107,7 +107,7 @@ class HTTPError(Exception):
     def __init__(
         self, status: int, message: str | None = None, **details: Unpack[ErrorDetails]
     ) -> None:
-        given = with_defaults(details, ErrorDetails, "HTTPError")
+        given = with_defaults(details, ErrorDetails, "HTTPError.__init__")
         self.status = status
         self.code = given["code"] or default_error_code(status)
         self.message = message or self.code.replace("_", " ")

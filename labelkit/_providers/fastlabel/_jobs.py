@@ -101,6 +101,7 @@ class ModelJobsMixin(AreaBase):
         """
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
             raise ValidationError("epoch", f"must be an int >= 1, got {epoch!r}")
+        config_file = await _config_file(config_file_path)
         body = {
             "datasetName": dataset_name,
             "baseModelName": base_model_name,
@@ -113,7 +114,7 @@ class ModelJobsMixin(AreaBase):
                 learningRate=learning_rate,
                 resizeOption=resize_option,
                 resizeDimension=resize_dimension,
-                configFile=await _config_file(config_file_path),
+                configFile=config_file,
             ),
             **truthy(annotationValue=annotation_value),
         }

@@ -118,7 +118,7 @@ class AsyncScaleV2(ArgumentChecked):
             **extra,
         )
 
-    async def _get(self, path: str, cls: type[M], **arguments: typing.Any) -> M:
+    async def _get(self, path: str, cls: type[M], /, **arguments: typing.Any) -> M:
         """``GET /v2/<path>`` whose query is ``arguments``, each under its own name: every
         v2 query key is named as the argument it comes from."""
         return await self._call("GET", path, cls, query=query_of(arguments))
