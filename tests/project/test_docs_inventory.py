@@ -92,14 +92,18 @@ def _build(site: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def inventory(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site_env = os.environ.get("LABELKIT_DOCS_SITE")
     if site_env:
-        site = (ROOT / site_env).resolve()
-    else:
-        pytest.importorskip("mkdocstrings_handlers.python", reason="needs the docs group")
-        site = tmp_path_factory.mktemp("site")
-        _build(site)
+        return (ROOT / site_env).resolve()
+    pytest.importorskip("mkdocstrings_handlers.python", reason="needs the docs group")
+    built = tmp_path_factory.mktemp("site")
+    _build(built)
+    return built
+
+
+@pytest.fixture(scope="module")
+def inventory(site: Path) -> dict[str, str]:
     return parse_inventory((site / "objects.inv").read_bytes())
 
 
@@ -143,3 +147,40 @@ def test_reference_entries_point_at_public_paths(inventory: dict[str, str]) -> N
     # The reference documents objects under the path users import them from.
     public = [name for name in inventory if name.startswith("labelkit") and "._" not in name]
     assert len(public) > 1000
+
+
+def test_methods_are_documented_as_functions(inventory: dict[str, str]) -> None:
+    # Declared methods (one line in a class body, a function once the class exists) and
+    # methods taking a keyword block (``**wait: Unpack[WaitOptions]``) must render with
+    # the signature and docstring Python shows (docs/_ext/griffe_runtime.py), not as
+    # class attributes or an opaque ``**wait``.
+    wrong = sorted(
+        path
+        for path in expected_entries()
+        if path.count(".") >= 2
+        and inspect.isfunction(_resolve(path))
+        and inventory.get(path, "py:function") not in {"py:function", "py:method"}
+    )
+    assert not wrong, f"{len(wrong)} methods documented as something else: {wrong[:20]}"
+
+
+def _resolve(path: str) -> object:
+    module_name, _, rest = path.rpartition(".")
+    while module_name not in sys.modules and "." in module_name:
+        module_name, _, head = module_name.rpartition(".")
+        rest = f"{head}.{rest}"
+    target: object = sys.modules.get(module_name)
+    for name in rest.split("."):
+        # Static: a resource attribute (``client.choice``) is a descriptor, not a method.
+        target = inspect.getattr_static(target, name, None)
+    return target
+
+
+def test_keyword_blocks_are_listed_one_keyword_at_a_time(site: Path) -> None:
+    # ``**wait: Unpack[WaitOptions]`` reads as ``timeout=..., poll=...``, as in help().
+    pages = sorted((site / "reference").rglob("*.html")) + sorted(
+        (site / "providers").rglob("*.html")
+    )
+    assert pages
+    opaque = [page.relative_to(site) for page in pages if "Unpack" in page.read_text("utf-8")]
+    assert not opaque, f"keyword blocks shown unexpanded on {opaque}"
