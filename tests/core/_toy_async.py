@@ -161,6 +161,7 @@ class AsyncToy(_ToyBase):
         self.delay = delay
         self.total = 0
         self.events: list[str] = []
+        self.pauses = 0  # count() pauses begun: a test's cue that the loop is in one
         self.lock = anyio.Lock()
         self.built_in = threading.get_ident()
         self.notes = AsyncNotes([])
@@ -213,6 +214,8 @@ class AsyncToy(_ToyBase):
             if n < 0:
                 raise ValueError("n must be >= 0")
             for i in range(n):
+                if i:
+                    self.pauses += 1
                 await anyio.sleep(pause if i else 0)
                 yield i * step
         except anyio.get_cancelled_exc_class():

@@ -281,7 +281,10 @@ async def test_wait_many_yields_in_completion_order_with_bounded_concurrency() -
 
 async def test_wait_many_maps_failures_and_timeouts_to_failed_outcomes() -> None:
     scripts = {1: FakeJob(P, S), 2: FakeJob(P, F), 3: FakeJob(P), 4: FakeJob(S)}
-    policy = attrs.evolve(FAST, interval=0.01, max_interval=0.01, timeout=0.3)
+    # Two polls each: at once, then at the deadline. A 2 s deadline, so that a loaded
+    # machine cannot delay a first poll past it, and a poll still running ``interval``
+    # after the deadline is abandoned: 5 s, so that it cannot abandon a final one.
+    policy = attrs.evolve(FAST, interval=5, max_interval=5, timeout=2)
 
     outcomes = await wait_many(
         scripts, lambda k: scripts[k].fetch(), classify, policy=policy, describe="export"

@@ -160,23 +160,40 @@ def test_bulk_like_run_keeps_its_task_group_in_one_task(toy: Any) -> None:
 
 
 @contextlib.contextmanager
-def _sigint_after(seconds: float) -> Iterator[None]:
+def _sigint_when(condition: Any) -> Iterator[None]:
+    """Send this process SIGINT once ``condition()`` holds (checked from another thread).
+
+    Waiting for the state under test, not a fixed delay: a loaded machine may take
+    any time to get there. After 10 s the signal is sent anyway, so the test fails
+    on its assertions instead of hanging.
+    """
     assert threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    stop = threading.Event()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            if stop.wait(0.01):
+                return
+        os.kill(os.getpid(), signal.SIGINT)
+
+    sender = threading.Thread(target=interrupt)
+    sender.start()
     try:
         yield
     finally:
-        timer.cancel()
+        stop.set()
+        sender.join()
         signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs os.kill(SIGINT)")
 def test_ctrl_c_cancels_the_call_in_flight(toy: Any) -> None:
     started = time.monotonic()
-    with _sigint_after(0.2), pytest.raises(KeyboardInterrupt):
-        toy.sleep(30)
+    with _sigint_when(lambda: "sleep started" in toy._async.events):
+        with pytest.raises(KeyboardInterrupt):
+            toy.sleep(30)
     assert time.monotonic() - started < 5
     assert toy._async.events == ["sleep started", "sleep cancelled"]
     assert toy.add(1) == 2  # the client still works
@@ -185,7 +202,7 @@ def test_ctrl_c_cancels_the_call_in_flight(toy: Any) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs os.kill(SIGINT)")
 def test_ctrl_c_while_iterating_closes_the_async_generator(toy: Any) -> None:
     seen = []
-    with _sigint_after(0.2), pytest.raises(KeyboardInterrupt):
+    with _sigint_when(lambda: toy._async.pauses == 1), pytest.raises(KeyboardInterrupt):
         for value in toy.count(3, pause=30):
             seen.append(value)
     assert seen == [0]
@@ -335,8 +352,10 @@ def test_calls_queued_while_the_loop_is_busy_share_one_wake_up(toy: Any) -> None
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs os.kill(SIGINT)")
 def test_ctrl_c_before_the_loop_takes_the_call_means_it_never_runs(toy: Any) -> None:
+    handoff = _portal._loop_thread().handoff
+    assert handoff is not None
     with _loop_blocked(toy) as release:
-        with _sigint_after(0.2), pytest.raises(KeyboardInterrupt):
+        with _sigint_when(lambda: len(handoff._queue) == 1), pytest.raises(KeyboardInterrupt):
             toy.sleep(30)
         release.set()
     assert toy.add(1, 0) == 1  # the client still works

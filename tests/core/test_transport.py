@@ -115,10 +115,9 @@ async def test_a_connection_closed_by_the_server_while_idle_is_replaced(server: 
     http = session(server.url)
     try:
         assert (await http.send(HttpRequest("GET", "/"), TIMEOUT, budget=None)).status == 200
-        for _ in range(100):  # the server thread marks the connection idle
-            if server._idle:
-                break
-            await anyio.sleep(0.01)
+        with anyio.fail_after(10):  # the server thread marks the connection idle
+            while not server._idle:
+                await anyio.sleep(0.01)
         server.close_idle()
         await anyio.sleep(0.05)
         # Without the is_readable check this request would go to the dead connection.

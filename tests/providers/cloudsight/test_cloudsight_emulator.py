@@ -176,8 +176,11 @@ async def test_unknown_token_and_deadline() -> None:
             await client.repost("no-such-token")
         submitted = await client.remote_image_request(IMAGE_URL)
         emulator.force_status(submitted.token, "not completed")
+        # A poll still running ``interval`` after the deadline is abandoned: 5 s, not
+        # FAST's 50 ms, so a loaded machine cannot abandon every poll (no last state).
+        patient = labelkit.PollPolicy(initial_delay=0.05, interval=5, backoff=1.0, jitter=0)
         with pytest.raises(labelkit.PollTimeoutError) as timed_out:
-            await client.wait(submitted.token, timeout=0.2)
+            await client.wait(submitted.token, timeout=0.2, poll=patient)
     last = timed_out.value.last_state
     assert isinstance(last, ImageJob) and last.status is JobStatus.NOT_COMPLETED
 

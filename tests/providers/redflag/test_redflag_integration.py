@@ -115,7 +115,10 @@ async def test_wait_deadline_raises_poll_timeout(
         op_id = await redflag.create_operation("text", ["topic"], ["slow"])
         emulator.force_status(op_id, "running")
         with pytest.raises(labelkit.PollTimeoutError) as info:
-            await redflag.wait_operation(op_id, timeout=0.3)
+            # A poll still running ``interval`` after the deadline is abandoned: 5 s, not
+            # FAST_POLL's 50 ms, so a loaded machine cannot abandon every poll.
+            patient = PollPolicy(initial_delay=0.05, interval=5, max_interval=5, backoff=1.0)
+            await redflag.wait_operation(op_id, timeout=0.3, poll=patient)
     assert info.value.last_state.status is OperationStatus.RUNNING  # type: ignore[attr-defined]
 
 
