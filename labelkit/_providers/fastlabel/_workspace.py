@@ -39,7 +39,7 @@ class WorkspaceMixin(AreaBase):
     """Workspace users and module permissions (section 6.12)."""
 
     async def get_workspace_users(
-        self, keyword: str | None = None, offset: int | None = None, limit: int = 20
+        self, keyword: str | None = None, offset: int | None = None, limit: int | None = 20
     ) -> list[WorkspaceUser]:
         """One page of workspace members, optionally matching ``keyword``.
 
