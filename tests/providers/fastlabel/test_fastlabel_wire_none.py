@@ -147,3 +147,23 @@ async def test_is_delete_exif_none_is_left_out(
         route = mock.post("tasks/image").respond(json="t1")
         await client.create_image_task("proj", "a.png", image, is_delete_exif=None)
     assert "isDeleteExif" not in _body(route)
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "path"),
+    [
+        ("get_image_tasks", ("p",), "tasks/image"),
+        ("get_robotics_tasks", ("p",), "tasks/robotics"),
+        ("get_projects", (), "projects"),
+        ("get_dataset_objects", ("d",), "dataset-revision-objects"),
+    ],
+)
+async def test_negative_paging_goes_to_the_server(
+    client: AsyncFastLabel, call: str, args: tuple[str, ...], path: str
+) -> None:
+    # Section 4: the SDK checks only an upper bound; other values are the server's to judge.
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.get(path).respond(json=[])
+        await getattr(client, call)(*args, offset=-5, limit=-1)
+    params = route.calls.last.request.url.params
+    assert (params["offset"], params["limit"]) == ("-5", "-1")
