@@ -243,11 +243,13 @@ def export_coco(
     """Write the tasks as one COCO JSON file; returns its path.
 
     ``project_type`` is the FastLabel project type when known; video projects
-    (``video_*``) are rejected because their frames would have to be decoded.
+    (``video_*``) are rejected: their videos must be downloaded and decoded, which
+    the client's ``export_coco`` does (one image per frame).
     """
     if project_type is not None and project_type.startswith("video"):
         raise ValidationError(
-            "project_type", f"{project_type!r}: video projects cannot be exported locally"
+            "project_type",
+            f"{project_type!r}: export video projects with the client's export_coco",
         )
     if not output_file_name.endswith(".json") or "/" in output_file_name.replace("\\", "/"):
         raise ValidationError("output_file_name", f"{output_file_name!r}: expected NAME.json")
