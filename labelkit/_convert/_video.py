@@ -19,7 +19,7 @@ from .._confined import ConfinedFolder
 from .._errors import ValidationError
 from ._common import coerce_tasks
 
-__all__ = ["IMAGES_FOLDER", "frame_tasks"]
+__all__ = ["IMAGES_FOLDER", "video_frame_tasks"]
 
 #: Where the frames go, inside the export's output folder.
 IMAGES_FOLDER = PurePosixPath("images")
@@ -56,12 +56,18 @@ def _opened(cv2: Any, video: Path, where: str) -> Iterator[Any]:
         capture.release()
 
 
-def frame_tasks(
+def video_frame_tasks(
     tasks: Iterable[object], videos: Sequence[Path], output_dir: str | Path
 ) -> list[dict[str, Any]]:
-    """Write every frame of every task's video under ``output_dir/images``; one task per frame.
+    """Write every frame of every video task under ``output_dir/images``; one task per frame.
 
-    ``videos`` are the tasks' downloaded video files, in the order of ``tasks``.
+    ``videos`` are the tasks' downloaded video files (``task["url"]``), in the
+    order of ``tasks``. Frame ``n`` (from 0) is written as
+    ``images/<stem>_<n>.jpg``, ``n`` zero-padded to the digits of the frame
+    count, and its task carries the annotations whose frame-keyed ``points``
+    have the entry ``str(n + 1)`` (that entry's ``value`` as points). Pass the
+    result to :func:`export_coco`, :func:`export_yolo` or :func:`export_pascalvoc`,
+    as the official SDK does for video projects. Needs OpenCV.
     """
     cv2 = _cv2()
     folder = ConfinedFolder(output_dir)

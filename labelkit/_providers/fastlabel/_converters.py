@@ -47,18 +47,16 @@ class ConvertersMixin(ProjectsMixin):
 
         As the SDK does for ``video_*`` projects, each task's video is downloaded
         from its ``url`` (no API token sent) and its frames are written to
-        ``output_dir/images`` (see :func:`labelkit._convert._video.frame_tasks`).
+        ``output_dir/images`` (see :func:`labelkit.convert.video_frame_tasks`).
         """
         if not (project_type or "").startswith("video"):
             return tasks
-        from ..._convert._common import coerce_tasks
-        from ..._convert._video import frame_tasks
+        from ... import convert
 
-        task_dicts = coerce_tasks(tasks)
         with tempfile.TemporaryDirectory(prefix="labelkit-video-") as scratch:
             videos = []
-            for index, task in enumerate(task_dicts):
-                url = task.get("url")
+            for index, task in enumerate(tasks):
+                url = task.get("url") if isinstance(task, Mapping) else None
                 if not isinstance(url, str) or not url:
                     raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
                 videos.append(Path(scratch, f"{index}.mp4"))
@@ -68,7 +66,7 @@ class ConvertersMixin(ProjectsMixin):
                 ):
                     async for chunk in response.aiter_bytes():
                         await handle.write(chunk)
-            return await _off_loop(frame_tasks, task_dicts, videos, output_dir)
+            return await _off_loop(convert.video_frame_tasks, tasks, videos, output_dir)
 
     async def export_coco(
         self,
