@@ -21,6 +21,7 @@ from ._convert._segmentation import (
     export_semantic_segmentation,
     to_index_masks,
 )
+from ._convert._video import video_frame_tasks
 from ._convert._yolo import convert_yolo_to_fastlabel, export_yolo, to_yolo
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "to_labelme",
     "to_pascalvoc",
     "to_yolo",
+    "video_frame_tasks",
 ]

@@ -55,14 +55,16 @@ def _categories(
         for value in sorted(used):
             first = used[value][0]
             keys: list[str] = []
+            colors: list[object] = []
             pairs: list[tuple[object, object]] = []
             for annotation in used[value]:
                 for keypoint in annotation.get("keypoints") or []:
                     key = keypoint.get("key")
                     if isinstance(key, str) and key not in keys:
                         keys.append(key)
+                        colors.append(keypoint.get("color"))
                     pairs += [(key, edge) for edge in keypoint.get("edges") or []]
-            categories.append(_category(value, first.get("color"), keys, pairs))
+            categories.append(_category(value, first.get("color"), keys, colors, pairs))
     else:
         for index, cls in enumerate(classes):
             class_value = cls.get("value") if isinstance(cls, Mapping) else None
@@ -79,14 +81,19 @@ def _categories(
                 for edge in k.get("edges") or []
                 if edge in key_of_id
             ]
-            categories.append(_category(class_value, cls.get("color"), keys, pairs))
+            colors = [k.get("color") for k in points]
+            categories.append(_category(class_value, cls.get("color"), keys, colors, pairs))
     for number, category in enumerate(categories, start=1):
         category["id"] = number
     return categories
 
 
 def _category(
-    value: str, color: object, keys: list[str], pairs: Iterable[tuple[object, object]]
+    value: str,
+    color: object,
+    keys: list[str],
+    colors: list[object],
+    pairs: Iterable[tuple[object, object]],
 ) -> dict[str, Any]:
     skeleton: list[list[int]] = []
     for a, b in pairs:
@@ -100,6 +107,7 @@ def _category(
         "supercategory": value,
         "color": color,
         "keypoints": keys,
+        "keypoint_colors": colors,
         "skeleton": skeleton,
     }
 
@@ -151,7 +159,8 @@ def _object(
             return None
         corners = bbox_corners(box, rotation)
         xmin, ymin, xmax, ymax = bounds(corners)
-        result["segmentation"] = [_clean(corners)]
+        # A closed ring, as the SDK writes it (the first corner repeated last).
+        result["segmentation"] = [_clean([*corners, *corners[:2]])]
         area = width * height
         if rotation % 360:
             result["rotation"] = clean_number(rotation)
@@ -243,11 +252,13 @@ def export_coco(
     """Write the tasks as one COCO JSON file; returns its path.
 
     ``project_type`` is the FastLabel project type when known; video projects
-    (``video_*``) are rejected because their frames would have to be decoded.
+    (``video_*``) are rejected: their videos must be downloaded and decoded, which
+    the client's ``export_coco`` does (one image per frame).
     """
     if project_type is not None and project_type.startswith("video"):
         raise ValidationError(
-            "project_type", f"{project_type!r}: video projects cannot be exported locally"
+            "project_type",
+            f"{project_type!r}: export video projects with the client's export_coco",
         )
     if not output_file_name.endswith(".json") or "/" in output_file_name.replace("\\", "/"):
         raise ValidationError("output_file_name", f"{output_file_name!r}: expected NAME.json")

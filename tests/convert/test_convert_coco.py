@@ -134,6 +134,14 @@ def test_category_colours_stay_distinct() -> None:
     }
 
 
+def test_bbox_segmentation_is_a_closed_ring() -> None:
+    # Wire reference 7.1: "bbox -> one closed 5-vertex ring [x1,y1,x2,y1,x2,y2,x1,y2,x1,y1]".
+    task = {"name": "b.jpg", "width": 50, "height": 50, "annotations": [_bbox("b", [1, 2, 4, 6])]}
+    coco = to_coco([task])
+    assert coco["annotations"][0]["segmentation"] == [[1, 2, 4, 2, 4, 6, 1, 6, 1, 2]]
+    assert coco["categories"][0]["keypoint_colors"] == []
+
+
 def test_rotated_bbox_becomes_rotated_polygon(tmp_path: Path) -> None:
     task = {
         "name": "r.jpg",
@@ -171,9 +179,9 @@ def test_pose_estimation_keypoints_with_classes() -> None:
             "value": "person",
             "color": "#123456",
             "keypoints": [
-                {"id": "k1", "key": "head", "edges": ["k2"]},
-                {"id": "k2", "key": "neck", "edges": ["k1", "k3"]},
-                {"id": "k3", "key": "hip", "edges": ["k2"]},
+                {"id": "k1", "key": "head", "color": "#ff0000", "edges": ["k2"]},
+                {"id": "k2", "key": "neck", "color": "#00ff00", "edges": ["k1", "k3"]},
+                {"id": "k3", "key": "hip", "color": "#0000ff", "edges": ["k2"]},
             ],
         },
         {"type": "bbox", "value": "unused"},
@@ -202,6 +210,8 @@ def test_pose_estimation_keypoints_with_classes() -> None:
             "supercategory": "person",
             "color": "#123456",
             "keypoints": ["head", "neck", "hip"],
+            # wire reference 7.1: the classes' keypoint colours, in keypoint order
+            "keypoint_colors": ["#ff0000", "#00ff00", "#0000ff"],
             "skeleton": [[1, 2], [2, 3]],
         }
     ]

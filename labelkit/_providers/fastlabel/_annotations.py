@@ -74,7 +74,7 @@ class AnnotationClassesMixin(AreaBase):
         project: str,
         value: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
+        limit: int | None = 10,
     ) -> list[AnnotationClass]:
         """One page of a project's annotation classes (default 10, at most 1,000).
 

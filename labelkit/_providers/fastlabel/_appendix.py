@@ -62,7 +62,7 @@ class AppendixDataMixin(AreaBase):
         project: str,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10000,
+        limit: int | None = 10000,
     ) -> list[AppendixData]:
         """One page of appendix files of a project's tasks (``name`` is ``task/content/file``).
 

@@ -149,13 +149,15 @@ class _StorageClient(AsyncAPIClient):
 
 
 def check_limit(limit: int | None, maximum: int | None, field: str = "limit") -> None:
-    """Reject a page size above the endpoint's documented maximum before sending."""
+    """Reject a page size above the endpoint's maximum before sending, as the SDK does.
+
+    Like the SDK, no lower bound is checked (wire reference 4): the server judges
+    a negative value.
+    """
     if limit is None:
         return
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise ValidationError(field, f"must be an int, got {type(limit).__name__}")
-    if limit < 0:
-        raise ValidationError(field, "must be >= 0", limit=">= 0")
     if maximum is not None and limit > maximum:
         raise ValidationError(
             field, f"{limit} is above the maximum page size", limit=f"<= {maximum}"

@@ -34,7 +34,7 @@ class CommentsMixin(AreaBase):
     """Metadata definitions and task comments (sections 6.5, 6.6)."""
 
     async def get_metadatas(
-        self, project: str | None = None, offset: int | None = None, limit: int = 100
+        self, project: str | None = None, offset: int | None = None, limit: int | None = 100
     ) -> list[MetadataDefinition]:
         """One page of task metadata definitions (of ``project``, else the workspace's).
 
@@ -47,7 +47,7 @@ class CommentsMixin(AreaBase):
         return self._every(_METADATAS, truthy(project=project))
 
     async def get_task_comments(
-        self, project: str, task_id: str, offset: int | None = None, limit: int = 100
+        self, project: str, task_id: str, offset: int | None = None, limit: int | None = 100
     ) -> list[Comment]:
         """One page of the comments of a task, each with its ``threads``.
 
@@ -69,7 +69,7 @@ class CommentsMixin(AreaBase):
         tags: Sequence[str] | None = None,
         issue_category_id: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[CommentThread]:
         """One page of the comment threads of a project, each with its ``comment``.
 
@@ -103,12 +103,12 @@ class CommentsMixin(AreaBase):
         text: str | None = None,
         content_name: str | None = None,
         content_id: str | None = None,
-        type: str = "text",
-        scale: float = 0,
-        frame: int = 0,
+        type: str | None = "text",
+        scale: float | None = 0,
+        frame: int | None = 0,
         status: str | None = None,
         priority: int | None = None,
-        is_resolved: bool = False,
+        is_resolved: bool | None = False,
         task_annotation_id: str | None = None,
         color: str | None = None,
         comment_id: str | None = None,

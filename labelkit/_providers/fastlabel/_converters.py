@@ -9,13 +9,16 @@ thread, so a large export never blocks the event loop.
 from __future__ import annotations
 
 import functools
+import tempfile
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 
 from ..._errors import ValidationError
+from ._download import display_url
 from ._projects import ProjectsMixin
 
 __all__ = ["ConvertersMixin"]
@@ -37,6 +40,34 @@ class ConvertersMixin(ProjectsMixin):
             raise ValidationError("project", f"no project with slug {project!r}")
         return found.type
 
+    async def _image_tasks(
+        self, project_type: str | None, tasks: Sequence[object], output_dir: str | Path
+    ) -> Sequence[object]:
+        """The tasks to export: those given, or for a video project one task per frame.
+
+        As the SDK does for ``video_*`` projects, each task's video is downloaded
+        from its ``url`` (no API token sent) and its frames are written to
+        ``output_dir/images`` (see :func:`labelkit.convert.video_frame_tasks`).
+        """
+        if not (project_type or "").startswith("video"):
+            return tasks
+        from ... import convert
+
+        with tempfile.TemporaryDirectory(prefix="labelkit-video-") as scratch:
+            videos = []
+            for index, task in enumerate(tasks):
+                url = task.get("url") if isinstance(task, Mapping) else None
+                if not isinstance(url, str) or not url:
+                    raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
+                videos.append(Path(scratch, f"{index}.mp4"))
+                async with (
+                    self._stream("GET", url, shown_url=display_url(url)) as response,
+                    await anyio.open_file(videos[-1], "wb") as handle,
+                ):
+                    async for chunk in response.aiter_bytes():
+                        await handle.write(chunk)
+            return await _off_loop(convert.video_frame_tasks, tasks, videos, output_dir)
+
     async def export_coco(
         self,
         project: str,
@@ -55,11 +86,10 @@ class ConvertersMixin(ProjectsMixin):
         project_type = await self._project_type(project)
         return await _off_loop(
             convert.export_coco,
-            tasks,
+            await self._image_tasks(project_type, tasks, output_dir),
             annotations,
             output_dir,
             output_file_name,
-            project_type=project_type,
         )
 
     async def export_yolo(
@@ -73,8 +103,9 @@ class ConvertersMixin(ProjectsMixin):
         from ... import convert
 
         project_type = await self._project_type(project)
+        frames = await self._image_tasks(project_type, tasks, output_dir)
         return await _off_loop(
-            convert.export_yolo, tasks, classes, output_dir, project_type=project_type
+            convert.export_yolo, frames, classes, output_dir, project_type=project_type
         )
 
     async def export_pascalvoc(
@@ -83,8 +114,9 @@ class ConvertersMixin(ProjectsMixin):
         """Write one Pascal VOC XML per task (``project`` is checked to exist)."""
         from ... import convert
 
-        await self._project_type(project)
-        return await _off_loop(convert.export_pascalvoc, tasks, output_dir)
+        project_type = await self._project_type(project)
+        frames = await self._image_tasks(project_type, tasks, output_dir)
+        return await _off_loop(convert.export_pascalvoc, frames, output_dir)
 
     async def export_labelme(
         self, tasks: Sequence[object], output_dir: str | Path = "output/labelme"

@@ -216,8 +216,8 @@ class DatasetsMixin(AreaBase):
         licenses: Sequence[str] | None = None,
         revision_id: str | None = None,
         types: Sequence[str] | None = None,
-        offset: int = 0,
-        limit: int = 1000,
+        offset: int | None = 0,
+        limit: int | None = 1000,
     ) -> list[DatasetObject]:
         """One page of the objects of ``dataset`` (a name), at most 1,000.
 
@@ -249,8 +249,8 @@ class DatasetsMixin(AreaBase):
         tags: Sequence[str] | None = None,
         licenses: Sequence[str] | None = None,
         types: Sequence[str] | None = None,
-        offset: int = 0,
-        limit: int = 1000,
+        offset: int | None = 0,
+        limit: int | None = 1000,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> DatasetDownload:

@@ -29,7 +29,13 @@ from ..._models import ResponseValidationError
 from ._base import FastLabelBase
 from ._dataset_models import DatasetDownload, DatasetObject, SkippedObject
 
-__all__ = ["ANNOTATIONS_FILE", "DEFAULT_CONCURRENCY", "download_objects", "safe_relative_path"]
+__all__ = [
+    "ANNOTATIONS_FILE",
+    "DEFAULT_CONCURRENCY",
+    "display_url",
+    "download_objects",
+    "safe_relative_path",
+]
 
 logger = logging.getLogger("labelkit.fastlabel")
 
@@ -61,7 +67,7 @@ def safe_relative_path(name: str) -> pathlib.PurePosixPath | str:
     return pathlib.PurePosixPath(*parts)
 
 
-def _display_url(url: str) -> str:
+def display_url(url: str) -> str:
     # A signed URL's query is its credential: never show it.
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -119,7 +125,7 @@ async def _fetch(
     client: FastLabelBase, obj: DatasetObject, root: ConfinedFolder, target: pathlib.PurePosixPath
 ) -> None:
     assert obj.signed_url is not None
-    shown = _display_url(obj.signed_url)
+    shown = display_url(obj.signed_url)
     pending: PendingWrite | None = None
     done = False
     try:

@@ -36,7 +36,7 @@ J_co = typing.TypeVar("J_co", covariant=True)
 
 
 class GetJobs(typing.Protocol[J]):
-    async def __call__(self, offset: int | None = None, limit: int = 100) -> list[J]:
+    async def __call__(self, offset: int | None = None, limit: int | None = 100) -> list[J]:
         """One page of {title} jobs (at most 1,000); see :meth:`iter_{key}_jobs`."""
 
 

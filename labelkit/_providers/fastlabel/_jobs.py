@@ -32,7 +32,9 @@ class IgnoredArgumentWarning(UserWarning):
     """An argument kept for compatibility with the official SDK has no effect."""
 
 
-def _check_unit(value: float, field: str) -> None:
+def _check_unit(value: float | None, field: str) -> None:
+    if value is None:  # the SDK sends or drops None; the server judges it
+        return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValidationError(field, f"{value!r} is out of range", limit="0 to 1")
 
@@ -82,13 +84,13 @@ class ModelJobsMixin(AreaBase):
         base_model_name: str,
         epoch: int,
         dataset_revision_id: str | None = None,
-        use_dataset_train_val: bool = False,
-        instance_type: str = "ml.p3.2xlarge",
+        use_dataset_train_val: bool | None = False,
+        instance_type: str | None = "ml.p3.2xlarge",
         batch_size: int | None = None,
         learning_rate: float | None = None,
         resize_option: str | None = None,
         resize_dimension: int | None = None,
-        annotation_value: str = "",
+        annotation_value: str | None = "",
         config_file_path: PathInput | None = None,
     ) -> TrainingJob:
         """Start training ``base_model_name`` on a dataset; returns the job.
@@ -106,9 +108,10 @@ class ModelJobsMixin(AreaBase):
             "datasetName": dataset_name,
             "baseModelName": base_model_name,
             "epoch": epoch,
-            "useDatasetTrainVal": use_dataset_train_val,
-            "instanceType": instance_type,
+            # As the SDK: None values are removed from the body.
             **not_none(
+                useDatasetTrainVal=use_dataset_train_val,
+                instanceType=instance_type,
                 datasetRevisionId=dataset_revision_id,
                 batchSize=batch_size,
                 learningRate=learning_rate,
@@ -124,10 +127,10 @@ class ModelJobsMixin(AreaBase):
         self,
         dataset_name: str,
         model_name: str,
-        iou_threshold: float = 0.5,
-        confidence_threshold: float = 0.4,
+        iou_threshold: float | None = 0.5,
+        confidence_threshold: float | None = 0.4,
         dataset_revision_id: str | None = None,
-        use_dataset_test: bool = False,
+        use_dataset_test: bool | None = False,
         instance_type: str | None = None,
         batch_size: int | None = None,
         learning_rate: float | None = None,
@@ -162,7 +165,7 @@ class ModelJobsMixin(AreaBase):
         return await self._post_model("evaluations", body, EvaluationJob)
 
     async def get_auto_annotation_jobs(
-        self, project: str, offset: int | None = None, limit: int = 1000
+        self, project: str, offset: int | None = None, limit: int | None = 1000
     ) -> list[AutoAnnotationJob]:
         """One page of a project's auto-annotation jobs (at most 1,000).
 
@@ -181,12 +184,12 @@ class ModelJobsMixin(AreaBase):
         project: str,
         model_name: str,
         algorithm_type: str | None = None,
-        update_existing: bool = False,
-        confidence_threshold: float = 0.4,
-        use_tta: bool = False,
-        use_flip: bool = False,
-        processing_speed: str = "low",
-        auto_creation: bool = True,
+        update_existing: bool | None = False,
+        confidence_threshold: float | None = 0.4,
+        use_tta: bool | None = False,
+        use_flip: bool | None = False,
+        processing_speed: str | None = "low",
+        auto_creation: bool | None = True,
     ) -> AutoAnnotationJob:
         """Run a model over a project's tasks to pre-annotate them; returns the job.
 
@@ -196,17 +199,18 @@ class ModelJobsMixin(AreaBase):
         """
         self._require_project(project)
         _check_unit(confidence_threshold, "confidence_threshold")
-        body = {
-            "project": project,
-            "modelName": model_name,
-            "updateExisting": update_existing,
-            "confidenceThreshold": confidence_threshold,
-            "useTTA": use_tta,
-            "useFlip": use_flip,
-            "processingSpeed": processing_speed,
-            "autoCreation": auto_creation,
-            **not_none(algorithmType=algorithm_type),
-        }
+        # As the SDK: None values are removed from the body.
+        body = not_none(
+            project=project,
+            modelName=model_name,
+            updateExisting=update_existing,
+            confidenceThreshold=confidence_threshold,
+            useTTA=use_tta,
+            useFlip=use_flip,
+            processingSpeed=processing_speed,
+            autoCreation=auto_creation,
+            algorithmType=algorithm_type,
+        )
         return await self._post_model("auto-annotations", body, AutoAnnotationJob)
 
     async def wait_auto_annotation_job(

@@ -35,7 +35,7 @@ class ProjectsMixin(AreaBase):
         return found[0] if found else None
 
     async def get_projects(
-        self, slug: str | None = None, offset: int | None = None, limit: int = 100
+        self, slug: str | None = None, offset: int | None = None, limit: int | None = 100
     ) -> list[Project]:
         """One page of the workspace's projects (at most 1,000); see :meth:`iter_projects`."""
         return await self._page(_PROJECTS, truthy(slug=slug), offset, limit)
@@ -45,7 +45,7 @@ class ProjectsMixin(AreaBase):
         return self._every(_PROJECTS, truthy(slug=slug))
 
     async def get_project_id_slug_map(
-        self, offset: int | None = None, limit: int = 1000
+        self, offset: int | None = None, limit: int | None = 1000
     ) -> dict[str, str]:
         """One page of ``{project id: slug}`` (at most 1,000 entries)."""
         data = await self._get_json("projects/map/id-slug", self._paging(offset, limit, _MAX))
@@ -71,10 +71,10 @@ class ProjectsMixin(AreaBase):
         type: str,
         name: str,
         slug: str,
-        is_pixel: bool = False,
-        job_size: int = 10,
-        workflow: str = "two_step",
-        external_workflow: str = "two_step",
+        is_pixel: bool | None = False,
+        job_size: int | None = 10,
+        workflow: str | None = "two_step",
+        external_workflow: str | None = "two_step",
     ) -> str:
         """Create a project and return its id.
 
@@ -155,7 +155,7 @@ class ProjectsMixin(AreaBase):
         project: str,
         keyword: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[Tag]:
         """One page of a project's tags, optionally matching ``keyword`` (at most 1,000).
 

@@ -286,7 +286,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[ImageTask]:
         """One page of image tasks (``limit`` at most 1000).
 
@@ -338,7 +338,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image task; returns the new task's id.
@@ -464,7 +464,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[ClassificationTask]:
         """One page of image classification tasks (``limit`` at most 1000).
 
@@ -514,7 +514,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create an image classification task; returns the new task's id.
@@ -625,7 +625,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[MultiImageClassificationTask]:
         """One page of multi image classification tasks (``limit`` at most 1000).
 
@@ -675,7 +675,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create a multi image classification task; returns the new task's id.
@@ -751,7 +751,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
+        limit: int | None = 10,
     ) -> list[SequentialImageTask]:
         """One page of sequential image tasks (``limit`` at most 10).
 
@@ -802,7 +802,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create a sequential image task; returns the new task's id.
@@ -880,7 +880,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
+        limit: int | None = 10,
     ) -> list[VideoTask]:
         """One page of video tasks (``limit`` at most 10).
 
@@ -1016,7 +1016,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[ClassificationTask]:
         """One page of video classification tasks (``limit`` at most 1000).
 
@@ -1132,7 +1132,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
+        limit: int | None = 10,
     ) -> list[MultiModalVideoAudioTask]:
         """One page of multi modal video audio tasks (``limit`` at most 10).
 
@@ -1190,7 +1190,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[TextTask]:
         """One page of text tasks (``limit`` at most 1000).
 
@@ -1319,7 +1319,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[ClassificationTask]:
         """One page of text classification tasks (``limit`` at most 1000).
 
@@ -1440,7 +1440,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[AudioTask]:
         """One page of audio tasks (``limit`` at most 1000).
 
@@ -1575,7 +1575,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[ClassificationTask]:
         """One page of audio classification tasks (``limit`` at most 1000).
 
@@ -1694,7 +1694,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[PcdTask]:
         """One page of PCD tasks (``limit`` at most 1000).
 
@@ -1823,7 +1823,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10,
+        limit: int | None = 10,
     ) -> list[SequentialPcdTask]:
         """One page of sequential PCD tasks (``limit`` at most 10).
 
@@ -1949,7 +1949,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[DicomTask]:
         """One page of DICOM tasks (``limit`` at most 1000).
 
@@ -2098,8 +2098,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-        offset: int = 0,
-        limit: int = 100,
+        offset: int | None = 0,
+        limit: int | None = 100,
     ) -> list[RoboticsTask]:
         """One page of robotics tasks (``limit`` at most 100).
 
@@ -2242,7 +2242,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         )
 
     def get_task_id_name_map(
-        self, project: str, offset: int | None = None, limit: int = 1000
+        self, project: str, offset: int | None = None, limit: int | None = 1000
     ) -> dict[str, str]:
         """``{task id: task name}`` for one page of a project's tasks (``limit`` at most 1000)."""
         return _portal.call(
@@ -2254,7 +2254,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.call(self._async.find_history, history_id=history_id)
 
     def get_histories(
-        self, project: str, offset: int | None = None, limit: int = 100
+        self, project: str, offset: int | None = None, limit: int | None = 100
     ) -> list[History]:
         """One page of a project's import histories (``limit`` at most 1000)."""
         return _portal.call(self._async.get_histories, project=project, offset=offset, limit=limit)
@@ -2288,9 +2288,9 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     def create_task_from_aws_s3(
         self,
         project: str,
-        status: str = "registered",
+        status: str | None = "registered",
         tags: Sequence[str] | None = None,
-        priority: int | Priority = 0,
+        priority: int | Priority | None = 0,
     ) -> History:
         """Start importing the connected bucket's files as tasks; wait with :meth:`wait_history`."""
         return _portal.call(
@@ -2383,7 +2383,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10000,
+        limit: int | None = 10000,
     ) -> list[AppendixData]:
         """One page of calibration data and image URLs of PCD contents (``limit`` at most 10000).
 
@@ -2428,7 +2428,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         project: str,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 10000,
+        limit: int | None = 10000,
     ) -> list[AppendixData]:
         """One page of appendix files of a project's tasks (``name`` is ``task/content/file``).
 
@@ -2463,7 +2463,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.call(self._async.find_annotation_by_value, project=project, value=value)
 
     def get_annotations(
-        self, project: str, value: str | None = None, offset: int | None = None, limit: int = 10
+        self,
+        project: str,
+        value: str | None = None,
+        offset: int | None = None,
+        limit: int | None = 10,
     ) -> list[AnnotationClass]:
         """One page of a project's annotation classes (default 10, at most 1,000).
 
@@ -2553,7 +2557,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         _portal.call(self._async.delete_annotation, annotation_id=annotation_id)
 
     def get_metadatas(
-        self, project: str | None = None, offset: int | None = None, limit: int = 100
+        self, project: str | None = None, offset: int | None = None, limit: int | None = 100
     ) -> list[MetadataDefinition]:
         """One page of task metadata definitions (of ``project``, else the workspace's).
 
@@ -2566,7 +2570,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.iterate_call(self._async.iter_metadatas, project=project)
 
     def get_task_comments(
-        self, project: str, task_id: str, offset: int | None = None, limit: int = 100
+        self, project: str, task_id: str, offset: int | None = None, limit: int | None = 100
     ) -> list[Comment]:
         """One page of the comments of a task, each with its ``threads``.
 
@@ -2595,7 +2599,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         issue_category_id: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[CommentThread]:
         """One page of the comment threads of a project, each with its ``comment``.
 
@@ -2639,12 +2643,12 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         text: str | None = None,
         content_name: str | None = None,
         content_id: str | None = None,
-        type: str = "text",
-        scale: float = 0,
-        frame: int = 0,
+        type: str | None = "text",
+        scale: float | None = 0,
+        frame: int | None = 0,
         status: str | None = None,
         priority: int | None = None,
-        is_resolved: bool = False,
+        is_resolved: bool | None = False,
         task_annotation_id: str | None = None,
         color: str | None = None,
         comment_id: str | None = None,
@@ -2690,7 +2694,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.call(self._async.find_project_by_slug, slug=slug)
 
     def get_projects(
-        self, slug: str | None = None, offset: int | None = None, limit: int = 100
+        self, slug: str | None = None, offset: int | None = None, limit: int | None = 100
     ) -> list[Project]:
         """One page of the workspace's projects (at most 1,000); see :meth:`iter_projects`."""
         return _portal.call(self._async.get_projects, slug=slug, offset=offset, limit=limit)
@@ -2700,7 +2704,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.iterate_call(self._async.iter_projects, slug=slug)
 
     def get_project_id_slug_map(
-        self, offset: int | None = None, limit: int = 1000
+        self, offset: int | None = None, limit: int | None = 1000
     ) -> dict[str, str]:
         """One page of ``{project id: slug}`` (at most 1,000 entries)."""
         return _portal.call(self._async.get_project_id_slug_map, offset=offset, limit=limit)
@@ -2714,10 +2718,10 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         type: str,
         name: str,
         slug: str,
-        is_pixel: bool = False,
-        job_size: int = 10,
-        workflow: str = "two_step",
-        external_workflow: str = "two_step",
+        is_pixel: bool | None = False,
+        job_size: int | None = 10,
+        workflow: str | None = "two_step",
+        external_workflow: str | None = "two_step",
     ) -> str:
         """Create a project and return its id.
 
@@ -2798,7 +2802,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         )
 
     def get_tags(
-        self, project: str, keyword: str | None = None, offset: int | None = None, limit: int = 100
+        self,
+        project: str,
+        keyword: str | None = None,
+        offset: int | None = None,
+        limit: int | None = 100,
     ) -> list[Tag]:
         """One page of a project's tags, optionally matching ``keyword`` (at most 1,000).
 
@@ -2911,8 +2919,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         licenses: Sequence[str] | None = None,
         revision_id: str | None = None,
         types: Sequence[str] | None = None,
-        offset: int = 0,
-        limit: int = 1000,
+        offset: int | None = 0,
+        limit: int | None = 1000,
     ) -> list[DatasetObject]:
         """One page of the objects of ``dataset`` (a name), at most 1,000.
 
@@ -2960,8 +2968,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         tags: Sequence[str] | None = None,
         licenses: Sequence[str] | None = None,
         types: Sequence[str] | None = None,
-        offset: int = 0,
-        limit: int = 1000,
+        offset: int | None = 0,
+        limit: int | None = 1000,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> DatasetDownload:
@@ -3019,7 +3027,9 @@ class FastLabel(SyncClient[AsyncFastLabel]):
             self._async.delete_dataset_object, dataset_id=dataset_id, object_name=object_name
         )
 
-    def get_training_jobs(self, offset: int | None = None, limit: int = 100) -> list[TrainingJob]:
+    def get_training_jobs(
+        self, offset: int | None = None, limit: int | None = 100
+    ) -> list[TrainingJob]:
         """One page of training jobs (at most 1,000); see :meth:`iter_training_jobs`."""
         return _portal.call(self._async.get_training_jobs, offset=offset, limit=limit)
 
@@ -3041,7 +3051,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.call(self._async.wait_training_job, id=id, **wait)
 
     def get_evaluation_jobs(
-        self, offset: int | None = None, limit: int = 1000
+        self, offset: int | None = None, limit: int | None = 1000
     ) -> list[EvaluationJob]:
         """One page of evaluation jobs (at most 1,000); see :meth:`iter_evaluation_jobs`."""
         return _portal.call(self._async.get_evaluation_jobs, offset=offset, limit=limit)
@@ -3069,13 +3079,13 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         base_model_name: str,
         epoch: int,
         dataset_revision_id: str | None = None,
-        use_dataset_train_val: bool = False,
-        instance_type: str = "ml.p3.2xlarge",
+        use_dataset_train_val: bool | None = False,
+        instance_type: str | None = "ml.p3.2xlarge",
         batch_size: int | None = None,
         learning_rate: float | None = None,
         resize_option: str | None = None,
         resize_dimension: int | None = None,
-        annotation_value: str = "",
+        annotation_value: str | None = "",
         config_file_path: PathInput | None = None,
     ) -> TrainingJob:
         """Start training ``base_model_name`` on a dataset; returns the job.
@@ -3106,10 +3116,10 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         self,
         dataset_name: str,
         model_name: str,
-        iou_threshold: float = 0.5,
-        confidence_threshold: float = 0.4,
+        iou_threshold: float | None = 0.5,
+        confidence_threshold: float | None = 0.4,
         dataset_revision_id: str | None = None,
-        use_dataset_test: bool = False,
+        use_dataset_test: bool | None = False,
         instance_type: str | None = None,
         batch_size: int | None = None,
         learning_rate: float | None = None,
@@ -3135,7 +3145,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         )
 
     def get_auto_annotation_jobs(
-        self, project: str, offset: int | None = None, limit: int = 1000
+        self, project: str, offset: int | None = None, limit: int | None = 1000
     ) -> list[AutoAnnotationJob]:
         """One page of a project's auto-annotation jobs (at most 1,000).
 
@@ -3154,12 +3164,12 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         project: str,
         model_name: str,
         algorithm_type: str | None = None,
-        update_existing: bool = False,
-        confidence_threshold: float = 0.4,
-        use_tta: bool = False,
-        use_flip: bool = False,
-        processing_speed: str = "low",
-        auto_creation: bool = True,
+        update_existing: bool | None = False,
+        confidence_threshold: float | None = 0.4,
+        use_tta: bool | None = False,
+        use_flip: bool | None = False,
+        processing_speed: str | None = "low",
+        auto_creation: bool | None = True,
     ) -> AutoAnnotationJob:
         """Run a model over a project's tasks to pre-annotate them; returns the job.
 
@@ -3212,7 +3222,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         )
 
     def get_workspace_users(
-        self, keyword: str | None = None, offset: int | None = None, limit: int = 20
+        self, keyword: str | None = None, offset: int | None = None, limit: int | None = 20
     ) -> list[WorkspaceUser]:
         """One page of workspace members, optionally matching ``keyword``.
 

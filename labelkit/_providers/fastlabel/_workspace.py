@@ -5,7 +5,6 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Sequence
 
-from ..._errors import ValidationError
 from ..._models import structure
 from ._area import AreaBase, Listing, check_choice, string_list, truthy
 from ._project_models import WorkspaceUser
@@ -27,9 +26,8 @@ _USERS = Listing("workspaces-users", WorkspaceUser, None, _PAGE, keep_zero=True)
 def _modules(modules: Sequence[str]) -> list[str]:
     # Every name is checked before the first request: the SDK failed mid-loop,
     # after granting the modules listed before the bad one.
-    names = string_list(modules, "modules")
-    if not names:
-        raise ValidationError("modules", "must not be empty")
+    # An empty list sends nothing, as with the SDK (its loop has nothing to do).
+    names = string_list(modules, "modules") or []
     for index, name in enumerate(names):
         check_choice(name, MODULES, f"modules[{index}]")
     return list(dict.fromkeys(names))
@@ -39,7 +37,7 @@ class WorkspaceMixin(AreaBase):
     """Workspace users and module permissions (section 6.12)."""
 
     async def get_workspace_users(
-        self, keyword: str | None = None, offset: int | None = None, limit: int = 20
+        self, keyword: str | None = None, offset: int | None = None, limit: int | None = 20
     ) -> list[WorkspaceUser]:
         """One page of workspace members, optionally matching ``keyword``.
 

@@ -1125,9 +1125,18 @@ async def test_module_names_checked_before_anything_is_sent(client: _Client, cal
         route = mock.route().respond(json={})
         with pytest.raises(ValidationError) as info:
             await getattr(client, call)("a@example.com", ["annotation", "model-dev"])
-        with pytest.raises(ValidationError):
-            await getattr(client, call)("a@example.com", [])
     assert info.value.field == "modules[1]" and "modelDev" in str(info.value)
+    assert route.call_count == 0
+
+
+@pytest.mark.anyio
+async def test_no_modules_sends_nothing(client: _Client) -> None:
+    # Section 6.12: one request per module; with none the SDK sends nothing and fails not.
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = mock.route().respond(json={})
+        granted = await client.create_workspace_user_module_permissions("a@example.com", [])
+        revoked = await client.delete_workspace_user_module_permissions("a@example.com", [])
+    assert granted == [] and revoked is None
     assert route.call_count == 0
 
 

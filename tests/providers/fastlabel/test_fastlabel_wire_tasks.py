@@ -171,7 +171,13 @@ async def test_get_tasks_defaults(client: AsyncFastLabel, api: respx.MockRouter,
         assert params == [("project", "proj"), ("limit", str(spec.page_size))]
 
 
-@pytest.mark.parametrize("kind", READ_KINDS)
+#: Section 4: the SDK checks the page size of these types; the classification types'
+#: maximum is only documented ("Client max: none [doc 1000]").
+ENFORCED_KINDS = [k for k in READ_KINDS if "classification" not in k]
+UNCHECKED_KINDS = [k for k in READ_KINDS if "classification" in k]
+
+
+@pytest.mark.parametrize("kind", ENFORCED_KINDS)
 async def test_limit_above_maximum_is_rejected_before_sending(
     client: AsyncFastLabel, api: respx.MockRouter, kind: str
 ) -> None:
@@ -179,6 +185,24 @@ async def test_limit_above_maximum_is_rejected_before_sending(
         await getattr(client, f"get_{kind}_tasks")("proj", limit=KINDS[kind].max_page_size + 1)
     assert info.value.field == "limit" and str(KINDS[kind].max_page_size) in str(info.value)
     assert not api.calls
+
+
+@pytest.mark.parametrize("kind", UNCHECKED_KINDS)
+async def test_classification_limit_goes_to_the_server(
+    client: AsyncFastLabel, api: respx.MockRouter, kind: str
+) -> None:
+    await getattr(client, f"get_{kind}_tasks")("proj", limit=5000)
+    params = only_call(api).url.params.multi_items()
+    assert params == [("project", "proj"), ("limit", "5000")]
+
+
+@pytest.mark.parametrize("kind", READ_KINDS)
+async def test_limit_and_offset_none_are_left_out(
+    client: AsyncFastLabel, api: respx.MockRouter, kind: str
+) -> None:
+    # Section 1.5: the SDK's query builder drops None (robotics' always-sent pair too).
+    await getattr(client, f"get_{kind}_tasks")("proj", offset=None, limit=None)
+    assert only_call(api).url.params.multi_items() == [("project", "proj")]
 
 
 async def test_iter_tasks_walks_pages_with_the_maximum_page_size(client: AsyncFastLabel) -> None:

@@ -138,7 +138,7 @@ class CommonTasksMixin(TasksBase):
         return total
 
     async def get_task_id_name_map(
-        self, project: str, offset: int | None = None, limit: int = 1000
+        self, project: str, offset: int | None = None, limit: int | None = 1000
     ) -> dict[str, str]:
         """``{task id: task name}`` for one page of a project's tasks (``limit`` at most 1000)."""
         check_limit(limit, 1000)
@@ -154,7 +154,7 @@ class CommonTasksMixin(TasksBase):
         return structure(data, History)
 
     async def get_histories(
-        self, project: str, offset: int | None = None, limit: int = 100
+        self, project: str, offset: int | None = None, limit: int | None = 100
     ) -> list[History]:
         """One page of a project's import histories (``limit`` at most 1000)."""
         check_limit(limit, 1000)
@@ -202,16 +202,16 @@ class CommonTasksMixin(TasksBase):
     async def create_task_from_aws_s3(
         self,
         project: str,
-        status: str = "registered",
+        status: str | None = "registered",
         tags: Sequence[str] | None = None,
-        priority: int | Priority = 0,
+        priority: int | Priority | None = 0,
     ) -> History:
         """Start importing the connected bucket's files as tasks; wait with :meth:`wait_history`."""
         body = {
             "project": project,
             "status": status,
             "tags": list(tags or []),
-            "priority": priority_value(priority),
+            "priority": None if priority is None else priority_value(priority),
         }
         return await self._call(
             "POST", "tasks/aws-s3", body=body, parse=lambda data: structure(data, History)

@@ -75,6 +75,9 @@ class TaskKind(typing.Generic[M]):
     model: type[M]
     page_size: int = 100
     max_page_size: int = 1000
+    #: Whether a larger ``limit`` is refused before sending, as by the SDK. The
+    #: classification types' maximum is only documented: the SDK sends any limit.
+    enforce_max: bool = True
     #: robotics sends offset and limit even when 0.
     always_page: bool = False
     source: str | None = "file"
@@ -106,6 +109,8 @@ _PCD = dict(extensions=(".pcd",), max_bytes=100 * MIB)
 _NAMED = dict(create_content="name", update_content="")
 #: Types whose tasks are large: pages of 10.
 _TENS = dict(page_size=10, max_page_size=10)
+#: Classification types: the SDK checks no page size (1000 is only documented).
+_CLASSIFICATION = dict(enforce_max=False)
 #: A sequence of frames: up to 250 files of ``folder_path``, pages of 10.
 _FRAMES = dict(_TENS, source="contents", max_files=250)
 
@@ -119,7 +124,11 @@ INTEGRATED_IMAGE: TaskKind[ImageTask] = _k(
     create_content="file_path",
 )
 IMAGE_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
-    "image_classification", "tasks/image/classification", ClassificationTask, **_IMAGE
+    "image_classification",
+    "tasks/image/classification",
+    ClassificationTask,
+    **_IMAGE,
+    **_CLASSIFICATION,
 )
 INTEGRATED_IMAGE_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
     "integrated_image_classification",
@@ -135,6 +144,7 @@ MULTI_IMAGE_CLASSIFICATION: TaskKind[MultiImageClassificationTask] = _k(
     extensions=(*IMAGE_EXTENSIONS, ".gif"),
     max_bytes=20 * MIB,
     max_files=6,
+    **_CLASSIFICATION,
 )
 SEQUENTIAL_IMAGE: TaskKind[SequentialImageTask] = _k(
     "sequential_image",
@@ -145,15 +155,27 @@ SEQUENTIAL_IMAGE: TaskKind[SequentialImageTask] = _k(
 )
 VIDEO: TaskKind[VideoTask] = _k("video", "tasks/video", VideoTask, **_TENS, **_VIDEO, **_NAMED)
 VIDEO_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
-    "video_classification", "tasks/video/classification", ClassificationTask, **_VIDEO
+    "video_classification",
+    "tasks/video/classification",
+    ClassificationTask,
+    **_VIDEO,
+    **_CLASSIFICATION,
 )
 TEXT: TaskKind[TextTask] = _k("text", "tasks/text", TextTask, **_TEXT, **_NAMED)
 TEXT_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
-    "text_classification", "tasks/text/classification", ClassificationTask, **_TEXT
+    "text_classification",
+    "tasks/text/classification",
+    ClassificationTask,
+    **_TEXT,
+    **_CLASSIFICATION,
 )
 AUDIO: TaskKind[AudioTask] = _k("audio", "tasks/audio", AudioTask, **_AUDIO, **_NAMED)
 AUDIO_CLASSIFICATION: TaskKind[ClassificationTask] = _k(
-    "audio_classification", "tasks/audio/classification", ClassificationTask, **_AUDIO
+    "audio_classification",
+    "tasks/audio/classification",
+    ClassificationTask,
+    **_AUDIO,
+    **_CLASSIFICATION,
 )
 MULTI_MODAL_VIDEO_AUDIO: TaskKind[MultiModalVideoAudioTask] = _k(
     "multi_modal_video_audio",

@@ -207,11 +207,11 @@ class TasksBase(FastLabelBase):
         offset: int | None,
         limit: int | None,
     ) -> dict[str, typing.Any]:
-        check_limit(limit, kind.max_page_size)
+        check_limit(limit, kind.max_page_size if kind.enforce_max else None)
         check_limit(offset, None, "offset")
         query = filter_query(project, filters)
-        if kind.always_page:
-            query["offset"], query["limit"] = offset or 0, limit if limit is not None else 0
+        if kind.always_page:  # None is left out, as the SDK's query builder drops it
+            query["offset"], query["limit"] = offset, limit
         else:
             query["offset"], query["limit"] = offset or None, limit or None
         return query

@@ -112,7 +112,7 @@ class GetTasks(typing.Protocol[T]):
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
         offset: int | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
     ) -> list[T]:
         """One page of {items} (``limit`` at most {max_page_size}).
 
@@ -130,8 +130,8 @@ class GetTasksFromZero(typing.Protocol[M]):
         external_status: str | None = None,
         tags: Sequence[str] | None = None,
         task_name: str | None = None,
-        offset: int = 0,
-        limit: int = 100,
+        offset: int | None = 0,
+        limit: int | None = 100,
     ) -> list[M]:
         """One page of {title} tasks (``limit`` at most {max_page_size}).
 

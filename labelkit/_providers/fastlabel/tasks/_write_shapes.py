@@ -79,7 +79,7 @@ class CreateImageTask(typing.Protocol):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create {a_title} task; returns the new task's id.
@@ -105,7 +105,7 @@ class CreateImageClassificationTask(typing.Protocol):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create {a_title} task; returns the new task's id.
@@ -201,7 +201,7 @@ class CreateMultiImageClassificationTask(typing.Protocol):
         priority: int | Priority | None = None,
         attributes: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create {a_title} task; returns the new task's id.
@@ -227,7 +227,7 @@ class CreateSequentialImageTask(typing.Protocol):
         annotations: Sequence[Mapping[str, typing.Any]] | None = None,
         tags: Sequence[str] | None = None,
         metadatas: Sequence[Mapping[str, typing.Any]] | None = None,
-        is_delete_exif: bool = False,
+        is_delete_exif: bool | None = False,
         **assignees: Unpack[Assignees],
     ) -> str:
         """Create {a_title} task; returns the new task's id.
