@@ -100,6 +100,21 @@ async def test_remote_image_request(client: AsyncCloudSight) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_submission_answer_needs_only_a_token(client: AsyncCloudSight) -> None:
+    # Spec 3.1: the answer "contains at least token"; a new job starts "not completed".
+    with respx.mock:
+        respx.post(f"{BASE}/image_requests").mock(
+            return_value=httpx.Response(200, json={"token": "tok9"})
+        )
+        by_url = await client.remote_image_request("http://www.example.com/image.jpg")
+        by_file = await client.image_request(io.BytesIO(b"\xff\xd8"), "your-file.jpg")
+    for submitted in (by_url, by_file):
+        assert submitted["token"] == "tok9" and submitted.token == "tok9"
+        assert submitted.status is JobStatus.NOT_COMPLETED
+        assert submitted.to_dict() == {"token": "tok9"} and "status" not in submitted
+
+
+@pytest.mark.anyio
 async def test_typed_parameters_become_form_fields(client: AsyncCloudSight) -> None:
     with respx.mock:
         route = respx.post(f"{BASE}/image_requests").mock(
