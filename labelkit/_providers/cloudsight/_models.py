@@ -124,10 +124,11 @@ def form_fields(
                 raise ValidationError("params", f"field names must be strings, got {key!r}")
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            if not isinstance(value, (str, int, float)):
                 raise ValidationError(
                     f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
                 )
+            # Sent as the SDK sent it: str() of the value, so True is "True".
             given[key] = value if isinstance(value, str) else _format(value)
     typed: dict[str, tuple[str, str]] = {}
     for name, wire, value in (
