@@ -78,14 +78,17 @@ class ImageJob(Model):
     ``reason`` says why a ``skipped`` job was skipped. The API documents no
     complete field list, so every other field the server sends (``url``,
     ``ttl``, ...) is kept in ``extra``. ``token`` is filled from the request
-    when the server leaves it out (as a ``not found`` answer does).
+    when the server leaves it out (as a ``not found`` answer does), and
+    ``status`` is ``not completed`` when left out (a submission's answer
+    need only carry the ``token``; a new job starts ``not completed``); a
+    field the server left out stays out of ``to_dict()``.
 
     For code migrated from the official SDK, which returned dicts,
     ``job["status"]`` and ``job.get("name")`` read the wire fields.
     """
 
     token: str
-    status: JobStatus
+    status: JobStatus = JobStatus.NOT_COMPLETED
     name: typing.Optional[str] = None
     reason: typing.Optional[SkipReason] = None
     categories: typing.Optional[list[typing.Any]] = None
@@ -121,10 +124,11 @@ def form_fields(
                 raise ValidationError("params", f"field names must be strings, got {key!r}")
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            if not isinstance(value, (str, int, float)):
                 raise ValidationError(
                     f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
                 )
+            # Sent as the SDK sent it: str() of the value, so True is "True".
             given[key] = value if isinstance(value, str) else _format(value)
     typed: dict[str, tuple[str, str]] = {}
     for name, wire, value in (

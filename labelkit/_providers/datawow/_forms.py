@@ -137,7 +137,10 @@ def _common(
     form: _Form = {}
     if postback_url is not None:
         parts = urlsplit(postback_url) if isinstance(postback_url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        # "" asks for no postback (the SDK sends it, the server echoes it): sent as given.
+        if postback_url != "" and (
+            parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+        ):
             raise ValidationError("postback_url", f"must be an http(s) URL, got {postback_url!r}")
         form["postback_url"] = postback_url
     if postback_method is not None:
@@ -146,18 +149,17 @@ def _common(
     if custom_id is not None:
         form["custom_id"] = _text("custom_id", custom_id)
     if staff_id is not None:
-        if isinstance(staff_id, bool) or not isinstance(staff_id, int) or staff_id < 0:
-            raise ValidationError("staff_id", f"must be a non-negative int, got {staff_id!r}")
-        form["staff_id"] = staff_id
+        # A form field: "7" and 7 are the same bytes on the wire, so both are taken.
+        form["staff_id"] = _count("staff_id", staff_id, 0)
     form.update(_passed_through(f))
     return form
 
 
-def _count(field: str, value: object) -> int:
+def _count(field: str, value: object, minimum: int = 1) -> int:
     if isinstance(value, str) and value.isascii() and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"must be an int >= 1, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(field, f"must be an int >= {minimum}, got {value!r}")
     return value
 
 

@@ -39,8 +39,29 @@ class ClosedQuestionAnswer(WireEnum):
     BAN = "ban"
 
 
+class _SdkStatus:
+    """The SDK's ``result.code`` and ``result.message``, read from ``meta``."""
+
+    __slots__ = ()
+
+    if typing.TYPE_CHECKING:
+
+        @property
+        def meta(self) -> PageMeta: ...
+
+    @property
+    def code(self) -> int | None:
+        """``meta.code`` of the response (200 on success): the SDK's ``result.code``."""
+        return self.meta.code
+
+    @property
+    def message(self) -> str | None:
+        """``meta.message`` of the response (``"success"``): the SDK's ``result.message``."""
+        return self.meta.message
+
+
 @attrs.define
-class Image(Model):
+class Image(Model, _SdkStatus):
     """One moderated image, as any product returns it (``answer`` as sent).
 
     The product-specific subclasses (:class:`ChoiceImage`, ...) type ``answer``;
@@ -78,16 +99,6 @@ class Image(Model):
         holds that one). The SDK's ``result.meta``.
         """
         return self._envelope if self._envelope is not None else PageMeta()
-
-    @property
-    def code(self) -> int | None:
-        """``meta.code`` of the response (200 on success): the SDK's ``result.code``."""
-        return self.meta.code
-
-    @property
-    def message(self) -> str | None:
-        """``meta.message`` of the response (``"success"``): the SDK's ``result.message``."""
-        return self.meta.message
 
     @property
     def processed(self) -> bool:
@@ -194,7 +205,7 @@ class PageMeta(Model):
 
 
 @attrs.frozen
-class ImagePage(typing.Generic[R]):
+class ImagePage(_SdkStatus, typing.Generic[R]):
     """One page of a product's images (of the product's record class) and the server's ``meta``."""
 
     images: typing.Sequence[R]

@@ -144,14 +144,15 @@ class _AsyncImages(_ImageLookups[R]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page).
-        ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). ``page=0``, the SDK's documented default, is sent as
+        given. ``per_page`` may also be a string of digits, as the SDK documents it.
         """
         fields = _merge(params, page=page, per_page=per_page)
         query: dict[str, QueryValue] = {}
-        for name in ("page", "per_page"):
+        # The SDK documents page 0 as the default (the server answers with page 1).
+        for name, minimum in (("page", 0), ("per_page", 1)):
             if fields.get(name) is not None:
-                query[name] = _count(name, fields.pop(name))
+                query[name] = _count(name, fields.pop(name), minimum)
         query.update(_passed_through(fields))
         return await self._client._list(
             self._path, self._model, query, **with_defaults(call, CallOptions, "list")

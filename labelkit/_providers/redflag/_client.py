@@ -110,10 +110,8 @@ class AsyncRedFlag(AsyncAPIClient):
             "contents": _contents(_content_type(type), contents),
         }
         if contents_groups is not None:
-            if AnalysisType.PERSONALITY_MB.value not in payload["analyses"]:  # type: ignore[operator]
-                raise ValidationError(
-                    "contents_groups", "only has an effect with the 'personality-mb' analysis"
-                )
+            # Only personality-mb reads the groups, but the API does not refuse them
+            # with other analyses: they are sent as given.
             payload["contents_groups"] = _groups(contents_groups, len(contents))
         return await self._request_json(
             "POST",

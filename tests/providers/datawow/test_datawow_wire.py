@@ -550,7 +550,7 @@ Call = typing.Callable[[AsyncDatawow], typing.Awaitable[object]]
         (lambda c: c.closed_question.create(IMAGE_URL, custom_id=""), "custom_id"),
         (lambda c: c.closed_question.create(IMAGE_URL, staff_id=-1), "staff_id"),
         (lambda c: c.message.create(IMAGE_URL, instruction="x", staff_id=True), "staff_id"),
-        (lambda c: c.choice.list(page=0), "page"),
+        (lambda c: c.choice.list(page=-1), "page"),
         (lambda c: c.choice.list(per_page=True), "per_page"),
         (lambda c: c.find_id(), "id"),
         (lambda c: c.find_id("a", custom_id="b"), "id"),
@@ -697,3 +697,48 @@ async def test_list_per_page_as_a_string_of_digits_as_the_sdk_documents(
     with pytest.raises(labelkit.ValidationError) as info:
         await client.choice.list(page="2")  # type: ignore[arg-type]
     assert info.value.field == "page"
+
+
+@pytest.mark.anyio
+async def test_list_page_zero_the_sdk_documented_default_is_sent(client: AsyncDatawow) -> None:
+    # The SDK README's list table: "page | interger | No | default 0".
+    with respx.mock:
+        choices = respx.get(f"{BASE}/images/choices").mock(
+            return_value=envelope({"images": []}, current_page=1)
+        )
+        tags = respx.get(f"{BASE}/images/photo_tags").mock(
+            return_value=envelope({"images": []}, current_page=1)
+        )
+        await client.choice.list(params={"page": 0, "per_page": "20"})
+        await client.photo_tag.list(page=0)
+    assert choices.calls.last.request.url.query == b"page=0&per_page=20"
+    assert tags.calls.last.request.url.query == b"page=0"
+
+
+@pytest.mark.anyio
+async def test_list_page_carries_the_sdk_code_and_message(client: AsyncDatawow) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/prime/predictions").mock(
+            return_value=envelope({"images": [record()]}, current_page=1, next_page=-1)
+        )
+        page = await client.prediction.list()
+    # The SDK's result.code / result.message on a list call, as on create and find_id.
+    assert (page.code, page.message) == (200, "success")
+    assert page.meta.current_page == 1 and len(page) == 1
+
+
+@pytest.mark.anyio
+async def test_create_sends_an_empty_postback_url_and_a_digit_staff_id_as_given(
+    client: AsyncDatawow,
+) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/images/messages").mock(return_value=envelope(record()))
+        await client.message.create(
+            params={"data": IMAGE_URL, "instruction": "x", "postback_url": "", "staff_id": "7"}
+        )
+    assert form_of(route.calls.last.request) == [
+        ("data", IMAGE_URL),
+        ("instruction", "x"),
+        ("postback_url", ""),
+        ("staff_id", "7"),
+    ]

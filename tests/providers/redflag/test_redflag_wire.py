@@ -114,6 +114,26 @@ async def test_create_operation_with_groups_and_file_ids(client: AsyncRedFlag) -
 
 
 @pytest.mark.anyio
+async def test_contents_groups_are_sent_with_any_analyses(client: AsyncRedFlag) -> None:
+    # The seed: contents_groups "Only works on analysis type personality-mb", which
+    # says where they have an effect, not that the API refuses them elsewhere.
+    with respx.mock:
+        route = respx.post(f"{BASE}/operations").mock(
+            return_value=httpx.Response(200, json={"id": 3})
+        )
+        created = await client.create_operation(
+            "text", ["topic", "sentiment-real"], ["a", "b", "c"], ["0,1", "2"]
+        )
+    assert created == 3
+    assert json.loads(route.calls.last.request.content) == {
+        "type": "text",
+        "analyses": ["topic", "sentiment-real"],
+        "contents": ["a", "b", "c"],
+        "contents_groups": ["0,1", "2"],
+    }
+
+
+@pytest.mark.anyio
 async def test_get_operation_request_and_model(client: AsyncRedFlag) -> None:
     with respx.mock:
         route = respx.get(f"{BASE}/operations/7").mock(return_value=httpx.Response(200, json=DONE))
@@ -218,7 +238,6 @@ async def test_upload_from_bytes_and_file_object(
             lambda c: c.create_operation("text", ["personality-mb"], ["a", "b"], ["0;1"]),
             "contents_groups[0]",
         ),
-        (lambda c: c.create_operation("text", ["topic"], ["a", "b"], [[0, 1]]), "contents_groups"),
         (lambda c: c.get_operation(-1), "id"),
         (lambda c: c.get_operation(True), "id"),
         (lambda c: c.upload_file(b"GIF89a", filename="a.gif"), "file"),
