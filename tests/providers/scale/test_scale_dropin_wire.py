@@ -1,0 +1,175 @@
+"""Scale calls as the official scaleapi 2.18.4 client makes them, checked on the wire: the
+official positional forms, the keys it leaves out, the values it lets through and its headers."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+import respx
+
+import labelkit
+from labelkit.scale import (
+    AsyncScale,
+    CreateBatchRequest,
+    Scale,
+    TaskReviewStatus,
+    TaskStatus,
+    TaskType,
+)
+
+HOST = "https://api.scale.com"
+BASE = f"{HOST}/v1"
+KEY = "live_0123456789abcdef0123456789abcdef"
+TID = "5f127f6f26831d0010e985e5"
+TASK = {"task_id": TID, "type": "imageannotation", "status": "pending", "project": "p"}
+PAGE = {"docs": [TASK], "total": 7, "limit": 1, "offset": 0, "has_more": False}
+BATCH = {"name": "b", "project": "p", "status": "staging", "metadata": {}}
+
+
+@pytest.fixture
+def client() -> AsyncScale:
+    return AsyncScale(KEY, max_retries=0)
+
+
+def query_of(request: httpx.Request) -> list[tuple[str, str]]:
+    return sorted(parse_qsl(request.url.query.decode(), keep_blank_values=True))
+
+
+@pytest.mark.anyio
+async def test_get_tasks_and_count_take_the_official_positional_arguments(
+    client: AsyncScale,
+) -> None:
+    # scaleapi: get_tasks(project_name, batch_name, task_type, status, review_status,
+    # unique_id, ...) and get_tasks_count(...) accept every argument positionally.
+    with respx.mock:
+        route = respx.get(f"{BASE}/tasks").mock(return_value=httpx.Response(200, json=PAGE))
+        listed = client.get_tasks(
+            "p", None, TaskType.ImageAnnotation, TaskStatus.Completed, TaskReviewStatus.Accepted
+        )
+        assert [t.task_id async for t in listed] == [TID]
+        count = await client.get_tasks_count(
+            None, "b", None, TaskStatus.Pending, None, ["u1", "u2"], include_attachment_url=False
+        )
+    assert count == 7
+    assert query_of(route.calls[0].request) == [
+        ("customer_review_status", "accepted"),
+        ("include_attachment_url", "true"),
+        ("project", "p"),
+        ("status", "completed"),
+        ("type", "imageannotation"),
+    ]
+    assert query_of(route.calls[1].request) == [
+        ("batch", "b"),
+        ("include_attachment_url", "false"),
+        ("limit", "1"),
+        ("status", "pending"),
+        ("unique_id", "u1"),
+        ("unique_id", "u2"),
+    ]
+
+
+def test_sync_get_tasks_takes_positional_filters() -> None:
+    with respx.mock, Scale(KEY, max_retries=0) as scale:
+        route = respx.get(f"{BASE}/tasks").mock(return_value=httpx.Response(200, json=PAGE))
+        assert [t.task_id for t in scale.get_tasks("p", "b", "imageannotation")] == [TID]
+        assert scale.get_tasks_count("p", None, None, "completed") == 7
+    assert ("type", "imageannotation") in query_of(route.calls[0].request)
+    assert ("status", "completed") in query_of(route.calls[1].request)
+
+
+@pytest.mark.anyio
+async def test_get_tasks_leaves_out_the_empty_filters_the_official_sdk_leaves_out(
+    client: AsyncScale,
+) -> None:
+    # The official client sends status / type / customer_review_status /
+    # limited_response / limit only when truthy: limited_response=False and limit=0
+    # are not sent (nor refused), review_status=[] sends no empty value.
+    with respx.mock:
+        route = respx.get(f"{BASE}/tasks").mock(return_value=httpx.Response(200, json=PAGE))
+        listed = client.get_tasks(
+            "p", task_type="", status=None, review_status=[], limited_response=False, limit=0
+        )
+        assert [t.task_id async for t in listed] == [TID]
+        await client.get_tasks_count("p", review_status=[])
+    assert query_of(route.calls[0].request) == [
+        ("include_attachment_url", "true"),
+        ("project", "p"),
+    ]
+    assert query_of(route.calls[1].request) == [
+        ("include_attachment_url", "true"),
+        ("limit", "1"),
+        ("project", "p"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_v1_requests_send_json_content_type_even_without_a_body(client: AsyncScale) -> None:
+    # The official client sends Content-Type: application/json on every v1 request.
+    with respx.mock:
+        respx.get(f"{BASE}/task/{TID}").mock(return_value=httpx.Response(200, json=TASK))
+        respx.post(f"{BASE}/task/{TID}/cancel").mock(return_value=httpx.Response(200, json=TASK))
+        respx.get(f"{BASE}/tasks").mock(return_value=httpx.Response(200, json=PAGE))
+        respx.post(f"{BASE}/batches/b/finalize").mock(return_value=httpx.Response(200, json=BATCH))
+        respx.post(f"{BASE}/studio/batches/reset_priorities").mock(
+            return_value=httpx.Response(200, json=[])
+        )
+        await client.get_task(TID)
+        await client.cancel_task(TID)
+        await client.tasks(project="p")
+        await client.finalize_batch("b")
+        await client.reset_studio_batches_priorities()
+        sent = [call.request for call in respx.calls]
+    assert len(sent) == 5
+    assert [r.headers.get("content-type") for r in sent] == ["application/json"] * 5
+    assert [r.content for r in sent] == [b""] * 5
+
+
+@pytest.mark.anyio
+async def test_none_metadata_and_callback_go_out_as_null(client: AsyncScale) -> None:
+    # scaleapi sends create_task(metadata=None) and create_batch(callback=None) as JSON null.
+    with respx.mock:
+        created = respx.post(f"{BASE}/task/imageannotation").mock(
+            return_value=httpx.Response(200, json=TASK)
+        )
+        batch = respx.post(f"{BASE}/batches").mock(return_value=httpx.Response(200, json=BATCH))
+        await client.create_task(TaskType.ImageAnnotation, project="p", metadata=None)
+        await client.create_batch("p", "b", None)
+    assert json.loads(created.calls.last.request.content) == {"project": "p", "metadata": None}
+    assert json.loads(batch.calls.last.request.content) == {
+        "project": "p",
+        "name": "b",
+        "calibration_batch": False,
+        "self_label_batch": False,
+        "callback": None,
+        "metadata": {},
+    }
+    with respx.mock(assert_all_called=False) as mock:
+        with pytest.raises(labelkit.ValidationError) as caught:
+            await client.create_task("imageannotation", metadata="x")
+    assert caught.value.field == "metadata" and not mock.calls
+
+
+@pytest.mark.anyio
+async def test_v2_body_strings_may_be_empty_as_in_the_official_models(client: AsyncScale) -> None:
+    # The official request models' fields are StrictStr: "" is sent, a non-string refused.
+    with respx.mock:
+        route = respx.post(f"{HOST}/v2/batch").mock(
+            return_value=httpx.Response(
+                200,
+                json={"id": "b1", "name": "b", "project": "p1", "status": "staging"},
+            )
+        )
+        await client.v2.create_batch(CreateBatchRequest(name="b", project_name="p", callback=""))
+    assert json.loads(route.calls.last.request.content) == {
+        "name": "b",
+        "project_name": "p",
+        "callback": "",
+        "staging_batch": False,
+    }
+    with respx.mock(assert_all_called=False) as mock:
+        with pytest.raises(labelkit.ValidationError, match="callback"):
+            await client.v2.create_batch({"name": "b", "project_name": "p", "callback": 1})
+    assert not mock.calls
