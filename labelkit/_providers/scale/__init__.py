@@ -21,6 +21,10 @@ from ._models import (
     TeamMember,
     TeamRole,
 )
+from ._models import QualityTask as EvaluationTask
+from ._models import QualityTask as TrainingTask
+from ._models import TeamMember as Teammate
+from ._models import TeamRole as TeammateRole
 from ._sync import Scale, ScaleV2
 from ._v2 import AsyncScaleV2
 from ._v2_models import (
@@ -70,6 +74,7 @@ __all__ = [
     "CallbackVerifier",
     "CreateBatchRequest",
     "CreateChatTaskRequest",
+    "EvaluationTask",
     "File",
     "NotEnabledError",
     "Project",
@@ -88,6 +93,9 @@ __all__ = [
     "Tasklist",
     "TeamMember",
     "TeamRole",
+    "Teammate",
+    "TeammateRole",
+    "TrainingTask",
     "V2Annotation",
     "V2Batch",
     "V2BatchOperationResult",

@@ -225,6 +225,18 @@ class Project(Model):
         """The current parameter version (``{}`` when the project has none)."""
         return self.param_history[-1] if self.param_history else {}
 
+    @property
+    def version(self) -> typing.Optional[int]:
+        """The current parameter version's number (the official SDK's ``project.version``)."""
+        version = self.params.get("version")
+        return version if isinstance(version, int) else None
+
+    @property
+    def instruction(self) -> typing.Optional[str]:
+        """The current parameters' ``instruction`` (the official ``project.instruction``)."""
+        instruction = self.params.get("instruction")
+        return instruction if isinstance(instruction, str) else None
+
 
 @attrs.define
 class TaskTemplate(Model):
@@ -237,6 +249,19 @@ class TaskTemplate(Model):
     template_variables: typing.Any = None
     response_schema: typing.Any = None
     auto_onboard_enabled: typing.Optional[bool] = None
+
+    # The official SDK's TaskTemplate accessors.
+    def get_template_variables(self) -> typing.Any:
+        """``template_variables``."""
+        return self.template_variables
+
+    def is_auto_onboardable(self) -> bool:
+        """Whether the project is auto-onboardable (``auto_onboard_enabled``; false if absent)."""
+        return self.auto_onboard_enabled is True
+
+    def get_response_schema(self) -> typing.Any:
+        """``response_schema`` (``None`` unless enabled for the account)."""
+        return self.response_schema
 
 
 @attrs.define(field_transformer=shared_fields_last)
@@ -325,6 +350,11 @@ class _Listing(list[T]):
         self.offset = offset
         self.has_more = has_more
         self.next_token = next_token
+
+    @property
+    def docs(self) -> list[T]:
+        """The page's items as a plain list (the official ``Tasklist.docs``)."""
+        return list(self)
 
     def __repr__(self) -> str:
         return (

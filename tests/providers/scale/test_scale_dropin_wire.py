@@ -11,6 +11,7 @@ import pytest
 import respx
 
 import labelkit
+import labelkit.scale as scale_names
 from labelkit.scale import (
     AsyncScale,
     CreateBatchRequest,
@@ -173,3 +174,31 @@ async def test_v2_body_strings_may_be_empty_as_in_the_official_models(client: As
         with pytest.raises(labelkit.ValidationError, match="callback"):
             await client.v2.create_batch({"name": "b", "project_name": "p", "callback": 1})
     assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_results_have_the_official_accessors(client: AsyncScale) -> None:
+    # What the official objects offer and ported code reads: Tasklist/Batchlist.docs,
+    # Project.version/.instruction, TaskTemplate's getters, the official class names.
+    project = {"name": "p", "type": "chat", "param_history": [{"version": 3, "instruction": "x"}]}
+    template = {"id": "tt", "version": 1, "template_variables": {"a": 1}, "response_schema": None}
+    batches = {"docs": [BATCH], "totalDocs": 1, "limit": 1, "offset": 0, "has_more": False}
+    with respx.mock:
+        respx.get(f"{BASE}/tasks").mock(return_value=httpx.Response(200, json=PAGE))
+        respx.get(f"{BASE}/batches").mock(return_value=httpx.Response(200, json=batches))
+        respx.get(f"{BASE}/projects/p").mock(return_value=httpx.Response(200, json=project))
+        respx.get(f"{BASE}/projects/p/taskTemplates").mock(
+            return_value=httpx.Response(200, json=template)
+        )
+        tasks = await client.tasks()
+        listed = await client.batches()
+        got = await client.get_project("p")
+        tmpl = await client.get_project_template("p")
+    assert [t.id for t in tasks.docs] == [TID] and isinstance(tasks.docs, list)
+    assert [b.name for b in listed.docs] == ["b"]
+    assert (got.version, got.instruction) == (3, "x")
+    assert tmpl.get_template_variables() == {"a": 1}
+    assert tmpl.is_auto_onboardable() is False and tmpl.get_response_schema() is None
+    assert scale_names.TeammateRole.Labeler == "labeler"
+    assert scale_names.Teammate is scale_names.TeamMember
+    assert scale_names.EvaluationTask is scale_names.TrainingTask is scale_names.QualityTask
