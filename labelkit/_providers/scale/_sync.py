@@ -79,6 +79,8 @@ class Scale(SyncClient[AsyncScale]):
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
+    The official ``source=`` (appended to the User-Agent) and ``proxies=``
+    (``{"https": url}``, the same as ``proxy=url``) are accepted as well.
     ``transport=`` is any httpx transport (an emulator's ``transport()``
     serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
@@ -116,6 +118,8 @@ class Scale(SyncClient[AsyncScale]):
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
         api_instance_url: str | None = None,
+        source: str | None = None,
+        proxies: Mapping[str, str] | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(
@@ -124,6 +128,8 @@ class Scale(SyncClient[AsyncScale]):
             poll=poll,
             auto_unique_id=auto_unique_id,
             api_instance_url=api_instance_url,
+            source=source,
+            proxies=proxies,
             **options,
         )
 

@@ -4,6 +4,8 @@ official positional forms, the keys it leaves out, the values it lets through an
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
 import httpx
@@ -202,3 +204,43 @@ async def test_results_have_the_official_accessors(client: AsyncScale) -> None:
     assert scale_names.TeammateRole.Labeler == "labeler"
     assert scale_names.Teammate is scale_names.TeamMember
     assert scale_names.EvaluationTask is scale_names.TrainingTask is scale_names.QualityTask
+
+
+def test_official_constructor_source_and_proxies() -> None:
+    # ScaleClient(api_key, source=..., proxies={"https"/"http": url}): the source ends the
+    # User-Agent and the requests go through the proxy (here a local server that answers).
+    seen: list[tuple[str, str | None]] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("User-Agent")))
+            out = json.dumps(TASK).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proxies = {"http": f"http://127.0.0.1:{server.server_address[1]}"}
+        with Scale(
+            KEY, base_url="http://scale.invalid", source="my-app/2", proxies=proxies, max_retries=0
+        ) as scale:
+            assert scale.get_task(TID).task_id == TID
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert len(seen) == 1
+    assert seen[0][0] == f"http://scale.invalid/v1/task/{TID}"
+    assert seen[0][1] is not None and seen[0][1].endswith(" my-app/2")
+    with pytest.raises(labelkit.ValidationError, match="proxies"):
+        AsyncScale(KEY, proxy="http://127.0.0.1:9", proxies={"https": "http://127.0.0.1:8"})
