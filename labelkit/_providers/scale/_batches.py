@@ -178,7 +178,7 @@ class _BatchesMixin(_ScaleBase):
             offset = int(cursor or 0)
             page = await self.batches(
                 project=project_name,
-                status=batch_status,
+                status=batch_status or None,  # the official SDK sends it only when truthy
                 start_time=created_after,
                 end_time=created_before,
                 exclude_archived=exclude_archived,

@@ -244,3 +244,16 @@ def test_official_constructor_source_and_proxies() -> None:
     assert seen[0][1] is not None and seen[0][1].endswith(" my-app/2")
     with pytest.raises(labelkit.ValidationError, match="proxies"):
         AsyncScale(KEY, proxy="http://127.0.0.1:9", proxies={"https": "http://127.0.0.1:8"})
+
+
+@pytest.mark.anyio
+async def test_get_batches_leaves_out_an_empty_status(client: AsyncScale) -> None:
+    batches = {"docs": [BATCH], "totalDocs": 1, "limit": 1, "offset": 0, "has_more": False}
+    with respx.mock:
+        route = respx.get(f"{BASE}/batches").mock(return_value=httpx.Response(200, json=batches))
+        assert [b.name async for b in client.get_batches("p", "")] == ["b"]
+    assert query_of(route.calls.last.request) == [
+        ("exclude_archived", "false"),
+        ("offset", "0"),
+        ("project", "p"),
+    ]
