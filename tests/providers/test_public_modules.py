@@ -150,6 +150,7 @@ PUBLIC_NAMES: dict[str, list[str]] = {
         "SetBatchMetadataRequest",
         "SetTaskMetadataRequest",
         "StudioBatch",
+        "StudioLabelerAssignment",
         "StudioProjectGroup",
         "Task",
         "TaskReviewStatus",

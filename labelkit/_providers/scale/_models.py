@@ -363,6 +363,24 @@ class _Listing(list[T]):
         )
 
 
+class StudioLabelerAssignment(list[str]):
+    """One teammate's Studio assignment: the list of their project names, with the
+    official SDK's ``email``, ``assigned_projects`` and ``as_dict()``."""
+
+    def __init__(self, projects: Iterable[str] = (), *, email: str = "") -> None:
+        super().__init__(projects)
+        self.email = email
+
+    @property
+    def assigned_projects(self) -> list[str]:
+        """The project names (the list itself, as a plain list)."""
+        return list(self)
+
+    def as_dict(self) -> list[str]:
+        """The wire form: the list of project names."""
+        return list(self)
+
+
 class Tasklist(_Listing[Task]):
     """One page of ``tasks()``: a list of :class:`Task` with ``total``, ``limit``,
     ``offset``, ``has_more`` and ``next_token`` (pass it back for the next page)."""

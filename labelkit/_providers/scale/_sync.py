@@ -32,6 +32,7 @@ from labelkit._providers.scale._models import (
     Project,
     QualityTask,
     StudioBatch,
+    StudioLabelerAssignment,
     StudioProjectGroup,
     Task,
     Tasklist,
@@ -741,19 +742,20 @@ class Scale(SyncClient[AsyncScale]):
         """Change the role of teammates."""
         return _portal.call(self._async.update_teammates_role, emails=emails, role=role)
 
-    def list_studio_assignments(self) -> dict[str, list[str]]:
-        """Studio assignments: ``{email: [project names]}``."""
+    def list_studio_assignments(self) -> dict[str, StudioLabelerAssignment]:
+        """Studio assignments: ``{email: [project names]}``, each list a
+        :class:`StudioLabelerAssignment` (``.assigned_projects``, ``.email``)."""
         return _portal.call(self._async.list_studio_assignments)
 
     def add_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Assign teammates to Studio projects; returns every assignment."""
         return _portal.call(self._async.add_studio_assignments, emails=emails, projects=projects)
 
     def remove_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Remove teammates from Studio projects; returns every assignment."""
         return _portal.call(self._async.remove_studio_assignments, emails=emails, projects=projects)
 

@@ -257,3 +257,20 @@ async def test_get_batches_leaves_out_an_empty_status(client: AsyncScale) -> Non
         ("offset", "0"),
         ("project", "p"),
     ]
+
+
+@pytest.mark.anyio
+async def test_studio_assignments_are_the_official_assignment_objects(client: AsyncScale) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/studio/assignments").mock(
+            return_value=httpx.Response(200, json={"a@b.c": ["p1", "p2"]})
+        )
+        assignments = await client.list_studio_assignments()
+    one = assignments["a@b.c"]
+    assert isinstance(one, scale_names.StudioLabelerAssignment)
+    assert (one.email, one.assigned_projects, one.as_dict()) == (
+        "a@b.c",
+        ["p1", "p2"],
+        ["p1", "p2"],
+    )
+    assert assignments == {"a@b.c": ["p1", "p2"]}  # still the lists it always was
