@@ -182,6 +182,15 @@ class Task(Model):
         """The task id (the seed-era SDK's ``task.id``)."""
         return self.task_id
 
+    def __getattr__(self, name: str) -> typing.Any:
+        # Only reached for a name that is not a field: like the official Task, any other
+        # key of the task's JSON reads as an attribute (task.audits, task.work_started).
+        if not name.startswith("_"):
+            extra = object.__getattribute__(self, "extra")
+            if name in extra:
+                return extra[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def done(self) -> bool:
         """True once the task is completed, canceled or errored."""

@@ -274,3 +274,16 @@ async def test_studio_assignments_are_the_official_assignment_objects(client: As
         ["p1", "p2"],
     )
     assert assignments == {"a@b.c": ["p1", "p2"]}  # still the lists it always was
+
+
+@pytest.mark.anyio
+async def test_any_task_key_reads_as_an_attribute(client: AsyncScale) -> None:
+    # The official Task falls back to its JSON for any attribute (task.audits ...).
+    body = {**TASK, "audits": [{"accepted": True}], "customer_review_status": "accepted"}
+    with respx.mock:
+        respx.get(f"{BASE}/task/{TID}").mock(return_value=httpx.Response(200, json=body))
+        task = await client.get_task(TID)
+    assert task.audits == [{"accepted": True}]
+    assert task.customer_review_status == "accepted"
+    with pytest.raises(AttributeError, match="no_such_key"):
+        task.no_such_key  # noqa: B018
