@@ -43,15 +43,18 @@ def _sent_as_given(names: list[str], **defaults: object) -> list[tuple[str, obje
 
 
 @pytest.mark.parametrize("cls", [AsyncScale, Scale])
-def test_scale_get_tasks_and_count_list_the_official_keywords(cls: type) -> None:
-    pages = _sent_as_given(
-        [*FILTERS, "include_attachment_url", "limited_response", "limit"],
-        include_attachment_url=True,
-    )
-    assert _keywords(cls.get_tasks) == pages
-    assert _keywords(cls.get_tasks_count) == _sent_as_given(FILTERS)
-    positional = list(inspect.signature(cls.get_tasks_count).parameters)[:3]
-    assert positional == ["self", "project_name", "batch_name"]
+def test_scale_get_tasks_and_count_list_the_official_arguments(cls: type) -> None:
+    # scaleapi 2.18.4 takes all of them positionally or by keyword, in this order;
+    # get_tasks_count has get_tasks' filters and include_attachment_url, no page options.
+    def arguments(method: object) -> list[tuple[str, object]]:
+        params = list(inspect.signature(method).parameters.values())[1:]  # type: ignore[arg-type]
+        assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+        return [(p.name, p.default) for p in params]
+
+    filters = _sent_as_given(["project_name", "batch_name", *FILTERS, "include_attachment_url"])
+    filters[-1] = ("include_attachment_url", True)
+    assert arguments(cls.get_tasks) == [*filters, ("limited_response", None), ("limit", None)]
+    assert arguments(cls.get_tasks_count) == filters
 
 
 @pytest.mark.parametrize("cls", [AsyncCloudSight, CloudSight])

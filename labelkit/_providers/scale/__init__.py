@@ -11,6 +11,7 @@ from ._models import (
     Project,
     QualityTask,
     StudioBatch,
+    StudioLabelerAssignment,
     StudioProjectGroup,
     Task,
     Tasklist,
@@ -21,6 +22,10 @@ from ._models import (
     TeamMember,
     TeamRole,
 )
+from ._models import QualityTask as EvaluationTask
+from ._models import QualityTask as TrainingTask
+from ._models import TeamMember as Teammate
+from ._models import TeamRole as TeammateRole
 from ._sync import Scale, ScaleV2
 from ._v2 import AsyncScaleV2
 from ._v2_models import (
@@ -70,6 +75,7 @@ __all__ = [
     "CallbackVerifier",
     "CreateBatchRequest",
     "CreateChatTaskRequest",
+    "EvaluationTask",
     "File",
     "NotEnabledError",
     "Project",
@@ -79,6 +85,7 @@ __all__ = [
     "SetBatchMetadataRequest",
     "SetTaskMetadataRequest",
     "StudioBatch",
+    "StudioLabelerAssignment",
     "StudioProjectGroup",
     "Task",
     "TaskReviewStatus",
@@ -88,6 +95,9 @@ __all__ = [
     "Tasklist",
     "TeamMember",
     "TeamRole",
+    "Teammate",
+    "TeammateRole",
+    "TrainingTask",
     "V2Annotation",
     "V2Batch",
     "V2BatchOperationResult",

@@ -13,7 +13,14 @@ from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError
 from ..._paths import segment
 from ._base import _body, _ScaleBase, _strings, _text
-from ._models import File, StudioBatch, StudioProjectGroup, TeamMember, TeamRole
+from ._models import (
+    File,
+    StudioBatch,
+    StudioLabelerAssignment,
+    StudioProjectGroup,
+    TeamMember,
+    TeamRole,
+)
 
 __all__: list[str] = []
 
@@ -99,25 +106,26 @@ class _AccountMixin(_ScaleBase):
 
     # -- studio --------------------------------------------------------------------------
 
-    async def list_studio_assignments(self) -> dict[str, list[str]]:
-        """Studio assignments: ``{email: [project names]}``."""
+    async def list_studio_assignments(self) -> dict[str, StudioLabelerAssignment]:
+        """Studio assignments: ``{email: [project names]}``, each list a
+        :class:`StudioLabelerAssignment` (``.assigned_projects``, ``.email``)."""
         return _assignments(await self._v1("GET", "studio/assignments"))
 
     async def add_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Assign teammates to Studio projects; returns every assignment."""
         return await self._assign("add", emails, projects)
 
     async def remove_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Remove teammates from Studio projects; returns every assignment."""
         return await self._assign("remove", emails, projects)
 
     async def _assign(
         self, verb: str, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         body = {"emails": _strings("emails", emails), "projects": _strings("projects", projects)}
         raw = await self._v1("POST", f"studio/assignments/{verb}", json=body, idempotent=True)
         return _assignments(raw)
@@ -201,11 +209,11 @@ class _AccountMixin(_ScaleBase):
         )
 
 
-def _assignments(raw: object) -> dict[str, list[str]]:
+def _assignments(raw: object) -> dict[str, StudioLabelerAssignment]:
     if isinstance(raw, dict) and all(
         isinstance(v, list) and all(isinstance(p, str) for p in v) for v in raw.values()
     ):
-        return {str(k): list(v) for k, v in raw.items()}
+        return {str(k): StudioLabelerAssignment(v, email=str(k)) for k, v in raw.items()}
     raise ResponseValidationError(
         "expected {email: [project, ...]}", path="studio assignments", body=raw
     )

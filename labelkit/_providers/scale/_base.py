@@ -78,12 +78,17 @@ class _ScaleBase(AsyncAPIClient):
         parse: typing.Callable[[typing.Any], ParsedT] | None = None,
         **kwargs: typing.Any,
     ) -> ParsedT:
-        """A request to ``/v1/<path>``, its JSON body parsed (an empty body is ``None``).
+        """A request to ``/v1/<path>`` (``Content-Type: application/json`` even without a
+        body), its JSON body parsed (an empty body is ``None``).
 
         ``parse`` turns the body into the result inside the core, so that a
         create whose answer cannot be read is ambiguous, not failed.
         """
-        return await self._request_json(method, "v1/" + path, parse=parse, **kwargs)
+        # The official SDK sends this header on every v1 request, GETs and bodiless POSTs too.
+        headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+        return await self._request_json(
+            method, "v1/" + path, parse=parse, headers=headers, **kwargs
+        )
 
     async def _post_settled(
         self,
@@ -307,9 +312,10 @@ def _body(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
     """A JSON object body, checked now (not mid-request) to be serialisable."""
     body = dict(value)
     _jsonable(field, body)
-    for key in ("metadata",):
-        if key in body and not isinstance(body[key], Mapping):
-            raise ValidationError(key, f"must be an object, got {type(body[key]).__name__}")
+    # None is sent as null, as the official SDK does (the server reads it as "not given").
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
     if "tags" in body and body["tags"] is not None:
         body["tags"] = _strings("tags", typing.cast("Iterable[str]", body["tags"]))
     return body

@@ -41,7 +41,7 @@ class _BatchesMixin(_ScaleBase):
         self,
         project: str,
         batch_name: str,
-        callback: str = "",
+        callback: str | None = "",
         calibration_batch: bool = False,
         self_label_batch: bool = False,
         metadata: Mapping[str, typing.Any] | None = None,
@@ -49,8 +49,9 @@ class _BatchesMixin(_ScaleBase):
         """Create a batch in ``project`` (``POST /v1/batches``).
 
         ``callback`` is a URL (or an e-mail address) notified when the batch
-        completes. A batch name is unique, so the create is retried after a
-        timeout or a 5xx; a 409 after such a retry returns the batch our
+        completes (``None`` is sent as ``null``, as the official SDK does).
+        A batch name is unique, so the create is retried after a timeout or a
+        5xx; a 409 after such a retry returns the batch our
         earlier attempt created. A name already used before the call raises
         :class:`~labelkit.ConflictError` (the SDK's ``ScaleDuplicateResource``).
         """
@@ -177,7 +178,7 @@ class _BatchesMixin(_ScaleBase):
             offset = int(cursor or 0)
             page = await self.batches(
                 project=project_name,
-                status=batch_status,
+                status=batch_status or None,  # the official SDK sends it only when truthy
                 start_time=created_after,
                 end_time=created_before,
                 exclude_archived=exclude_archived,

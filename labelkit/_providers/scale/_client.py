@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 
 from typing_extensions import Unpack
 
 from ..._client import ClientOptions
 from ..._config import PollPolicy, RetryPolicy
 from ..._errors import ValidationError
+from ..._http import USER_AGENT
 from ._account import _AccountMixin
 from ._base import DEFAULT_POLL
 from ._batches import _BatchesMixin
@@ -38,6 +40,8 @@ class AsyncScale(
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
+    The official ``source=`` (appended to the User-Agent) and ``proxies=``
+    (``{"https": url}``, the same as ``proxy=url``) are accepted as well.
     ``transport=`` is any httpx transport (an emulator's ``transport()``
     serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
@@ -82,8 +86,11 @@ class AsyncScale(
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
         api_instance_url: str | None = None,
+        source: str | None = None,
+        proxies: Mapping[str, str] | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
+        _official_options(options, source, proxies)
         base_url = options.get("base_url")
         if api_instance_url is not None:
             # The official ScaleClient's name for the same thing (it ends in /v1).
@@ -108,6 +115,22 @@ class AsyncScale(
         )
         self._add_secrets(token, f"Bearer {api_key}")
         self._bind_resources()
+
+
+def _official_options(
+    options: ClientOptions, source: str | None, proxies: Mapping[str, str] | None
+) -> None:
+    """The official ScaleClient's ``source`` (a User-Agent suffix) and ``proxies`` (a
+    requests-style ``{"https": url}``) as labelkit's ``default_headers`` and ``proxy``."""
+    if source is not None:
+        if any(c in source for c in "\r\n"):
+            raise ValidationError("source", "must be a single line")
+        headers = options.get("default_headers") or {}
+        options["default_headers"] = {"User-Agent": f"{USER_AGENT} {source}", **headers}
+    if proxies:
+        if options.get("proxy") is not None:
+            raise ValidationError("proxies", "give proxy or proxies")
+        options["proxy"] = proxies.get("https") or proxies.get("http")
 
 
 def _host(url: str) -> str:

@@ -14,7 +14,7 @@ from ..._journal import Journal
 from ..._pagination import Page, iter_cursor
 from ..._paths import segment
 from ..._poll import JobState, WaitOptions
-from ..._signatures import keyword_defaults, with_defaults
+from ..._signatures import with_defaults
 from ._base import (
     QueryValue,
     When,
@@ -37,47 +37,22 @@ UniqueIds = typing.Union[
 ]
 
 
-class TaskFilters(typing.TypedDict, total=False):
-    """The official filters of ``get_tasks`` and ``get_tasks_count`` (after project and batch)."""
+ReviewStatuses = typing.Union[TaskReviewStatus, str, Iterable[typing.Union[TaskReviewStatus, str]]]
 
-    task_type: TaskType | str | None
-    status: TaskStatus | str | None
-    review_status: TaskReviewStatus | str | Iterable[TaskReviewStatus | str] | None
-    unique_id: Strings | None
-    completed_after: When
-    completed_before: When
-    updated_after: When
-    updated_before: When
-    created_after: When
-    created_before: When
-    tags: Strings | None
-
-
-class TaskPages(TaskFilters, total=False):
-    """``get_tasks``' keywords: the filters, then the page options."""
-
-    include_attachment_url: bool
-    limited_response: bool | None
-    limit: int | None
-
-
-keyword_defaults(TaskFilters, dict.fromkeys(TaskFilters.__annotations__))
-keyword_defaults(
-    TaskPages,
-    {**dict.fromkeys(TaskPages.__annotations__), "include_attachment_url": True},
-)
-
-#: get_tasks' keywords -> the query keyword of :meth:`_ListingMixin.tasks` they are sent as.
+#: get_tasks' arguments -> the query keyword of :meth:`_ListingMixin.tasks` they are sent as.
 _QUERY_NAMES = {
     "task_type": "type",
     "review_status": "customer_review_status",
     "created_after": "start_time",
     "created_before": "end_time",
 }
+#: Sent only when truthy, as the official SDK does (``status=None``, ``limit=0``,
+#: ``limited_response=False`` and ``review_status=[]`` leave the key out).
+_WHEN_TRUTHY = frozenset({"task_type", "status", "review_status", "limited_response", "limit"})
 
 
 def _task_query(
-    project_name: str | None, batch_name: str | None, options: TaskFilters
+    project_name: str | None, batch_name: str | None, options: Mapping[str, typing.Any]
 ) -> dict[str, object]:
     """The :meth:`_ListingMixin.tasks` keywords for ``get_tasks``' arguments, checked now
     (so that bad arguments fail at the call rather than at the first page); several
@@ -86,13 +61,25 @@ def _task_query(
         raise ValidationError("project_name", "project_name or batch_name is required")
     query: dict[str, object] = {"project": project_name, "batch": batch_name}
     for name, value in options.items():
-        if name == "review_status" and value is not None:
+        if name in _WHEN_TRUTHY and not value:
+            continue
+        if name == "review_status":
             values = [value] if isinstance(value, str) else value
-            value = ",".join(str(v) for v in _strings("review_status", values))  # type: ignore[arg-type]
+            value = ",".join(str(v) for v in _strings("review_status", values))
         elif name.endswith(("_after", "_before")):
-            _when(name, value)  # type: ignore[arg-type]
+            _when(name, value)
         query[_QUERY_NAMES.get(name, name)] = value
     return query
+
+
+def _filters(arguments: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
+    """A get_tasks-style method's ``locals()`` without ``self`` and the positional
+    project and batch: its filters by name, in the official order."""
+    return {
+        name: value
+        for name, value in arguments.items()
+        if name not in ("self", "project_name", "batch_name")
+    }
 
 
 def _classify(task: Task) -> JobState:
@@ -163,22 +150,36 @@ class _ListingMixin(_ScaleBase):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        **options: Unpack[TaskPages],
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: ReviewStatuses | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+        include_attachment_url: bool = True,
+        limited_response: bool | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[Task]:
         """Every matching task of a project or batch, fetched page by page as you iterate.
 
         ``async for task in client.get_tasks("My Project", status=TaskStatus.COMPLETED)``.
         Pages follow ``next_token`` until ``has_more`` is false; each task is
         yielded exactly once, and a page is requested only when needed.
-        ``project_name`` or ``batch_name`` is required. The arguments map to
-        :meth:`tasks` as in the official SDK (``created_after`` is
-        ``start_time``, several ``review_status`` values are comma-joined, and
-        ``include_attachment_url`` defaults to true); ``limit`` is the page size.
+        ``project_name`` or ``batch_name`` is required. The arguments (in the
+        official order, positional or keyword) map to :meth:`tasks` as in the
+        official SDK: ``created_after`` is ``start_time``, several
+        ``review_status`` values are comma-joined, ``include_attachment_url``
+        defaults to true, and an empty ``task_type``, ``status``,
+        ``review_status``, ``limited_response`` or ``limit`` is not sent;
+        ``limit`` is the page size.
         """
-        query = _task_query(
-            project_name, batch_name, with_defaults(options, TaskPages, "get_tasks")
-        )
-        _limit("limit", options.get("limit"), 100)
+        query = _task_query(project_name, batch_name, _filters(locals()))
+        _limit("limit", limit or None, 100)
 
         async def fetch(cursor: str | None) -> Page[Task]:
             page = await self.tasks(next_token=cursor, **query)  # type: ignore[arg-type]
@@ -202,14 +203,25 @@ class _ListingMixin(_ScaleBase):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        **filters: Unpack[TaskFilters],
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: ReviewStatuses | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+        include_attachment_url: bool = True,
     ) -> int:
-        """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``)."""
-        query = _task_query(
-            project_name, batch_name, with_defaults(filters, TaskFilters, "get_tasks_count")
-        )
-        # the official client sends get_tasks' default include_attachment_url
-        page = await self.tasks(**query, include_attachment_url=True, limit=1)  # type: ignore[arg-type]
+        """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``).
+
+        The arguments are :meth:`get_tasks`' (without the page options).
+        """
+        query = _task_query(project_name, batch_name, _filters(locals()))
+        page = await self.tasks(**query, limit=1)  # type: ignore[arg-type]
         return page.total if page.total is not None else len(page)
 
     async def wait_task(self, task_id: str, **wait: Unpack[WaitOptions]) -> Task:

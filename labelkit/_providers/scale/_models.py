@@ -182,6 +182,15 @@ class Task(Model):
         """The task id (the seed-era SDK's ``task.id``)."""
         return self.task_id
 
+    def __getattr__(self, name: str) -> typing.Any:
+        # Only reached for a name that is not a field: like the official Task, any other
+        # key of the task's JSON reads as an attribute (task.audits, task.work_started).
+        if not name.startswith("_"):
+            extra = object.__getattribute__(self, "extra")
+            if name in extra:
+                return extra[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def done(self) -> bool:
         """True once the task is completed, canceled or errored."""
@@ -225,6 +234,18 @@ class Project(Model):
         """The current parameter version (``{}`` when the project has none)."""
         return self.param_history[-1] if self.param_history else {}
 
+    @property
+    def version(self) -> typing.Optional[int]:
+        """The current parameter version's number (the official SDK's ``project.version``)."""
+        version = self.params.get("version")
+        return version if isinstance(version, int) else None
+
+    @property
+    def instruction(self) -> typing.Optional[str]:
+        """The current parameters' ``instruction`` (the official ``project.instruction``)."""
+        instruction = self.params.get("instruction")
+        return instruction if isinstance(instruction, str) else None
+
 
 @attrs.define
 class TaskTemplate(Model):
@@ -237,6 +258,19 @@ class TaskTemplate(Model):
     template_variables: typing.Any = None
     response_schema: typing.Any = None
     auto_onboard_enabled: typing.Optional[bool] = None
+
+    # The official SDK's TaskTemplate accessors.
+    def get_template_variables(self) -> typing.Any:
+        """``template_variables``."""
+        return self.template_variables
+
+    def is_auto_onboardable(self) -> bool:
+        """Whether the project is auto-onboardable (``auto_onboard_enabled``; false if absent)."""
+        return self.auto_onboard_enabled is True
+
+    def get_response_schema(self) -> typing.Any:
+        """``response_schema`` (``None`` unless enabled for the account)."""
+        return self.response_schema
 
 
 @attrs.define(field_transformer=shared_fields_last)
@@ -326,11 +360,34 @@ class _Listing(list[T]):
         self.has_more = has_more
         self.next_token = next_token
 
+    @property
+    def docs(self) -> list[T]:
+        """The page's items as a plain list (the official ``Tasklist.docs``)."""
+        return list(self)
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({len(self)} items, total={self.total}, "
             f"has_more={self.has_more}, next_token={self.next_token!r})"
         )
+
+
+class StudioLabelerAssignment(list[str]):
+    """One teammate's Studio assignment: the list of their project names, with the
+    official SDK's ``email``, ``assigned_projects`` and ``as_dict()``."""
+
+    def __init__(self, projects: Iterable[str] = (), *, email: str = "") -> None:
+        super().__init__(projects)
+        self.email = email
+
+    @property
+    def assigned_projects(self) -> list[str]:
+        """The project names (the list itself, as a plain list)."""
+        return list(self)
+
+    def as_dict(self) -> list[str]:
+        """The wire form: the list of project names."""
+        return list(self)
 
 
 class Tasklist(_Listing[Task]):

@@ -22,7 +22,7 @@ from labelkit._journal import Journal
 from labelkit._poll import WaitOptions
 from labelkit._providers.scale._base import DEFAULT_POLL, When
 from labelkit._providers.scale._client import AsyncScale
-from labelkit._providers.scale._listing import Strings, TaskFilters, TaskPages, UniqueIds
+from labelkit._providers.scale._listing import ReviewStatuses, Strings, UniqueIds
 from labelkit._providers.scale._models import (
     Batch,
     Batchlist,
@@ -32,6 +32,7 @@ from labelkit._providers.scale._models import (
     Project,
     QualityTask,
     StudioBatch,
+    StudioLabelerAssignment,
     StudioProjectGroup,
     Task,
     Tasklist,
@@ -79,6 +80,8 @@ class Scale(SyncClient[AsyncScale]):
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
+    The official ``source=`` (appended to the User-Agent) and ``proxies=``
+    (``{"https": url}``, the same as ``proxy=url``) are accepted as well.
     ``transport=`` is any httpx transport (an emulator's ``transport()``
     serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
@@ -116,6 +119,8 @@ class Scale(SyncClient[AsyncScale]):
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
         api_instance_url: str | None = None,
+        source: str | None = None,
+        proxies: Mapping[str, str] | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(
@@ -124,6 +129,8 @@ class Scale(SyncClient[AsyncScale]):
             poll=poll,
             auto_unique_id=auto_unique_id,
             api_instance_url=api_instance_url,
+            source=source,
+            proxies=proxies,
             **options,
         )
 
@@ -356,20 +363,52 @@ class Scale(SyncClient[AsyncScale]):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        **options: Unpack[TaskPages],
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: ReviewStatuses | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+        include_attachment_url: bool = True,
+        limited_response: bool | None = None,
+        limit: int | None = None,
     ) -> Iterator[Task]:
         """Every matching task of a project or batch, fetched page by page as you iterate.
 
         ``async for task in client.get_tasks("My Project", status=TaskStatus.COMPLETED)``.
         Pages follow ``next_token`` until ``has_more`` is false; each task is
         yielded exactly once, and a page is requested only when needed.
-        ``project_name`` or ``batch_name`` is required. The arguments map to
-        :meth:`tasks` as in the official SDK (``created_after`` is
-        ``start_time``, several ``review_status`` values are comma-joined, and
-        ``include_attachment_url`` defaults to true); ``limit`` is the page size.
+        ``project_name`` or ``batch_name`` is required. The arguments (in the
+        official order, positional or keyword) map to :meth:`tasks` as in the
+        official SDK: ``created_after`` is ``start_time``, several
+        ``review_status`` values are comma-joined, ``include_attachment_url``
+        defaults to true, and an empty ``task_type``, ``status``,
+        ``review_status``, ``limited_response`` or ``limit`` is not sent;
+        ``limit`` is the page size.
         """
         return _portal.iterate_call(
-            self._async.get_tasks, project_name=project_name, batch_name=batch_name, **options
+            self._async.get_tasks,
+            project_name=project_name,
+            batch_name=batch_name,
+            task_type=task_type,
+            status=status,
+            review_status=review_status,
+            unique_id=unique_id,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            created_after=created_after,
+            created_before=created_before,
+            tags=tags,
+            include_attachment_url=include_attachment_url,
+            limited_response=limited_response,
+            limit=limit,
         )
 
     def find_task_by_unique_id(self, unique_id: str, *, project: str | None = None) -> Task | None:
@@ -388,11 +427,39 @@ class Scale(SyncClient[AsyncScale]):
         self,
         project_name: str | None = None,
         batch_name: str | None = None,
-        **filters: Unpack[TaskFilters],
+        task_type: TaskType | str | None = None,
+        status: TaskStatus | str | None = None,
+        review_status: ReviewStatuses | None = None,
+        unique_id: Strings | None = None,
+        completed_after: When = None,
+        completed_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        created_after: When = None,
+        created_before: When = None,
+        tags: Strings | None = None,
+        include_attachment_url: bool = True,
     ) -> int:
-        """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``)."""
+        """How many tasks match (one ``GET /v1/tasks?limit=1``; reads ``total``).
+
+        The arguments are :meth:`get_tasks`' (without the page options).
+        """
         return _portal.call(
-            self._async.get_tasks_count, project_name=project_name, batch_name=batch_name, **filters
+            self._async.get_tasks_count,
+            project_name=project_name,
+            batch_name=batch_name,
+            task_type=task_type,
+            status=status,
+            review_status=review_status,
+            unique_id=unique_id,
+            completed_after=completed_after,
+            completed_before=completed_before,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            created_after=created_after,
+            created_before=created_before,
+            tags=tags,
+            include_attachment_url=include_attachment_url,
         )
 
     def wait_task(self, task_id: str, **wait: Unpack[WaitOptions]) -> Task:
@@ -504,7 +571,7 @@ class Scale(SyncClient[AsyncScale]):
         self,
         project: str,
         batch_name: str,
-        callback: str = "",
+        callback: str | None = "",
         calibration_batch: bool = False,
         self_label_batch: bool = False,
         metadata: Mapping[str, typing.Any] | None = None,
@@ -512,8 +579,9 @@ class Scale(SyncClient[AsyncScale]):
         """Create a batch in ``project`` (``POST /v1/batches``).
 
         ``callback`` is a URL (or an e-mail address) notified when the batch
-        completes. A batch name is unique, so the create is retried after a
-        timeout or a 5xx; a 409 after such a retry returns the batch our
+        completes (``None`` is sent as ``null``, as the official SDK does).
+        A batch name is unique, so the create is retried after a timeout or a
+        5xx; a 409 after such a retry returns the batch our
         earlier attempt created. A name already used before the call raises
         :class:`~labelkit.ConflictError` (the SDK's ``ScaleDuplicateResource``).
         """
@@ -674,19 +742,20 @@ class Scale(SyncClient[AsyncScale]):
         """Change the role of teammates."""
         return _portal.call(self._async.update_teammates_role, emails=emails, role=role)
 
-    def list_studio_assignments(self) -> dict[str, list[str]]:
-        """Studio assignments: ``{email: [project names]}``."""
+    def list_studio_assignments(self) -> dict[str, StudioLabelerAssignment]:
+        """Studio assignments: ``{email: [project names]}``, each list a
+        :class:`StudioLabelerAssignment` (``.assigned_projects``, ``.email``)."""
         return _portal.call(self._async.list_studio_assignments)
 
     def add_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Assign teammates to Studio projects; returns every assignment."""
         return _portal.call(self._async.add_studio_assignments, emails=emails, projects=projects)
 
     def remove_studio_assignments(
         self, emails: Iterable[str], projects: Iterable[str]
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, StudioLabelerAssignment]:
         """Remove teammates from Studio projects; returns every assignment."""
         return _portal.call(self._async.remove_studio_assignments, emails=emails, projects=projects)
 

@@ -158,8 +158,9 @@ def body_of(cls: type[_R], field: str, value: object) -> dict[str, typing.Any]:
         elif key in ("metadata", "template_variables"):
             if not isinstance(item, Mapping):
                 raise ValidationError(f"{field}.{key}", f"must be an object, got {item!r}")
-        elif not isinstance(item, str) or not item.strip():
-            raise ValidationError(f"{field}.{key}", f"must be a non-empty string, got {item!r}")
+        elif not isinstance(item, str):
+            # A string, as the official StrictStr fields; "" goes to the server as it does there.
+            raise ValidationError(f"{field}.{key}", f"must be a string, got {item!r}")
     try:
         json.dumps(body)
     except (TypeError, ValueError) as exc:
