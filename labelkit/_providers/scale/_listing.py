@@ -72,16 +72,6 @@ def _task_query(
     return query
 
 
-def _filters(arguments: Mapping[str, typing.Any]) -> dict[str, typing.Any]:
-    """A get_tasks-style method's ``locals()`` without ``self`` and the positional
-    project and batch: its filters by name, in the official order."""
-    return {
-        name: value
-        for name, value in arguments.items()
-        if name not in ("self", "project_name", "batch_name")
-    }
-
-
 def _classify(task: Task) -> JobState:
     if task.status is None or task.status is TaskStatus.PENDING:
         return JobState.PENDING
@@ -178,7 +168,23 @@ class _ListingMixin(_ScaleBase):
         ``review_status``, ``limited_response`` or ``limit`` is not sent;
         ``limit`` is the page size.
         """
-        query = _task_query(project_name, batch_name, _filters(locals()))
+        filters = {
+            "task_type": task_type,
+            "status": status,
+            "review_status": review_status,
+            "unique_id": unique_id,
+            "completed_after": completed_after,
+            "completed_before": completed_before,
+            "updated_after": updated_after,
+            "updated_before": updated_before,
+            "created_after": created_after,
+            "created_before": created_before,
+            "tags": tags,
+            "include_attachment_url": include_attachment_url,
+            "limited_response": limited_response,
+            "limit": limit,
+        }
+        query = _task_query(project_name, batch_name, filters)
         _limit("limit", limit or None, 100)
 
         async def fetch(cursor: str | None) -> Page[Task]:
@@ -220,7 +226,21 @@ class _ListingMixin(_ScaleBase):
 
         The arguments are :meth:`get_tasks`' (without the page options).
         """
-        query = _task_query(project_name, batch_name, _filters(locals()))
+        filters = {
+            "task_type": task_type,
+            "status": status,
+            "review_status": review_status,
+            "unique_id": unique_id,
+            "completed_after": completed_after,
+            "completed_before": completed_before,
+            "updated_after": updated_after,
+            "updated_before": updated_before,
+            "created_after": created_after,
+            "created_before": created_before,
+            "tags": tags,
+            "include_attachment_url": include_attachment_url,
+        }
+        query = _task_query(project_name, batch_name, filters)
         page = await self.tasks(**query, limit=1)  # type: ignore[arg-type]
         return page.total if page.total is not None else len(page)
 
