@@ -122,7 +122,7 @@ class StreamedResponse:
             async with contextlib.aclosing(inner) as chunks:
                 async for chunk in chunks:
                     yield chunk
-        except httpx.TransportError as exc:
+        except _UNREADABLE as exc:
             raise _classify(exc) from exc
 
 
@@ -146,11 +146,12 @@ class HttpResponse:
 
 
 class TransportError(Exception):
-    """No response was received.
+    """No usable response was received.
 
     ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``,
     ``read_timeout``, ``write_timeout``, ``read``, ``write``, ``protocol``,
-    ``other``. ``sent`` is False only when the request provably never left.
+    ``decoding`` (a body its ``Content-Encoding`` does not decode), ``other``.
+    ``sent`` is False only when the request provably never left.
     """
 
     def __init__(self, message: str, *, kind: str, sent: bool) -> None:
@@ -163,8 +164,14 @@ class TransportError(Exception):
         return self.kind.endswith("timeout")
 
 
-def _classify(exc: httpx.TransportError) -> TransportError:
-    table: list[tuple[type[httpx.TransportError], str, bool]] = [
+#: What httpx raises for an answer that never came or cannot be read. A body its
+#: Content-Encoding does not decode (a DecodingError, not a TransportError) came
+#: after the server took the request: a failed send like a body cut short.
+_UNREADABLE = (httpx.TransportError, httpx.DecodingError)
+
+
+def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError:
+    table: list[tuple[type[httpx.HTTPError], str, bool]] = [
         (httpx.ConnectTimeout, "connect_timeout", False),
         (httpx.PoolTimeout, "pool_timeout", False),
         (httpx.ReadTimeout, "read_timeout", True),
@@ -173,6 +180,7 @@ def _classify(exc: httpx.TransportError) -> TransportError:
         (httpx.ReadError, "read", True),
         (httpx.WriteError, "write", True),
         (httpx.RemoteProtocolError, "protocol", True),
+        (httpx.DecodingError, "decoding", True),
     ]
     for cls, kind, sent in table:
         if isinstance(exc, cls):
@@ -349,13 +357,13 @@ class HttpSession:
                 sent = await direct.send(
                     request.method, request.url, request.headers, content, core, query
                 )
-            except httpx.TransportError as exc:
+            except _UNREADABLE as exc:
                 raise _classify(exc) from exc
             return HttpResponse(*sent, elapsed=time.monotonic() - started)
         built = _build_request(client, request, timeout, budget=budget, extensions=extensions)
         try:
             response = await client.send(built)
-        except httpx.TransportError as exc:
+        except _UNREADABLE as exc:
             raise _classify(exc) from exc
         return HttpResponse(
             status=response.status_code,
@@ -386,7 +394,7 @@ class HttpSession:
             built.headers.pop(name, None)
         try:
             response = await client.send(built, stream=True)
-        except httpx.TransportError as exc:
+        except _UNREADABLE as exc:
             raise _classify(exc) from exc
         try:
             yield StreamedResponse(

@@ -52,8 +52,12 @@ _SECRET_QUERY_KEYS = frozenset(
         "secret",
         "signature",
         "token",
+        "sig",
+        "x-amz-credential",
         "x-amz-security-token",
         "x-amz-signature",
+        "x-goog-credential",
+        "x-goog-signature",
     }
 )
 
@@ -197,6 +201,54 @@ def redact_known(value: T) -> T:
         if redactor is not None:
             value = redactor.value(value)
     return value
+
+
+#: The loggers of the HTTP stack labelkit sends through: httpx (one INFO line per
+#: request, with its URL) and httpcore, whose DEBUG lines labelkit's own connection
+#: (``labelkit._http11``) writes too (an answer's headers: ``Location``,
+#: ``WWW-Authenticate``, ``Set-Cookie``).
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def _redact_urls(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        try:
+            return redact_url(match.group(0))
+        except ValueError:  # not a URL urllib can split (e.g. a broken IPv6 host)
+            return match.group(0)
+
+    return _URL_IN_TEXT.sub(one, text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites a record of the HTTP stack without the secrets labelkit knows.
+
+    Those records hold what the server sent (a redirect to a URL carrying the
+    API key, a cookie or challenge echoing it) and signed URLs: each URL in the
+    message is passed through :func:`redact_url`, then every secret of every
+    live client (:func:`redact_known`) is replaced.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_known(_redact_urls(message))
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACTING_FILTER = _RedactingFilter()
+for _name in _HTTP_LOGGERS:
+    # A logger's filters see only the records made on it, not its children's.
+    logging.getLogger(_name).addFilter(_REDACTING_FILTER)
 
 
 @attrs.frozen
