@@ -362,13 +362,14 @@ class HttpSession:
             return HttpResponse(*sent, elapsed=time.monotonic() - started)
         built = _build_request(client, request, timeout, budget=budget, extensions=extensions)
         try:
-            response = await client.send(built)
+            response = await client.send(built, stream=True)
+            content = await _read_whole(response)
         except _UNREADABLE as exc:
             raise _classify(exc) from exc
         return HttpResponse(
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
-            content=response.content,
+            content=content,
             url=str(response.request.url),
             elapsed=time.monotonic() - started,
         )
@@ -420,6 +421,26 @@ class HttpSession:
 
 # Pools inherited by a forked child, kept unused (see HttpSession._after_fork_in_child).
 _inherited_pools: list[httpx.AsyncClient] = []
+
+
+async def _read_whole(response: httpx.Response) -> bytes:
+    """The body of a streamed ``response``, decoded by its ``Content-Encoding`` as httpx
+    does, and the response closed.
+
+    Decoded once it is all here, not by httpx while it reads: a body that does not
+    decode would raise out of httpx's nested async generators and leave them
+    suspended (unfinalised: a ResourceWarning under trio).
+    """
+    try:
+        if response.is_stream_consumed:
+            # A transport's response made of bytes (httpx.MockTransport): read already.
+            return response.content
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    finally:
+        await response.aclose()
+    if not raw or "content-encoding" not in response.headers:
+        return raw
+    return httpx.Response(response.status_code, headers=response.headers, content=raw).content
 
 
 def _env_proxies() -> bool:

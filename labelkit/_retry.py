@@ -56,7 +56,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         parsed = email.utils.parsedate_tz(raw)
         if parsed is None:
             return None
-        when = email.utils.mktime_tz(parsed)
+        try:
+            when = email.utils.mktime_tz(parsed)
+        except (OverflowError, ValueError):  # a year beyond what the C library can date
+            return None
         return max(0.0, when - (time.time() if now is None else now))
     if not math.isfinite(seconds) or seconds < 0:
         return None
