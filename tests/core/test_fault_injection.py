@@ -20,6 +20,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
@@ -126,10 +127,17 @@ PROVIDERS = [pytest.param(SCALE, id="scale"), pytest.param(REDFLAG, id="redflag"
 PATHS = ["direct", "httpx"]
 
 
-def client_for(provider: Provider, server: LoopbackServer, path: str) -> typing.Any:
+def client_for(
+    provider: Provider, server: LoopbackServer, path: str, **options: typing.Any
+) -> typing.Any:
     transport = httpx.AsyncHTTPTransport() if path == "httpx" else None
     return provider.make(
-        server.url, rate_limit=None, retry=FAST, max_retries=FAST.max_retries, transport=transport
+        server.url,
+        rate_limit=None,
+        retry=FAST,
+        max_retries=FAST.max_retries,
+        transport=transport,
+        **options,
     )
 
 
@@ -321,3 +329,99 @@ async def test_a_signed_download_url_reaches_no_log_record(
     records = [record.getMessage() for record in caplog.records]
     assert any("/bucket/a.jpg" in message for message in records)
     assert not any(signature in message for message in records)
+
+
+# -- keep-alive and slow servers: behaviour the audit found right, kept so -----------
+
+
+class DropsSecond(LoopbackServer):
+    """Answers the first request of a connection and keeps it open, then takes the next
+    request on it and closes without a word: to the client, the stale-connection race
+    (a pooled connection closed as the request went out), except that the server may
+    well have processed it. Later connections are answered normally."""
+
+    def __init__(self, first: bytes, later: bytes) -> None:
+        self.requests: list[bytes] = []
+        self.answers = (first, later)
+        super().__init__(self._serve_requests)
+
+    def _serve_requests(self, conn: socket.socket) -> None:
+        buffer = bytearray()
+        later = self.connections > 1  # not the first connection
+        while (request := read_request(conn, buffer)) is not None:
+            self.requests.append(request)
+            if len(self.requests) == 2 and not later:
+                return  # the second request on the first connection: dropped
+            conn.sendall(self.answers[later])
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_create_on_a_pooled_connection_dropped_under_it_is_ambiguous(
+    provider: Provider,
+) -> None:
+    server = DropsSecond(json_answer(provider.got), json_answer(provider.created))
+    try:
+        async with client_for(provider, server, "direct") as client:
+            await provider.get(client)
+            with pytest.raises(labelkit.AmbiguousResultError) as info:
+                await provider.create(client)
+    finally:
+        server.close()
+    assert isinstance(info.value.error, labelkit.APIConnectionError)
+    assert len(server.requests) == 2  # bytes went out on it: never re-sent
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_read_on_a_pooled_connection_dropped_under_it_is_retried(
+    provider: Provider,
+) -> None:
+    server = DropsSecond(json_answer(provider.got), json_answer(provider.got))
+    try:
+        async with client_for(provider, server, "direct") as client:
+            await provider.get(client)
+            await provider.get(client)
+    finally:
+        server.close()
+    assert len(server.requests) == 3 and server.connections == 2
+
+
+class Trickles(LoopbackServer):
+    """Takes the request and answers 200 one body byte at a time, never finishing,
+    until the client goes away (or the test ends)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.done = threading.Event()
+        super().__init__(self._trickle)
+
+    def _trickle(self, conn: socket.socket) -> None:
+        if read_request(conn, bytearray()) is None:
+            return
+        self.requests += 1
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        conn.sendall(b"Content-Length: 1000000\r\n\r\n")
+        while not self.done.wait(0.02):
+            conn.sendall(b" ")  # OSError once the client closed: the thread ends
+
+    def close(self) -> None:
+        self.done.set()
+        super().close()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_body_that_trickles_forever_ends_at_the_overall_deadline(
+    provider: Provider,
+) -> None:
+    server = Trickles()
+    timeout = labelkit.Timeout(connect=5, read=5, write=5, pool=5, total=0.5)
+    try:
+        async with client_for(provider, server, "direct", timeout=timeout) as client:
+            with anyio.fail_after(30):  # only bounds a hang: every byte beats the read timeout
+                with pytest.raises(labelkit.APITimeoutError, match="overall deadline"):
+                    await provider.get(client)
+                with pytest.raises(labelkit.AmbiguousResultError) as info:
+                    await provider.create(client)
+    finally:
+        server.close()
+    assert isinstance(info.value.error, labelkit.APITimeoutError)
+    assert server.requests == 2  # neither re-sent: the deadline leaves no time
