@@ -223,6 +223,31 @@ def test_the_sync_facade_reports_an_undecodable_create_as_ambiguous(
     assert len(server.requests) == 2
 
 
+# -- JSON nested deeper than the parser goes ------------------------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_json_body_nested_past_the_parser_s_depth_is_an_unreadable_answer(
+    provider: Provider, serve: Callable[..., Scripted]
+) -> None:
+    server = serve(json_answer(DEEP))
+    async with client_for(provider, server, "direct") as client:
+        with pytest.raises(labelkit.AmbiguousResultError) as info:
+            await provider.create(client)
+        assert isinstance(info.value.error, labelkit.ResponseValidationError)
+        with pytest.raises(labelkit.ResponseValidationError):
+            await provider.get(client)
+    assert len(server.requests) == 2
+
+    server = serve(json_answer(DEEP, status=400))
+    async with client_for(provider, server, "direct") as client:
+        with pytest.raises(labelkit.BadRequestError) as rejected:
+            await provider.create(client)
+    assert isinstance(rejected.value.body, str)  # kept as the text it is
+
+
 # -- a Retry-After date no clock can reach --------------------------------------------
 
 FAR_DATE = b"Retry-After: Wed, 21 Oct 99999999999 07:28:00 GMT"
