@@ -41,7 +41,7 @@ from ._pipeline import (
     try_json_body,
 )
 from ._ratelimit import Limiter
-from ._retry import backoff, parse_retry_after, safe_to_resend_status
+from ._retry import backoff, may_have_taken_effect, parse_retry_after, safe_to_resend_status
 from ._types import NOT_GIVEN, NotGiven
 
 __all__ = ["RequestOptions", "RetryingClient"]
@@ -276,9 +276,7 @@ class RetryingClient(ErrorMapping):
             raise self._record_failure(call, error) from outcome
         assert status_error is not None
         status = status_error.status
-        if status in self._retry.retry_statuses and not (
-            call.safe or safe_to_resend_status(status)
-        ):
+        if not call.safe and may_have_taken_effect(status, self._retry):
             raise self._record_failure(
                 call, self._ambiguous(status_error, call.method, url), outcome.status
             ) from status_error

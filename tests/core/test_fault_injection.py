@@ -223,6 +223,26 @@ def test_the_sync_facade_reports_an_undecodable_create_as_ambiguous(
     assert len(server.requests) == 2
 
 
+# -- a 5xx the retry policy does not retry ---------------------------------------------
+
+
+@pytest.mark.parametrize("status", [501, 505, 507, 520, 522, 524, 599])
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_create_answered_any_5xx_is_ambiguous(
+    provider: Provider, status: int, serve: Callable[..., Scripted]
+) -> None:
+    # A gateway's 52x stands in front of an origin that may have committed the create.
+    server = serve(json_answer(b'{"error":"origin timed out"}', status=status))
+    async with client_for(provider, server, "direct") as client:
+        with pytest.raises(labelkit.AmbiguousResultError) as info:
+            await provider.create(client)
+        assert isinstance(info.value.error, labelkit.InternalServerError)
+        assert info.value.error.status == status
+        with pytest.raises(labelkit.InternalServerError):
+            await provider.get(client)  # a read is not ambiguous: it fails as it is
+    assert server.requests[0].startswith(b"POST")
+
+
 # -- JSON nested deeper than the parser goes ------------------------------------------
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
