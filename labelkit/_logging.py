@@ -20,7 +20,15 @@ import threading
 import typing
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    quote_plus,
+    unquote,
+    urlencode,
+    urlsplit,
+    urlunsplit,
+)
 
 import attrs
 
@@ -33,6 +41,7 @@ __all__ = [
     "record_calls",
     "redact_known",
     "redact_url",
+    "url_secrets",
 ]
 
 T = typing.TypeVar("T")
@@ -76,6 +85,22 @@ def redact_url(url: str) -> str:
                 [(k, REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs]
             )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The credentials in ``url``'s user-info: the password and ``user:password`` (what
+    a Basic ``Authorization`` header encodes), as written and percent-decoded."""
+    if not url:
+        return ()
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username or "", parts.password
+    except ValueError:  # not a URL urllib can split: it carries no user-info either
+        return ()
+    if not password:
+        return ()
+    pairs = {(user, password), (unquote(user), unquote(password))}
+    return tuple({form for user, password in pairs for form in (password, f"{user}:{password}")})
 
 
 def redact_text(text: str, secrets: tuple[str, ...]) -> str:
