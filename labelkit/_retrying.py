@@ -13,7 +13,7 @@ import contextlib
 import time
 import typing
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import anyio
 
@@ -361,7 +361,7 @@ class RetryingClient(ErrorMapping):
             started=time.monotonic(),
         )
         call.shown_url = self._redact(shown)
-        secrets = (url,)
+        secrets = _signed_url_secrets(url)
         while True:
             try:
                 async with Token(self._session.in_flight):
@@ -409,6 +409,19 @@ class RetryingClient(ErrorMapping):
             call.retries,
             envelope.message,
         )
+
+
+def _signed_url_secrets(url: str) -> tuple[str, ...]:
+    """``url`` and each value of its query, as written and decoded, longest first.
+
+    A signed URL's query is its credential (a signature, a token), and a storage
+    server's error page echoes it (S3's ``SignatureDoesNotMatch`` names the
+    ``SignatureProvided``).
+    """
+    query = urlsplit(url).query
+    written = {pair.partition("=")[2] for pair in query.split("&")}
+    decoded = {value for _, value in parse_qsl(query)}
+    return (url, *sorted(written | decoded, key=len, reverse=True))
 
 
 def _without_query(url: str) -> str:

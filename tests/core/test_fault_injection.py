@@ -509,3 +509,30 @@ async def test_a_base_url_password_echoed_by_the_server_is_never_shown(
     assert "[redacted]" in str(error)
     for secret in shown:
         assert secret not in text
+
+
+async def test_a_signature_echoed_by_the_storage_server_is_never_shown(
+    serve: Callable[..., Scripted], caplog: pytest.LogCaptureFixture
+) -> None:
+    signature = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    credential = "AKIDEXAMPLE/20260101/us-east-1/s3/aws4_request"
+    page = (
+        "<Error><Code>SignatureDoesNotMatch</Code>"
+        f"<AWSAccessKeyId>{credential}</AWSAccessKeyId>"
+        f"<SignatureProvided>{signature}</SignatureProvided></Error>"
+    )
+    storage = serve(answer(403, page.encode(), b"Content-Type: application/xml"))
+    signed = (
+        f"{storage.url}/bucket/a.jpg?X-Amz-Credential={credential.replace('/', '%2F')}"
+        f"&X-Amz-Signature={signature}"
+    )
+    api = serve(json_answer(b"{}", b"Location: " + signed.encode(), status=302))
+    caplog.set_level(logging.DEBUG)
+    async with AsyncScale(KEY, base_url=api.url + "/", rate_limit=None, max_retries=0) as client:
+        with pytest.raises(labelkit.PermissionDeniedError) as info:
+            await client.v2.download_dataset_task_response("t1", "a1")
+    error = info.value
+    assert "SignatureDoesNotMatch" in str(error)  # the page is shown, without its echo
+    shown = f"{error} {error!r} {vars(error)!r}"
+    shown += " ".join(record.getMessage() for record in caplog.records)
+    assert signature not in shown and credential not in shown
