@@ -148,10 +148,9 @@ class HttpResponse:
 class TransportError(Exception):
     """No usable response was received.
 
-    ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``,
-    ``read_timeout``, ``write_timeout``, ``read``, ``write``, ``protocol``,
-    ``decoding`` (a body its ``Content-Encoding`` does not decode), ``other``.
-    ``sent`` is False only when the request provably never left.
+    ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``, ``read_timeout``,
+    ``write_timeout``, ``read``, ``write``, ``protocol``, ``decoding`` (a body that does not
+    decode), ``other``. ``sent`` is False only when the request provably never left.
     """
 
     def __init__(self, message: str, *, kind: str, sent: bool) -> None:
@@ -164,9 +163,8 @@ class TransportError(Exception):
         return self.kind.endswith("timeout")
 
 
-#: What httpx raises for an answer that never came or cannot be read. A body its
-#: Content-Encoding does not decode (a DecodingError, not a TransportError) came
-#: after the server took the request: a failed send like a body cut short.
+#: What httpx raises for an answer that never came or cannot be read: a body that does
+#: not decode (DecodingError) came after the server took the request, as a cut body.
 _UNREADABLE = (httpx.TransportError, httpx.DecodingError)
 
 
@@ -395,7 +393,7 @@ class HttpSession:
             built.headers.pop(name, None)
         try:
             response = await client.send(built, stream=True)
-        except _UNREADABLE as exc:
+        except httpx.TransportError as exc:
             raise _classify(exc) from exc
         try:
             yield StreamedResponse(
@@ -424,22 +422,16 @@ _inherited_pools: list[httpx.AsyncClient] = []
 
 
 async def _read_whole(response: httpx.Response) -> bytes:
-    """The body of a streamed ``response``, decoded by its ``Content-Encoding`` as httpx
-    does, and the response closed.
-
-    Decoded once it is all here, not by httpx while it reads: a body that does not
-    decode would raise out of httpx's nested async generators and leave them
-    suspended (unfinalised: a ResourceWarning under trio).
+    """The body of a streamed ``response`` (then closed), decoded as httpx decodes it, but
+    once all of it is here: a body that does not decode would otherwise raise out of
+    httpx's nested async generators and leave them suspended (a ResourceWarning under trio).
     """
     try:
-        if response.is_stream_consumed:
-            # A transport's response made of bytes (httpx.MockTransport): read already.
+        if response.is_stream_consumed:  # a transport's response made of bytes: read already
             return response.content
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
     finally:
         await response.aclose()
-    if not raw or "content-encoding" not in response.headers:
-        return raw
     return httpx.Response(response.status_code, headers=response.headers, content=raw).content
 
 
