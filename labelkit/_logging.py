@@ -263,7 +263,10 @@ class _RedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: the handler reports it, as without this filter
+            return True
         clean = redact_known(_redact_urls(message))
         if clean != message:
             record.msg, record.args = clean, None
