@@ -27,6 +27,7 @@ import inspect
 import os
 import ssl
 import typing
+import urllib.request
 import warnings
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -44,7 +45,7 @@ from ._http import (
     QueryParams,
 )
 from ._journal import Journal
-from ._logging import SecretRedactor, redact_url
+from ._logging import SecretRedactor, redact_url, url_secrets
 from ._models import ResponseValidationError
 from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
 from ._poll import JobState, WaitOptions, wait_for, wait_many
@@ -186,6 +187,9 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         self._redactor = SecretRedactor([credential])
         for value in auth_headers.values():
             self._redactor.add(value, value.partition(" ")[2])
+        # A password in the base URL's or a proxy's user-info is sent too (as Basic auth).
+        for url in (resolved, proxy, *urllib.request.getproxies().values()):
+            self._redactor.add(*url_secrets(url))
         self._timeout = Timeout.of(timeout)
         self._retry = retry or RetryPolicy()
         # max_retries= overrides the policy's count unless it is the default and a
@@ -234,7 +238,7 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
 
     def bulk(
         self,

@@ -9,14 +9,13 @@ shapes by overriding :meth:`ErrorMapping._error_details` or
 
 from __future__ import annotations
 
-import json as jsonlib
 import typing
 from collections.abc import Mapping
 
 from . import _errors as errors
 from ._http import HttpResponse, TransportError
 from ._logging import SecretRedactor
-from ._pipeline import request_id, str_or_none
+from ._pipeline import UNREAD, request_id, str_or_none, try_json_body
 from ._retry import parse_retry_after
 
 __all__ = ["ErrorMapping"]
@@ -62,10 +61,8 @@ class ErrorMapping:
         self, response: HttpResponse, method: str, url: str, retries: int
     ) -> errors.APIStatusError:
         """The error a non-2xx ``response`` raises (providers may refine it)."""
-        body: object
-        try:
-            body = jsonlib.loads(response.content) if response.content.strip() else None
-        except ValueError:
+        body = try_json_body(response)
+        if body is UNREAD:
             body = response.text
         return self._make_status_error(
             response, response.status, None, body, method, url, retries, None

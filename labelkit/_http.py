@@ -122,7 +122,7 @@ class StreamedResponse:
             async with contextlib.aclosing(inner) as chunks:
                 async for chunk in chunks:
                     yield chunk
-        except httpx.TransportError as exc:
+        except _UNREADABLE as exc:
             raise _classify(exc) from exc
 
 
@@ -146,11 +146,11 @@ class HttpResponse:
 
 
 class TransportError(Exception):
-    """No response was received.
+    """No usable response was received.
 
-    ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``,
-    ``read_timeout``, ``write_timeout``, ``read``, ``write``, ``protocol``,
-    ``other``. ``sent`` is False only when the request provably never left.
+    ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``, ``read_timeout``,
+    ``write_timeout``, ``read``, ``write``, ``protocol``, ``decoding`` (a body that does not
+    decode), ``other``. ``sent`` is False only when the request provably never left.
     """
 
     def __init__(self, message: str, *, kind: str, sent: bool) -> None:
@@ -163,8 +163,13 @@ class TransportError(Exception):
         return self.kind.endswith("timeout")
 
 
-def _classify(exc: httpx.TransportError) -> TransportError:
-    table: list[tuple[type[httpx.TransportError], str, bool]] = [
+#: What httpx raises for an answer that never came or cannot be read: a body that does
+#: not decode (DecodingError) came after the server took the request, as a cut body.
+_UNREADABLE = (httpx.TransportError, httpx.DecodingError)
+
+
+def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError:
+    table: list[tuple[type[httpx.HTTPError], str, bool]] = [
         (httpx.ConnectTimeout, "connect_timeout", False),
         (httpx.PoolTimeout, "pool_timeout", False),
         (httpx.ReadTimeout, "read_timeout", True),
@@ -173,6 +178,7 @@ def _classify(exc: httpx.TransportError) -> TransportError:
         (httpx.ReadError, "read", True),
         (httpx.WriteError, "write", True),
         (httpx.RemoteProtocolError, "protocol", True),
+        (httpx.DecodingError, "decoding", True),
     ]
     for cls, kind, sent in table:
         if isinstance(exc, cls):
@@ -349,18 +355,19 @@ class HttpSession:
                 sent = await direct.send(
                     request.method, request.url, request.headers, content, core, query
                 )
-            except httpx.TransportError as exc:
+            except _UNREADABLE as exc:
                 raise _classify(exc) from exc
             return HttpResponse(*sent, elapsed=time.monotonic() - started)
         built = _build_request(client, request, timeout, budget=budget, extensions=extensions)
         try:
-            response = await client.send(built)
-        except httpx.TransportError as exc:
+            response = await client.send(built, stream=True)
+            content = await _read_whole(response)
+        except _UNREADABLE as exc:
             raise _classify(exc) from exc
         return HttpResponse(
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
-            content=response.content,
+            content=content,
             url=str(response.request.url),
             elapsed=time.monotonic() - started,
         )
@@ -412,6 +419,20 @@ class HttpSession:
 
 # Pools inherited by a forked child, kept unused (see HttpSession._after_fork_in_child).
 _inherited_pools: list[httpx.AsyncClient] = []
+
+
+async def _read_whole(response: httpx.Response) -> bytes:
+    """The body of a streamed ``response`` (then closed), decoded as httpx decodes it, but
+    once all of it is here: a body that does not decode would otherwise raise out of
+    httpx's nested async generators and leave them suspended (a ResourceWarning under trio).
+    """
+    try:
+        if response.is_stream_consumed:  # a transport's response made of bytes: read already
+            return response.content
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    finally:
+        await response.aclose()
+    return httpx.Response(response.status_code, headers=response.headers, content=raw).content
 
 
 def _env_proxies() -> bool:

@@ -20,7 +20,15 @@ import threading
 import typing
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    quote_plus,
+    unquote,
+    urlencode,
+    urlsplit,
+    urlunsplit,
+)
 
 import attrs
 
@@ -33,6 +41,7 @@ __all__ = [
     "record_calls",
     "redact_known",
     "redact_url",
+    "url_secrets",
 ]
 
 T = typing.TypeVar("T")
@@ -52,8 +61,12 @@ _SECRET_QUERY_KEYS = frozenset(
         "secret",
         "signature",
         "token",
+        "sig",
+        "x-amz-credential",
         "x-amz-security-token",
         "x-amz-signature",
+        "x-goog-credential",
+        "x-goog-signature",
     }
 )
 
@@ -72,6 +85,22 @@ def redact_url(url: str) -> str:
                 [(k, REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs]
             )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The credentials in ``url``'s user-info: the password and ``user:password`` (what
+    a Basic ``Authorization`` header encodes), as written and percent-decoded."""
+    if not url:
+        return ()
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username or "", parts.password
+    except ValueError:  # not a URL urllib can split: it carries no user-info either
+        return ()
+    if not password:
+        return ()
+    pairs = {(user, password), (unquote(user), unquote(password))}
+    return tuple({form for user, password in pairs for form in (password, f"{user}:{password}")})
 
 
 def redact_text(text: str, secrets: tuple[str, ...]) -> str:
@@ -197,6 +226,57 @@ def redact_known(value: T) -> T:
         if redactor is not None:
             value = redactor.value(value)
     return value
+
+
+#: The loggers of the HTTP stack labelkit sends through: httpx (one INFO line per
+#: request, with its URL) and httpcore, whose DEBUG lines labelkit's own connection
+#: (``labelkit._http11``) writes too (an answer's headers: ``Location``,
+#: ``WWW-Authenticate``, ``Set-Cookie``).
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def _redact_urls(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        try:
+            return redact_url(match.group(0))
+        except ValueError:  # not a URL urllib can split (e.g. a broken IPv6 host)
+            return match.group(0)
+
+    return _URL_IN_TEXT.sub(one, text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites a record of the HTTP stack without the secrets labelkit knows.
+
+    Those records hold what the server sent (a redirect to a URL carrying the
+    API key, a cookie or challenge echoing it) and signed URLs: each URL in the
+    message is passed through :func:`redact_url`, then every secret of every
+    live client (:func:`redact_known`) is replaced.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: the handler reports it, as without this filter
+            return True
+        clean = redact_known(_redact_urls(message))
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACTING_FILTER = _RedactingFilter()
+for _name in _HTTP_LOGGERS:
+    # A logger's filters see only the records made on it, not its children's.
+    logging.getLogger(_name).addFilter(_REDACTING_FILTER)
 
 
 @attrs.frozen

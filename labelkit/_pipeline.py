@@ -161,17 +161,15 @@ def build_call(
 
 def json_body(response: HttpResponse, method: str) -> typing.Any:
     """The JSON body of ``response`` (empty → ``None``); raises ResponseValidationError."""
-    if not response.content.strip():
-        return None
-    try:
-        return jsonlib.loads(response.content)
-    except ValueError:
+    body = try_json_body(response)
+    if body is UNREAD:
         kind = response.headers.get("content-type", "no content type")
         raise ResponseValidationError(
             f"expected a JSON body, got {kind}",
             path=f"{method} {redact_url(response.url)}",
             body=response.text[:500],
-        ) from None
+        )
+    return body
 
 
 def try_json_body(response: HttpResponse) -> typing.Any:
@@ -180,7 +178,8 @@ def try_json_body(response: HttpResponse) -> typing.Any:
         return None
     try:
         return jsonlib.loads(response.content)
-    except ValueError:
+    # RecursionError: nested deeper than the parser goes ("[[[[...": no API sends that).
+    except (ValueError, RecursionError):
         return UNREAD
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ._config import RetryPolicy
 
-__all__ = ["backoff", "parse_retry_after", "safe_to_resend_status"]
+__all__ = ["backoff", "may_have_taken_effect", "parse_retry_after", "safe_to_resend_status"]
 
 # A non-idempotent request that got one of these was provably not processed:
 # 429/425 are rejections before processing, 408 means the server never got the
@@ -56,7 +56,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         parsed = email.utils.parsedate_tz(raw)
         if parsed is None:
             return None
-        when = email.utils.mktime_tz(parsed)
+        try:
+            when = email.utils.mktime_tz(parsed)
+        except (OverflowError, ValueError):  # a year beyond what the C library can date
+            return None
         return max(0.0, when - (time.time() if now is None else now))
     if not math.isfinite(seconds) or seconds < 0:
         return None
@@ -66,3 +69,13 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
 def safe_to_resend_status(status: int) -> bool:
     """Whether a non-idempotent request that got ``status`` may be re-sent."""
     return status in _REJECTED_BEFORE_PROCESSING
+
+
+def may_have_taken_effect(status: int, policy: RetryPolicy) -> bool:
+    """Whether a non-idempotent request that got ``status`` may have been processed anyway.
+
+    Every 5xx, not only the retried ones: a gateway's 520-524 or a 501 may stand
+    in front of an origin that committed the create. So may any status the
+    policy retries, except a rejection before processing.
+    """
+    return (status >= 500 or status in policy.retry_statuses) and not safe_to_resend_status(status)

@@ -13,7 +13,7 @@ import contextlib
 import time
 import typing
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import anyio
 
@@ -41,7 +41,7 @@ from ._pipeline import (
     try_json_body,
 )
 from ._ratelimit import Limiter
-from ._retry import backoff, parse_retry_after, safe_to_resend_status
+from ._retry import backoff, may_have_taken_effect, parse_retry_after, safe_to_resend_status
 from ._types import NOT_GIVEN, NotGiven
 
 __all__ = ["RequestOptions", "RetryingClient"]
@@ -276,9 +276,7 @@ class RetryingClient(ErrorMapping):
             raise self._record_failure(call, error) from outcome
         assert status_error is not None
         status = status_error.status
-        if status in self._retry.retry_statuses and not (
-            call.safe or safe_to_resend_status(status)
-        ):
+        if not call.safe and may_have_taken_effect(status, self._retry):
             raise self._record_failure(
                 call, self._ambiguous(status_error, call.method, url), outcome.status
             ) from status_error
@@ -363,7 +361,7 @@ class RetryingClient(ErrorMapping):
             started=time.monotonic(),
         )
         call.shown_url = self._redact(shown)
-        secrets = (url,)
+        secrets = _signed_url_secrets(url)
         while True:
             try:
                 async with Token(self._session.in_flight):
@@ -411,6 +409,19 @@ class RetryingClient(ErrorMapping):
             call.retries,
             envelope.message,
         )
+
+
+def _signed_url_secrets(url: str) -> tuple[str, ...]:
+    """``url`` and each value of its query, as written and decoded, longest first.
+
+    A signed URL's query is its credential (a signature, a token), and a storage
+    server's error page echoes it (S3's ``SignatureDoesNotMatch`` names the
+    ``SignatureProvided``).
+    """
+    query = urlsplit(url).query
+    written = {pair.partition("=")[2] for pair in query.split("&")}
+    decoded = {value for _, value in parse_qsl(query)}
+    return (url, *sorted(written | decoded, key=len, reverse=True))
 
 
 def _without_query(url: str) -> str:

@@ -227,7 +227,8 @@ class _ScaleBase(AsyncAPIClient):
         error = super()._status_error(response, method, url, retries)
         if 300 <= response.status < 400 and "location" in response.headers:
             # The v2 response_url answers 302: its Location is the result, never followed.
-            return redirected(error, response.headers["location"], response.url)
+            # Redacted: a server may echo the API key in it.
+            return redirected(error, self._redact(response.headers["location"]), response.url)
         if response.status == 402:
             return NotEnabledError(
                 error.message,

@@ -93,7 +93,7 @@ class AsyncScaleV2(ArgumentChecked):
         self._auth = {"Authorization": f"Bearer {api_key}"}
 
     def __repr__(self) -> str:
-        return f"AsyncScaleV2(base_url={self._client.base_url + 'v2/'!r})"
+        return f"AsyncScaleV2(base_url={self._client._redact(self._client.base_url + 'v2/')!r})"
 
     async def _call(
         self,
