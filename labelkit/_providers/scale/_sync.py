@@ -178,10 +178,12 @@ class Scale(SyncClient[AsyncScale]):
             self._async.cancel_task, task_id=task_id, clear_unique_id=clear_unique_id
         )
 
-    def audit_task(self, task_id: str, accepted: bool, comments: str | None = None) -> None:
+    def audit_task(self, task_id: str, accepted: bool | str, comments: str | None = None) -> None:
         """Accept or reject a completed task's response (``POST /v1/task/<id>/audit``).
 
-        Scale's answer may not be JSON; it is ignored, as in the official SDK.
+        ``accepted`` is true or false; any other value is sent as it is, as the
+        official SDK sends it, and the server judges it. Scale's answer may not
+        be JSON; it is ignored, as in the official SDK.
         """
         _portal.call(self._async.audit_task, task_id=task_id, accepted=accepted, comments=comments)
 
@@ -334,7 +336,8 @@ class Scale(SyncClient[AsyncScale]):
         ``has_more`` and ``next_token``; pass ``next_token`` back for the next
         page (``offset`` is legacy), or let :meth:`get_tasks` page for you.
         ``start_time``/``end_time`` bound ``created_at``. Times are ISO-8601
-        strings or timezone-aware datetimes; ``limit`` is 1-100; lists
+        strings or datetimes (a naive one is sent as it is, which Scale reads as UTC);
+        ``limit`` is the page size (Scale documents 1-100); lists
         (``tags``, ``unique_id``) are sent as repeated keys.
         """
         return _portal.call(
