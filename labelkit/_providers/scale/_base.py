@@ -319,13 +319,9 @@ def _object(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
 def _body(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
     """A JSON object body, checked now (not mid-request) to be serialisable."""
     body = dict(value)
+    # Sent as given, None as null, as the official SDK does: the server validates the
+    # fields (the SDK dropped its client-side whitelist in 0.2.16).
     _jsonable(field, body)
-    # None is sent as null, as the official SDK does (the server reads it as "not given").
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
-    if "tags" in body and body["tags"] is not None:
-        body["tags"] = _strings("tags", typing.cast("Iterable[str]", body["tags"]))
     return body
 
 

@@ -994,6 +994,15 @@ async def test_what_the_official_client_sends_goes_to_the_server(client: AsyncSc
         await client.create_batch("", "b")
         with pytest.raises(labelkit.BadRequestError, match="expected_response"):
             await client.create_training_task("textcollection", attachment="a")
+        imported = respx.post(f"{BASE}/files/import").mock(
+            return_value=httpx.Response(400, json={"error": "file_url is required"})
+        )
+        with pytest.raises(labelkit.BadRequestError, match="file_url"):
+            await client.import_file("")
+        group = respx.post(f"{BASE}/studio/projects/p/groups").mock(
+            return_value=httpx.Response(200, json={"id": "g", "name": ""})
+        )
+        await client.create_project_group("p", ["a@b.c"], "")
     queries = [
         parse_qsl(c.request.url.query.decode(), keep_blank_values=True) for c in listed.calls
     ]
@@ -1024,6 +1033,8 @@ async def test_what_the_official_client_sends_goes_to_the_server(client: AsyncSc
     assert json.loads(renamed.calls.last.request.content) == {"unique_id": ""}
     assert json.loads(batch.calls.last.request.content)["project"] == ""
     assert json.loads(training.calls.last.request.content) == {"attachment": "a"}
+    assert json.loads(imported.calls.last.request.content) == {"file_url": ""}
+    assert json.loads(group.calls.last.request.content) == {"emails": ["a@b.c"], "name": ""}
 
 
 # -- client construction, upload, waits, sync -------------------------------------------------
