@@ -54,13 +54,7 @@ from ._signatures import keyword_defaults, with_defaults
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
-__all__ = [
-    "AsyncAPIClient",
-    "ClientOptions",
-    "ConnectionOptions",
-    "EnvelopeError",
-    "StreamedBody",
-]
+__all__ = ["AsyncAPIClient", "ClientOptions", "ConnectionOptions", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
