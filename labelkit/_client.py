@@ -55,7 +55,7 @@ from ._signatures import keyword_defaults, with_defaults
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import ArgumentChecked
 
-__all__ = ["AsyncAPIClient", "ClientOptions", "EnvelopeError", "StreamedBody"]
+__all__ = ["AsyncAPIClient", "ClientOptions", "ConnectionOptions", "EnvelopeError", "StreamedBody"]
 
 ItemT = typing.TypeVar("ItemT")
 ResultT = typing.TypeVar("ResultT")
@@ -70,12 +70,10 @@ _DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 _IN_PROCESS_ORIGIN = "http://asgi-app.invalid"
 
 
-class ClientOptions(typing.TypedDict, total=False):
-    """The transport keywords every provider client takes, passed on to :class:`AsyncAPIClient`.
-
-    A provider's ``__init__`` takes them as ``**options: Unpack[ClientOptions]``; its
-    ``__signature__`` lists each one with the default of ``AsyncAPIClient.__init__``.
-    """
+class ConnectionOptions(typing.TypedDict, total=False):
+    """:class:`ClientOptions` without ``verify`` and ``cert``, for a provider whose
+    official constructor takes those two positionally (it declares them itself and
+    passes them on)."""
 
     base_url: str | None
     timeout: float | Timeout | None
@@ -84,11 +82,20 @@ class ClientOptions(typing.TypedDict, total=False):
     rate_limit: RateLimit | Limiter | NotGiven | None
     max_connections: int
     proxy: str | None
-    verify: bool | str | ssl.SSLContext
-    cert: str | tuple[str, str] | None
     transport: AsyncTransport | None
     app: typing.Any
     default_headers: Mapping[str, str] | None
+
+
+class ClientOptions(ConnectionOptions, total=False):
+    """The transport keywords every provider client takes, passed on to :class:`AsyncAPIClient`.
+
+    A provider's ``__init__`` takes them as ``**options: Unpack[ClientOptions]``; its
+    ``__signature__`` lists each one with the default of ``AsyncAPIClient.__init__``.
+    """
+
+    verify: bool | str | ssl.SSLContext
+    cert: str | tuple[str, str] | None
 
 
 class CallOptions(typing.TypedDict, total=False):

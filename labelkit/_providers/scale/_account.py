@@ -12,7 +12,7 @@ from ..._errors import ValidationError
 from ..._files import FileInput, multipart_body, prepare_upload
 from ..._models import ResponseValidationError
 from ..._paths import segment
-from ._base import _body, _ScaleBase, _strings, _text
+from ._base import _body, _ScaleBase, _string, _strings
 from ._models import (
     File,
     StudioBatch,
@@ -65,7 +65,7 @@ class _AccountMixin(_ScaleBase):
 
         ``params`` go in the JSON body with ``file_url``, e.g. ``project_name``.
         """
-        body = _body("params", {"file_url": _text("file_url", file_url), **params})
+        body = _body("params", {"file_url": _string("file_url", file_url), **params})
         return await self._v1(
             "POST",
             "files/import",
@@ -95,7 +95,7 @@ class _AccountMixin(_ScaleBase):
     async def _post_team(
         self, path: str, emails: Iterable[str], role: TeamRole | str, *, idempotent: bool | None
     ) -> list[TeamMember]:
-        body = {"emails": _strings("emails", emails), "team_role": _text("role", str(role))}
+        body = {"emails": _strings("emails", emails), "team_role": str(role)}
         return await self._v1(
             "POST",
             path,
@@ -140,7 +140,10 @@ class _AccountMixin(_ScaleBase):
     ) -> StudioProjectGroup:
         """Create a project group named ``project_group`` with these teammates."""
         path = f"studio/projects/{segment(project, field='project')}/groups"
-        body = {"emails": _strings("emails", emails), "name": _text("project_group", project_group)}
+        body = {
+            "emails": _strings("emails", emails),
+            "name": _string("project_group", project_group),
+        }
         return await self._v1(
             "POST",
             path,

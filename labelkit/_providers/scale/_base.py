@@ -160,7 +160,7 @@ class _ScaleBase(AsyncAPIClient):
         if unique_id is None and self._auto_unique_id:
             unique_id = body["unique_id"] = new_unique_id()
         if unique_id is not None:
-            _text("unique_id", unique_id)
+            _string("unique_id", unique_id)
         where = f"POST /v1/{path}"
         project = body.get("project")
         try:
@@ -172,7 +172,7 @@ class _ScaleBase(AsyncAPIClient):
                 parse=lambda raw: self._parse(raw, Task, where),
             )
         except ConflictError as conflict:
-            if not isinstance(unique_id, str):
+            if not isinstance(unique_id, str) or not unique_id:
                 raise
             existing = await self._task_by_unique_id(
                 unique_id, project if isinstance(project, str) else None
@@ -257,8 +257,17 @@ def _int(value: object) -> int | None:
 
 
 def _text(field: str, value: object) -> str:
+    """A string that must not be empty: one that names a path segment or an object we
+    read back, where ``""`` would reach a different endpoint."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _string(field: str, value: object) -> str:
+    """A string sent as it is, ``""`` included (the server judges its value)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a string, got {type(value).__name__}")
     return value
 
 
@@ -275,30 +284,29 @@ def _strings(field: str, value: Iterable[str] | str) -> list[str]:
         return [value]
     items = list(value)
     for i, item in enumerate(items):
-        _text(f"{field}[{i}]", item)
+        _string(f"{field}[{i}]", item)
     return items
 
 
 def _when(field: str, value: When) -> str | None:
-    """A time filter as ISO-8601; naive datetimes are refused (they would be ambiguous)."""
+    """A time filter as ISO-8601. A naive datetime is sent as the official SDK sends it
+    (``str()``: ``2024-01-01 00:00:00``), which Scale documents as UTC."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationError(field, "a naive datetime is ambiguous", limit="timezone-aware")
+            return str(value)
         return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):
         return value.isoformat()
     raise ValidationError(field, f"expected an ISO-8601 string or a datetime, got {value!r}")
 
 
-def _limit(field: str, value: int | None, maximum: int | None = None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"must be a positive integer, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise ValidationError(field, f"{value} is too large", limit=f"1-{maximum}")
+def _count(field: str, value: int | None) -> int | None:
+    """An integer query value (``limit``, ``offset``) sent as it is: the official SDK
+    checks no range, and the server answers one it refuses."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError(field, f"must be an integer, got {value!r}")
     return value
 
 
@@ -312,13 +320,9 @@ def _object(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
 def _body(field: str, value: Mapping[str, object]) -> dict[str, typing.Any]:
     """A JSON object body, checked now (not mid-request) to be serialisable."""
     body = dict(value)
+    # Sent as given, None as null, as the official SDK does: the server validates the
+    # fields (the SDK dropped its client-side whitelist in 0.2.16).
     _jsonable(field, body)
-    # None is sent as null, as the official SDK does (the server reads it as "not given").
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        raise ValidationError("metadata", f"must be an object, got {type(metadata).__name__}")
-    if "tags" in body and body["tags"] is not None:
-        body["tags"] = _strings("tags", typing.cast("Iterable[str]", body["tags"]))
     return body
 
 

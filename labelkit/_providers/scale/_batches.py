@@ -14,9 +14,10 @@ from ._base import (
     QueryValue,
     When,
     _body,
-    _limit,
+    _count,
     _object,
     _ScaleBase,
+    _string,
     _task_type,
     _text,
     _when,
@@ -58,10 +59,10 @@ class _BatchesMixin(_ScaleBase):
         body = _body(
             "metadata",
             {
-                "project": _text("project", project),
+                "project": _string("project", project),
                 "name": _text("batch_name", batch_name),
-                "calibration_batch": _flag("calibration_batch", calibration_batch),
-                "self_label_batch": _flag("self_label_batch", self_label_batch),
+                "calibration_batch": calibration_batch,
+                "self_label_batch": self_label_batch,
                 "callback": callback,
                 "metadata": dict(metadata or {}),
             },
@@ -125,16 +126,14 @@ class _BatchesMixin(_ScaleBase):
         ``total`` is the envelope's ``totalDocs``; page on with ``offset``, or
         let :meth:`get_batches` do it.
         """
-        if offset is not None and (isinstance(offset, bool) or offset < 0):
-            raise ValidationError("offset", f"must be >= 0, got {offset!r}")
         query: dict[str, QueryValue] = {
             "start_time": _when("start_time", start_time),
             "end_time": _when("end_time", end_time),
             "exclude_archived": exclude_archived,
             "status": status,
             "project": project,
-            "limit": _limit("limit", limit),
-            "offset": offset,
+            "limit": _count("limit", limit),
+            "offset": _count("offset", offset),
         }
         raw = await self._v1("GET", "batches", params=query)
         if not isinstance(raw, dict) or not isinstance(raw.get("docs"), list):
@@ -212,8 +211,8 @@ class _BatchesMixin(_ScaleBase):
                 "type": kind,
                 "name": _text("project_name", project_name),
                 "params": None if params is None else dict(params),
-                "rapid": _flag("rapid", rapid),
-                "studio": _flag("studio", studio),
+                "rapid": rapid,
+                "studio": studio,
                 "datasetId": dataset_id,
             },
         )
@@ -257,9 +256,3 @@ class _BatchesMixin(_ScaleBase):
 
     def _shape_error(self, raw: object, where: str) -> Exception:
         return ResponseValidationError('expected {"docs": [...], ...}', path=where, body=raw)
-
-
-def _flag(field: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError(field, f"must be true or false, got {value!r}")
-    return value

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+import ssl
 from collections.abc import Mapping
 
 from typing_extensions import Unpack
 
-from ..._client import ClientOptions
+from ..._client import ConnectionOptions
 from ..._config import PollPolicy, RetryPolicy
 from ..._errors import ValidationError
 from ..._http import USER_AGENT
@@ -40,8 +41,11 @@ class AsyncScale(
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
-    The official ``source=`` (appended to the User-Agent) and ``proxies=``
-    (``{"https": url}``, the same as ``proxy=url``) are accepted as well.
+    The official ``source`` (appended to the User-Agent), ``verify``,
+    ``proxies`` (``{"https": url}``, the same as ``proxy=url``) and ``cert``
+    are accepted as well, in the official order
+    (``AsyncScale(api_key, source, api_instance_url, verify, proxies, cert)``)
+    or as keywords; ``verify=False`` is honoured (the official client ignores it).
     ``transport=`` is any httpx transport (an emulator's ``transport()``
     serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
@@ -82,13 +86,15 @@ class AsyncScale(
     def __init__(
         self,
         api_key: str | None = None,
+        source: str | None = None,
+        api_instance_url: str | None = None,
+        verify: bool | str | ssl.SSLContext | None = None,
+        proxies: Mapping[str, str] | None = None,
+        cert: str | tuple[str, str] | None = None,
         *,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
-        api_instance_url: str | None = None,
-        source: str | None = None,
-        proxies: Mapping[str, str] | None = None,
-        **options: Unpack[ClientOptions],
+        **options: Unpack[ConnectionOptions],
     ) -> None:
         _official_options(options, source, proxies)
         base_url = options.get("base_url")
@@ -111,14 +117,18 @@ class AsyncScale(
         options["base_url"] = _host(base) if base else None
         options["retry"] = options.get("retry") or DEFAULT_RETRY
         super().__init__(
-            credential=api_key, auth_headers={"Authorization": f"Basic {token}"}, **options
+            credential=api_key,
+            auth_headers={"Authorization": f"Basic {token}"},
+            verify=True if verify is None else verify,
+            cert=cert,
+            **options,
         )
         self._add_secrets(token, f"Bearer {api_key}")
         self._bind_resources()
 
 
 def _official_options(
-    options: ClientOptions, source: str | None, proxies: Mapping[str, str] | None
+    options: ConnectionOptions, source: str | None, proxies: Mapping[str, str] | None
 ) -> None:
     """The official ScaleClient's ``source`` (a User-Agent suffix) and ``proxies`` (a
     requests-style ``{"https": url}``) as labelkit's ``default_headers`` and ``proxy``."""

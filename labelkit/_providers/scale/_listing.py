@@ -18,7 +18,7 @@ from ..._signatures import with_defaults
 from ._base import (
     QueryValue,
     When,
-    _limit,
+    _count,
     _ScaleBase,
     _strings,
     _task_type,
@@ -109,7 +109,8 @@ class _ListingMixin(_ScaleBase):
         ``has_more`` and ``next_token``; pass ``next_token`` back for the next
         page (``offset`` is legacy), or let :meth:`get_tasks` page for you.
         ``start_time``/``end_time`` bound ``created_at``. Times are ISO-8601
-        strings or timezone-aware datetimes; ``limit`` is 1-100; lists
+        strings or datetimes (a naive one is sent as it is, which Scale reads as UTC);
+        ``limit`` is the page size (Scale documents 1-100); lists
         (``tags``, ``unique_id``) are sent as repeated keys.
         """
         query: dict[str, QueryValue] = {
@@ -119,8 +120,8 @@ class _ListingMixin(_ScaleBase):
             "type": None if type is None else _task_type(type),
             "project": project,
             "batch": batch,
-            "limit": _limit("limit", limit, 100),
-            "offset": offset,
+            "limit": _count("limit", limit),
+            "offset": _count("offset", offset),
             "completed_before": _when("completed_before", completed_before),
             "completed_after": _when("completed_after", completed_after),
             "next_token": next_token,
@@ -132,8 +133,6 @@ class _ListingMixin(_ScaleBase):
             "include_attachment_url": include_attachment_url,
             "limited_response": limited_response,
         }
-        if offset is not None and (isinstance(offset, bool) or offset < 0):
-            raise ValidationError("offset", f"must be >= 0, got {offset!r}")
         return self._task_page(await self._v1("GET", "tasks", params=query), "GET /v1/tasks")
 
     def get_tasks(
@@ -185,7 +184,7 @@ class _ListingMixin(_ScaleBase):
             "limit": limit,
         }
         query = _task_query(project_name, batch_name, filters)
-        _limit("limit", limit or None, 100)
+        _count("limit", limit)
 
         async def fetch(cursor: str | None) -> Page[Task]:
             page = await self.tasks(next_token=cursor, **query)  # type: ignore[arg-type]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
+import ssl
 import typing
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 
 from typing_extensions import Unpack
 
 from labelkit._bulk import Outcome, Progress
-from labelkit._client import ClientOptions, ItemT, ResultT
+from labelkit._client import ConnectionOptions, ItemT, ResultT
 from labelkit._config import PollPolicy, RetryPolicy, Timeout
 from labelkit._files import FileInput
 from labelkit._journal import Journal
@@ -80,8 +81,11 @@ class Scale(SyncClient[AsyncScale]):
     reads none). ``base_url`` is the API host (default ``SCALE_BASE_URL``, else
     ``https://api.scale.com``); an SDK-style URL ending in ``/v1`` is accepted
     too, as ``base_url=`` or under the official name ``api_instance_url=``.
-    The official ``source=`` (appended to the User-Agent) and ``proxies=``
-    (``{"https": url}``, the same as ``proxy=url``) are accepted as well.
+    The official ``source`` (appended to the User-Agent), ``verify``,
+    ``proxies`` (``{"https": url}``, the same as ``proxy=url``) and ``cert``
+    are accepted as well, in the official order
+    (``AsyncScale(api_key, source, api_instance_url, verify, proxies, cert)``)
+    or as keywords; ``verify=False`` is honoured (the official client ignores it).
     ``transport=`` is any httpx transport (an emulator's ``transport()``
     serves in-process; ``app=`` is a deprecated alias for an ASGI app).
 
@@ -115,22 +119,26 @@ class Scale(SyncClient[AsyncScale]):
     def __init__(
         self,
         api_key: str | None = None,
+        source: str | None = None,
+        api_instance_url: str | None = None,
+        verify: bool | str | ssl.SSLContext | None = None,
+        proxies: Mapping[str, str] | None = None,
+        cert: str | tuple[str, str] | None = None,
         *,
         poll: PollPolicy = DEFAULT_POLL,
         auto_unique_id: bool = False,
-        api_instance_url: str | None = None,
-        source: str | None = None,
-        proxies: Mapping[str, str] | None = None,
-        **options: Unpack[ClientOptions],
+        **options: Unpack[ConnectionOptions],
     ) -> None:
         super().__init__(
             AsyncScale,
             api_key=api_key,
+            source=source,
+            api_instance_url=api_instance_url,
+            verify=verify,
+            proxies=proxies,
+            cert=cert,
             poll=poll,
             auto_unique_id=auto_unique_id,
-            api_instance_url=api_instance_url,
-            source=source,
-            proxies=proxies,
             **options,
         )
 
@@ -178,10 +186,12 @@ class Scale(SyncClient[AsyncScale]):
             self._async.cancel_task, task_id=task_id, clear_unique_id=clear_unique_id
         )
 
-    def audit_task(self, task_id: str, accepted: bool, comments: str | None = None) -> None:
+    def audit_task(self, task_id: str, accepted: bool | str, comments: str | None = None) -> None:
         """Accept or reject a completed task's response (``POST /v1/task/<id>/audit``).
 
-        Scale's answer may not be JSON; it is ignored, as in the official SDK.
+        ``accepted`` is true or false; any other value is sent as it is, as the
+        official SDK sends it, and the server judges it. Scale's answer may not
+        be JSON; it is ignored, as in the official SDK.
         """
         _portal.call(self._async.audit_task, task_id=task_id, accepted=accepted, comments=comments)
 
@@ -334,7 +344,8 @@ class Scale(SyncClient[AsyncScale]):
         ``has_more`` and ``next_token``; pass ``next_token`` back for the next
         page (``offset`` is legacy), or let :meth:`get_tasks` page for you.
         ``start_time``/``end_time`` bound ``created_at``. Times are ISO-8601
-        strings or timezone-aware datetimes; ``limit`` is 1-100; lists
+        strings or datetimes (a naive one is sent as it is, which Scale reads as UTC);
+        ``limit`` is the page size (Scale documents 1-100); lists
         (``tags``, ``unique_id``) are sent as repeated keys.
         """
         return _portal.call(

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from ..._errors import ValidationError
 from ..._paths import segment
 from .._alias import alias
-from ._base import _body, _object, _ScaleBase, _strings, _task_type, _text
+from ._base import _body, _object, _ScaleBase, _string, _strings, _task_type
 from ._models import QualityTask, Task, TaskStatus, TaskType
 
 __all__: list[str] = []
@@ -64,13 +64,15 @@ class _TasksMixin(_ScaleBase):
             ours=lambda task: task.status is TaskStatus.CANCELED,
         )
 
-    async def audit_task(self, task_id: str, accepted: bool, comments: str | None = None) -> None:
+    async def audit_task(
+        self, task_id: str, accepted: bool | str, comments: str | None = None
+    ) -> None:
         """Accept or reject a completed task's response (``POST /v1/task/<id>/audit``).
 
-        Scale's answer may not be JSON; it is ignored, as in the official SDK.
+        ``accepted`` is true or false; any other value is sent as it is, as the
+        official SDK sends it, and the server judges it. Scale's answer may not
+        be JSON; it is ignored, as in the official SDK.
         """
-        if not isinstance(accepted, bool):
-            raise _bool_error("accepted", accepted)
         await self._request(
             "POST",
             f"v1/task/{segment(task_id, field='task_id')}/audit",
@@ -85,7 +87,7 @@ class _TasksMixin(_ScaleBase):
             path,
             Task,
             "POST /v1/task/unique_id",
-            json={"unique_id": _text("unique_id", unique_id)},
+            json={"unique_id": _string("unique_id", unique_id)},
             settled=lambda: self.get_task(task_id),
             ours=lambda task: task.unique_id == unique_id,
         )
@@ -146,8 +148,6 @@ class _TasksMixin(_ScaleBase):
     async def _quality(
         self, kind: str, task_type: TaskType | str, params: Mapping[str, object]
     ) -> QualityTask:
-        if "expected_response" not in params:
-            raise _type_error("expected_response", "given", None)
         path = f"{kind}/{_task_type(task_type)}"
         return await self._v1(
             "POST",
@@ -159,7 +159,3 @@ class _TasksMixin(_ScaleBase):
 
 def _type_error(field: str, expected: str, value: object) -> Exception:
     return ValidationError(field, f"must be {expected}, got {type(value).__name__}")
-
-
-def _bool_error(field: str, value: object) -> Exception:
-    return _type_error(field, "true or false", value)

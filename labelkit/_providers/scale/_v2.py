@@ -49,7 +49,6 @@ from ._v2_wire import (
     Moment,
     Query,
     body_of,
-    one_of,
     query_of,
 )
 
@@ -185,7 +184,6 @@ class AsyncScaleV2(ArgumentChecked):
 
         ``expand``: ``project``.
         """
-        one_of("get_batch", batch_id=batch_id, batch_name=batch_name)
         return await self._get(
             "batch", V2Batch, batch_id=batch_id, batch_name=batch_name, expand=expand
         )
@@ -223,29 +221,26 @@ class AsyncScaleV2(ArgumentChecked):
         """Create a batch (``POST /v2/batch``) from a :class:`CreateBatchRequest` or a dict;
         ``staging_batch`` is sent ``false`` unless given."""
         body = body_of(CreateBatchRequest, "create_batch_request", create_batch_request)
-        one_of(
-            "create_batch", project_id=body.get("project_id"), project_name=body.get("project_name")
-        )
         return await self._call("POST", "batch", V2Batch, body=body)
 
     async def finalize_batch(self, batch_operation_request: Body) -> V2Batch:
         """Finalize a staging batch: its tasks start (``POST /v2/batch/finalize``)."""
-        body = _batch_operation(batch_operation_request, "finalize_batch")
+        body = _batch_operation(batch_operation_request)
         return await self._call("POST", "batch/finalize", V2Batch, body=body)
 
     async def pause_batch(self, batch_operation_request: Body) -> V2BatchOperationResult:
         """Pause a batch (``POST /v2/batch/pause``)."""
-        body = _batch_operation(batch_operation_request, "pause_batch")
+        body = _batch_operation(batch_operation_request)
         return await self._call("POST", "batch/pause", V2BatchOperationResult, body=body)
 
     async def resume_batch(self, batch_operation_request: Body) -> V2BatchOperationResult:
         """Resume a paused batch (``POST /v2/batch/resume``)."""
-        body = _batch_operation(batch_operation_request, "resume_batch")
+        body = _batch_operation(batch_operation_request)
         return await self._call("POST", "batch/resume", V2BatchOperationResult, body=body)
 
     async def cancel_batch(self, batch_operation_request: Body) -> V2BatchOperationResult:
         """Cancel a batch and its pending tasks (``POST /v2/batch/cancel``)."""
-        body = _batch_operation(batch_operation_request, "cancel_batch")
+        body = _batch_operation(batch_operation_request)
         return await self._call("POST", "batch/cancel", V2BatchOperationResult, body=body)
 
     async def set_batch_metadata(self, set_batch_metadata_request: Body) -> V2Batch:
@@ -253,9 +248,6 @@ class AsyncScaleV2(ArgumentChecked):
         (``POST /v2/batch/metadata``); safe to re-send, so it is retried."""
         body = body_of(
             SetBatchMetadataRequest, "set_batch_metadata_request", set_batch_metadata_request
-        )
-        one_of(
-            "set_batch_metadata", batch_id=body.get("batch_id"), batch_name=body.get("batch_name")
         )
         return await self._call("POST", "batch/metadata", V2Batch, body=body, idempotent=True)
 
@@ -265,7 +257,6 @@ class AsyncScaleV2(ArgumentChecked):
         self, project_id: str | None = None, project_name: str | None = None
     ) -> V2Project:
         """A project by ``project_id`` or ``project_name`` (``GET /v2/project``)."""
-        one_of("get_project", project_id=project_id, project_name=project_name)
         return await self._get(
             "project", V2Project, project_id=project_id, project_name=project_name
         )
@@ -309,7 +300,6 @@ class AsyncScaleV2(ArgumentChecked):
         opts: Many = None,
     ) -> V2DeliveryPage:
         """A delivery and one page of its tasks (``GET /v2/delivery``)."""
-        one_of("get_delivery", delivery_id=delivery_id, delivery_name=delivery_name)
         return await self._get(
             "delivery",
             V2DeliveryPage,
@@ -461,7 +451,5 @@ class AsyncScaleV2(ArgumentChecked):
         return b"".join(chunks)
 
 
-def _batch_operation(value: Body, operation: str) -> dict[str, typing.Any]:
-    body = body_of(BatchOperationRequest, "batch_operation_request", value)
-    one_of(operation, batch_id=body.get("batch_id"), batch_name=body.get("batch_name"))
-    return body
+def _batch_operation(value: Body) -> dict[str, typing.Any]:
+    return body_of(BatchOperationRequest, "batch_operation_request", value)

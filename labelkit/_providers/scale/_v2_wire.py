@@ -31,7 +31,6 @@ __all__ = [
     "enum_value",
     "enum_values",
     "limit",
-    "one_of",
     "query_of",
     "text",
     "when",
@@ -82,11 +81,12 @@ def enum_values(field: str, value: EnumArg | Iterable[EnumArg] | None) -> list[s
 
 
 def text(field: str, value: object, *, required: bool = False) -> str | None:
-    """A string argument; ``required`` refuses ``None``."""
+    """A string argument (the official ``StrictStr``: ``""`` is sent as it is, a query
+    value changes no path); ``required`` refuses ``None``."""
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a string, got {value!r}")
     return value
 
 
@@ -126,12 +126,6 @@ def query_of(arguments: Mapping[str, typing.Any]) -> Query:
         else:
             out[name] = _QUERY_VALUES.get(name, text)(name, value)
     return out
-
-
-def one_of(operation: str, **given: object) -> None:
-    """Refuse a call that names none of the alternatives (``batch_id`` or ``batch_name``)."""
-    if all(value is None for value in given.values()):
-        raise ValidationError(" or ".join(given), f"{operation} needs one of them")
 
 
 def body_of(cls: type[_R], field: str, value: object) -> dict[str, typing.Any]:

@@ -149,10 +149,15 @@ async def test_none_metadata_and_callback_go_out_as_null(client: AsyncScale) -> 
         "callback": None,
         "metadata": {},
     }
-    with respx.mock(assert_all_called=False) as mock:
-        with pytest.raises(labelkit.ValidationError) as caught:
-            await client.create_task("imageannotation", metadata="x")
-    assert caught.value.field == "metadata" and not mock.calls
+    # create_task's fields go out as given (the server validates them; scaleapi 0.2.16
+    # dropped its client-side whitelist): a metadata that is no object, a tags string.
+    with respx.mock:
+        bad = respx.post(f"{BASE}/task/imageannotation").mock(
+            return_value=httpx.Response(400, json={"error": "metadata must be an object"})
+        )
+        with pytest.raises(labelkit.BadRequestError, match="metadata must be an object"):
+            await client.create_task("imageannotation", metadata="x", tags="a")
+    assert json.loads(bad.calls.last.request.content) == {"metadata": "x", "tags": "a"}
 
 
 @pytest.mark.anyio
@@ -287,3 +292,33 @@ async def test_any_task_key_reads_as_an_attribute(client: AsyncScale) -> None:
     assert task.customer_review_status == "accepted"
     with pytest.raises(AttributeError, match="no_such_key"):
         task.no_such_key  # noqa: B018
+
+
+@pytest.mark.anyio
+@pytest.mark.filterwarnings("ignore:`verify=<str>` is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:`cert=...` is deprecated:DeprecationWarning")
+async def test_constructor_takes_the_official_arguments_positionally() -> None:
+    # scaleapi 2.18.4: ScaleClient(api_key, source, api_instance_url, verify, proxies, cert).
+    with respx.mock:
+        route = respx.get(f"http://127.0.0.1:9/v1/task/{TID}").mock(
+            return_value=httpx.Response(200, json=TASK)
+        )
+        async with AsyncScale(KEY, "my-app/2", "http://127.0.0.1:9/v1", None, None, None) as c:
+            await c.get_task(TID)
+    assert route.calls.last.request.headers["User-Agent"].endswith(" my-app/2")
+    with pytest.raises(FileNotFoundError):  # verify, 4th: a CA bundle that is not there
+        AsyncScale(KEY, None, None, "/nonexistent/ca.pem")
+    with pytest.raises(FileNotFoundError):  # cert, 6th: a client certificate that is not there
+        AsyncScale(KEY, None, None, None, None, "/nonexistent/client.pem")
+    with pytest.raises(labelkit.ValidationError, match="proxies"):  # proxies, 5th
+        AsyncScale(KEY, None, None, None, {"https": "http://127.0.0.1:8"}, proxy="http://x:1")
+
+
+def test_sync_constructor_takes_the_official_arguments_positionally() -> None:
+    with respx.mock:
+        route = respx.get(f"http://127.0.0.1:9/v1/task/{TID}").mock(
+            return_value=httpx.Response(200, json=TASK)
+        )
+        with Scale(KEY, "my-app/2", "http://127.0.0.1:9/v1", False, None, None) as scale:
+            assert scale.get_task(TID).task_id == TID
+    assert route.calls.last.request.headers["User-Agent"].endswith(" my-app/2")

@@ -676,15 +676,9 @@ async def test_request_forms_and_validation(client: AsyncScale) -> None:
         assert query_of(tasks.calls.last.request) == Counter([("status", "completed")])
         bad: list[Call] = [
             lambda c: c.v2.create_batch({"name": "n", "project": "p"}),  # unknown field
-            lambda c: c.v2.create_batch({"name": "n"}),  # no project
             lambda c: c.v2.create_batch(["n"]),
             lambda c: c.v2.set_task_metadata({"task_id": "t", "metadata": {}, "merge": "yes"}),
-            lambda c: c.v2.set_batch_metadata({"metadata": {}}),
-            lambda c: c.v2.cancel_batch({}),
-            lambda c: c.v2.get_batch(),
-            lambda c: c.v2.get_project(),
-            lambda c: c.v2.get_tasks(limit=101),
-            lambda c: c.v2.get_task(task_id=""),
+            lambda c: c.v2.get_tasks(limit=101),  # the official model refuses it (le=100)
             lambda c: c.v2.create_chat_task(CreateChatTaskRequest(metadata=[1])),  # type: ignore[arg-type]
             lambda c: c.v2.set_batch_metadata(
                 SetBatchMetadataRequest(batch_id="b", metadata={"x": object()})
@@ -736,3 +730,40 @@ def test_basic_auth_stays_on_v1() -> None:
             scale.get_task("t1")
     assert route.calls.last.request.headers["authorization"] == f"Basic {token}"
     assert KEY not in str(raised.value)
+
+
+@pytest.mark.anyio
+async def test_what_the_official_client_sends_goes_to_the_server(client: AsyncScale) -> None:
+    # scaleapi 2.18.4 sends these (StrictStr takes "", every id / name is Optional); the
+    # spec gives no server rule for them, so the server's answer becomes the typed error.
+    with respx.mock:
+        task = respx.get(f"{HOST}/v2/task").mock(
+            return_value=httpx.Response(400, json={"status_code": 400, "error": "bad task_id"})
+        )
+        batch = respx.get(f"{HOST}/v2/batch").mock(return_value=httpx.Response(200, json=BATCH))
+        project = respx.get(f"{HOST}/v2/project").mock(
+            return_value=httpx.Response(200, json=PROJECT)
+        )
+        tasks = respx.get(f"{HOST}/v2/tasks").mock(
+            return_value=httpx.Response(200, json={"tasks": []})
+        )
+        posted = respx.post(url__regex=rf"{HOST}/v2/batch(/cancel|/metadata)?$").mock(
+            return_value=httpx.Response(200, json=BATCH)
+        )
+        with pytest.raises(labelkit.BadRequestError, match="bad task_id"):
+            await client.v2.get_task(task_id="")
+        await client.v2.get_batch()
+        await client.v2.get_project()
+        await client.v2.get_tasks(project_name="", next_token="")
+        await client.v2.create_batch({"name": "n"})
+        await client.v2.cancel_batch({})
+        await client.v2.set_batch_metadata({"metadata": {}})
+    assert task.calls.last.request.url.query == b"task_id="
+    assert batch.calls.last.request.url.query == b""
+    assert project.calls.last.request.url.query == b""
+    assert query_of(tasks.calls.last.request) == Counter([("project_name", ""), ("next_token", "")])
+    assert [(c.request.url.path, json.loads(c.request.content)) for c in posted.calls] == [
+        ("/v2/batch", {"name": "n", "staging_batch": False}),
+        ("/v2/batch/cancel", {}),
+        ("/v2/batch/metadata", {"metadata": {}, "merge": False}),
+    ]
