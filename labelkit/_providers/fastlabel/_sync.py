@@ -2655,9 +2655,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Comment:
         """Pin a new comment on a task, or reply to one (``comment_id`` and ``text``).
 
-        A new comment needs ``task_id``; ``points`` locates it, and at most one
-        of ``content_name`` / ``content_id`` picks the content of a
-        multi-content task. A reply sends only ``text``.
+        A new comment is pinned on ``task_id``; ``points`` locates it, and at
+        most one of ``content_name`` / ``content_id`` picks the content of a
+        multi-content task. A reply sends only ``text``. As with the SDK, a
+        missing ``task_id`` or reply ``text`` is sent as ``null`` for the
+        server to judge.
         """
         return _portal.call(
             self._async.create_task_comment,

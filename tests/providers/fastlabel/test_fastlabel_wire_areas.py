@@ -1225,8 +1225,6 @@ INVALID: list[tuple[str, tuple[typing.Any, ...], dict[str, typing.Any], str]] = 
         dict(task_id="t", content_name="a", content_id="b"),
         "content_name",
     ),
-    ("create_task_comment", (), dict(text="orphan"), "task_id"),
-    ("create_task_comment", (), dict(comment_id="c1"), "text"),
     ("create_task_comment", (), dict(task_id="t", priority="high"), "priority"),
     ("update_annotation", ("a",), dict(max_area_count=True), "max_area_count"),
     ("update_annotation", ("a",), dict(max_area_count="5"), "max_area_count"),
@@ -1266,8 +1264,9 @@ MONITORED = [{"status": "success", "result": [{"value": "x", "confidenceScore": 
 
 # Values the SDK sends without a check of its own: the README's limits (dataset name
 # [a-z0-9-]+, <= 5 tags, <= 10 licenses), the documented ranges (max_area_count 1-1000,
-# thresholds and scores 0-1, epoch >= 1) and an empty tag list are the server's to judge,
-# so they go out exactly as the SDK puts them on the wire.
+# thresholds and scores 0-1, epoch >= 1), an empty tag list and a comment's missing
+# task id or reply text (sent as null) are the server's to judge, so they go out exactly
+# as the SDK puts them on the wire.
 SENT_AS_GIVEN = [
     Case(
         "create_annotation",
@@ -1372,6 +1371,34 @@ SENT_AS_GIVEN = [
         },
         response=AUTO,
         expect=AutoAnnotationJob,
+    ),
+    Case(
+        "create_task_comment",
+        (),
+        dict(text="orphan"),
+        "POST",
+        "/v1/comments",
+        body={
+            "taskId": None,
+            "points": None,
+            "text": "orphan",
+            "type": "text",
+            "isResolved": False,
+            "scale": 0,
+            "frame": 0,
+        },
+        response=COMMENT,
+        expect=Comment,
+    ),
+    Case(
+        "create_task_comment",
+        (),
+        dict(comment_id="c1"),
+        "POST",
+        "/v1/comments/c1/threads",
+        body={"text": None},
+        response=COMMENT,
+        expect=Comment,
     ),
     Case(
         "create_model_monitoring_request_results",
