@@ -197,7 +197,9 @@ class RedFlagEmulator(EmulatorApp):
         elif all(isinstance(c, str) for c in contents):
             bad = [c for c in contents if not _is_url(c)]
             if bad:
-                raise HTTPError(422, f"not an S3 or http(s) URL: {bad[0]!r}", code="invalid_contents")
+                raise HTTPError(
+                    422, f"not an S3 or http(s) URL: {bad[0]!r}", code="invalid_contents"
+                )
         else:
             raise HTTPError(
                 422,
