@@ -121,7 +121,8 @@ class CommentsMixin(AreaBase):
         missing ``task_id`` or reply ``text`` is sent as ``null`` for the
         server to judge.
         """
-        if comment_id:
+        if comment_id is not None:
+            # An empty or dot comment id would address another resource: refused by segment().
             path = f"comments/{segment(comment_id, field='comment_id')}/threads"
             return await self._post_model(path, {"text": text}, Comment)
         if content_name and content_id:
