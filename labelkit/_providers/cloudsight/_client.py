@@ -257,7 +257,7 @@ class AsyncCloudSight(AsyncAPIClient):
         submission it is not re-sent after a failure that may have reached the
         server (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
         """
-        response, body = await self._send(
+        response = await self._request(
             "POST",
             f"image_requests/{segment(token, field='token')}/repost",
             context=(),
@@ -266,10 +266,7 @@ class AsyncCloudSight(AsyncAPIClient):
         if response.status == 200:
             return None
         return self._read_json(
-            response,
-            "POST",
-            parse=lambda data: None if data is None else _job(data, token),
-            body=body,
+            response, "POST", parse=lambda data: None if data is None else _job(data, token)
         )
 
     async def wait(
