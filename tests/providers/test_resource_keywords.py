@@ -116,7 +116,7 @@ async def test_an_unknown_resource_keyword_is_a_type_error_naming_the_method() -
 async def test_a_declared_resource_keyword_is_type_checked_before_any_request() -> None:
     async with AsyncDatawow("key", base_url=BASE_URL) as client:
         with pytest.raises(labelkit.ValidationError, match="custom_id"):
-            await client.choice.create("u", instruction="?", custom_id=5)  # type: ignore[arg-type]
+            await client.choice.create("u", instruction="?", custom_id=5.0)  # type: ignore[arg-type]
         with pytest.raises(labelkit.ValidationError, match="staff_id"):
             await client.message.create("u", instruction="?", staff_id="7")  # type: ignore[arg-type]
         with pytest.raises(labelkit.ValidationError, match="max_retries"):
@@ -130,7 +130,7 @@ async def test_a_declared_resource_keyword_is_type_checked_before_any_request() 
 def test_a_sync_resource_checks_and_names_its_keywords() -> None:
     with Datawow("key", base_url=BASE_URL) as client:
         with pytest.raises(labelkit.ValidationError, match="custom_id"):
-            client.closed_question.create("u", custom_id=5)  # type: ignore[arg-type]
+            client.closed_question.create("u", custom_id=5.0)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match=r"wait\(\) got an unexpected keyword .*'every'"):
             client.choice.wait("id", every=3)  # type: ignore[call-arg]
 
@@ -147,7 +147,7 @@ async def main(client: AsyncDatawow, blocking: Datawow) -> None:
     blocking.message.create("u", instruction="?", params={"a": 1})
     blocking.photo_tag.wait(custom_id="c", timeout=None)
     # Each of these is an error: strict mode's unused-ignore check fails if one is not.
-    await client.choice.create("u", custom_id=5)  # type: ignore[arg-type]
+    await client.choice.create("u", custom_id=5.0)  # type: ignore[arg-type]
     await client.prediction.create("u", staff_id=1)  # type: ignore[call-arg]
     await client.message.wait("id", timeout="soon")  # type: ignore[arg-type]
     blocking.choice.create("u", max_retries="2")  # type: ignore[arg-type]

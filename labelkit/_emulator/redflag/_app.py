@@ -102,8 +102,9 @@ def _is_id(value: object) -> bool:
 
 
 def _is_url(value: str) -> bool:
+    # The API takes "publicly available AWS S3 URLs": the https form and the s3:// form.
     parts = urllib.parse.urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts.scheme in ("http", "https", "s3") and bool(parts.netloc)
 
 
 class RedFlagEmulator(EmulatorApp):
@@ -196,7 +197,9 @@ class RedFlagEmulator(EmulatorApp):
         elif all(isinstance(c, str) for c in contents):
             bad = [c for c in contents if not _is_url(c)]
             if bad:
-                raise HTTPError(422, f"not an http(s) URL: {bad[0]!r}", code="invalid_contents")
+                raise HTTPError(
+                    422, f"not an S3 or http(s) URL: {bad[0]!r}", code="invalid_contents"
+                )
         else:
             raise HTTPError(
                 422,

@@ -28,7 +28,7 @@ from ._models import (
     ImageJob,
     JobStatus,
     Number,
-    ParamValue,
+    ParamValues,
     form_fields,
     image_url_field,
 )
@@ -60,7 +60,7 @@ class ImageRequestOptions(typing.TypedDict, total=False):
     latitude: Number | None
     longitude: Number | None
     altitude: Number | None
-    ttl: Number | typing.Literal["max"] | None
+    ttl: Number | str | None
     focus: tuple[Number, Number] | None
     timeout: float | Timeout | NotGiven | None
     max_retries: int | NotGiven
@@ -77,8 +77,8 @@ keyword_defaults(
 
 
 def _fields(
-    params: Mapping[str, ParamValue] | None, options: ImageRequestOptions, conflict: str
-) -> dict[str, str]:
+    params: Mapping[str, ParamValues] | None, options: ImageRequestOptions, conflict: str
+) -> list[tuple[str, str]]:
     """The form fields of a submission; ``params`` naming the image itself is ``conflict``."""
     fields = form_fields(
         params,
@@ -91,7 +91,7 @@ def _fields(
         options["ttl"],
         options["focus"],
     )
-    if REMOTE_URL_FIELD in fields or IMAGE_FIELD in fields:
+    if any(name in (REMOTE_URL_FIELD, IMAGE_FIELD) for name, _ in fields):
         raise ValidationError("params", conflict)
     return fields
 
@@ -174,7 +174,7 @@ class AsyncCloudSight(AsyncAPIClient):
         self,
         image: FileInput,
         filename: str | None = None,
-        params: Mapping[str, ParamValue] | None = None,
+        params: Mapping[str, ParamValues] | None = None,
         **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit an image file for recognition; returns the new job (``not completed``).
@@ -185,8 +185,10 @@ class AsyncCloudSight(AsyncAPIClient):
         ``en-US``; ``ttl`` is seconds (or ``"max"``) before the job times out;
         ``focus`` is the ``(x, y)`` focal point. ``params`` takes raw form
         fields such as ``{"image_request[locale]": "de-DE"}`` as the official
-        SDK did; a field given both ways must agree. Submitting is not
-        idempotent: a failure after the upload may have been received raises
+        SDK did (a list value repeats the field); a field given both ways must
+        agree. Every value is sent as given, unchecked: the server judges it.
+        Submitting is not idempotent: a failure after the upload may have been
+        received raises
         :class:`~labelkit.AmbiguousResultError` instead of submitting twice.
         """
         options = with_defaults(options, ImageRequestOptions, "image_request")
@@ -197,28 +199,26 @@ class AsyncCloudSight(AsyncAPIClient):
         guessed = mimetypes.guess_type(upload.filename)[0]
         if guessed and guessed.startswith("image/"):
             upload = attrs.evolve(upload, content_type=guessed)
-        text = list(fields.items())
         return await self._submit(
             options,
-            signed=text if self._sign_multipart else (),
-            multipart=multipart_body(fields=text, files=[(IMAGE_FIELD, upload)]),
+            signed=fields if self._sign_multipart else (),
+            multipart=multipart_body(fields=fields, files=[(IMAGE_FIELD, upload)]),
         )
 
     async def remote_image_request(
         self,
         image_url: str,
-        params: Mapping[str, ParamValue] | None = None,
+        params: Mapping[str, ParamValues] | None = None,
         **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
-        """Submit the image at ``image_url`` (http or https) for recognition.
+        """Submit the image at ``image_url`` for recognition (sent as given).
 
         Same parameters and semantics as :meth:`image_request`; the fields are
         sent form-encoded and CloudSight downloads the image itself.
         """
         options = with_defaults(options, ImageRequestOptions, "remote_image_request")
-        fields = _fields(params, options, "pass the image URL as image_url only")
-        fields[REMOTE_URL_FIELD] = image_url_field(image_url)
-        form = list(fields.items())
+        form = _fields(params, options, "pass the image URL as image_url only")
+        form.append((REMOTE_URL_FIELD, image_url_field(image_url)))
         return await self._submit(options, signed=form, form=form)
 
     async def image_response(
@@ -248,17 +248,25 @@ class AsyncCloudSight(AsyncAPIClient):
         self,
         token: str,
         **call: Unpack[CallOptions],
-    ) -> None:
+    ) -> ImageJob | None:
         """Queue a job again, typically one whose status is ``timeout``.
 
-        Sent with an empty body. Like a submission it is not re-sent after a
-        failure that may have reached the server
-        (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
+        Sent with an empty body. Returns what the official SDK returned: ``None``
+        for a 200 answer (its body is not read), and for any other 2xx answer
+        the job in its body (``None`` when the body is empty). Like a
+        submission it is not re-sent after a failure that may have reached the
+        server (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
         """
-        await self._call(
+        response = await self._request(
             "POST",
             f"image_requests/{segment(token, field='token')}/repost",
+            context=(),
             **with_defaults(call, CallOptions, "repost"),
+        )
+        if response.status == 200:
+            return None
+        return self._read_json(
+            response, "POST", parse=lambda data: None if data is None else _job(data, token)
         )
 
     async def wait(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import typing
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -14,6 +12,8 @@ from ..._models import Model, WireEnum
 
 Number = typing.Union[int, float]
 ParamValue = typing.Union[str, int, float, None]
+#: A ``params`` value: one value, or a list of them (the field repeated, as the SDK sent it).
+ParamValues = typing.Union[ParamValue, Sequence[ParamValue]]
 
 DEFAULT_LOCALE = "en-US"
 IMAGE_FIELD = "image_request[image]"
@@ -104,7 +104,7 @@ class ImageJob(Model):
 
 
 def form_fields(
-    params: Mapping[str, ParamValue] | None,
+    params: Mapping[str, ParamValues] | None,
     locale: str | None,
     language: str | None,
     device_id: str | None,
@@ -113,76 +113,71 @@ def form_fields(
     altitude: Number | None,
     ttl: Number | str | None,
     focus: tuple[Number, Number] | None,
-) -> dict[str, str]:
-    """The request's form fields, locale first, every value a string."""
-    given: dict[str, str] = {}
+) -> list[tuple[str, str]]:
+    """The request's form fields, locale first, every value a string.
+
+    Values are sent as the official SDK sent them: ``str()`` of each, a list
+    as the field repeated, and no range or format check (the server judges).
+    """
+    given: dict[str, list[str]] = {}
     if params is not None:
         if not isinstance(params, Mapping):
             raise ValidationError("params", "must be a mapping of form field names to values")
         for key, value in params.items():
             if not isinstance(key, str) or not key:
                 raise ValidationError("params", f"field names must be strings, got {key!r}")
-            if value is None:
-                continue
-            if not isinstance(value, (str, int, float)):
-                raise ValidationError(
-                    f"params[{key!r}]", f"must be a string or number, got {type(value).__name__}"
-                )
-            # Sent as the SDK sent it: str() of the value, so True is "True".
-            given[key] = value if isinstance(value, str) else _format(value)
+            if value is not None:
+                given[key] = _param_values(key, value)
     typed: dict[str, tuple[str, str]] = {}
     for name, wire, value in (
         ("locale", LOCALE_FIELD, locale),
         ("language", "image_request[language]", language),
         ("device_id", "image_request[device_id]", device_id),
+        ("latitude", "image_request[latitude]", latitude),
+        ("longitude", "image_request[longitude]", longitude),
+        ("altitude", "image_request[altitude]", altitude),
+        ("ttl", "image_request[ttl]", ttl),
     ):
-        if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(name, f"must be a non-empty string, got {value!r}")
+        if isinstance(value, str):
             typed[wire] = (name, value)
-    for name, wire, number, bound in (
-        ("latitude", "image_request[latitude]", latitude, 90.0),
-        ("longitude", "image_request[longitude]", longitude, 180.0),
-        ("altitude", "image_request[altitude]", altitude, math.inf),
-    ):
-        if number is not None:
-            typed[wire] = (name, _format(_number(name, number, -bound, bound)))
-    if ttl is not None:
-        typed["image_request[ttl]"] = ("ttl", "max" if ttl == "max" else _ttl(ttl))
+        elif value is not None:
+            typed[wire] = (name, _format(_number(name, value)))
     if focus is not None:
         if isinstance(focus, (str, bytes)) or not isinstance(focus, Sequence) or len(focus) != 2:
             raise ValidationError("focus", f"must be an (x, y) pair, got {focus!r}")
-        typed["focus[x]"] = ("focus", _format(_number("focus", focus[0], 0.0, math.inf)))
-        typed["focus[y]"] = ("focus", _format(_number("focus", focus[1], 0.0, math.inf)))
+        typed["focus[x]"] = ("focus", _format(_number("focus", focus[0])))
+        typed["focus[y]"] = ("focus", _format(_number("focus", focus[1])))
     for wire, (name, value) in typed.items():
-        if wire in given and given[wire] != value:
+        if wire in given and given[wire] != [value]:
             raise ValidationError(
                 name, f"{value!r} conflicts with params[{wire!r}] = {given[wire]!r}"
             )
-    fields = {LOCALE_FIELD: DEFAULT_LOCALE}
+    fields = {LOCALE_FIELD: [DEFAULT_LOCALE]}
     fields.update(given)
-    fields.update({wire: value for wire, (_, value) in typed.items()})
-    if not fields[LOCALE_FIELD].strip():
-        raise ValidationError("locale", "must be a non-empty string")
-    return fields
+    fields.update({wire: [value] for wire, (_, value) in typed.items()})
+    return [(wire, value) for wire, values in fields.items() for value in values]
 
 
-def _number(field: str, value: object, low: float, high: float) -> Number:
+def _param_values(key: str, value: object) -> list[str]:
+    # As the SDK's requests encoded a form: a list repeats the field, None items are dropped.
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        if not isinstance(item, (str, int, float)):
+            raise ValidationError(
+                f"params[{key!r}]", f"must be a string or number, got {type(item).__name__}"
+            )
+        # Sent as the SDK sent it: str() of the value, so True is "True".
+        out.append(item if isinstance(item, str) else _format(item))
+    return out
+
+
+def _number(field: str, value: object) -> Number:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(field, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or not low <= value <= high:
-        limit = f"{low:g} to {high:g}" if math.isfinite(high) else f">= {low:g}"
-        raise ValidationError(field, f"{value!r} is out of range", limit=limit)
     return value
-
-
-def _ttl(value: object) -> str:
-    if isinstance(value, str):
-        raise ValidationError("ttl", f"must be seconds or 'max', got {value!r}")
-    number = _number("ttl", value, 0.0, math.inf)
-    if number <= 0:
-        raise ValidationError("ttl", f"{number!r} is out of range", limit="> 0 seconds or 'max'")
-    return _format(number)
 
 
 def _format(value: Number) -> str:
@@ -191,10 +186,7 @@ def _format(value: Number) -> str:
 
 
 def image_url_field(value: object) -> str:
-    """``value``, checked to be an http(s) URL."""
+    """``value``, sent as given: which URLs the server can fetch is its own to judge."""
     if not isinstance(value, str):
         raise ValidationError("image_url", f"must be a string, got {type(value).__name__}")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("image_url", f"must be an http(s) URL, got {value!r}")
     return value

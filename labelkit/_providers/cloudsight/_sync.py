@@ -20,7 +20,7 @@ from labelkit._providers.cloudsight._client import (
     AsyncCloudSight,
     ImageRequestOptions,
 )
-from labelkit._providers.cloudsight._models import ImageJob, ParamValue
+from labelkit._providers.cloudsight._models import ImageJob, ParamValues
 from labelkit._sync import _portal
 from labelkit._sync._base import SyncClient
 from labelkit._types import NOT_GIVEN, NotGiven
@@ -87,7 +87,7 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         self,
         image: FileInput,
         filename: str | None = None,
-        params: Mapping[str, ParamValue] | None = None,
+        params: Mapping[str, ParamValues] | None = None,
         **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
         """Submit an image file for recognition; returns the new job (``not completed``).
@@ -98,8 +98,10 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         ``en-US``; ``ttl`` is seconds (or ``"max"``) before the job times out;
         ``focus`` is the ``(x, y)`` focal point. ``params`` takes raw form
         fields such as ``{"image_request[locale]": "de-DE"}`` as the official
-        SDK did; a field given both ways must agree. Submitting is not
-        idempotent: a failure after the upload may have been received raises
+        SDK did (a list value repeats the field); a field given both ways must
+        agree. Every value is sent as given, unchecked: the server judges it.
+        Submitting is not idempotent: a failure after the upload may have been
+        received raises
         :class:`~labelkit.AmbiguousResultError` instead of submitting twice.
         """
         return _portal.call(
@@ -109,10 +111,10 @@ class CloudSight(SyncClient[AsyncCloudSight]):
     def remote_image_request(
         self,
         image_url: str,
-        params: Mapping[str, ParamValue] | None = None,
+        params: Mapping[str, ParamValues] | None = None,
         **options: Unpack[ImageRequestOptions],
     ) -> ImageJob:
-        """Submit the image at ``image_url`` (http or https) for recognition.
+        """Submit the image at ``image_url`` for recognition (sent as given).
 
         Same parameters and semantics as :meth:`image_request`; the fields are
         sent form-encoded and CloudSight downloads the image itself.
@@ -130,14 +132,16 @@ class CloudSight(SyncClient[AsyncCloudSight]):
         """
         return _portal.call(self._async.image_response, token=token, **call)
 
-    def repost(self, token: str, **call: Unpack[CallOptions]) -> None:
+    def repost(self, token: str, **call: Unpack[CallOptions]) -> ImageJob | None:
         """Queue a job again, typically one whose status is ``timeout``.
 
-        Sent with an empty body. Like a submission it is not re-sent after a
-        failure that may have reached the server
-        (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
+        Sent with an empty body. Returns what the official SDK returned: ``None``
+        for a 200 answer (its body is not read), and for any other 2xx answer
+        the job in its body (``None`` when the body is empty). Like a
+        submission it is not re-sent after a failure that may have reached the
+        server (:class:`~labelkit.AmbiguousResultError`); check :meth:`image_response`.
         """
-        _portal.call(self._async.repost, token=token, **call)
+        return _portal.call(self._async.repost, token=token, **call)
 
     def wait(
         self,

@@ -205,7 +205,9 @@ class AsyncDatawow(AsyncAPIClient, _ImageLookups[Image]):
             timeout=timeout,
             max_retries=max_retries,
         )
-        images = [_record(raw, model) for raw in _many(data)]
+        # A listed record without an id (as in the seed's ClosedQuestion example) is still a
+        # record: it is returned with id None rather than failing the whole page.
+        images = [_record(_with_id(raw), model) for raw in _many(data)]
         return ImagePage(images=images, meta=structure(meta, PageMeta))
 
     async def _find(
@@ -340,6 +342,10 @@ def _many(data: object) -> list[typing.Any]:
             if isinstance(value, dict):
                 return [value]
     raise ResponseValidationError("expected a list of image records", path="data", body=data)
+
+
+def _with_id(raw: object) -> object:
+    return {"id": None, **raw} if isinstance(raw, dict) and "id" not in raw else raw
 
 
 def _record(raw: object, model: type[T]) -> T:

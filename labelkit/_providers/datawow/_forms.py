@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import typing
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 from ..._errors import ValidationError
 from ..._http import QueryValue
@@ -55,9 +54,10 @@ def _categories(value: object) -> str:
     return " ".join(typing.cast("list[str]", items))
 
 
-def _flag(field: str, value: object) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        raise ValidationError(field, f"must be True, False or None, got {value!r}")
+def _flag(field: str, value: object) -> bool | str | int | None:
+    # A string or number from the SDK's params ("true", 1) is sent as the SDK sent it.
+    if value is not None and not isinstance(value, (bool, str, int)):
+        raise ValidationError(field, f"must be True, False, a string or None, got {value!r}")
     return value
 
 
@@ -92,7 +92,7 @@ def _merge(
 
 
 def _passed_through(fields: Mapping[str, object]) -> dict[str, QueryValue]:
-    """Fields labelkit does not model, sent as given (the SDK sent any key of ``params``)."""
+    """Fields sent as given, as the SDK sent any key of ``params`` (strings and numbers)."""
     out: dict[str, QueryValue] = {}
     for key, value in fields.items():
         if not isinstance(value, (str, int, float)):
@@ -118,10 +118,14 @@ def _common(
     fields: dict[str, object],
     postback_url: str | None,
     postback_method: str | None,
-    custom_id: str | None,
+    custom_id: str | int | None,
     staff_id: int | None,
 ) -> _Form:
-    """The optional fields every product shares, then whatever else ``fields`` holds."""
+    """The optional fields every product shares, then whatever else ``fields`` holds.
+
+    Each is sent as given, as the SDK sent it: which URL, method, id or staff
+    member the API takes (``""``, ``7``, ``-1``) is the server's to judge.
+    """
     f = _merge(
         None,
         fields,
@@ -130,32 +134,13 @@ def _common(
         custom_id=custom_id,
         staff_id=staff_id,
     )
-    postback_url = typing.cast("str | None", f.pop("postback_url", None))
-    postback_method = typing.cast("str | None", f.pop("postback_method", None))
-    custom_id = typing.cast("str | None", f.pop("custom_id", None))
-    staff_id = typing.cast("int | None", f.pop("staff_id", None))
-    form: _Form = {}
-    if postback_url is not None:
-        parts = urlsplit(postback_url) if isinstance(postback_url, str) else None
-        # "" asks for no postback (the SDK sends it, the server echoes it): sent as given.
-        if postback_url != "" and (
-            parts is None or parts.scheme not in ("http", "https") or not parts.hostname
-        ):
-            raise ValidationError("postback_url", f"must be an http(s) URL, got {postback_url!r}")
-        form["postback_url"] = postback_url
-    if postback_method is not None:
-        # Sent as given, as the SDK does: the server judges the method.
-        form["postback_method"] = _text("postback_method", postback_method)
-    if custom_id is not None:
-        form["custom_id"] = _text("custom_id", custom_id)
-    if staff_id is not None:
-        # A form field: "7" and 7 are the same bytes on the wire, so both are taken.
-        form["staff_id"] = _count("staff_id", staff_id, 0)
-    form.update(_passed_through(f))
-    return form
+    shared = ("postback_url", "postback_method", "custom_id", "staff_id")
+    ordered = {name: f.pop(name) for name in shared if name in f}
+    return dict(_passed_through({**ordered, **f}))
 
 
 def _count(field: str, value: object, minimum: int = 1) -> int:
+    """An int ``>= minimum`` (or its digits): labelkit's own page size when it pages."""
     if isinstance(value, str) and value.isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -69,9 +69,11 @@ class Image(Model, _SdkStatus):
     ``allow_empty`` are set for Choice images only. ``processed_at`` is the
     ISO-8601 string the server sends (``None`` until processed). Fields not
     listed here (``created_at``, ``deadline_at`` ...) are kept in ``extra``.
+    ``id`` is ``None`` for a listed record the server sent without one (the
+    seed's ClosedQuestion list example has none): the record is still returned.
     """
 
-    id: str
+    id: typing.Optional[str]
     status: ImageStatus
     data: typing.Optional[str] = None
     custom_id: typing.Optional[str] = None

@@ -138,6 +138,8 @@ class PostbackReceiver(WebhookReceiver[None, Postback, T]):
         return image
 
     def event_id(self, event: T) -> str:
+        if event.id is None:  # find_id answers with the image itself, id included
+            raise WebhookAnswer(502, "the re-fetched image has no id")
         return event.id
 
 

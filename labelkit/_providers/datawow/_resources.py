@@ -16,7 +16,6 @@ from ..._bulk import BulkRun, Progress
 from ..._client import CallOptions
 from ..._config import Timeout
 from ..._errors import NotFoundError, ValidationError
-from ..._http import QueryValue
 from ..._journal import Journal
 from ..._pagination import Page, iter_pages
 from ..._signatures import keyword_defaults, with_defaults
@@ -58,10 +57,15 @@ __all__ = [
 R = typing.TypeVar("R", bound=Image)
 
 
+def _page_key(image: Image) -> object:
+    # Records without an id are never taken for one seen before.
+    return image.id if image.id is not None else object()
+
+
 class _Submission(typing.TypedDict, total=False):
     postback_url: str | None
     postback_method: str | None
-    custom_id: str | None
+    custom_id: str | int | None
 
 
 class CreateOptions(_Submission, total=False):
@@ -144,16 +148,12 @@ class _AsyncImages(_ImageLookups[R]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
-        fields = _merge(params, page=page, per_page=per_page)
-        query: dict[str, QueryValue] = {}
-        # The SDK documents page 0 as the default (the server answers with page 1).
-        for name, minimum in (("page", 0), ("per_page", 1)):
-            if fields.get(name) is not None:
-                query[name] = _count(name, fields.pop(name), minimum)
-        query.update(_passed_through(fields))
+        # Sent as given, as the SDK sent them: the server judges page 0 (its documented
+        # default), per_page=0 or "50".
+        query = _passed_through(_merge(params, page=page, per_page=per_page))
         return await self._client._list(
             self._path, self._model, query, **with_defaults(call, CallOptions, "list")
         )
@@ -170,7 +170,7 @@ class _AsyncImages(_ImageLookups[R]):
             result = await self.list(page=page, per_page=size)
             return Page(result.images, total=result.meta.total_count, has_more=result.meta.has_next)
 
-        return iter_pages(fetch, per_page=_count("per_page", per_page), key=lambda i: i.id)
+        return iter_pages(fetch, per_page=_count("per_page", per_page), key=_page_key)
 
     def create_many(
         self,

@@ -291,8 +291,8 @@ class Choices(SyncResource[AsyncChoices]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
         return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
@@ -420,8 +420,8 @@ class ClosedQuestions(SyncResource[AsyncClosedQuestions]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
         return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
@@ -551,8 +551,8 @@ class Messages(SyncResource[AsyncMessages]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
         return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
@@ -680,8 +680,8 @@ class PhotoTags(SyncResource[AsyncPhotoTags]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
         return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 
@@ -809,8 +809,8 @@ class Predictions(SyncResource[AsyncPredictions]):
         "per_page": 50})``. Only what is given is sent, in the query string
         (the official SDK sent it as a GET body; see ``list_params_as_body`` on
         the client): with no arguments the server's defaults apply (page 1,
-        20 per page). ``page=0``, the SDK's documented default, is sent as
-        given. ``per_page`` may also be a string of digits, as the SDK documents it.
+        20 per page). Values are sent as given (``page=0``, the SDK's
+        documented default, ``per_page=0``, or a string as the SDK documents it).
         """
         return _portal.call(self._async.list, params=params, page=page, per_page=per_page, **call)
 

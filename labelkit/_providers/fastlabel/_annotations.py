@@ -37,12 +37,8 @@ def _attributes(attributes: Attributes | None) -> list[dict[str, object]] | None
 
 
 def _max_area_count(value: int | NotGiven | None) -> dict[str, object]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not 1 <= value <= MAX_AREA_COUNT:
-            raise ValidationError(
-                "max_area_count", f"{value} is out of range", limit=f"1-{MAX_AREA_COUNT} or None"
-            )
-    elif value is not None and not isinstance(value, NotGiven):
+    # Any int is sent as the SDK sends it: the documented 1-1000 is the server's to judge.
+    if isinstance(value, bool) or not isinstance(value, (int, NotGiven, type(None))):
         raise ValidationError(
             "max_area_count", f"must be an int or None, got {type(value).__name__}"
         )

@@ -26,7 +26,6 @@ __all__ = [
     "Listing",
     "check_choice",
     "check_choices",
-    "check_count",
     "models",
     "not_none",
     "returned_id",
@@ -98,12 +97,6 @@ def check_choices(values: Sequence[str] | None, choices: Collection[str], field:
                 f"{value!r} is not one of the accepted values",
                 limit=", ".join(choices),
             )
-
-
-def check_count(values: Sequence[object] | None, maximum: int, field: str) -> None:
-    """Reject a list longer than the documented maximum."""
-    if values is not None and len(values) > maximum:
-        raise ValidationError(field, f"{len(values)} items is too many", limit=f"<= {maximum}")
 
 
 def returned_id(data: object, what: str) -> str:

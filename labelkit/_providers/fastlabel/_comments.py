@@ -115,17 +115,16 @@ class CommentsMixin(AreaBase):
     ) -> Comment:
         """Pin a new comment on a task, or reply to one (``comment_id`` and ``text``).
 
-        A new comment needs ``task_id``; ``points`` locates it, and at most one
-        of ``content_name`` / ``content_id`` picks the content of a
-        multi-content task. A reply sends only ``text``.
+        A new comment is pinned on ``task_id``; ``points`` locates it, and at
+        most one of ``content_name`` / ``content_id`` picks the content of a
+        multi-content task. A reply sends only ``text``. As with the SDK, a
+        missing ``task_id`` or reply ``text`` is sent as ``null`` for the
+        server to judge.
         """
-        if comment_id:
-            if text is None:
-                raise ValidationError("text", "a reply needs text")
+        if comment_id is not None:
+            # An empty or dot comment id would address another resource: refused by segment().
             path = f"comments/{segment(comment_id, field='comment_id')}/threads"
             return await self._post_model(path, {"text": text}, Comment)
-        if not task_id:
-            raise ValidationError("task_id", "a new comment needs task_id (or comment_id to reply)")
         if content_name and content_id:
             raise ValidationError(
                 "content_name", "give content_name or content_id, not both", limit="one of them"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import os
 import pathlib
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from ..._errors import ValidationError
@@ -19,7 +18,6 @@ from ._area import (
     AreaBase,
     Listing,
     check_choices,
-    check_count,
     not_none,
     string_list,
     truthy,
@@ -36,22 +34,12 @@ from ._upload import MIB, PathInput, inspect_file
 __all__ = ["MAX_DATASET_OBJECT_BYTES", "DatasetsMixin"]
 
 _MAX = 1000
-_MAX_TAGS = 5
-_MAX_LICENSES = 10
 #: Largest file ``create_dataset_object`` accepts (250 MiB).
 MAX_DATASET_OBJECT_BYTES = 250 * MIB
-_DATASET_NAME = re.compile(r"^[a-z0-9-]+$")
 _OBJECTS = Listing("dataset-revision-objects", DatasetObject, _MAX, _MAX, keep_zero=True)
 _SIGNED_OBJECTS = Listing(
     "dataset-revision-objects/signed-urls", DatasetObject, _MAX, _MAX, keep_zero=True
 )
-
-
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not _DATASET_NAME.match(name):
-        raise ValidationError(
-            "name", f"{name!r} is not a valid dataset name", limit="lowercase a-z, 0-9 and '-'"
-        )
 
 
 def _revision_query(version: str | None, revision_id: str | None) -> dict[str, object]:
@@ -91,8 +79,6 @@ def _object_fields(
 ) -> dict[str, object]:
     tag_list = string_list(tags, "tags")
     license_list = string_list(licenses, "licenses")
-    check_count(tag_list, _MAX_TAGS, "tags")
-    check_count(license_list, _MAX_LICENSES, "licenses")
     if custom_metadata is not None and not isinstance(custom_metadata, Mapping):
         raise ValidationError("custom_metadata", "must be a dict of strings")
     return {
@@ -138,10 +124,12 @@ class DatasetsMixin(AreaBase):
         tags: Sequence[str] | None = None,
         visibility: str | None = None,
     ) -> Dataset:
-        """Create a dataset; ``name`` is [a-z0-9-]+; at most 5 ``tags``."""
-        _check_name(name)
+        """Create a dataset.
+
+        The API documents ``name`` as lowercase letters, digits and ``-`` and
+        at most 5 ``tags``; as with the SDK, the server judges both.
+        """
         tag_list = string_list(tags, "tags")
-        check_count(tag_list, _MAX_TAGS, "tags")
         body = {"name": name, **truthy(tags=tag_list, visibility=visibility)}
         return await self._post_model("datasets-v2", body, Dataset)
 
@@ -156,10 +144,7 @@ class DatasetsMixin(AreaBase):
         Unlike the SDK, an omitted ``name`` is left out of the request rather
         than sent as ``null``.
         """
-        if name is not None:
-            _check_name(name)
         tag_list = string_list(tags, "tags")
-        check_count(tag_list, _MAX_TAGS, "tags")
         body = not_none(name=name, tags=tag_list)
         path = f"datasets-v2/{segment(dataset_id, field='dataset_id')}"
         return structure(await self._call("PUT", path, body=body), Dataset)
@@ -180,8 +165,9 @@ class DatasetsMixin(AreaBase):
     ) -> DatasetObject:
         """Upload a file (any type, at most 250 MiB) as object ``name`` of ``dataset`` (a name).
 
-        It lands in the ``latest`` version. At most 5 ``tags`` and 10
-        ``licenses``; ``annotations`` are sent as given (not sanitised);
+        It lands in the ``latest`` version. The API documents at most 5
+        ``tags`` and 10 ``licenses`` (the server judges them, as with the SDK);
+        ``annotations`` are sent as given (not sanitised);
         ``custom_metadata`` is a string map. The file is streamed base64-encoded.
         """
         fields = truthy(**_object_fields(tags, licenses, annotations, custom_metadata))

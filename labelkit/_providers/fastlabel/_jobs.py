@@ -32,13 +32,6 @@ class IgnoredArgumentWarning(UserWarning):
     """An argument kept for compatibility with the official SDK has no effect."""
 
 
-def _check_unit(value: float | None, field: str) -> None:
-    if value is None:  # the SDK sends or drops None; the server judges it
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValidationError(field, f"{value!r} is out of range", limit="0 to 1")
-
-
 async def _config_file(path: PathInput | None) -> Base64File | None:
     """The training config file, base64-encoded, or ``None`` when not given."""
     if path is None:
@@ -56,10 +49,6 @@ def _monitoring_results(results: Sequence[Mapping[str, typing.Any]]) -> list[dic
         if not isinstance(item, Mapping):
             raise ValidationError(f"results[{index}]", "must be a dict")
         entry = copy.deepcopy(dict(item))
-        for position, scored in enumerate(entry.get("result") or ()):
-            score = scored.get("confidenceScore") if isinstance(scored, Mapping) else None
-            if score is not None:
-                _check_unit(score, f"results[{index}].result[{position}].confidenceScore")
         if isinstance(entry.get("requestAt"), datetime.datetime):
             entry["requestAt"] = entry["requestAt"].isoformat()
         out.append(entry)
@@ -98,11 +87,10 @@ class ModelJobsMixin(AreaBase):
         ``resize_option`` is e.g. ``fixed`` or ``none``, ``resize_dimension``
         e.g. 512 or 1024 (the server judges both); keypoint models need
         ``annotation_value``. ``config_file_path``
-        is a YAML training config, sent base64-encoded. Wait with
+        is a YAML training config, sent base64-encoded. ``epoch`` is sent as
+        given, as the SDK does (the server judges it). Wait with
         :meth:`wait_training_job`.
         """
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
-            raise ValidationError("epoch", f"must be an int >= 1, got {epoch!r}")
         config_file = await _config_file(config_file_path)
         body = {
             "datasetName": dataset_name,
@@ -142,8 +130,6 @@ class ModelJobsMixin(AreaBase):
         official SDK accepts and silently drops them). Passing one emits an
         :class:`IgnoredArgumentWarning` and it is not sent.
         """
-        _check_unit(iou_threshold, "iou_threshold")
-        _check_unit(confidence_threshold, "confidence_threshold")
         ignored = not_none(
             instance_type=instance_type, batch_size=batch_size, learning_rate=learning_rate
         )
@@ -198,7 +184,6 @@ class ModelJobsMixin(AreaBase):
         ``high``. Wait with :meth:`wait_auto_annotation_job`.
         """
         self._require_project(project)
-        _check_unit(confidence_threshold, "confidence_threshold")
         # As the SDK: None values are removed from the body.
         body = not_none(
             project=project,

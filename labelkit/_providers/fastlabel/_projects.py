@@ -5,7 +5,6 @@ from __future__ import annotations
 import typing
 from collections.abc import AsyncIterator, Sequence
 
-from ..._errors import ValidationError
 from ..._models import ResponseValidationError
 from ..._pagination import Page, iter_offset
 from ..._paths import segment
@@ -169,9 +168,7 @@ class ProjectsMixin(AreaBase):
         return self._every(_TAGS, {"project": project, **truthy(keyword=keyword)})
 
     async def delete_tags(self, tag_ids: Sequence[str]) -> None:
-        """Delete tags by id (removing them from their tasks)."""
+        """Delete tags by id (removing them from their tasks); ``[]`` is sent as given."""
         ids = string_list(tag_ids, "tag_ids")
-        if not ids:
-            raise ValidationError("tag_ids", "must not be empty")
         # Deleting is idempotent, so a lost answer may be retried safely.
         await self._call("POST", "tags/delete/multi", body={"tagIds": ids}, idempotent=True)

@@ -2655,9 +2655,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> Comment:
         """Pin a new comment on a task, or reply to one (``comment_id`` and ``text``).
 
-        A new comment needs ``task_id``; ``points`` locates it, and at most one
-        of ``content_name`` / ``content_id`` picks the content of a
-        multi-content task. A reply sends only ``text``.
+        A new comment is pinned on ``task_id``; ``points`` locates it, and at
+        most one of ``content_name`` / ``content_id`` picks the content of a
+        multi-content task. A reply sends only ``text``. As with the SDK, a
+        missing ``task_id`` or reply ``text`` is sent as ``null`` for the
+        server to judge.
         """
         return _portal.call(
             self._async.create_task_comment,
@@ -2821,7 +2823,7 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         return _portal.iterate_call(self._async.iter_tags, project=project, keyword=keyword)
 
     def delete_tags(self, tag_ids: Sequence[str]) -> None:
-        """Delete tags by id (removing them from their tasks)."""
+        """Delete tags by id (removing them from their tasks); ``[]`` is sent as given."""
         _portal.call(self._async.delete_tags, tag_ids=tag_ids)
 
     def find_dataset(self, dataset_id: str) -> Dataset:
@@ -2851,7 +2853,11 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     def create_dataset(
         self, name: str, tags: Sequence[str] | None = None, visibility: str | None = None
     ) -> Dataset:
-        """Create a dataset; ``name`` is [a-z0-9-]+; at most 5 ``tags``."""
+        """Create a dataset.
+
+        The API documents ``name`` as lowercase letters, digits and ``-`` and
+        at most 5 ``tags``; as with the SDK, the server judges both.
+        """
         return _portal.call(self._async.create_dataset, name=name, tags=tags, visibility=visibility)
 
     def update_dataset(
@@ -2880,8 +2886,9 @@ class FastLabel(SyncClient[AsyncFastLabel]):
     ) -> DatasetObject:
         """Upload a file (any type, at most 250 MiB) as object ``name`` of ``dataset`` (a name).
 
-        It lands in the ``latest`` version. At most 5 ``tags`` and 10
-        ``licenses``; ``annotations`` are sent as given (not sanitised);
+        It lands in the ``latest`` version. The API documents at most 5
+        ``tags`` and 10 ``licenses`` (the server judges them, as with the SDK);
+        ``annotations`` are sent as given (not sanitised);
         ``custom_metadata`` is a string map. The file is streamed base64-encoded.
         """
         return _portal.call(
@@ -3093,7 +3100,8 @@ class FastLabel(SyncClient[AsyncFastLabel]):
         ``resize_option`` is e.g. ``fixed`` or ``none``, ``resize_dimension``
         e.g. 512 or 1024 (the server judges both); keypoint models need
         ``annotation_value``. ``config_file_path``
-        is a YAML training config, sent base64-encoded. Wait with
+        is a YAML training config, sent base64-encoded. ``epoch`` is sent as
+        given, as the SDK does (the server judges it). Wait with
         :meth:`wait_training_job`.
         """
         return _portal.call(

@@ -98,7 +98,9 @@ class AsyncRedFlag(AsyncAPIClient):
         (``contents`` are file ids from :meth:`upload_file`, or public S3 URLs,
         never mixed). ``contents_groups`` groups content indexes for the
         ``personality-mb`` analysis, e.g. ``[[1, 2, 3], [0, 4, 5]]`` (sent as
-        ``["1,2,3", "0,4,5"]``). Everything is validated before sending.
+        ``["1,2,3", "0,4,5"]``; strings are sent exactly as given). The
+        types and analyses are checked before sending; which contents and
+        groups the API can use is the server's to judge.
 
         A create is not idempotent: if the connection breaks after the
         request was sent, :class:`~labelkit.AmbiguousResultError` is raised
@@ -112,7 +114,7 @@ class AsyncRedFlag(AsyncAPIClient):
         if contents_groups is not None:
             # Only personality-mb reads the groups, but the API does not refuse them
             # with other analyses: they are sent as given.
-            payload["contents_groups"] = _groups(contents_groups, len(contents))
+            payload["contents_groups"] = _groups(contents_groups)
         return await self._request_json(
             "POST",
             "operations",
@@ -123,11 +125,15 @@ class AsyncRedFlag(AsyncAPIClient):
 
     async def get_operation(
         self,
-        id: int,
+        id: int | str,
         **call: Unpack[CallOptions],
     ) -> Operation:
-        """Retrieve an operation (status, query echo, and ``data`` once done)."""
-        path = f"operations/{segment(str(_operation_id(id)), field='id')}"
+        """Retrieve an operation (status, query echo, and ``data`` once done).
+
+        ``id`` is the id :meth:`create_operation` returned; a string is sent
+        as given (one path segment).
+        """
+        path = _operation_path(id)
         body = await self._request_json(
             "GET", path, **with_defaults(call, CallOptions, "get_operation")
         )
@@ -138,7 +144,8 @@ class AsyncRedFlag(AsyncAPIClient):
                     if "analysis_type" in content:
                         content["analysis_types"] = content.pop("analysis_type")
         operation = structure(body, Operation)
-        operation.id = id
+        # The wire object carries no id: keep the one asked for ("7" is operation 7).
+        operation.id = id if isinstance(id, int) else int(id) if id.isdecimal() else None
         return operation
 
     async def upload_file(
@@ -163,7 +170,7 @@ class AsyncRedFlag(AsyncAPIClient):
             parse=_id_of,
         )
 
-    async def wait_operation(self, id: int, **wait: Unpack[WaitOptions]) -> Operation:
+    async def wait_operation(self, id: int | str, **wait: Unpack[WaitOptions]) -> Operation:
         """Poll until the operation is final and return it.
 
         ``done`` returns the operation; ``failed`` and ``invalid`` raise
@@ -173,9 +180,8 @@ class AsyncRedFlag(AsyncAPIClient):
         carrying the last state seen; the operation itself keeps running.
         """
         wait = with_defaults(wait, WaitOptions, "wait_operation")
-        return await self._wait_job(
-            _operation_id(id), self.get_operation, _classify, _OPERATION, **wait
-        )
+        _operation_path(id)  # a bad id fails here, not at the first poll
+        return await self._wait_job(id, self.get_operation, _classify, _OPERATION, **wait)
 
     async def analyze(
         self,
@@ -254,46 +260,46 @@ def _contents(kind: str, values: Sequence[str] | Sequence[int]) -> list[str | in
                 )
         return items
     ids = [isinstance(v, int) and not isinstance(v, bool) for v in items]
-    urls = [isinstance(v, str) and v.startswith(("https://", "http://")) for v in items]
+    urls = [isinstance(v, str) for v in items]
+    # The API refuses ids and URLs mixed in one request; which URLs it can read
+    # (https://, s3://, a bucket's host) is its own to judge.
     if not (all(ids) or all(urls)):
         raise ValidationError(
             "contents",
-            "type 'file' needs either all file ids (int, from upload_file) or all public URLs, "
+            "type 'file' needs either all file ids (int, from upload_file) or all URLs, "
             "never mixed",
         )
     return items
 
 
-def _groups(groups: Sequence[Sequence[int]] | Sequence[str], count: int) -> list[str]:
-    if isinstance(groups, str) or not isinstance(groups, Sequence) or not groups:
-        raise ValidationError("contents_groups", "must be a non-empty list of index groups")
+def _groups(groups: Sequence[Sequence[int]] | Sequence[str]) -> list[str]:
+    """The wire form: a string is sent exactly as given, an index list as ``"1,2,3"``.
+
+    Which indexes and spellings (``"0, 1"``) a group may hold is the server's to judge.
+    """
+    if isinstance(groups, (str, bytes)) or not isinstance(groups, Sequence):
+        raise ValidationError("contents_groups", "must be a list of index groups")
     out: list[str] = []
     for g, group in enumerate(groups):
-        field = f"contents_groups[{g}]"
         if isinstance(group, str):
-            try:
-                indexes = [int(part) for part in group.split(",")]
-            except ValueError:
-                raise ValidationError(
-                    field, f"{group!r} is not a comma-separated index list"
-                ) from None
-        elif isinstance(group, Sequence) and group:
-            indexes = [typing.cast(int, i) for i in group]
-        else:
-            raise ValidationError(field, "must be a non-empty list of content indexes")
-        for index in indexes:
-            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
-                raise ValidationError(
-                    field, f"index {index!r} is out of range", limit=f"0 to {count - 1}"
-                )
-        out.append(",".join(str(i) for i in indexes))
+            out.append(group)
+            continue
+        if isinstance(group, bytes) or not isinstance(group, Sequence):
+            raise ValidationError(
+                f"contents_groups[{g}]", "must be a string or a list of content indexes"
+            )
+        for index in group:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise ValidationError(f"contents_groups[{g}]", f"index {index!r} is not an int")
+        out.append(",".join(str(i) for i in group))
     return out
 
 
-def _operation_id(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError("id", f"must be a non-negative int, got {value!r}")
-    return value
+def _operation_path(value: int | str) -> str:
+    """``operations/{id}``: an int id or a string naming one, as one path segment."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValidationError("id", f"must be an operation id (int or str), got {value!r}")
+    return f"operations/{segment(str(value), field='id')}"
 
 
 def _id_of(body: object) -> int:

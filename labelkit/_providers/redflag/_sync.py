@@ -65,7 +65,9 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         (``contents`` are file ids from :meth:`upload_file`, or public S3 URLs,
         never mixed). ``contents_groups`` groups content indexes for the
         ``personality-mb`` analysis, e.g. ``[[1, 2, 3], [0, 4, 5]]`` (sent as
-        ``["1,2,3", "0,4,5"]``). Everything is validated before sending.
+        ``["1,2,3", "0,4,5"]``; strings are sent exactly as given). The
+        types and analyses are checked before sending; which contents and
+        groups the API can use is the server's to judge.
 
         A create is not idempotent: if the connection breaks after the
         request was sent, :class:`~labelkit.AmbiguousResultError` is raised
@@ -80,8 +82,12 @@ class RedFlag(SyncClient[AsyncRedFlag]):
             **call,
         )
 
-    def get_operation(self, id: int, **call: Unpack[CallOptions]) -> Operation:
-        """Retrieve an operation (status, query echo, and ``data`` once done)."""
+    def get_operation(self, id: int | str, **call: Unpack[CallOptions]) -> Operation:
+        """Retrieve an operation (status, query echo, and ``data`` once done).
+
+        ``id`` is the id :meth:`create_operation` returned; a string is sent
+        as given (one path segment).
+        """
         return _portal.call(self._async.get_operation, id=id, **call)
 
     def upload_file(
@@ -95,7 +101,7 @@ class RedFlag(SyncClient[AsyncRedFlag]):
         """
         return _portal.call(self._async.upload_file, file=file, filename=filename, **call)
 
-    def wait_operation(self, id: int, **wait: Unpack[WaitOptions]) -> Operation:
+    def wait_operation(self, id: int | str, **wait: Unpack[WaitOptions]) -> Operation:
         """Poll until the operation is final and return it.
 
         ``done`` returns the operation; ``failed`` and ``invalid`` raise

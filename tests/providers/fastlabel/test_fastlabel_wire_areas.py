@@ -1225,28 +1225,11 @@ INVALID: list[tuple[str, tuple[typing.Any, ...], dict[str, typing.Any], str]] = 
         dict(task_id="t", content_name="a", content_id="b"),
         "content_name",
     ),
-    ("create_task_comment", (), dict(text="orphan"), "task_id"),
-    ("create_task_comment", (), dict(comment_id="c1"), "text"),
     ("create_task_comment", (), dict(task_id="t", priority="high"), "priority"),
-    ("create_annotation", ("p", "bbox", "v", "t"), dict(max_area_count=0), "max_area_count"),
-    ("create_annotation", ("p", "bbox", "v", "t"), dict(max_area_count=1001), "max_area_count"),
     ("update_annotation", ("a",), dict(max_area_count=True), "max_area_count"),
     ("update_annotation", ("a",), dict(max_area_count="5"), "max_area_count"),
-    ("delete_tags", ([],), {}, "tag_ids"),
-    ("create_dataset", ("Dogs_1",), {}, "name"),
-    ("create_dataset", ("dogs",), dict(tags=list("abcdef")), "tags"),
-    ("update_dataset", ("d",), dict(tags=list("abcdef")), "tags"),
-    ("update_dataset_object", ("d", "o"), dict(licenses=[str(i) for i in range(11)]), "licenses"),
-    ("execute_training_job", ("d", "m", 0), {}, "epoch"),
     ("execute_training_job", ("d", "m", 1), dict(config_file_path="nope.yaml"), "config_file_path"),
-    ("execute_evaluation_job", ("d", "m"), dict(iou_threshold=1.5), "iou_threshold"),
     ("get_auto_annotation_jobs", ("",), {}, "project"),
-    (
-        "create_model_monitoring_request_results",
-        ("m", [{"status": "success", "result": [{"value": "x", "confidenceScore": 2}]}]),
-        {},
-        "results[0].result[0].confidenceScore",
-    ),
     ("find_project", ("",), {}, "project_id"),
     ("delete_dataset_object", ("d", ""), {}, "object_name"),
 ]
@@ -1273,6 +1256,167 @@ async def test_invalid_arguments_rejected_before_sending(
                 await result
     assert info.value.field == field
     assert route.call_count == 0
+
+
+ANNOTATION_BODY = {"project": "p", "type": "bbox", "value": "v", "title": "t"}
+SIX, ELEVEN = list("abcdef"), [str(i) for i in range(11)]
+MONITORED = [{"status": "success", "result": [{"value": "x", "confidenceScore": 2}]}]
+
+# Values the SDK sends without a check of its own: the README's limits (dataset name
+# [a-z0-9-]+, <= 5 tags, <= 10 licenses), the documented ranges (max_area_count 1-1000,
+# thresholds and scores 0-1, epoch >= 1), an empty tag list and a comment's missing
+# task id or reply text (sent as null) are the server's to judge, so they go out exactly
+# as the SDK puts them on the wire.
+SENT_AS_GIVEN = [
+    Case(
+        "create_annotation",
+        ("p", "bbox", "v", "t"),
+        dict(max_area_count=count),
+        "POST",
+        "/v1/annotations",
+        body={**ANNOTATION_BODY, "maxAreaCount": count},
+        response="a1",
+        expect="a1",
+    )
+    for count in (0, 1001)
+] + [
+    Case("delete_tags", ([],), {}, "POST", "/v1/tags/delete/multi", body={"tagIds": []}),
+    Case(
+        "create_dataset",
+        ("Dogs_1",),
+        {},
+        "POST",
+        "/v1/datasets-v2",
+        body={"name": "Dogs_1"},
+        response=DATASET,
+        expect=Dataset,
+    ),
+    Case(
+        "create_dataset",
+        ("dogs",),
+        dict(tags=SIX),
+        "POST",
+        "/v1/datasets-v2",
+        body={"name": "dogs", "tags": SIX},
+        response=DATASET,
+        expect=Dataset,
+    ),
+    Case(
+        "update_dataset",
+        ("d",),
+        dict(tags=SIX),
+        "PUT",
+        "/v1/datasets-v2/d",
+        body={"tags": SIX},
+        response=DATASET,
+        expect=Dataset,
+    ),
+    Case(
+        "update_dataset_object",
+        ("d", "o"),
+        dict(licenses=ELEVEN),
+        "PUT",
+        "/v1/dataset-revision-objects",
+        body={"datasetId": "d", "objectName": "o", "licenses": ELEVEN},
+        response=OBJECT,
+        expect=DatasetObject,
+    ),
+    Case(
+        "execute_training_job",
+        ("d", "m", 0),
+        {},
+        "POST",
+        "/v1/trainings",
+        body={
+            "datasetName": "d",
+            "baseModelName": "m",
+            "epoch": 0,
+            "useDatasetTrainVal": False,
+            "instanceType": "ml.p3.2xlarge",
+        },
+        response=TRAINING,
+        expect=TrainingJob,
+    ),
+    Case(
+        "execute_evaluation_job",
+        ("d", "m"),
+        dict(iou_threshold=1.5, confidence_threshold=-0.1),
+        "POST",
+        "/v1/evaluations",
+        body={
+            "modelName": "m",
+            "datasetName": "d",
+            "iouThreshold": 1.5,
+            "confidenceThreshold": -0.1,
+            "useDatasetTest": False,
+        },
+        response=EVALUATION,
+        expect=EvaluationJob,
+    ),
+    Case(
+        "execute_auto_annotation_job",
+        ("p", "m"),
+        dict(confidence_threshold=2),
+        "POST",
+        "/v1/auto-annotations",
+        body={
+            "project": "p",
+            "modelName": "m",
+            "updateExisting": False,
+            "confidenceThreshold": 2,
+            "useTTA": False,
+            "useFlip": False,
+            "processingSpeed": "low",
+            "autoCreation": True,
+        },
+        response=AUTO,
+        expect=AutoAnnotationJob,
+    ),
+    Case(
+        "create_task_comment",
+        (),
+        dict(text="orphan"),
+        "POST",
+        "/v1/comments",
+        body={
+            "taskId": None,
+            "points": None,
+            "text": "orphan",
+            "type": "text",
+            "isResolved": False,
+            "scale": 0,
+            "frame": 0,
+        },
+        response=COMMENT,
+        expect=Comment,
+    ),
+    Case(
+        "create_task_comment",
+        (),
+        dict(comment_id="c1"),
+        "POST",
+        "/v1/comments/c1/threads",
+        body={"text": None},
+        response=COMMENT,
+        expect=Comment,
+    ),
+    Case(
+        "create_model_monitoring_request_results",
+        ("mon", MONITORED),
+        {},
+        "POST",
+        "/v1/model-monitorings/create",
+        body={"name": "mon", "results": MONITORED},
+        response={"count": 1},
+        expect={"count": 1},
+    ),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("case", SENT_AS_GIVEN, ids=_id)
+async def test_sent_as_the_sdk_sends_it(client: _Client, case: Case) -> None:
+    await test_wire(client, case)
 
 
 @pytest.mark.anyio

@@ -313,11 +313,16 @@ async def test_upload_and_file_operations() -> None:
 async def test_file_operations_with_urls() -> None:
     emulator = RedFlagEmulator(config=EmulatorConfig(processing_time=0))
     async with client_for(emulator) as client:
-        urls = ["https://bucket.s3.amazonaws.com/a.jpg", "https://bucket.s3.amazonaws.com/b.gif"]
+        urls = [
+            "https://bucket.s3.amazonaws.com/a.jpg",
+            "https://bucket.s3.amazonaws.com/b.gif",
+            "s3://bucket/c.png",
+        ]
         op = await create(client, type="file", analyses=["object-id", "caption"], contents=urls)
         body = (await client.get(f"{PREFIX}/{op}")).json()
-    first, second = body["data"]["contents"]
+    first, second, third = body["data"]["contents"]
     assert first["dimensions"] == ["visual-image"] and second["dimensions"] == ["visual-gif"]
+    assert third["content"] == "s3://bucket/c.png" and third["dimensions"] == ["visual-image"]
     caption = next(a for a in first["analyses"] if a["type"] == "caption")["data"]
     assert isinstance(caption["value"], str) and is_prob(caption["prob"])
 

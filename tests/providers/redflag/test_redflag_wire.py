@@ -134,6 +134,39 @@ async def test_contents_groups_are_sent_with_any_analyses(client: AsyncRedFlag) 
 
 
 @pytest.mark.anyio
+async def test_contents_and_groups_are_sent_as_given(client: AsyncRedFlag) -> None:
+    # The spec: file contents are ids or S3 URLs, never mixed (the only server rule);
+    # whitespace and index ranges in contents_groups are unspecified: the server judges.
+    with respx.mock:
+        route = respx.post(f"{BASE}/operations").mock(
+            return_value=httpx.Response(200, json={"id": 4})
+        )
+        await client.create_operation("file", ["caption"], ["s3://bucket/a.png"])
+        await client.create_operation("text", ["personality-mb"], ["a", "b"], ["0, 1", "0;1"])
+        await client.create_operation("text", ["personality-mb"], ["a", "b"], [[0, 2], [-1]])
+    bodies = [json.loads(c.request.content) for c in route.calls]
+    assert bodies[0] == {"type": "file", "analyses": ["caption"], "contents": ["s3://bucket/a.png"]}
+    assert bodies[1]["contents_groups"] == ["0, 1", "0;1"]
+    assert bodies[2]["contents_groups"] == ["0,2", "-1"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("given", "path", "kept"), [("1", "1", 1), (-1, "-1", -1), ("a b", "a%20b", None)]
+)
+async def test_get_operation_sends_any_id(
+    client: AsyncRedFlag, given: int | str, path: str, kept: int | None
+) -> None:
+    with respx.mock:
+        route = respx.get(url__startswith=f"{BASE}/operations/").mock(
+            return_value=httpx.Response(200, json={"status": "running"})
+        )
+        op = await client.get_operation(given)
+    assert route.calls.last.request.url.raw_path.decode().rsplit("/", 1)[1] == path
+    assert op.id == kept
+
+
+@pytest.mark.anyio
 async def test_get_operation_request_and_model(client: AsyncRedFlag) -> None:
     with respx.mock:
         route = respx.get(f"{BASE}/operations/7").mock(return_value=httpx.Response(200, json=DONE))
@@ -230,16 +263,13 @@ async def test_upload_from_bytes_and_file_object(
             "contents",
         ),
         (lambda c: c.create_operation("file", ["face-id"], [True]), "contents"),
-        (
-            lambda c: c.create_operation("text", ["personality-mb"], ["a", "b"], [[0, 2]]),
-            "contents_groups[0]",
-        ),
-        (
-            lambda c: c.create_operation("text", ["personality-mb"], ["a", "b"], ["0;1"]),
-            "contents_groups[0]",
-        ),
-        (lambda c: c.get_operation(-1), "id"),
         (lambda c: c.get_operation(True), "id"),
+        (lambda c: c.get_operation(".."), "id"),
+        (lambda c: c.create_operation("file", ["face-id"], [1, "s3://bucket/x.png"]), "contents"),
+        (
+            lambda c: c.create_operation("text", ["personality-mb"], ["a"], [[0, "1"]]),
+            "contents_groups",
+        ),
         (lambda c: c.upload_file(b"GIF89a", filename="a.gif"), "file"),
         (lambda c: c.upload_file(b"data"), "file"),
         (lambda c: c.upload_file("/nonexistent/picture.png"), "file"),

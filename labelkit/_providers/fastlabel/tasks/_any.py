@@ -27,8 +27,6 @@ __all__ = ["DEFAULT_HISTORY_POLL", "TAG_BATCH_SIZE", "CommonTasksMixin"]
 
 #: Task ids per ``tasks/tags/add|remove`` request (the SDK's TASK_TAGS_UPDATE_TASK_IDS_LIMIT).
 TAG_BATCH_SIZE = 5000
-#: README: up to 20 tags per request, each at most 140 characters.
-MAX_TAGS, MAX_TAG_LENGTH = 20, 140
 
 #: Imports take seconds to minutes: first poll after 2 s, then every 2 s growing
 #: x1.5 up to every 30 s, for at most an hour by default.
@@ -111,15 +109,8 @@ class CommonTasksMixin(TasksBase):
             raise ValidationError("task_ids", "must not be empty")
         if not tags:
             raise ValidationError("tags", "must not be empty")
-        if len(tags) > MAX_TAGS:
-            raise ValidationError("tags", f"{len(tags)} tags given", limit=f"at most {MAX_TAGS}")
-        for tag in tags:
-            if not isinstance(tag, str) or not tag or len(tag) > MAX_TAG_LENGTH:
-                raise ValidationError(
-                    "tags",
-                    f"invalid tag {tag!r}",
-                    limit=f"non-empty, at most {MAX_TAG_LENGTH} chars",
-                )
+        # The README's "20 tags of at most 140 characters" is the server's to judge, as
+        # with the SDK; only the empty lists are the SDK's own refusals.
         total = 0
         for start in range(0, len(ids), TAG_BATCH_SIZE):
             body = {

@@ -271,11 +271,11 @@ class TasksBase(FastLabelBase):
             return {"contents": contents(files, "folder_path")}
         if kind.source == "storage":
             path = args["file_path"]
-            if not isinstance(path, str) or not path:
-                raise ValidationError(
-                    "file_path", "must be a non-empty path inside the project's storage"
-                )
-            if kind.extensions is not None and not path.lower().endswith(kind.extensions):
+            # Only the SDK's own extension check (integrated image) refuses a path; any
+            # other value, even "", is sent as the SDK sends it and judged by the server.
+            if kind.extensions is not None and not (
+                isinstance(path, str) and path.lower().endswith(kind.extensions)
+            ):
                 raise ValidationError(
                     "file_path",
                     f"{path!r} has an unsupported extension",
