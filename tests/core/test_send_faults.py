@@ -9,6 +9,8 @@ out whole must not be reported ambiguous.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import io
 import logging
 import os
@@ -18,13 +20,23 @@ import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 import labelkit
 from labelkit import _files
 from labelkit.redflag import AsyncRedFlag
+from labelkit.scale import AsyncScale
 from tests._support._loopback import LoopbackServer
-from tests.core.test_fault_injection import FAST, KEY, PATHS, REDFLAG, client_for, json_answer
+from tests.core.test_fault_injection import (
+    FAST,
+    KEY,
+    PATHS,
+    REDFLAG,
+    answer,
+    client_for,
+    json_answer,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -242,3 +254,70 @@ def test_hpack_s_header_records_are_redacted(name: str, caplog: pytest.LogCaptur
     assert caplog.records[-1].name == name
     assert "authorization" in caplog.text and KEY not in caplog.text
     del client
+
+
+# -- downloads stopped early leave no generator suspended (ResourceWarning under trio) --
+
+
+def _download_client(api: Takes) -> AsyncScale:
+    return AsyncScale(KEY, base_url=api.url + "/", rate_limit=None, max_retries=0)
+
+
+def _storage_and_api(takes: Callable[[bytes], Takes], storage_answer: bytes) -> Takes:
+    storage = takes(storage_answer)
+    return takes(json_answer(b"{}", b"Location: " + storage.url.encode() + b"/b/a.jpg", status=302))
+
+
+@pytest.mark.parametrize("size", [501, 200_000])
+async def test_an_error_page_not_read_to_its_end_is_closed_cleanly(
+    size: int, takes: Callable[[bytes], Takes]
+) -> None:
+    page = b"<Error>" + b"x" * size + b"</Error>"
+    api = _storage_and_api(takes, answer(403, page, b"Content-Type: application/xml"))
+    async with _download_client(api) as client:
+        with pytest.raises(labelkit.PermissionDeniedError) as info:
+            await client.v2.download_dataset_task_response("t1", "a1")
+    assert isinstance(info.value.body, str) and len(info.value.body) <= 500
+
+
+@pytest.mark.parametrize("encoding", [b"gzip", b"deflate"])
+async def test_an_undecodable_download_is_a_connection_error_closed_cleanly(
+    encoding: bytes, takes: Callable[[bytes], Takes]
+) -> None:
+    body = b"not compressed at all " * 10_000
+    api = _storage_and_api(takes, answer(200, body, b"Content-Encoding: " + encoding))
+    async with _download_client(api) as client:
+        with pytest.raises(labelkit.APIConnectionError, match="decod"):
+            await client.v2.download_dataset_task_response("t1", "a1")
+
+
+async def test_a_compressed_download_still_decodes(takes: Callable[[bytes], Takes]) -> None:
+    body = b"file bytes " * 50_000
+    api = _storage_and_api(takes, answer(200, gzip.compress(body), b"Content-Encoding: gzip"))
+    async with _download_client(api) as client:
+        assert await client.v2.download_dataset_task_response("t1", "a1") == body
+
+
+@pytest.mark.parametrize("stop", ["break", "cancel", "error"])
+async def test_a_download_stopped_after_its_first_chunk_is_closed_cleanly(
+    stop: str, takes: Callable[[bytes], Takes]
+) -> None:
+    body = b"b" * 1_000_000
+    storage = takes(answer(200, gzip.compress(body), b"Content-Encoding: gzip"))
+    async with _download_client(storage) as client:
+        with anyio.CancelScope() as scope, contextlib.suppress(Stop):
+            async with client._stream("GET", storage.url + "/b/a.jpg") as response:
+                async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+                    async for chunk in chunks:
+                        assert chunk
+                        if stop == "cancel":
+                            scope.cancel()
+                            await anyio.sleep(0)  # cancelled here, the body suspended
+                        elif stop == "error":
+                            raise Stop  # e.g. the disk is full
+                        break
+        assert scope.cancelled_caught == (stop == "cancel")
+
+
+class Stop(Exception):
+    """What stops a download's consumer (a full disk, a bug)."""
