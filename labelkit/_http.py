@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 import anyio
 import attrs
 
+from ._closing import decoded_chunks
 from ._config import Timeout
 
 if typing.TYPE_CHECKING:
@@ -116,10 +117,10 @@ class StreamedResponse:
         return httpx.codes.get_reason_phrase(self.status) or "Unknown Status"
 
     async def aiter_bytes(self, chunk_size: int = 64 * 1024) -> AsyncGenerator[bytes, None]:
-        """The body in chunks; a broken connection raises :class:`TransportError`."""
-        inner = typing.cast("AsyncGenerator[bytes, None]", self._response.aiter_bytes(chunk_size))
+        """The body in chunks; a broken connection or an undecodable body raises
+        :class:`TransportError`. Any exit closes the response (see :mod:`._closing`)."""
         try:
-            async with contextlib.aclosing(inner) as chunks:
+            async with contextlib.aclosing(decoded_chunks(self._response, chunk_size)) as chunks:
                 async for chunk in chunks:
                     yield chunk
         except _UNREADABLE as exc:

@@ -16,16 +16,18 @@ on the pool's network backend (asyncio or trio). A ``CONNECT`` or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import time
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import anyio
 import h11
 import httpcore
 
+from ._closing import Iterations, aclose_iterator
 from ._http11_wire import (
     CRLF,
     END_OF_HEAD,
@@ -249,18 +251,22 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
     ) -> None:
         stream = self._stream
         assert stream is not None and isinstance(request.stream, typing.AsyncIterable)
-        async for chunk in request.stream:
-            if length is None:
-                if chunk:
-                    await stream.write(b"%x\r\n" % len(chunk), timeout)
-                    await stream.write(chunk, timeout)
-                    await stream.write(b"\r\n", timeout)
-                continue
-            length -= len(chunk)
-            if length < 0:
-                # h11's own error: httpcore lets it through unmapped.
-                raise h11.LocalProtocolError("Too much data for declared Content-Length")
-            await stream.write(chunk, timeout)
+        chunks = request.stream.__aiter__()
+        try:  # closed on every exit: a failed write leaves the body unfinished
+            async for chunk in chunks:
+                if length is None:
+                    if chunk:
+                        await stream.write(b"%x\r\n" % len(chunk), timeout)
+                        await stream.write(chunk, timeout)
+                        await stream.write(b"\r\n", timeout)
+                    continue
+                length -= len(chunk)
+                if length < 0:
+                    # h11's own error: httpcore lets it through unmapped.
+                    raise h11.LocalProtocolError("Too much data for declared Content-Length")
+                await stream.write(chunk, timeout)
+        finally:
+            await aclose_iterator(chunks)
         if length is None:
             await stream.write(b"0\r\n\r\n", timeout)
         elif length:
@@ -324,7 +330,7 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     "incomplete chunked read"
                 )
 
-    async def _receive_body(self, exchange: _Exchange) -> AsyncIterator[bytes]:
+    async def _receive_body(self, exchange: _Exchange) -> AsyncGenerator[bytes, None]:
         """The body's pieces as they arrive, framed as h11 frames a response's body."""
         buffer = self._buffer
         head = exchange.head
@@ -340,8 +346,11 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     check_trailers(await self._receive_lines(timeout, block=True))
                     self._reusable = True
                     return
-                async for piece in self._receive_length(size, timeout, chunked=True):
-                    yield piece
+                async with contextlib.aclosing(
+                    self._receive_length(size, timeout, chunked=True)
+                ) as pieces:
+                    async for piece in pieces:
+                        yield piece
                 while len(buffer) < 2:
                     if not await self._fill(timeout):
                         raise remote(
@@ -352,8 +361,11 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     raise remote("missing \\r\\n after chunk")
                 del buffer[:2]
         if head.length is not None:
-            async for piece in self._receive_length(head.length, timeout, chunked=False):
-                yield piece
+            async with contextlib.aclosing(
+                self._receive_length(head.length, timeout, chunked=False)
+            ) as pieces:
+                async for piece in pieces:
+                    yield piece
             self._reusable = True
             return
         # No length: the body ends when the server closes; the connection is not reused.
@@ -367,7 +379,7 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
 
     async def _receive_length(
         self, size: int, timeout: float | None, *, chunked: bool
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         buffer = self._buffer
         received = 0
         while received < size:
@@ -454,28 +466,35 @@ class _Exchange(typing.NamedTuple):
 
 
 class _Body:
-    """A response's body: read once, then closed (freeing or closing the connection)."""
+    """A response's body: read once, then closed (freeing or closing the connection, and
+    closing an iteration over it that stopped early: see :mod:`labelkit._closing`)."""
 
     def __init__(self, connection: LeanConnection, exchange: _Exchange) -> None:
         self._connection = connection
         self._exchange = exchange
         self._closed = False
+        self._iterations = Iterations()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncGenerator[bytes, None]:
+        return self._iterations.track(self._iterate())
+
+    async def _iterate(self) -> AsyncGenerator[bytes, None]:
         exchange = self._exchange
         request = exchange.request
         try:
             async with _span(
                 exchange.traced, request, _http11_logger, "receive_response_body", request=request
             ):
-                async for piece in self._connection._receive_body(exchange):
-                    yield piece
+                async with contextlib.aclosing(self._connection._receive_body(exchange)) as body:
+                    async for piece in body:
+                        yield piece
         except BaseException:
             self._closed = True
             await self._connection._close_shielded()
             raise
 
     async def aclose(self) -> None:
+        await self._iterations.aclose()
         if not self._closed:
             self._closed = True
             exchange = self._exchange

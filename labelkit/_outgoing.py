@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 
+from ._closing import aclose_iterator
 from ._errors import ValidationError
 
 __all__ = ["FIELD_VALUE", "TOKEN", "VCHAR", "check_headers", "exact_length"]
@@ -77,9 +78,7 @@ async def exact_length(
                 raise _changed(field, what, length, f"more than {length}")
             yield chunk
     finally:
-        aclose = getattr(chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await aclose_iterator(chunks)
     if sent != length:
         raise _changed(field, what, length, str(sent))
 
