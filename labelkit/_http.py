@@ -179,34 +179,16 @@ def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError
         (httpx.ReadError, "read", True),
         (httpx.WriteError, "write", True),
         (httpx.RemoteProtocolError, "protocol", True),
+        # Both refused before a byte is written: a request head h11 would not send, a
+        # URL scheme the pool does not speak.
+        (httpx.LocalProtocolError, "protocol", False),
+        (httpx.UnsupportedProtocol, "other", False),
         (httpx.DecodingError, "decoding", True),
     ]
     for cls, kind, sent in table:
         if isinstance(exc, cls):
             return TransportError(str(exc) or cls.__name__, kind=kind, sent=sent)
     return TransportError(str(exc) or type(exc).__name__, kind="other", sent=True)
-
-
-class _DroppedByApp(httpx.AsyncBaseTransport):
-    """In-process ASGI transport; an app exception before the response started
-    becomes a dropped connection, as it would over a socket."""
-
-    def __init__(self, app: typing.Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except httpx.HTTPError:
-            raise
-        except Exception as exc:
-            raise httpx.RemoteProtocolError(
-                f"Server disconnected without sending a response ({type(exc).__name__}).",
-                request=request,
-            ) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 class Token:
@@ -290,7 +272,9 @@ class HttpSession:
     def _new_client(self) -> httpx.AsyncClient:
         options = self._options
         if self._app is not None:
-            options = {**options, "transport": _DroppedByApp(self._app)}
+            from ._in_process import DroppedByApp
+
+            options = {**options, "transport": DroppedByApp(self._app)}
         elif options["transport"] is None and options["proxy"] is None and not _env_proxies():
             # A proxy (given or from the environment) keeps httpx's own transport.
             # Imported here: httpcore (and trio with it) loads on the first client.

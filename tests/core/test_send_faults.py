@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 
 import labelkit
@@ -321,3 +322,17 @@ async def test_a_download_stopped_after_its_first_chunk_is_closed_cleanly(
 
 class Stop(Exception):
     """What stops a download's consumer (a full disk, a bug)."""
+
+
+# -- a URL scheme the HTTP stack does not speak ----------------------------------------
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_create_to_a_scheme_nobody_speaks_is_not_sent_not_ambiguous(path: str) -> None:
+    transport = httpx.AsyncHTTPTransport() if path == "httpx" else None
+    async with AsyncRedFlag(
+        KEY, base_url="ftp://127.0.0.1:9/api/", rate_limit=None, retry=FAST, transport=transport
+    ) as client:
+        with pytest.raises(labelkit.APIConnectionError, match="unsupported protocol") as info:
+            await REDFLAG.create(client)
+    assert info.value.sent is False
