@@ -184,14 +184,7 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
             if base_url is None:
                 # Any in-process ASGI app: keep the API's path, on a host that resolves nowhere.
                 resolved = _IN_PROCESS_ORIGIN + urlsplit(resolved).path
-        if "@" in urlsplit(resolved).netloc:
-            # httpx would send it as Basic auth, in place of the provider's own Authorization.
-            raise errors.ValidationError(
-                "base_url",
-                f"{redact_url(resolved)} carries credentials (user:password@), which would "
-                f"replace {self.provider}'s own authorization; remove them (a proxy that "
-                "needs credentials goes in proxy=)",
-            )
+        _check_base_url(resolved, self.provider)
         self._credential = credential
         self._redactor = SecretRedactor([credential])
         for value in auth_headers.values():
@@ -445,3 +438,19 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
                 method=method,
                 url=url,
             ) from exc
+
+
+def _check_base_url(url: str, provider: str) -> None:
+    """Raise :class:`~labelkit.ValidationError` for a base URL that cannot be used as given."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise errors.ValidationError("base_url", f"not a usable URL: {exc}") from None
+    if "@" in netloc:
+        # httpx would send it as Basic auth, in place of the provider's own Authorization.
+        raise errors.ValidationError(
+            "base_url",
+            f"{redact_url(url)} carries credentials (user:password@), which would "
+            f"replace {provider}'s own authorization; remove them (a proxy that "
+            "needs credentials goes in proxy=)",
+        )

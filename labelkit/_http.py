@@ -19,6 +19,7 @@ import attrs
 
 from ._closing import decoded_chunks
 from ._config import Timeout
+from ._errors import ValidationError
 
 if typing.TYPE_CHECKING:
     from ._direct import DirectSender
@@ -254,7 +255,10 @@ class HttpSession:
             trust_env=True,
         )
         self._direct: DirectSender | None = None
-        self._client: httpx.AsyncClient | None = self._new_client()
+        try:
+            self._client: httpx.AsyncClient | None = self._new_client()
+        except httpx.InvalidURL as exc:
+            raise ValidationError("base_url", f"not a usable URL: {exc}") from None
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None

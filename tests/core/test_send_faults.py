@@ -227,6 +227,12 @@ def test_a_base_url_with_credentials_from_the_environment_is_refused(
     assert "secret-pw" not in str(info.value)
 
 
+@pytest.mark.parametrize("url", ["http://[::1/api/", "http://127.0.0.1:9/a\x00b/"])
+def test_a_base_url_nobody_can_parse_is_a_validation_error(url: str) -> None:
+    with pytest.raises(labelkit.ValidationError, match="base_url: not a usable URL"):
+        AsyncRedFlag(KEY, base_url=url)
+
+
 async def test_a_proxy_with_credentials_still_gets_them(takes: Callable[[bytes], Takes]) -> None:
     proxy = takes(json_answer(ANSWER))
     async with AsyncRedFlag(
