@@ -28,6 +28,7 @@ import h11
 import httpcore
 
 from ._closing import Iterations, aclose_iterator
+from ._http11_trace import span as _span
 from ._http11_wire import (
     CRLF,
     END_OF_HEAD,
@@ -50,64 +51,6 @@ _READ = 64 * 1024
 _NEW, _ACTIVE, _IDLE, _CLOSED = "NEW", "ACTIVE", "IDLE", "CLOSED"
 #: What the pool asks a connection: after an upgrade, httpcore's connection answers.
 _POOL_QUERIES = ("is_available", "has_expired", "is_idle", "is_closed", "info")
-
-
-class _Span:
-    """httpcore's ``Trace``: ``<prefix>.<name>.started/complete/failed`` to the
-    ``trace`` extension and the httpcore debug log. Made only when either listens."""
-
-    def __init__(
-        self, trace: typing.Any, logger: logging.Logger, name: str, info: dict[str, typing.Any]
-    ) -> None:
-        self._trace = trace
-        self._logger = logger
-        self._name = name
-        self._info = info
-        self.return_value: typing.Any = None
-
-    async def _emit(self, event: str, info: dict[str, typing.Any]) -> None:
-        if self._trace is not None:
-            await self._trace(f"{self._logger.name.split('.')[-1]}.{event}", info)
-        if self._logger.isEnabledFor(logging.DEBUG):
-            if not info or info.get("return_value", 0) is None:
-                self._logger.debug(event)
-            else:
-                args = " ".join(f"{key}={value!r}" for key, value in info.items())
-                self._logger.debug(f"{event} {args}")
-
-    async def __aenter__(self) -> _Span:
-        await self._emit(f"{self._name}.started", self._info)
-        return self
-
-    async def __aexit__(self, _type: object, error: BaseException | None, _tb: object) -> None:
-        if error is None:
-            await self._emit(f"{self._name}.complete", {"return_value": self.return_value})
-        else:
-            await self._emit(f"{self._name}.failed", {"exception": error})
-
-
-class _Quiet:
-    """The :class:`_Span` of a request nobody traces: nothing to do."""
-
-    return_value: typing.Any = None
-
-    async def __aenter__(self) -> _Quiet:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
-
-
-_QUIET = _Quiet()
-
-
-def _span(
-    traced: bool, source: httpcore.Request, logger: logging.Logger, name: str, **info: object
-) -> _Span | _Quiet:
-    if not traced:
-        return _QUIET
-    trace = source.extensions.get("trace")
-    return _Span(trace, logger, name, info)
 
 
 def _traced(request: httpcore.Request) -> bool:
