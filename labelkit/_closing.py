@@ -15,7 +15,9 @@ body is read with :func:`decoded_chunks` instead.
 from __future__ import annotations
 
 import typing
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+
+import anyio
 
 if typing.TYPE_CHECKING:
     import httpx
@@ -66,7 +68,30 @@ async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGene
             yield piece
     finally:
         await response.aclose()
-        await aclose_iterator(parts)
+        await _finish(parts)
+
+
+#: Steps a closed stream's iteration is run for, at most (see :func:`_finish`).
+_FINISH_STEPS = 8
+
+
+async def _finish(parts: AsyncIterator[bytes]) -> None:
+    """Run the iteration of a closed response's stream to its end, then close it.
+
+    httpx's generators, and a custom transport's, nest generators they close
+    only at their end (closing the outer one leaves the inner suspended). Once
+    the response is closed its stream has nothing left to give (an in-memory
+    body its last piece, a network one an error), so a few steps end them all;
+    shielded, as those steps do not wait. An iteration still going after them
+    is closed as it is.
+    """
+    with anyio.CancelScope(shield=True):
+        for _ in range(_FINISH_STEPS):
+            try:
+                await parts.__anext__()
+            except Exception:  # StopAsyncIteration, or the closed stream's error: its end
+                return
+    await aclose_iterator(parts)
 
 
 def _split(data: bytes, size: int) -> list[bytes]:

@@ -326,6 +326,30 @@ async def test_a_download_stopped_after_its_first_chunk_is_closed_cleanly(
         assert scope.cancelled_caught == (stop == "cancel")
 
 
+@pytest.mark.parametrize("stop", ["break", "cancel", "error"])
+async def test_a_download_from_a_custom_transport_stopped_early_is_closed_cleanly(
+    stop: str,
+) -> None:
+    # httpx's in-memory body: a generator of httpx's own, under httpx's client stream.
+    def storage(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"file bytes" * 1000)
+
+    transport = httpx.MockTransport(storage)
+    client = AsyncScale(KEY, base_url="http://127.0.0.1:9/", rate_limit=None, transport=transport)
+    async with client:
+        with anyio.CancelScope() as scope, contextlib.suppress(Stop):
+            async with client._stream("GET", "http://127.0.0.1:9/b/a.jpg") as response:
+                async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+                    async for _ in chunks:
+                        if stop == "cancel":
+                            scope.cancel()
+                            await anyio.sleep(0)
+                        elif stop == "error":
+                            raise Stop
+                        break
+        assert scope.cancelled_caught == (stop == "cancel")
+
+
 class Stop(Exception):
     """What stops a download's consumer (a full disk, a bug)."""
 
