@@ -47,6 +47,7 @@ from ._http import (
 from ._journal import Journal
 from ._logging import SecretRedactor, redact_url, url_secrets
 from ._models import ResponseValidationError
+from ._outgoing import check_headers
 from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
 from ._poll import JobState, WaitOptions, wait_for, wait_many
 from ._ratelimit import Limiter, shared_limiter
@@ -190,6 +191,7 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
             if base_url is None:
                 # Any in-process ASGI app: keep the API's path, on a host that resolves nowhere.
                 resolved = _IN_PROCESS_ORIGIN + urlsplit(resolved).path
+        _check_base_url(resolved, self.provider)
         self._credential = credential
         self._redactor = SecretRedactor([credential])
         for value in auth_headers.values():
@@ -203,9 +205,11 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         # policy was given: RetryPolicy(max_retries=6) alone must not become 2.
         if retry is None or max_retries != _DEFAULT_MAX_RETRIES:
             self._retry = attrs.evolve(self._retry, max_retries=max_retries)
+        headers = {"Accept": "application/json", **(default_headers or {}), **auth_headers}
+        check_headers(headers)
         self._session = HttpSession(
             base_url=resolved,
-            headers={"Accept": "application/json", **(default_headers or {}), **auth_headers},
+            headers=headers,
             max_connections=max_connections,
             proxy=proxy,
             verify=verify,
@@ -441,3 +445,19 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
                 method=method,
                 url=url,
             ) from exc
+
+
+def _check_base_url(url: str, provider: str) -> None:
+    """Raise :class:`~labelkit.ValidationError` for a base URL that cannot be used as given."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise errors.ValidationError("base_url", f"not a usable URL: {exc}") from None
+    if "@" in netloc:
+        # httpx would send it as Basic auth, in place of the provider's own Authorization.
+        raise errors.ValidationError(
+            "base_url",
+            f"{redact_url(url)} carries credentials (user:password@), which would "
+            f"replace {provider}'s own authorization; remove them (a proxy that "
+            "needs credentials goes in proxy=)",
+        )

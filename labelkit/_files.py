@@ -10,17 +10,19 @@ file from its start).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
 import typing
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping, Sequence
 
 import anyio
 import anyio.to_thread
 import attrs
 
 from ._errors import ValidationError
+from ._outgoing import exact_length
 
 __all__ = [
     "FileInput",
@@ -48,6 +50,7 @@ class UploadFile:
     size: int
     source: str | bytes | typing.BinaryIO = attrs.field(repr=False)
     start: int = 0
+    field: str = "file"
 
     @property
     def replayable(self) -> bool:
@@ -56,8 +59,16 @@ class UploadFile:
             return True
         return bool(getattr(self.source, "seekable", lambda: False)())
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The file's bytes, in chunks read in a worker thread."""
+    def chunks(self) -> AsyncGenerator[bytes, None]:
+        """The file's bytes, in chunks read in a worker thread.
+
+        A file that grows or shrinks after its size was taken (another process
+        writing it) raises :class:`~labelkit.ValidationError` naming it, before
+        a byte past that size is handed on (see :func:`~labelkit._outgoing.exact_length`).
+        """
+        return exact_length(self._read(), self.size, field=self.field, what=repr(self.filename))
+
+    async def _read(self) -> AsyncIterator[bytes]:
         if isinstance(self.source, bytes):
             for i in range(0, len(self.source), CHUNK_SIZE):
                 yield self.source[i : i + CHUNK_SIZE]
@@ -198,7 +209,12 @@ async def prepare_upload(
     content_type = "application/octet-stream" if allowed is None else allowed[ext]
     check_size(filename, size, field=field, max_bytes=max_size)
     return UploadFile(
-        filename=filename, content_type=content_type, size=size, source=source, start=start
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        source=source,
+        start=start,
+        field=field,
     )
 
 
@@ -231,8 +247,9 @@ class MultipartBody:
             if isinstance(part, bytes):
                 yield part
             else:
-                async for chunk in part.chunks():
-                    yield chunk
+                async with contextlib.aclosing(part.chunks()) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
 
 
 def _quote(value: str) -> str:

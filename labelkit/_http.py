@@ -17,7 +17,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 import anyio
 import attrs
 
+from ._closing import decoded_chunks
 from ._config import Timeout
+from ._errors import ValidationError
 
 if typing.TYPE_CHECKING:
     from ._direct import DirectSender
@@ -116,10 +118,10 @@ class StreamedResponse:
         return httpx.codes.get_reason_phrase(self.status) or "Unknown Status"
 
     async def aiter_bytes(self, chunk_size: int = 64 * 1024) -> AsyncGenerator[bytes, None]:
-        """The body in chunks; a broken connection raises :class:`TransportError`."""
-        inner = typing.cast("AsyncGenerator[bytes, None]", self._response.aiter_bytes(chunk_size))
+        """The body in chunks; a broken connection or an undecodable body raises
+        :class:`TransportError`. Any exit closes the response (see :mod:`._closing`)."""
         try:
-            async with contextlib.aclosing(inner) as chunks:
+            async with contextlib.aclosing(decoded_chunks(self._response, chunk_size)) as chunks:
                 async for chunk in chunks:
                     yield chunk
         except _UNREADABLE as exc:
@@ -178,34 +180,16 @@ def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError
         (httpx.ReadError, "read", True),
         (httpx.WriteError, "write", True),
         (httpx.RemoteProtocolError, "protocol", True),
+        # Both refused before a byte is written: a request head h11 would not send, a
+        # URL scheme the pool does not speak.
+        (httpx.LocalProtocolError, "protocol", False),
+        (httpx.UnsupportedProtocol, "other", False),
         (httpx.DecodingError, "decoding", True),
     ]
     for cls, kind, sent in table:
         if isinstance(exc, cls):
             return TransportError(str(exc) or cls.__name__, kind=kind, sent=sent)
     return TransportError(str(exc) or type(exc).__name__, kind="other", sent=True)
-
-
-class _DroppedByApp(httpx.AsyncBaseTransport):
-    """In-process ASGI transport; an app exception before the response started
-    becomes a dropped connection, as it would over a socket."""
-
-    def __init__(self, app: typing.Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except httpx.HTTPError:
-            raise
-        except Exception as exc:
-            raise httpx.RemoteProtocolError(
-                f"Server disconnected without sending a response ({type(exc).__name__}).",
-                request=request,
-            ) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 class Token:
@@ -271,7 +255,10 @@ class HttpSession:
             trust_env=True,
         )
         self._direct: DirectSender | None = None
-        self._client: httpx.AsyncClient | None = self._new_client()
+        try:
+            self._client: httpx.AsyncClient | None = self._new_client()
+        except httpx.InvalidURL as exc:
+            raise ValidationError("base_url", f"not a usable URL: {exc}") from None
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None
@@ -289,7 +276,9 @@ class HttpSession:
     def _new_client(self) -> httpx.AsyncClient:
         options = self._options
         if self._app is not None:
-            options = {**options, "transport": _DroppedByApp(self._app)}
+            from ._in_process import DroppedByApp
+
+            options = {**options, "transport": DroppedByApp(self._app)}
         elif options["transport"] is None and options["proxy"] is None and not _env_proxies():
             # A proxy (given or from the environment) keeps httpx's own transport.
             # Imported here: httpcore (and trio with it) loads on the first client.

@@ -16,16 +16,19 @@ on the pool's network backend (asyncio or trio). A ``CONNECT`` or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import time
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import anyio
 import h11
 import httpcore
 
+from ._closing import Iterations, aclose_iterator
+from ._http11_trace import span as _span
 from ._http11_wire import (
     CRLF,
     END_OF_HEAD,
@@ -48,64 +51,6 @@ _READ = 64 * 1024
 _NEW, _ACTIVE, _IDLE, _CLOSED = "NEW", "ACTIVE", "IDLE", "CLOSED"
 #: What the pool asks a connection: after an upgrade, httpcore's connection answers.
 _POOL_QUERIES = ("is_available", "has_expired", "is_idle", "is_closed", "info")
-
-
-class _Span:
-    """httpcore's ``Trace``: ``<prefix>.<name>.started/complete/failed`` to the
-    ``trace`` extension and the httpcore debug log. Made only when either listens."""
-
-    def __init__(
-        self, trace: typing.Any, logger: logging.Logger, name: str, info: dict[str, typing.Any]
-    ) -> None:
-        self._trace = trace
-        self._logger = logger
-        self._name = name
-        self._info = info
-        self.return_value: typing.Any = None
-
-    async def _emit(self, event: str, info: dict[str, typing.Any]) -> None:
-        if self._trace is not None:
-            await self._trace(f"{self._logger.name.split('.')[-1]}.{event}", info)
-        if self._logger.isEnabledFor(logging.DEBUG):
-            if not info or info.get("return_value", 0) is None:
-                self._logger.debug(event)
-            else:
-                args = " ".join(f"{key}={value!r}" for key, value in info.items())
-                self._logger.debug(f"{event} {args}")
-
-    async def __aenter__(self) -> _Span:
-        await self._emit(f"{self._name}.started", self._info)
-        return self
-
-    async def __aexit__(self, _type: object, error: BaseException | None, _tb: object) -> None:
-        if error is None:
-            await self._emit(f"{self._name}.complete", {"return_value": self.return_value})
-        else:
-            await self._emit(f"{self._name}.failed", {"exception": error})
-
-
-class _Quiet:
-    """The :class:`_Span` of a request nobody traces: nothing to do."""
-
-    return_value: typing.Any = None
-
-    async def __aenter__(self) -> _Quiet:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
-
-
-_QUIET = _Quiet()
-
-
-def _span(
-    traced: bool, source: httpcore.Request, logger: logging.Logger, name: str, **info: object
-) -> _Span | _Quiet:
-    if not traced:
-        return _QUIET
-    trace = source.extensions.get("trace")
-    return _Span(trace, logger, name, info)
 
 
 def _traced(request: httpcore.Request) -> bool:
@@ -249,18 +194,22 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
     ) -> None:
         stream = self._stream
         assert stream is not None and isinstance(request.stream, typing.AsyncIterable)
-        async for chunk in request.stream:
-            if length is None:
-                if chunk:
-                    await stream.write(b"%x\r\n" % len(chunk), timeout)
-                    await stream.write(chunk, timeout)
-                    await stream.write(b"\r\n", timeout)
-                continue
-            length -= len(chunk)
-            if length < 0:
-                # h11's own error: httpcore lets it through unmapped.
-                raise h11.LocalProtocolError("Too much data for declared Content-Length")
-            await stream.write(chunk, timeout)
+        chunks = request.stream.__aiter__()
+        try:  # closed on every exit: a failed write leaves the body unfinished
+            async for chunk in chunks:
+                if length is None:
+                    if chunk:
+                        await stream.write(b"%x\r\n" % len(chunk), timeout)
+                        await stream.write(chunk, timeout)
+                        await stream.write(b"\r\n", timeout)
+                    continue
+                length -= len(chunk)
+                if length < 0:
+                    # h11's own error: httpcore lets it through unmapped.
+                    raise h11.LocalProtocolError("Too much data for declared Content-Length")
+                await stream.write(chunk, timeout)
+        finally:
+            await aclose_iterator(chunks)
         if length is None:
             await stream.write(b"0\r\n\r\n", timeout)
         elif length:
@@ -324,7 +273,7 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     "incomplete chunked read"
                 )
 
-    async def _receive_body(self, exchange: _Exchange) -> AsyncIterator[bytes]:
+    async def _receive_body(self, exchange: _Exchange) -> AsyncGenerator[bytes, None]:
         """The body's pieces as they arrive, framed as h11 frames a response's body."""
         buffer = self._buffer
         head = exchange.head
@@ -340,8 +289,11 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     check_trailers(await self._receive_lines(timeout, block=True))
                     self._reusable = True
                     return
-                async for piece in self._receive_length(size, timeout, chunked=True):
-                    yield piece
+                async with contextlib.aclosing(
+                    self._receive_length(size, timeout, chunked=True)
+                ) as pieces:
+                    async for piece in pieces:
+                        yield piece
                 while len(buffer) < 2:
                     if not await self._fill(timeout):
                         raise remote(
@@ -352,8 +304,11 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
                     raise remote("missing \\r\\n after chunk")
                 del buffer[:2]
         if head.length is not None:
-            async for piece in self._receive_length(head.length, timeout, chunked=False):
-                yield piece
+            async with contextlib.aclosing(
+                self._receive_length(head.length, timeout, chunked=False)
+            ) as pieces:
+                async for piece in pieces:
+                    yield piece
             self._reusable = True
             return
         # No length: the body ends when the server closes; the connection is not reused.
@@ -367,7 +322,7 @@ class LeanConnection(httpcore.AsyncConnectionInterface):
 
     async def _receive_length(
         self, size: int, timeout: float | None, *, chunked: bool
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         buffer = self._buffer
         received = 0
         while received < size:
@@ -454,28 +409,35 @@ class _Exchange(typing.NamedTuple):
 
 
 class _Body:
-    """A response's body: read once, then closed (freeing or closing the connection)."""
+    """A response's body: read once, then closed (freeing or closing the connection, and
+    closing an iteration over it that stopped early: see :mod:`labelkit._closing`)."""
 
     def __init__(self, connection: LeanConnection, exchange: _Exchange) -> None:
         self._connection = connection
         self._exchange = exchange
         self._closed = False
+        self._iterations = Iterations()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncGenerator[bytes, None]:
+        return self._iterations.track(self._iterate())
+
+    async def _iterate(self) -> AsyncGenerator[bytes, None]:
         exchange = self._exchange
         request = exchange.request
         try:
             async with _span(
                 exchange.traced, request, _http11_logger, "receive_response_body", request=request
             ):
-                async for piece in self._connection._receive_body(exchange):
-                    yield piece
+                async with contextlib.aclosing(self._connection._receive_body(exchange)) as body:
+                    async for piece in body:
+                        yield piece
         except BaseException:
             self._closed = True
             await self._connection._close_shielded()
             raise
 
     async def aclose(self) -> None:
+        await self._iterations.aclose()
         if not self._closed:
             self._closed = True
             exchange = self._exchange

@@ -14,6 +14,8 @@ import typing
 
 import httpcore
 
+from ._outgoing import FIELD_VALUE, TOKEN, VCHAR
+
 __all__ = [
     "CRLF",
     "END_OF_HEAD",
@@ -32,9 +34,9 @@ __all__ = [
 MAX_HEAD = 100 * 1024
 
 # h11's grammar (RFC 7230 as h11._abnf spells it).
-_TOKEN = rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"
-_VCHAR = rb"[^\x00\s]"
-_VALUE = rb"(?:" + _VCHAR + rb"+(?:[ \t]+" + _VCHAR + rb"+)*)?"
+_TOKEN = TOKEN.encode()
+_VCHAR = VCHAR.encode()
+_VALUE = FIELD_VALUE.encode()
 _REQUEST_LINE = re.compile(_TOKEN + rb" " + _VCHAR + rb"+ HTTP/1\.1\r\n")
 _REQUEST_HEADERS = re.compile(rb"(?:" + _TOKEN + rb": " + _VALUE + rb"\r\n)*\r\n")
 _NAME = re.compile(_TOKEN)

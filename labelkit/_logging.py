@@ -231,7 +231,9 @@ def redact_known(value: T) -> T:
 #: The loggers of the HTTP stack labelkit sends through: httpx (one INFO line per
 #: request, with its URL) and httpcore, whose DEBUG lines labelkit's own connection
 #: (``labelkit._http11``) writes too (an answer's headers: ``Location``,
-#: ``WWW-Authenticate``, ``Set-Cookie``).
+#: ``WWW-Authenticate``, ``Set-Cookie``). Under HTTP/2 (a ``transport=`` of the
+#: caller's may enable it) hpack logs every header it encodes or decodes at DEBUG,
+#: ``Authorization`` included, on its modules' loggers.
 _HTTP_LOGGERS = (
     "httpx",
     "httpcore.connection",
@@ -239,6 +241,9 @@ _HTTP_LOGGERS = (
     "httpcore.http2",
     "httpcore.proxy",
     "httpcore.socks",
+    "hpack",
+    "hpack.hpack",
+    "hpack.table",
 )
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
 

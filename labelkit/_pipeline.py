@@ -7,6 +7,7 @@ here does I/O.
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
 import typing
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from ._files import MultipartBody
 from ._http import HttpRequest, HttpResponse, QueryParams
 from ._logging import redact_url
 from ._models import ResponseValidationError
+from ._outgoing import check_headers, exact_length
 from ._params import encode_params
 from ._types import NotGiven
 
@@ -134,6 +136,7 @@ def build_call(
     """One call, its body encoded: JSON, form, or a streamed body (multipart, base64-in-JSON)."""
     method = method.upper()
     request_headers = {**base_headers, **headers} if headers else dict(base_headers)
+    check_headers(request_headers)
     content: bytes | typing.Callable[[], AsyncIterator[bytes]] | None = None
     if not isinstance(json, NotGiven):
         content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
@@ -144,7 +147,7 @@ def build_call(
     elif multipart is not None or streamed is not None:
         body = multipart if multipart is not None else streamed
         assert body is not None
-        content = body.stream
+        content = functools.partial(_exact_stream, body)
         request_headers["Content-Type"] = body.content_type
         request_headers["Content-Length"] = str(body.length)
         if not body.replayable:
@@ -157,6 +160,11 @@ def build_call(
         context=context,
         started=started,
     )
+
+
+def _exact_stream(body: StreamedBody) -> AsyncIterator[bytes]:
+    """A fresh stream of ``body``, checked against the ``Content-Length`` sent for it."""
+    return exact_length(body.stream(), body.length)
 
 
 def json_body(response: HttpResponse, method: str) -> typing.Any:

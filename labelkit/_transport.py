@@ -19,12 +19,13 @@ import select
 import ssl
 import sys
 import typing
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable
 
 import httpcore
 import httpx
 
 from . import _aiostream
+from ._closing import Iterations, aclose_iterator
 from ._pool import _LINEAR_POOL, _LeanPool, _Pool
 
 __all__ = ["PooledTransport"]
@@ -262,22 +263,31 @@ class _Backend(httpcore.AsyncNetworkBackend):
 
 
 class _ResponseStream(httpx.AsyncByteStream):
+    """httpcore's body as httpx's, its errors mapped; closing it closes its iterations
+    (see :mod:`labelkit._closing`)."""
+
     def __init__(self, inner: AsyncIterable[bytes]) -> None:
         self._inner = inner
+        self._iterations = Iterations()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncGenerator[bytes, None]:
+        return self._iterations.track(self._iterate())
+
+    async def _iterate(self) -> AsyncGenerator[bytes, None]:
+        parts = self._inner.__aiter__()
         try:
-            async for part in self._inner:
+            async for part in parts:
                 yield part
         except httpcore.TimeoutException as exc:
             raise _mapped(exc) from exc
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _mapped(exc) from exc
+        finally:
+            await aclose_iterator(parts)
 
     async def aclose(self) -> None:
-        aclose = getattr(self._inner, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await self._iterations.aclose()
+        await aclose_iterator(self._inner)
 
 
 # httpcore's exception classes mirror httpx's, name for name; most specific first.

@@ -472,45 +472,6 @@ async def test_a_body_that_trickles_forever_ends_at_the_overall_deadline(
     assert server.requests == 2  # neither re-sent: the deadline leaves no time
 
 
-PASSWORD = "pw%2Fw1th-slash"  # percent-encoded in the URL: "pw/w1th-slash" on the wire
-
-
-@pytest.mark.parametrize("provider", PROVIDERS)
-async def test_a_base_url_password_echoed_by_the_server_is_never_shown(
-    provider: Provider, caplog: pytest.LogCaptureFixture
-) -> None:
-    user_pass = f"gate:{PASSWORD.replace('%2F', '/')}"
-    basic = base64.b64encode(user_pass.encode())
-    shown = [PASSWORD, PASSWORD.replace("%2F", "/"), basic.decode(), user_pass]
-
-    requests: list[bytes] = []
-
-    def echo(conn: socket.socket) -> None:
-        buffer = bytearray()
-        while (request := read_request(conn, buffer)) is not None:
-            requests.append(request)
-            body = b'{"message":"bad credentials: Basic %s (%s)"}' % (basic, user_pass.encode())
-            conn.sendall(json_answer(body, b"WWW-Authenticate: Basic realm=" + basic, status=401))
-
-    server = LoopbackServer(echo)
-    caplog.set_level(logging.DEBUG)
-    try:
-        url = f"http://gate:{PASSWORD}@127.0.0.1:{server.port}"
-        async with provider.make(url, rate_limit=None, max_retries=0) as client:
-            text = repr(client)
-            with pytest.raises(labelkit.AuthenticationError) as info:
-                await provider.get(client)
-    finally:
-        server.close()
-    assert b"Authorization: Basic " + basic in requests[0]  # httpx sends it as Basic auth
-    error = info.value
-    text += f" {error} {error!r} {vars(error)!r}"
-    text += " ".join(record.getMessage() for record in caplog.records)
-    assert "[redacted]" in str(error)
-    for secret in shown:
-        assert secret not in text
-
-
 async def test_a_signature_echoed_by_the_storage_server_is_never_shown(
     serve: Callable[..., Scripted], caplog: pytest.LogCaptureFixture
 ) -> None:

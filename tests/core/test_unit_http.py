@@ -307,9 +307,9 @@ async def test_a_stream_gets_the_per_phase_timeouts_and_not_the_total() -> None:
         (httpx.ReadError, "read", True),
         (httpx.WriteError, "write", True),
         (httpx.RemoteProtocolError, "protocol", True),
-        (httpx.LocalProtocolError, "other", True),
+        (httpx.LocalProtocolError, "protocol", False),  # a head h11 refuses to write
         (httpx.ProxyError, "other", True),
-        (httpx.UnsupportedProtocol, "other", True),
+        (httpx.UnsupportedProtocol, "other", False),  # refused before any connection
     ],
 )
 async def test_transport_errors_are_classified(

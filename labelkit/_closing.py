@@ -1,0 +1,98 @@
+"""Closing the async generators a byte stream hands out, with the stream.
+
+An async generator left suspended (its consumer stopped early: a ``break``, a
+cancellation, an error page read only in part, a body that does not decode)
+is finalized whenever the garbage collector gets to it; trio then warns
+(``ResourceWarning``: "garbage collected before it had been exhausted"), and
+code after its ``yield`` runs at an arbitrary time, in a system task. A
+stream of bodies here therefore closes, when it is closed, every generator it
+gave out, and a generator iterating another one closes that one on its way
+out, so every exit path closes the whole chain at once. httpx's own
+``Response.aiter_bytes`` nests two generators it never closes, so a streamed
+body is read with :func:`decoded_chunks` instead.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+
+import anyio
+
+if typing.TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Iterations", "aclose_iterator", "decoded_chunks"]
+
+
+async def aclose_iterator(iterator: object) -> None:
+    """``aclose()`` ``iterator`` if it has one (an async generator has)."""
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+class Iterations:
+    """The async generators a byte stream handed out (``__aiter__``), closed with it."""
+
+    __slots__ = ("_open",)
+
+    def __init__(self) -> None:
+        self._open: list[AsyncGenerator[typing.Any, None]] = []
+
+    def track(self, iteration: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        """``iteration``, to be closed by :meth:`aclose`."""
+        self._open.append(iteration)
+        return iteration
+
+    async def aclose(self) -> None:
+        """Close each generator handed out (a no-op for one already finished)."""
+        while self._open:
+            await self._open.pop().aclose()
+
+
+async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGenerator[bytes, None]:
+    """The body of a streamed ``response``, decoded as httpx decodes it (with httpx's
+    decoder for its ``Content-Encoding``), in pieces of at most ``chunk_size`` bytes.
+
+    Every exit (the end, an error, a consumer that stops early) closes the
+    response, then the iteration of its byte stream.
+    """
+    decoder = response._get_content_decoder()
+    parts = typing.cast("AsyncIterable[bytes]", response.stream).__aiter__()
+    try:
+        async for part in parts:
+            for piece in _split(decoder.decode(part), chunk_size):
+                yield piece
+        for piece in _split(decoder.flush(), chunk_size):
+            yield piece
+    finally:
+        await response.aclose()
+        await _finish(parts)
+
+
+#: Steps a closed stream's iteration is run for, at most (see :func:`_finish`).
+_FINISH_STEPS = 8
+
+
+async def _finish(parts: AsyncIterator[bytes]) -> None:
+    """Run the iteration of a closed response's stream to its end, then close it.
+
+    httpx's generators, and a custom transport's, nest generators they close
+    only at their end (closing the outer one leaves the inner suspended). Once
+    the response is closed its stream has nothing left to give (an in-memory
+    body its last piece, a network one an error), so a few steps end them all;
+    shielded, as those steps do not wait. An iteration still going after them
+    is closed as it is.
+    """
+    with anyio.CancelScope(shield=True):
+        for _ in range(_FINISH_STEPS):
+            try:
+                await parts.__anext__()
+            except Exception:  # StopAsyncIteration, or the closed stream's error: its end
+                return
+    await aclose_iterator(parts)
+
+
+def _split(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
