@@ -53,26 +53,62 @@ class Iterations:
 
 async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGenerator[bytes, None]:
     """The body of a streamed ``response``, decoded as httpx decodes it (with httpx's
-    decoder for its ``Content-Encoding``), in pieces of at most ``chunk_size`` bytes.
+    decoder for its ``Content-Encoding``), in chunks of ``chunk_size`` bytes (the last
+    one may be shorter), as ``Response.aiter_bytes`` gives it.
 
     Every exit (the end, an error, a consumer that stops early) closes the
     response, then the iteration of its byte stream.
     """
+    if response.is_stream_consumed:
+        # A transport's response made of bytes (``httpx.Response(content=...)``): httpx
+        # read and decoded it already, and its decoder is spent.
+        try:
+            for piece in _split(response.content, chunk_size):
+                yield piece
+        finally:
+            await response.aclose()
+        return
     decoder = response._get_content_decoder()
     parts = typing.cast("AsyncIterable[bytes]", response.stream).__aiter__()
+    chunker = _Chunker(chunk_size)
     try:
         async for part in parts:
-            for piece in _split(decoder.decode(part), chunk_size):
-                yield piece
-        for piece in _split(decoder.flush(), chunk_size):
-            yield piece
+            for chunk in chunker.add(decoder.decode(part)):
+                yield chunk
+        for chunk in chunker.add(decoder.flush()):
+            yield chunk
+        if chunker.rest:
+            yield chunker.rest
     finally:
         await response.aclose()
         await _finish(parts)
 
 
+class _Chunker:
+    """Pieces as they arrive, in chunks of ``size`` bytes (httpx's ``ByteChunker``):
+    a network read's 16 KiB becomes a chunk only with the reads after it."""
+
+    __slots__ = ("_size", "rest")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.rest = b""
+
+    def add(self, data: bytes) -> list[bytes]:
+        """The whole chunks ``data`` completes; what is left waits in :attr:`rest`."""
+        if self.rest:
+            data = self.rest + data
+        whole = len(data) - len(data) % self._size
+        self.rest = data[whole:]
+        return _split(data[:whole], self._size)
+
+
 #: Steps a closed stream's iteration is run for, at most (see :func:`_finish`).
 _FINISH_STEPS = 8
+
+#: Seconds those steps may take in all: a stream that waits between its pieces (a
+#: custom transport's) is cancelled then, so a cancelled download is not held up.
+_FINISH_SECONDS = 0.05
 
 
 async def _finish(parts: AsyncIterator[bytes]) -> None:
@@ -82,10 +118,12 @@ async def _finish(parts: AsyncIterator[bytes]) -> None:
     only at their end (closing the outer one leaves the inner suspended). Once
     the response is closed its stream has nothing left to give (an in-memory
     body its last piece, a network one an error), so a few steps end them all;
-    shielded, as those steps do not wait. An iteration still going after them
-    is closed as it is.
+    shielded, as those steps do not wait, but within a deadline for a stream
+    that does: its cancellation, raised through the whole chain, ends it as
+    well. An iteration still going after them is closed as it is.
     """
-    with anyio.CancelScope(shield=True):
+    deadline = anyio.current_time() + _FINISH_SECONDS
+    with anyio.CancelScope(shield=True, deadline=deadline):
         for _ in range(_FINISH_STEPS):
             try:
                 await parts.__anext__()
