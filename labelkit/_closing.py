@@ -22,7 +22,7 @@ import anyio
 if typing.TYPE_CHECKING:
     import httpx
 
-__all__ = ["Iterations", "aclose_iterator", "decoded_chunks"]
+__all__ = ["ClosesIterations", "aclose_iterator", "decoded_chunks"]
 
 
 async def aclose_iterator(iterator: object) -> None:
@@ -32,23 +32,38 @@ async def aclose_iterator(iterator: object) -> None:
         await aclose()
 
 
-class Iterations:
-    """The async generators a byte stream handed out (``__aiter__``), closed with it."""
+class ClosesIterations:
+    """A byte stream whose iterations (``__aiter__`` hands out :meth:`_iterate`) are
+    closed with it, by :meth:`_close_iterations`.
 
-    __slots__ = ("_open",)
+    Next to free for a body read to its end (every ordinary request): one
+    reference is kept, and only an iteration left unfinished is closed.
+    """
 
-    def __init__(self) -> None:
-        self._open: list[AsyncGenerator[typing.Any, None]] = []
+    _iteration: AsyncGenerator[bytes, None] | None = None
+    #: Iterations handed out before the last one: only a stream iterated again has any.
+    _earlier: tuple[AsyncGenerator[bytes, None], ...] = ()
 
-    def track(self, iteration: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
-        """``iteration``, to be closed by :meth:`aclose`."""
-        self._open.append(iteration)
+    def _iterate(self) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncGenerator[bytes, None]:
+        if self._iteration is not None:
+            self._earlier += (self._iteration,)
+        self._iteration = iteration = self._iterate()
         return iteration
 
-    async def aclose(self) -> None:
-        """Close each generator handed out (a no-op for one already finished)."""
-        while self._open:
-            await self._open.pop().aclose()
+    async def _close_iterations(self) -> None:
+        iteration = self._iteration
+        if iteration is None:
+            return
+        self._iteration = None
+        # A finished native generator has no frame: only one still open is closed.
+        if getattr(iteration, "ag_frame", iteration) is not None:
+            await iteration.aclose()
+        earlier, self._earlier = self._earlier, ()
+        for iteration in reversed(earlier):
+            await iteration.aclose()
 
 
 async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGenerator[bytes, None]:

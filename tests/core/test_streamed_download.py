@@ -7,12 +7,13 @@ from __future__ import annotations
 import contextlib
 import gzip
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import anyio
 import httpx
 import pytest
 
+from labelkit._closing import ClosesIterations
 from labelkit.redflag import AsyncRedFlag
 from labelkit.scale import AsyncScale
 
@@ -127,3 +128,37 @@ async def test_a_download_from_a_stream_that_waits_stops_promptly(stop: str) -> 
         # Its generator ended with the download, not whenever the collector gets to it.
         assert stream.ended
     assert time.monotonic() - started < PAUSE
+
+
+class Counted(ClosesIterations):
+    """Pieces from ``_iterate``, with a record of the iterations that finished."""
+
+    def __init__(self) -> None:
+        self.ended: list[int] = []
+
+    async def _iterate(self) -> AsyncGenerator[bytes, None]:
+        number = len(self.ended) + 100
+        try:
+            for piece in (b"a", b"b", b"c"):
+                yield piece
+        finally:
+            self.ended.append(number)
+
+
+async def test_closing_a_stream_closes_every_iteration_left_open() -> None:
+    stream = Counted()
+    first = stream.__aiter__()
+    assert await first.__anext__() == b"a"
+    second = stream.__aiter__()
+    assert await second.__anext__() == b"a"
+    await stream._close_iterations()
+    assert len(stream.ended) == 2  # both suspended ones ended, not left to the collector
+
+
+async def test_a_stream_read_to_its_end_has_nothing_left_to_close() -> None:
+    stream = Counted()
+    assert [piece async for piece in stream] == [b"a", b"b", b"c"]
+    assert stream.ended == [100]
+    await stream._close_iterations()
+    assert stream.ended == [100]
+    assert stream._iteration is None
