@@ -34,7 +34,7 @@ async def aclose_iterator(iterator: object) -> None:
 
 class ClosesIterations:
     """A byte stream whose iterations (``__aiter__`` hands out :meth:`_iterate`) are
-    closed with it, by :meth:`_close_iterations`.
+    closed with it: its ``aclose`` closes each of :meth:`_take_open`.
 
     Next to free for a body read to its end (every ordinary request): one
     reference is kept, and only an iteration left unfinished is closed.
@@ -53,17 +53,18 @@ class ClosesIterations:
         self._iteration = iteration = self._iterate()
         return iteration
 
-    async def _close_iterations(self) -> None:
+    def _take_open(self) -> tuple[AsyncGenerator[bytes, None], ...]:
+        """The iterations still open, latest first, to be closed now (``aclose()``); a
+        stream read to its end has none (kept synchronous: no await on that path)."""
         iteration = self._iteration
         if iteration is None:
-            return
+            return ()
         self._iteration = None
-        # A finished native generator has no frame: only one still open is closed.
-        if getattr(iteration, "ag_frame", iteration) is not None:
-            await iteration.aclose()
         earlier, self._earlier = self._earlier, ()
-        for iteration in reversed(earlier):
-            await iteration.aclose()
+        # A finished native generator has no frame: only one still open is closed.
+        if getattr(iteration, "ag_frame", iteration) is None:
+            return earlier[::-1]
+        return (iteration, *earlier[::-1])
 
 
 async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGenerator[bytes, None]:

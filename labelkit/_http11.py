@@ -433,7 +433,8 @@ class _Body(ClosesIterations):
             raise
 
     async def aclose(self) -> None:
-        await self._close_iterations()
+        for iteration in self._take_open():
+            await iteration.aclose()
         if not self._closed:
             self._closed = True
             exchange = self._exchange

@@ -283,7 +283,8 @@ class _ResponseStream(ClosesIterations, httpx.AsyncByteStream):
             raise
 
     async def aclose(self) -> None:
-        await self._close_iterations()
+        for iteration in self._take_open():
+            await iteration.aclose()
         await aclose_iterator(self._inner)
 
 

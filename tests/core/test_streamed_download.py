@@ -151,7 +151,8 @@ async def test_closing_a_stream_closes_every_iteration_left_open() -> None:
     assert await first.__anext__() == b"a"
     second = stream.__aiter__()
     assert await second.__anext__() == b"a"
-    await stream._close_iterations()
+    for iteration in stream._take_open():
+        await iteration.aclose()
     assert len(stream.ended) == 2  # both suspended ones ended, not left to the collector
 
 
@@ -159,6 +160,5 @@ async def test_a_stream_read_to_its_end_has_nothing_left_to_close() -> None:
     stream = Counted()
     assert [piece async for piece in stream] == [b"a", b"b", b"c"]
     assert stream.ended == [100]
-    await stream._close_iterations()
+    assert stream._take_open() == ()
     assert stream.ended == [100]
-    assert stream._iteration is None
