@@ -22,7 +22,7 @@ import anyio
 if typing.TYPE_CHECKING:
     import httpx
 
-__all__ = ["Iterations", "aclose_iterator", "decoded_chunks"]
+__all__ = ["ClosesIterations", "aclose_iterator", "decoded_chunks"]
 
 
 async def aclose_iterator(iterator: object) -> None:
@@ -32,47 +32,99 @@ async def aclose_iterator(iterator: object) -> None:
         await aclose()
 
 
-class Iterations:
-    """The async generators a byte stream handed out (``__aiter__``), closed with it."""
+class ClosesIterations:
+    """A byte stream whose iterations (``__aiter__`` hands out :meth:`_iterate`) are
+    closed with it: its ``aclose`` closes each of :meth:`_take_open`.
 
-    __slots__ = ("_open",)
+    Next to free for a body read to its end (every ordinary request): one
+    reference is kept, and only an iteration left unfinished is closed.
+    """
 
-    def __init__(self) -> None:
-        self._open: list[AsyncGenerator[typing.Any, None]] = []
+    _iteration: AsyncGenerator[bytes, None] | None = None
+    #: Iterations handed out before the last one: only a stream iterated again has any.
+    _earlier: tuple[AsyncGenerator[bytes, None], ...] = ()
 
-    def track(self, iteration: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
-        """``iteration``, to be closed by :meth:`aclose`."""
-        self._open.append(iteration)
+    def _iterate(self) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncGenerator[bytes, None]:
+        if self._iteration is not None:
+            self._earlier += (self._iteration,)
+        self._iteration = iteration = self._iterate()
         return iteration
 
-    async def aclose(self) -> None:
-        """Close each generator handed out (a no-op for one already finished)."""
-        while self._open:
-            await self._open.pop().aclose()
+    def _take_open(self) -> tuple[AsyncGenerator[bytes, None], ...]:
+        """The iterations still open, latest first, to be closed now (``aclose()``); a
+        stream read to its end has none (kept synchronous: no await on that path)."""
+        iteration = self._iteration
+        if iteration is None:
+            return ()
+        self._iteration = None
+        earlier, self._earlier = self._earlier, ()
+        # A finished native generator has no frame: only one still open is closed.
+        if getattr(iteration, "ag_frame", iteration) is None:
+            return earlier[::-1]
+        return (iteration, *earlier[::-1])
 
 
 async def decoded_chunks(response: httpx.Response, chunk_size: int) -> AsyncGenerator[bytes, None]:
     """The body of a streamed ``response``, decoded as httpx decodes it (with httpx's
-    decoder for its ``Content-Encoding``), in pieces of at most ``chunk_size`` bytes.
+    decoder for its ``Content-Encoding``), in chunks of ``chunk_size`` bytes (the last
+    one may be shorter), as ``Response.aiter_bytes`` gives it.
 
     Every exit (the end, an error, a consumer that stops early) closes the
     response, then the iteration of its byte stream.
     """
+    if response.is_stream_consumed:
+        # A transport's response made of bytes (``httpx.Response(content=...)``): httpx
+        # read and decoded it already, and its decoder is spent.
+        try:
+            for piece in _split(response.content, chunk_size):
+                yield piece
+        finally:
+            await response.aclose()
+        return
     decoder = response._get_content_decoder()
     parts = typing.cast("AsyncIterable[bytes]", response.stream).__aiter__()
+    chunker = _Chunker(chunk_size)
     try:
         async for part in parts:
-            for piece in _split(decoder.decode(part), chunk_size):
-                yield piece
-        for piece in _split(decoder.flush(), chunk_size):
-            yield piece
+            for chunk in chunker.add(decoder.decode(part)):
+                yield chunk
+        for chunk in chunker.add(decoder.flush()):
+            yield chunk
+        if chunker.rest:
+            yield chunker.rest
     finally:
         await response.aclose()
         await _finish(parts)
 
 
+class _Chunker:
+    """Pieces as they arrive, in chunks of ``size`` bytes (httpx's ``ByteChunker``):
+    a network read's 16 KiB becomes a chunk only with the reads after it."""
+
+    __slots__ = ("_size", "rest")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.rest = b""
+
+    def add(self, data: bytes) -> list[bytes]:
+        """The whole chunks ``data`` completes; what is left waits in :attr:`rest`."""
+        if self.rest:
+            data = self.rest + data
+        whole = len(data) - len(data) % self._size
+        self.rest = data[whole:]
+        return _split(data[:whole], self._size)
+
+
 #: Steps a closed stream's iteration is run for, at most (see :func:`_finish`).
 _FINISH_STEPS = 8
+
+#: Seconds those steps may take in all: a stream that waits between its pieces (a
+#: custom transport's) is cancelled then, so a cancelled download is not held up.
+_FINISH_SECONDS = 0.05
 
 
 async def _finish(parts: AsyncIterator[bytes]) -> None:
@@ -82,10 +134,12 @@ async def _finish(parts: AsyncIterator[bytes]) -> None:
     only at their end (closing the outer one leaves the inner suspended). Once
     the response is closed its stream has nothing left to give (an in-memory
     body its last piece, a network one an error), so a few steps end them all;
-    shielded, as those steps do not wait. An iteration still going after them
-    is closed as it is.
+    shielded, as those steps do not wait, but within a deadline for a stream
+    that does: its cancellation, raised through the whole chain, ends it as
+    well. An iteration still going after them is closed as it is.
     """
-    with anyio.CancelScope(shield=True):
+    deadline = anyio.current_time() + _FINISH_SECONDS
+    with anyio.CancelScope(shield=True, deadline=deadline):
         for _ in range(_FINISH_STEPS):
             try:
                 await parts.__anext__()

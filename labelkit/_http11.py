@@ -27,7 +27,7 @@ import anyio
 import h11
 import httpcore
 
-from ._closing import Iterations, aclose_iterator
+from ._closing import ClosesIterations, aclose_iterator
 from ._http11_trace import span as _span
 from ._http11_wire import (
     CRLF,
@@ -408,7 +408,7 @@ class _Exchange(typing.NamedTuple):
     traced: bool
 
 
-class _Body:
+class _Body(ClosesIterations):
     """A response's body: read once, then closed (freeing or closing the connection, and
     closing an iteration over it that stopped early: see :mod:`labelkit._closing`)."""
 
@@ -416,10 +416,6 @@ class _Body:
         self._connection = connection
         self._exchange = exchange
         self._closed = False
-        self._iterations = Iterations()
-
-    def __aiter__(self) -> AsyncGenerator[bytes, None]:
-        return self._iterations.track(self._iterate())
 
     async def _iterate(self) -> AsyncGenerator[bytes, None]:
         exchange = self._exchange
@@ -437,7 +433,8 @@ class _Body:
             raise
 
     async def aclose(self) -> None:
-        await self._iterations.aclose()
+        for iteration in self._take_open():
+            await iteration.aclose()
         if not self._closed:
             self._closed = True
             exchange = self._exchange

@@ -25,7 +25,7 @@ import httpcore
 import httpx
 
 from . import _aiostream
-from ._closing import Iterations, aclose_iterator
+from ._closing import ClosesIterations, aclose_iterator
 from ._pool import _LINEAR_POOL, _LeanPool, _Pool
 
 __all__ = ["PooledTransport"]
@@ -262,16 +262,12 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._backend().sleep(seconds)
 
 
-class _ResponseStream(httpx.AsyncByteStream):
+class _ResponseStream(ClosesIterations, httpx.AsyncByteStream):
     """httpcore's body as httpx's, its errors mapped; closing it closes its iterations
     (see :mod:`labelkit._closing`)."""
 
     def __init__(self, inner: AsyncIterable[bytes]) -> None:
         self._inner = inner
-        self._iterations = Iterations()
-
-    def __aiter__(self) -> AsyncGenerator[bytes, None]:
-        return self._iterations.track(self._iterate())
 
     async def _iterate(self) -> AsyncGenerator[bytes, None]:
         parts = self._inner.__aiter__()
@@ -282,11 +278,13 @@ class _ResponseStream(httpx.AsyncByteStream):
             raise _mapped(exc) from exc
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _mapped(exc) from exc
-        finally:
+        except BaseException:  # closed (or cancelled) while suspended: so is its source
             await aclose_iterator(parts)
+            raise
 
     async def aclose(self) -> None:
-        await self._iterations.aclose()
+        for iteration in self._take_open():
+            await iteration.aclose()
         await aclose_iterator(self._inner)
 
 
