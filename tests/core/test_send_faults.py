@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
-import attrs
 import httpx
 import pytest
 
@@ -295,12 +294,11 @@ async def test_a_request_the_stack_refuses_is_not_retried(error: httpx.HTTPError
         attempts.append(request)
         raise error
 
-    policy = attrs.evolve(FAST, wait_initial=30.0, wait_max=30.0)
     async with AsyncRedFlag(
         KEY,
         base_url="http://127.0.0.1:9/api/",
         rate_limit=None,
-        retry=policy,
+        retry=FAST,
         transport=httpx.MockTransport(refuse),
     ) as client:
         with pytest.raises(labelkit.APIConnectionError) as info:
