@@ -154,8 +154,7 @@ class TransportError(Exception):
     ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``, ``read_timeout``,
     ``write_timeout``, ``read``, ``write``, ``protocol``, ``decoding`` (a body that does not
     decode), ``other``. ``sent`` is False only when the request provably never left.
-    ``permanent`` is True when a retry would fail the same way (a scheme the stack
-    does not speak, a request head h11 will not write).
+    ``permanent``: a retry would fail the same way (a scheme or head the stack refuses).
     """
 
     def __init__(self, message: str, *, kind: str, sent: bool, permanent: bool = False) -> None:
@@ -269,8 +268,7 @@ class HttpSession:
             self._client: httpx.AsyncClient | None = self._new_client()
         except httpx.InvalidURL as exc:
             # httpx's message may quote part of a password (as a port, say).
-            shown = base_url if has_userinfo(base_url) else str(exc)
-            detail = redact_userinfo(shown)
+            detail = redact_userinfo(base_url if has_userinfo(base_url) else str(exc))
             raise ValidationError("base_url", f"not a usable URL: {detail}") from None
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
