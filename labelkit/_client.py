@@ -45,7 +45,7 @@ from ._http import (
     QueryParams,
 )
 from ._journal import Journal
-from ._logging import SecretRedactor, redact_url, url_secrets
+from ._logging import SecretRedactor, has_userinfo, redact_url, redact_userinfo, url_secrets
 from ._models import ResponseValidationError
 from ._outgoing import check_headers
 from ._pipeline import IDEMPOTENT_METHODS, UNREAD, EnvelopeError, StreamedBody, json_body
@@ -193,8 +193,12 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
                 resolved = _IN_PROCESS_ORIGIN + urlsplit(resolved).path
         _check_base_url(resolved, self.provider)
         self._credential = credential
-        self._redactor = SecretRedactor([credential])
-        for value in auth_headers.values():
+        self._redactor = SecretRedactor([credential, credential.strip(" \t")])
+        headers = check_headers(
+            {"Accept": "application/json", **(default_headers or {}), **auth_headers}
+        )
+        for name in auth_headers:
+            value = headers[name]
             self._redactor.add(value, value.partition(" ")[2])
         # A password in the base URL's or a proxy's user-info is sent too (as Basic auth).
         for url in (resolved, proxy, *urllib.request.getproxies().values()):
@@ -205,8 +209,6 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
         # policy was given: RetryPolicy(max_retries=6) alone must not become 2.
         if retry is None or max_retries != _DEFAULT_MAX_RETRIES:
             self._retry = attrs.evolve(self._retry, max_retries=max_retries)
-        headers = {"Accept": "application/json", **(default_headers or {}), **auth_headers}
-        check_headers(headers)
         self._session = HttpSession(
             base_url=resolved,
             headers=headers,
@@ -449,15 +451,21 @@ class AsyncAPIClient(RetryingClient, ArgumentChecked):
 
 def _check_base_url(url: str, provider: str) -> None:
     """Raise :class:`~labelkit.ValidationError` for a base URL that cannot be used as given."""
-    try:
-        netloc = urlsplit(url).netloc
-    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
-        raise errors.ValidationError("base_url", f"not a usable URL: {exc}") from None
-    if "@" in netloc:
-        # httpx would send it as Basic auth, in place of the provider's own Authorization.
+    if has_userinfo(url):
+        # User-info, however a password's unencoded "/", "?" or "#" splits it: httpx
+        # would send it as Basic auth, in place of the provider's own Authorization.
         raise errors.ValidationError(
             "base_url",
-            f"{redact_url(url)} carries credentials (user:password@), which would "
+            f"{redact_userinfo(url)} carries credentials (user:password@), which would "
             f"replace {provider}'s own authorization; remove them (a proxy that "
             "needs credentials goes in proxy=)",
+        )
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise errors.ValidationError("base_url", f"not a usable URL: {exc}") from None
+    if scheme.lower() not in ("http", "https"):
+        # httpx refuses any other scheme on every attempt.
+        raise errors.ValidationError(
+            "base_url", f"{redact_url(url)} is not an http:// or https:// URL"
         )

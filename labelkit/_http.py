@@ -24,6 +24,7 @@ from ._errors import ValidationError
 if typing.TYPE_CHECKING:
     from ._direct import DirectSender
 from ._fork import reset_in_child
+from ._logging import has_userinfo, redact_userinfo
 from ._params import QueryValue, encode_params
 from ._version import __version__
 
@@ -153,12 +154,14 @@ class TransportError(Exception):
     ``kind`` is one of ``connect``, ``connect_timeout``, ``pool_timeout``, ``read_timeout``,
     ``write_timeout``, ``read``, ``write``, ``protocol``, ``decoding`` (a body that does not
     decode), ``other``. ``sent`` is False only when the request provably never left.
+    ``permanent``: a retry would fail the same way (a scheme or head the stack refuses).
     """
 
-    def __init__(self, message: str, *, kind: str, sent: bool) -> None:
+    def __init__(self, message: str, *, kind: str, sent: bool, permanent: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
         self.sent = sent
+        self.permanent = permanent
 
     @property
     def is_timeout(self) -> bool:
@@ -168,6 +171,10 @@ class TransportError(Exception):
 #: What httpx raises for an answer that never came or cannot be read: a body that does
 #: not decode (DecodingError) came after the server took the request, as a cut body.
 _UNREADABLE = (httpx.TransportError, httpx.DecodingError)
+
+
+#: Refused by the stack itself, the same way on every attempt: never retried.
+_PERMANENT = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError:
@@ -188,7 +195,9 @@ def _classify(exc: httpx.TransportError | httpx.DecodingError) -> TransportError
     ]
     for cls, kind, sent in table:
         if isinstance(exc, cls):
-            return TransportError(str(exc) or cls.__name__, kind=kind, sent=sent)
+            return TransportError(
+                str(exc) or cls.__name__, kind=kind, sent=sent, permanent=cls in _PERMANENT
+            )
     return TransportError(str(exc) or type(exc).__name__, kind="other", sent=True)
 
 
@@ -258,7 +267,9 @@ class HttpSession:
         try:
             self._client: httpx.AsyncClient | None = self._new_client()
         except httpx.InvalidURL as exc:
-            raise ValidationError("base_url", f"not a usable URL: {exc}") from None
+            # httpx's message may quote part of a password (as a port, say).
+            detail = redact_userinfo(base_url if has_userinfo(base_url) else str(exc))
+            raise ValidationError("base_url", f"not a usable URL: {detail}") from None
         self.base_url = str(self._pool().base_url)
         self._max_connections = max_connections
         self._in_flight: anyio.CapacityLimiter | None = None

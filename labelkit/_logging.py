@@ -49,7 +49,7 @@ T = typing.TypeVar("T")
 logger = logging.getLogger("labelkit")
 
 REDACTED = "[redacted]"
-_SECRET_QUERY_KEYS = frozenset(
+SECRET_QUERY_KEYS = frozenset(
     {
         "access_token",
         "api_key",
@@ -80,11 +80,30 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(k.lower() in _SECRET_QUERY_KEYS for k, _ in pairs):
+        if any(k.lower() in SECRET_QUERY_KEYS for k, _ in pairs):
             query = urlencode(
-                [(k, REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs]
+                [(k, REDACTED if k.lower() in SECRET_QUERY_KEYS else v) for k, v in pairs]
             )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def has_userinfo(url: str) -> bool:
+    """Whether ``url`` may carry user-info: an ``@`` anywhere after its ``//``."""
+    start = url.find("//")
+    return start >= 0 and "@" in url[start + 2 :]
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with everything between the first ``//`` and the last ``@`` replaced.
+
+    For a URL whose password holds an unencoded ``/``, ``?`` or ``#``: no parser
+    finds where such user-info ends, so all that could belong to it goes.
+    """
+    start = text.find("//")
+    end = text.rfind("@")
+    if start < 0 or end < start + 2:
+        return text
+    return text[: start + 2] + REDACTED + text[end:]
 
 
 def url_secrets(url: str | None) -> tuple[str, ...]:

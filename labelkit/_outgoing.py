@@ -5,8 +5,8 @@ stack, as a protocol error of h11's after the request may have started
 leaving (which makes a create look ambiguous) or as a raw ``h11`` exception:
 
 * a header name or value HTTP/1.1 cannot carry (a line break, a control or
-  non-ASCII character, surrounding blanks): :func:`check_headers` refuses it
-  before anything is sent;
+  non-ASCII character): :func:`check_headers` refuses it before anything is
+  sent, and strips the blanks around a value;
 * a streamed body that gives more or fewer bytes than its declared
   ``Content-Length`` (a file that changed while being sent):
   :func:`exact_length` stops it before a byte beyond the declared length is
@@ -37,24 +37,32 @@ _NAME = re.compile(TOKEN, re.ASCII)
 _VALUE = re.compile(FIELD_VALUE, re.ASCII)
 
 
-def check_headers(headers: Mapping[str, str]) -> None:
-    """Raise :class:`~labelkit.ValidationError` naming the first header HTTP cannot carry.
+def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with the blanks (SP, HTAB) around each value stripped.
 
-    httpx encodes header text as ASCII, and h11 allows no line break, control
-    character (NUL, CR, LF, ...) or leading or trailing blank in a value. The
-    value is never shown: it may be a credential.
+    RFC 9110 5.5: surrounding blanks are no part of a field value, so a key read
+    with a trailing space or tab works, as with the official SDKs. Raises
+    :class:`~labelkit.ValidationError` naming the first header HTTP cannot
+    carry: httpx encodes header text as ASCII, and h11 allows no line break or
+    control character (NUL, CR, LF, ...) in a value. The value is never shown:
+    it may be a credential.
     """
+    checked: dict[str, str] = {}
     for name, value in headers.items():
         if not (isinstance(name, str) and name.isascii() and _NAME.fullmatch(name)):
             raise ValidationError(
                 f"headers[{name!r}]", "not a legal HTTP header name; nothing was sent"
             )
+        if isinstance(value, str):
+            value = value.strip(" \t")
         if not (isinstance(value, str) and value.isascii() and _VALUE.fullmatch(value)):
             raise ValidationError(
                 f"headers[{name!r}]",
                 "the value is not a legal HTTP header value (a line break, a control or "
-                "non-ASCII character, or a leading or trailing blank); nothing was sent",
+                "non-ASCII character); nothing was sent",
             )
+        checked[name] = value
+    return checked
 
 
 async def exact_length(

@@ -135,8 +135,7 @@ def build_call(
 ) -> Call:
     """One call, its body encoded: JSON, form, or a streamed body (multipart, base64-in-JSON)."""
     method = method.upper()
-    request_headers = {**base_headers, **headers} if headers else dict(base_headers)
-    check_headers(request_headers)
+    request_headers = check_headers({**base_headers, **headers} if headers else base_headers)
     content: bytes | typing.Callable[[], AsyncIterator[bytes]] | None = None
     if not isinstance(json, NotGiven):
         content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()

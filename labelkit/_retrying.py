@@ -13,7 +13,7 @@ import contextlib
 import time
 import typing
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 import anyio
 
@@ -30,7 +30,7 @@ from ._http import (
     Token,
     TransportError,
 )
-from ._logging import CallRecord, emit, recording, redact_text, redact_url
+from ._logging import SECRET_QUERY_KEYS, CallRecord, emit, recording, redact_text, redact_url
 from ._pipeline import (
     UNREAD,
     Call,
@@ -238,7 +238,11 @@ class RetryingClient(ErrorMapping):
         """
         policy = self._retry
         if isinstance(outcome, TransportError):
-            if not (call.safe or not outcome.sent) or call.retries >= call.retries_allowed:
+            if (
+                outcome.permanent
+                or not (call.safe or not outcome.sent)
+                or call.retries >= call.retries_allowed
+            ):
                 return None
             wait = backoff(policy, call.retries)
             return wait if call.fits(wait) else None
@@ -412,15 +416,20 @@ class RetryingClient(ErrorMapping):
 
 
 def _signed_url_secrets(url: str) -> tuple[str, ...]:
-    """``url`` and each value of its query, as written and decoded, longest first.
+    """``url`` and the values of its secret query keys (a signature, a token), as
+    written and decoded, longest first.
 
-    A signed URL's query is its credential (a signature, a token), and a storage
-    server's error page echoes it (S3's ``SignatureDoesNotMatch`` names the
-    ``SignatureProvided``).
+    A signed URL's signature is its credential, and a storage server's error page
+    echoes it (S3's ``SignatureDoesNotMatch`` names the ``SignatureProvided``); the
+    other values (``host``, ``3600``, ``AWS4-HMAC-SHA256``) are no secret and stay.
     """
     query = urlsplit(url).query
-    written = {pair.partition("=")[2] for pair in query.split("&")}
-    decoded = {value for _, value in parse_qsl(query)}
+    written = {
+        value
+        for key, _, value in (pair.partition("=") for pair in query.split("&"))
+        if unquote_plus(key).lower() in SECRET_QUERY_KEYS
+    }
+    decoded = {value for key, value in parse_qsl(query) if key.lower() in SECRET_QUERY_KEYS}
     return (url, *sorted(written | decoded, key=len, reverse=True))
 
 

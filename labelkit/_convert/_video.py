@@ -69,32 +69,41 @@ def video_frame_tasks(
     result to :func:`export_coco`, :func:`export_yolo` or :func:`export_pascalvoc`,
     as the official SDK does for video projects. Needs OpenCV.
     """
-    cv2 = _cv2()
-    folder = ConfinedFolder(output_dir)
     out: list[dict[str, Any]] = []
     for index, task in enumerate(coerce_tasks(tasks)):
-        where = f"tasks[{index}]"
-        stem = PurePosixPath(task["name"].replace("\\", "/")).stem
-        with _opened(cv2, videos[index], where) as capture:
-            digits = len(str(max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 1)))
-            number = 0
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                name = f"{stem}_{number:0{digits}d}.jpg"
-                encoded, jpeg = cv2.imencode(".jpg", frame)
-                if not encoded:
-                    raise ValidationError(where, f"cannot encode frame {number} as JPEG")
-                folder.write_bytes(IMAGES_FOLDER / name, jpeg.tobytes())
-                height, width = frame.shape[:2]
-                number += 1
-                out.append(
-                    {
-                        "name": name,
-                        "width": task.get("width") or width,
-                        "height": task.get("height") or height,
-                        "annotations": _frame_annotations(task["annotations"], number),
-                    }
-                )
+        out += frame_tasks(task, videos[index], output_dir, f"tasks[{index}]")
+    return out
+
+
+def frame_tasks(
+    task: Mapping[str, Any], video: Path, output_dir: str | Path, where: str
+) -> list[dict[str, Any]]:
+    """One task's frames, as :func:`video_frame_tasks` (``task`` as ``coerce_tasks``
+    gives it); errors name ``where``. Decodes one video at a time."""
+    cv2 = _cv2()
+    folder = ConfinedFolder(output_dir)
+    stem = PurePosixPath(task["name"].replace("\\", "/")).stem
+    out: list[dict[str, Any]] = []
+    with _opened(cv2, video, where) as capture:
+        digits = len(str(max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 1)))
+        number = 0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            name = f"{stem}_{number:0{digits}d}.jpg"
+            encoded, jpeg = cv2.imencode(".jpg", frame)
+            if not encoded:
+                raise ValidationError(where, f"cannot encode frame {number} as JPEG")
+            folder.write_bytes(IMAGES_FOLDER / name, jpeg.tobytes())
+            height, width = frame.shape[:2]
+            number += 1
+            out.append(
+                {
+                    "name": name,
+                    "width": task.get("width") or width,
+                    "height": task.get("height") or height,
+                    "annotations": _frame_annotations(task["annotations"], number),
+                }
+            )
     return out

@@ -499,6 +499,31 @@ async def test_a_signature_echoed_by_the_storage_server_is_never_shown(
     assert signature not in shown and credential not in shown
 
 
+async def test_a_storage_error_page_keeps_the_signed_url_s_non_secret_values(
+    serve: Callable[..., Scripted],
+) -> None:
+    signature = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    page = (
+        "<Error><Code>SignatureDoesNotMatch</Code>"
+        "<StringToSign>AWS4-HMAC-SHA256 GetObject 3600</StringToSign>"
+        f"<SignatureProvided>{signature}</SignatureProvided>"
+        "<HostId>host</HostId></Error>"
+    )
+    storage = serve(answer(403, page.encode(), b"Content-Type: application/xml"))
+    signed = (
+        f"{storage.url}/bucket/a.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&x-id=GetObject"
+        f"&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&x-amz-signature={signature}"
+    )
+    api = serve(json_answer(b"{}", b"Location: " + signed.encode(), status=302))
+    async with AsyncScale(KEY, base_url=api.url + "/", rate_limit=None, max_retries=0) as client:
+        with pytest.raises(labelkit.PermissionDeniedError) as info:
+            await client.v2.download_dataset_task_response("t1", "a1")
+    shown = str(info.value)
+    assert "<StringToSign>AWS4-HMAC-SHA256 GetObject 3600</StringToSign>" in shown
+    assert "<HostId>host</HostId>" in shown
+    assert signature not in f"{info.value} {info.value!r} {vars(info.value)!r}"
+
+
 def test_the_http_stack_s_log_filter_leaves_a_malformed_record_to_its_handler(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -173,7 +173,7 @@ async def test_a_file_that_keeps_its_size_uploads_whole(takes: Callable[[bytes],
 
 # -- a header value HTTP cannot carry ---------------------------------------------------
 
-ILLEGAL = ["two\r\nX-Injected: 1", "ends in a newline\n", "nul\x00", " padded ", "caf\u00e9"]
+ILLEGAL = ["two\r\nX-Injected: 1", "ends in a newline\n", "nul\x00", "caf\u00e9"]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -206,6 +206,31 @@ def test_a_key_read_with_its_newline_is_refused_without_showing_it() -> None:
     assert KEY not in f"{info.value} {info.value!r} {vars(info.value)!r}"
 
 
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("blanks", [" ", "\t", " \t "])
+async def test_blanks_around_a_key_or_header_value_are_stripped_not_refused(
+    blanks: str, path: str, takes: Callable[[bytes], Takes]
+) -> None:
+    # RFC 9110 5.5: surrounding SP/HTAB is no part of a field value; requests sends it.
+    server = takes(json_answer(ANSWER))
+    async with AsyncRedFlag(
+        KEY + blanks,  # a key read with a trailing blank
+        base_url=server.url + "/api/",
+        rate_limit=None,
+        retry=FAST,
+        transport=httpx.AsyncHTTPTransport() if path == "httpx" else None,
+        default_headers={"X-Trace": blanks + "padded  value" + blanks},
+    ) as client:
+        assert await client.get_operation(7)
+        traced = client.with_options(default_headers={"X-Other": blanks + "per call"})
+        assert await traced.get_operation(7)
+    heads = [request.split(b"\r\n\r\n")[0].split(b"\r\n") for request in server.requests]
+    for head in heads:
+        assert b"Authorization: Bearer " + KEY.encode() in head
+        assert b"X-Trace: padded  value" in head
+    assert b"X-Other: per call" in heads[1]
+
+
 # -- credentials in the base URL ------------------------------------------------------
 
 
@@ -225,6 +250,64 @@ def test_a_base_url_with_credentials_from_the_environment_is_refused(
     with pytest.raises(labelkit.ValidationError, match="base_url") as info:
         AsyncRedFlag(KEY)
     assert "secret-pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("cut", ["/", "#", "?", "/?#"])
+def test_a_base_url_password_with_an_unencoded_delimiter_never_shows(cut: str) -> None:
+    password = f"s3cr{cut}et-pw"
+    with pytest.raises(labelkit.ValidationError, match=r"base_url.*proxy=") as info:
+        AsyncRedFlag(KEY, base_url=f"http://gate:{password}@127.0.0.1:9/api/")
+    shown = f"{info.value} {info.value!r} {vars(info.value)!r}"
+    assert "s3cr" not in shown and "et-pw" not in shown and "gate" not in shown
+    assert "127.0.0.1:9/api/" in shown
+
+
+def test_httpx_s_message_for_a_base_url_with_user_info_is_never_shown() -> None:
+    from labelkit._http import HttpSession
+
+    with pytest.raises(labelkit.ValidationError, match="base_url") as info:
+        HttpSession(
+            base_url="http://gate:s3cr/et-pw@127.0.0.1:9/api/",
+            headers={},
+            max_connections=1,
+            proxy=None,
+            verify=True,
+            cert=None,
+            transport=None,
+            app=None,
+        )
+    shown = f"{info.value} {info.value!r} {vars(info.value)!r}"
+    assert "s3cr" not in shown and "et-pw" not in shown
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:9/api/", "file:///api/", "ws://127.0.0.1:9/"])
+def test_a_base_url_of_a_scheme_httpx_does_not_speak_is_refused(url: str) -> None:
+    with pytest.raises(labelkit.ValidationError, match=r"base_url: .*not an http:// or https://"):
+        AsyncRedFlag(KEY, base_url=url)
+
+
+@pytest.mark.parametrize("error", [httpx.UnsupportedProtocol("no"), httpx.LocalProtocolError("no")])
+async def test_a_request_the_stack_refuses_is_not_retried(error: httpx.HTTPError) -> None:
+    attempts: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise error
+
+    async with AsyncRedFlag(
+        KEY,
+        base_url="http://127.0.0.1:9/api/",
+        rate_limit=None,
+        retry=FAST,
+        transport=httpx.MockTransport(refuse),
+    ) as client:
+        with pytest.raises(labelkit.APIConnectionError) as info:
+            await client.get_operation(7)
+        assert info.value.sent is False
+        with pytest.raises(labelkit.APIConnectionError) as info:
+            await REDFLAG.create(client)  # not ambiguous: it never left
+        assert info.value.sent is False
+    assert len(attempts) == 2
 
 
 @pytest.mark.parametrize("url", ["http://[::1/api/", "http://127.0.0.1:9/a\x00b/"])
@@ -358,11 +441,8 @@ class Stop(Exception):
 
 
 @pytest.mark.parametrize("path", PATHS)
-async def test_a_create_to_a_scheme_nobody_speaks_is_not_sent_not_ambiguous(path: str) -> None:
+def test_a_client_for_a_scheme_nobody_speaks_is_refused_when_made(path: str) -> None:
+    # Once refused on every attempt, after backoff; now before anything is tried.
     transport = httpx.AsyncHTTPTransport() if path == "httpx" else None
-    async with AsyncRedFlag(
-        KEY, base_url="ftp://127.0.0.1:9/api/", rate_limit=None, retry=FAST, transport=transport
-    ) as client:
-        with pytest.raises(labelkit.APIConnectionError, match="unsupported protocol") as info:
-            await REDFLAG.create(client)
-    assert info.value.sent is False
+    with pytest.raises(labelkit.ValidationError, match="base_url"):
+        AsyncRedFlag(KEY, base_url="ftp://127.0.0.1:9/api/", retry=FAST, transport=transport)

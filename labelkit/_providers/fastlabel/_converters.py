@@ -9,6 +9,7 @@ thread, so a large export never blocks the event loop.
 from __future__ import annotations
 
 import functools
+import shutil
 import tempfile
 import typing
 from collections.abc import Mapping, Sequence
@@ -51,22 +52,40 @@ class ConvertersMixin(ProjectsMixin):
         """
         if not (project_type or "").startswith("video"):
             return tasks
-        from ... import convert
+        from ..._convert._common import coerce_tasks
+        from ..._convert._video import frame_tasks
 
-        with tempfile.TemporaryDirectory(prefix="labelkit-video-") as scratch:
-            videos = []
-            for index, task in enumerate(tasks):
-                url = task.get("url") if isinstance(task, Mapping) else None
-                if not isinstance(url, str) or not url:
-                    raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
-                videos.append(Path(scratch, f"{index}.mp4"))
-                async with (
-                    self._stream("GET", url, shown_url=display_url(url)) as response,
-                    await anyio.open_file(videos[-1], "wb") as handle,
-                ):
-                    async for chunk in response.aiter_bytes():
-                        await handle.write(chunk)
-            return await _off_loop(convert.video_frame_tasks, tasks, videos, output_dir)
+        coerced = coerce_tasks(tasks)
+        urls = []
+        for index, task in enumerate(coerced):
+            url = task.get("url")
+            if not isinstance(url, str) or not url:
+                raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
+            urls.append(url)
+        # As the SDK: one video on disk at a time (downloaded, decoded, deleted); the
+        # file system work in a worker thread, never blocking the event loop.
+        scratch = Path(await _off_loop(tempfile.mkdtemp, prefix="labelkit-video-"))
+        frames: list[dict[str, typing.Any]] = []
+        try:
+            for index, (task, url) in enumerate(zip(coerced, urls, strict=True)):
+                video = scratch / f"{index}.mp4"
+                try:
+                    async with (
+                        self._stream("GET", url, shown_url=display_url(url)) as response,
+                        await anyio.open_file(video, "wb") as handle,
+                    ):
+                        async for chunk in response.aiter_bytes():
+                            await handle.write(chunk)
+                    frames += await _off_loop(
+                        frame_tasks, task, video, output_dir, f"tasks[{index}]"
+                    )
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await _off_loop(video.unlink, missing_ok=True)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await _off_loop(shutil.rmtree, scratch, ignore_errors=True)
+        return frames
 
     async def export_coco(
         self,

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
+import tempfile
+import threading
 import typing
 
 import httpx
@@ -101,3 +104,43 @@ async def test_a_failed_video_download_raises(
     with pytest.raises(labelkit.NotFoundError):
         await client.export_coco("v", _tasks(), output_dir=tmp_path)
     assert not (tmp_path / "annotations.json").exists()
+
+
+async def test_videos_are_downloaded_decoded_and_deleted_one_at_a_time_off_the_loop(
+    client: AsyncFastLabel,
+    api: respx.MockRouter,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    loop_thread = threading.get_ident()
+    on_disk: list[int] = []
+    on_loop: list[str] = []
+    opened = cv2.VideoCapture
+
+    def capture(path: str) -> typing.Any:
+        on_disk.append(len(list(scratch.rglob("*.mp4"))))
+        return opened(path)
+
+    def spied(
+        name: str, real: typing.Callable[..., typing.Any]
+    ) -> typing.Callable[..., typing.Any]:
+        def call(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+            if threading.get_ident() == loop_thread:
+                on_loop.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(cv2, "VideoCapture", capture)
+    monkeypatch.setattr(shutil, "rmtree", spied("rmtree", shutil.rmtree))
+    monkeypatch.setattr(tempfile, "mkdtemp", spied("mkdtemp", tempfile.mkdtemp))
+    tasks = [task | {"name": f"clip{i}.mp4"} for i in range(3) for task in _tasks()]
+    path = await client.export_coco("v", tasks, output_dir=tmp_path / "out")
+    assert on_disk == [1, 1, 1]  # each decoded alone: the earlier ones already deleted
+    assert on_loop == []
+    assert list(scratch.iterdir()) == []
+    images = json.loads(path.read_text())["images"]
+    assert len(images) == 3 * FRAMES and images[FRAMES]["file_name"] == "clip1_00.jpg"
