@@ -52,22 +52,15 @@ class ConvertersMixin(ProjectsMixin):
         """
         if not (project_type or "").startswith("video"):
             return tasks
-        from ..._convert._common import coerce_tasks
-        from ..._convert._video import frame_tasks
-
-        coerced = coerce_tasks(tasks)
-        urls = []
-        for index, task in enumerate(coerced):
-            url = task.get("url")
-            if not isinstance(url, str) or not url:
-                raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
-            urls.append(url)
+        if isinstance(tasks, (str, bytes, Mapping)):
+            raise ValidationError("tasks", "expected a list of tasks")
+        urls = [_video_url(task, index) for index, task in enumerate(tasks)]
         # As the SDK: one video on disk at a time (downloaded, decoded, deleted); the
         # file system work in a worker thread, never blocking the event loop.
         scratch = Path(await _off_loop(tempfile.mkdtemp, prefix="labelkit-video-"))
         frames: list[dict[str, typing.Any]] = []
         try:
-            for index, (task, url) in enumerate(zip(coerced, urls, strict=True)):
+            for index, (task, url) in enumerate(zip(tasks, urls, strict=True)):
                 video = scratch / f"{index}.mp4"
                 try:
                     async with (
@@ -76,9 +69,7 @@ class ConvertersMixin(ProjectsMixin):
                     ):
                         async for chunk in response.aiter_bytes():
                             await handle.write(chunk)
-                    frames += await _off_loop(
-                        frame_tasks, task, video, output_dir, f"tasks[{index}]"
-                    )
+                    frames += await _off_loop(_frames, task, video, output_dir, index)
                 finally:
                     with anyio.CancelScope(shield=True):
                         await _off_loop(video.unlink, missing_ok=True)
@@ -227,3 +218,27 @@ class ConvertersMixin(ProjectsMixin):
         from ... import convert
 
         return await _off_loop(convert.mask_to_fastlabel_segmentation_points, mask_image)
+
+
+def _video_url(task: object, index: int) -> str:
+    """A video task's ``url`` (a dict's key or a task model's attribute)."""
+    url = task.get("url") if isinstance(task, Mapping) else getattr(task, "url", None)
+    if not isinstance(url, str) or not url:
+        raise ValidationError(f"tasks[{index}].url", "a video task needs its url")
+    return url
+
+
+def _frames(
+    task: object, video: Path, output_dir: str | Path, index: int
+) -> list[dict[str, typing.Any]]:
+    """One task's frames (:func:`labelkit.convert.video_frame_tasks`), named ``tasks[index]``."""
+    from ... import convert
+
+    try:
+        frames: list[dict[str, typing.Any]] = convert.video_frame_tasks([task], [video], output_dir)
+    except ValidationError as exc:
+        if not exc.field.startswith("tasks[0]"):
+            raise
+        field = f"tasks[{index}]" + exc.field[len("tasks[0]") :]
+        raise ValidationError(field, exc.message, limit=exc.limit) from exc
+    return frames
