@@ -203,8 +203,10 @@ async def test_a_journaled_bulk_never_creates_twice_after_an_undecodable_answer(
         return await client.create_operation("text", ["topic"], [text])
 
     async with client_for(REDFLAG, server, "direct") as client:
-        first = await bulk(create, ["hello"], journal=Journal(journal)).collect()
-        again = await bulk(create, ["hello"], journal=Journal(journal)).collect()
+        async with Journal(journal) as run_1:
+            first = await bulk(create, ["hello"], journal=run_1).collect()
+        async with Journal(journal) as run_2:
+            again = await bulk(create, ["hello"], journal=run_2).collect()
     assert [o.status for o in first] == [OutcomeStatus.AMBIGUOUS]
     assert [o.status for o in again] == [OutcomeStatus.AMBIGUOUS]
     assert len(server.requests) == 1
