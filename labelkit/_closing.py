@@ -45,7 +45,8 @@ class ClosesIterations:
     _earlier: tuple[AsyncGenerator[bytes, None], ...] = ()
 
     def _iterate(self) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError
+        """The body's chunks (abstract: ``_http11._Body`` and ``_transport._ResponseStream``)."""
+        raise NotImplementedError  # abstract: every subclass overrides it
 
     def __aiter__(self) -> AsyncGenerator[bytes, None]:
         if self._iteration is not None:
